@@ -1,0 +1,30 @@
+# Every third-party dependency comes from Debian 12 packages (scripts/setup.sh installs them).
+
+find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS json url system)
+find_package(OpenSSL 3 REQUIRED)
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+
+if(OH_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(OH_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
+
+# Boost headers are third-party: keep their warnings out of ours.
+foreach(boost_target Boost::headers Boost::json Boost::url Boost::system)
+  if(TARGET ${boost_target})
+    get_target_property(_inc ${boost_target} INTERFACE_INCLUDE_DIRECTORIES)
+    if(_inc)
+      set_target_properties(${boost_target} PROPERTIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_inc}")
+    endif()
+  endif()
+endforeach()

@@ -1,0 +1,105 @@
+#pragma once
+// oh-gateway's configuration, parsed and validated once from one TOML file
+// (config/load_settings.h) and shared read-only as std::shared_ptr<const Settings>.
+// Every field documents its TOML key and its default; deploy/gateway.example.toml shows them all.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace oh::gateway {
+
+// Where the deployment runs. `local` is the one-machine mode with no AWS: it is the only mode
+// in which the origin check may be turned off.
+enum class Mode { local, aws };
+
+// [server]
+struct ServerSettings {
+  std::string listen_address = "0.0.0.0";   // server.listen_address
+  std::uint16_t listen_port = 8080;          // server.listen_port
+  unsigned threads = 0;                      // server.threads; 0 = one per core
+  std::chrono::seconds client_header_timeout{30};   // server.client_header_timeout_seconds
+  std::chrono::seconds client_idle_timeout{75};     // server.client_idle_timeout_seconds (keep-alive)
+  std::chrono::seconds drain_timeout{25};           // server.drain_timeout_seconds (SIGTERM)
+  std::size_t max_connections = 10000;              // server.max_connections
+};
+
+// [upstream]: the OpenHands app server.
+struct UpstreamSettings {
+  std::string url = "http://127.0.0.1:3000";        // upstream.url (http only; host and port)
+  std::string host = "127.0.0.1";                   // derived from url
+  std::uint16_t port = 3000;                        // derived from url
+  std::chrono::seconds connect_timeout{60};         // upstream.connect_timeout_seconds
+  std::chrono::seconds read_timeout{300};           // upstream.read_timeout_seconds (idle between bytes)
+  std::chrono::seconds pool_idle_timeout{60};       // upstream.pool_idle_timeout_seconds
+  std::size_t pool_max_idle_per_thread = 64;        // upstream.pool_max_idle_per_thread
+};
+
+// [websocket]
+struct WebSocketSettings {
+  std::chrono::seconds idle_timeout{300};           // websocket.idle_timeout_seconds
+  std::size_t max_message_bytes = 16 * 1024 * 1024; // websocket.max_message_bytes
+};
+
+// [origin]: the X-Origin-Verify check (DESIGN.md section 2).
+struct OriginSettings {
+  bool enabled = true;                   // origin.enabled; false is accepted only in local mode
+  std::string header = "X-Origin-Verify";          // origin.header
+  std::string current_secret_file;       // origin.current_secret_file (required when enabled)
+  std::string previous_secret_file;      // origin.previous_secret_file (optional, for rotation)
+};
+
+// A per-path-prefix body limit: the longest matching prefix wins.
+struct BodyLimitRule {
+  std::string path_prefix;
+  std::uint64_t max_bytes = 0;
+};
+
+// [limits]
+struct LimitSettings {
+  std::size_t max_header_bytes = 16 * 1024;             // limits.max_header_bytes -> 431
+  std::size_t max_header_count = 100;                   // limits.max_header_count -> 431
+  std::uint64_t max_body_bytes = 1024ull * 1024 * 1024; // limits.max_body_bytes -> 413
+  std::vector<BodyLimitRule> body_rules;                // [[limits.body]] path_prefix, max_bytes
+};
+
+// [rate_limit]: token bucket per client IP.
+struct RateLimitSettings {
+  bool enabled = true;                       // rate_limit.enabled
+  double requests_per_second = 50.0;         // rate_limit.requests_per_second (refill rate)
+  double burst = 200.0;                      // rate_limit.burst (bucket size)
+  std::size_t max_tracked_clients = 100000;  // rate_limit.max_tracked_clients
+  std::vector<std::string> trusted_proxies;  // rate_limit.trusted_proxies: CIDRs whose X-Forwarded-For is believed
+};
+
+// [admin]: Prometheus metrics, on loopback only.
+struct AdminSettings {
+  bool enabled = true;                       // admin.enabled
+  std::string listen_address = "127.0.0.1";  // admin.listen_address (must be a loopback address)
+  std::uint16_t listen_port = 9090;          // admin.listen_port
+};
+
+// [log]
+struct LogSettings {
+  std::string level = "info";   // log.level: trace, debug, info, warn, error
+  bool access_log = true;       // log.access_log: one JSON line per request on stdout
+};
+
+struct Settings {
+  Mode mode = Mode::local;      // mode: "local" or "aws"
+  ServerSettings server;
+  UpstreamSettings upstream;
+  WebSocketSettings websocket;
+  OriginSettings origin;
+  LimitSettings limits;
+  RateLimitSettings rate_limit;
+  AdminSettings admin;
+  LogSettings log;
+};
+
+using SettingsPtr = std::shared_ptr<const Settings>;
+
+}  // namespace oh::gateway

@@ -1,0 +1,37 @@
+#pragma once
+// Decides which address a request comes from: the TCP peer, unless the peer is a trusted proxy
+// (CIDR list from rate_limit.trusted_proxies), in which case X-Forwarded-For is walked from the
+// right, skipping trusted hops, and the first untrusted address wins (the usual rule, as in
+// nginx's real_ip_recursive). Malformed X-Forwarded-For entries stop the walk at the last good hop.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/ip/address.hpp>
+
+namespace oh::gateway {
+
+class TrustedProxies {
+public:
+  // Parses CIDRs ("10.0.0.0/8", "::1/128", or a bare address). nullopt with `error` naming the
+  // bad entry when one does not parse.
+  static std::optional<TrustedProxies> parse(const std::vector<std::string>& cidrs, std::string& error);
+  TrustedProxies() = default;
+
+  bool contains(const boost::asio::ip::address& address) const;
+
+private:
+  struct Network {
+    boost::asio::ip::address base;
+    unsigned prefix_length = 0;
+  };
+  std::vector<Network> networks_;
+};
+
+// The client's address as text, for rate limiting, X-Real-IP and the access log.
+std::string clientAddress(const boost::asio::ip::address& peer, std::string_view x_forwarded_for,
+                          const TrustedProxies& trusted);
+
+}  // namespace oh::gateway

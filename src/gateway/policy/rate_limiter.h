@@ -1,0 +1,37 @@
+#pragma once
+// Token-bucket rate limiting per client key (the client IP). Thread-safe: buckets are sharded
+// by key hash, each shard behind its own mutex, so threads rarely contend. The table is bounded
+// (max_tracked_clients): full buckets are evicted first, so memory cannot grow with a flood
+// of distinct addresses.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+namespace oh::gateway {
+
+struct RateDecision {
+  bool allowed = true;
+  std::chrono::seconds retry_after{0};  // when refused: whole seconds until one token is back (>= 1)
+};
+
+class RateLimiter {
+public:
+  using Clock = std::chrono::steady_clock;
+  RateLimiter(double tokens_per_second, double burst, std::size_t max_tracked_clients);
+  ~RateLimiter();
+  RateLimiter(const RateLimiter&) = delete;
+  RateLimiter& operator=(const RateLimiter&) = delete;
+
+  // Takes one token for `client_key` at time `now` (injected so tests control time).
+  RateDecision admit(std::string_view client_key, Clock::time_point now);
+
+  std::size_t trackedClients() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace oh::gateway
