@@ -39,6 +39,11 @@ struct AppContext {
   std::string bedrock_model = "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0";  // bedrockModel
   std::string openhands_version = "1.3.0";           // openhandsVersion (SSM parameter default)
 
+  // Not a context key: the project's root folder (the gateway's Docker build context), set by
+  // oh-infra from $OH_PROJECT_ROOT, else the working directory (the CDK CLI runs the app from
+  // the folder of cdk.json). Pass it to gatewayImageAsset().
+  std::string project_root = ".";
+
   // Derived names.
   std::string mainHost() const { return sub_domain + "." + domain_name; }             // openhands.example.com
   std::string runtimeWildcard() const { return "*.runtime." + mainHost(); }
