@@ -6,8 +6,12 @@
 // no secret value is ever in the template.
 
 #include <cstdint>
+#include <cstddef>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 namespace oh::infra::instance {
@@ -31,9 +35,40 @@ struct UserDataInputs {
   std::string bedrock_model;                      // e.g. bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0
   std::string main_host;                          // openhands.example.com
   std::uint16_t gateway_port = 8080;
+
+  // Added by the instance issue; the defaults keep the fields above sufficient.
+  // The application role's password secret (JSON with "password"). RDS Proxy admits only users
+  // whose secret is in its auth list, so the Database stack should create it and register it;
+  // "" makes the instance generate one on EFS (fine for direct connections, not the proxy).
+  boost::json::value app_db_secret_arn = "";
+  // Stock OpenHands image; the tag is the SSM parameter's value.
+  std::string openhands_image_repository = "docker.openhands.dev/openhands/openhands";
+  // OpenHands' SANDBOX_CONTAINER_URL_PATTERN ({port} is the sandbox's published host port).
+  std::string sandbox_url_pattern = "http://localhost:{port}";
 };
 
+// The two halves of the Fn::Sub: the script (every literal "${" written "${!") and the values
+// of its variables, named as in deploy/instance/user-data.sh (Region, LogGroupName, ...).
+struct UserDataParts {
+  std::string script;
+  boost::json::object variables;
+};
+UserDataParts renderUserDataParts(const UserDataInputs& inputs);
+
+// Problems that would make the rendered user data unusable, each naming its field
+// (e.g. "main_host: must be a DNS name, but \"a b\" was provided"); empty when valid.
+std::vector<std::string> validateUserDataInputs(const UserDataInputs& inputs);
+
+// A deploy/instance file as the user data carries it: without full-line comments and blank
+// lines (scripts, units, TOML), so the script fits EC2's limit; shebang and shellcheck kept.
+std::string compactForUserData(std::string_view name, std::string_view content);
+
+// EC2's limit on user data, applied to the script before base64 (the decoded size).
+inline constexpr std::size_t kMaxUserDataBytes = 16384;
+
 // {"Fn::Base64": {"Fn::Sub": [script, variables]}}; the script stays under EC2's 16 KB limit.
+// Literal string inputs are validated (validateUserDataInputs); an invalid one throws
+// std::invalid_argument listing every problem, since this runs at synth time, not on a data path.
 boost::json::value renderUserData(const UserDataInputs& inputs);
 
 }  // namespace oh::infra::instance

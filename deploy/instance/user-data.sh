@@ -1,0 +1,71 @@
+#!/bin/bash
+# OpenHands instance bootstrap, rendered by oh-infra into Fn::Sub (Amazon Linux 2023, arm64).
+# Dollar-brace names are CloudFormation values; shell variables here never use braces.
+# Lines "#@embed MODE PATH NAME" become here-documents holding deploy/instance/NAME.
+set -euo pipefail
+umask 022
+export AWS_DEFAULT_REGION='${Region}'
+topic='${AlertTopicArn}'
+notify() {
+  aws sns publish --topic-arn "$topic" --subject "OpenHands boot failed" \
+    --message "$(hostname): $1" >/dev/null 2>&1 || true
+}
+trap 'notify "user data line $LINENO: $BASH_COMMAND (exit $?)"' ERR
+retry() {
+  local n=0
+  until "$@"; do
+    n=$((n + 1))
+    [ "$n" -lt 5 ] || return 1
+    sleep $((n * 15))
+  done
+}
+put() { mkdir -p "$(dirname "$2")"; cat >"$2"; chmod "$1" "$2"; }
+
+retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq
+
+# Non-secret settings for the boot services; secrets stay in Secrets Manager until boot.
+put 0644 /etc/openhands/instance.env <<'EOF'
+REGION=${Region}
+ALERT_TOPIC_ARN=${AlertTopicArn}
+LOG_GROUP=${LogGroupName}
+DATA_BUCKET=${DataBucketName}
+DB_PROXY_ENDPOINT=${DbProxyEndpoint}
+DB_ADMIN_SECRET_ARN=${DbAdminSecretArn}
+APP_DB_SECRET_ARN=${AppDbSecretArn}
+AUTH_SECRET_ARN=${AuthSettingsSecretArn}
+ORIGIN_SECRET_ARN=${OriginSecretArn}
+SESSION_KEY_SECRET_ARN=${SessionKeySecretArn}
+OPENHANDS_VERSION_PARAMETER=${OpenHandsVersionParameter}
+RUNTIME_IMAGE_PARAMETER=${RuntimeImageParameter}
+OPENHANDS_IMAGE_REPOSITORY=${OpenHandsImageRepository}
+GATEWAY_IMAGE=${GatewayImageUri}
+GATEWAY_PORT=${GatewayPort}
+LLM_MODEL=${BedrockModel}
+MAIN_HOST=${MainHost}
+SANDBOX_URL_PATTERN=${SandboxUrlPattern}
+EOF
+
+#@embed 0644 /etc/docker/daemon.json docker-daemon.json
+systemctl enable --now docker
+
+# EFS through its access point, TLS and IAM, at /data/openhands (and again after reboot).
+mkdir -p /data/openhands
+echo '${EfsFileSystemId}:/ /data/openhands efs _netdev,noresvport,tls,iam,accesspoint=${EfsAccessPointId} 0 0' >>/etc/fstab
+retry mount /data/openhands
+
+#@embed 0644 /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json cloudwatch-agent.json
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
+  -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
+
+#@embed 0755 /opt/openhands/bin/boot-services.sh boot-services.sh
+#@embed 0755 /opt/openhands/bin/db-bootstrap.sh db-bootstrap.sh
+#@embed 0644 /opt/openhands/gateway.toml.in gateway.toml.in
+#@embed 0644 /etc/systemd/system/oh-prepare.service oh-prepare.service
+#@embed 0644 /etc/systemd/system/openhands.service openhands.service
+#@embed 0644 /etc/systemd/system/oh-gateway.service oh-gateway.service
+#@embed 0644 /etc/systemd/system/watchtower.service watchtower.service
+systemctl daemon-reload
+# oh-prepare fetches the secrets and bootstraps the database on every boot; the services follow.
+systemctl enable oh-prepare.service openhands.service oh-gateway.service watchtower.service
+systemctl start oh-prepare.service
+systemctl start openhands.service oh-gateway.service watchtower.service

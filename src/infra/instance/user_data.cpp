@@ -1,0 +1,235 @@
+#include "instance/user_data.h"
+
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include "instance/embedded_files.h"
+#include "instance/fn_sub.h"
+
+namespace oh::infra::instance {
+namespace {
+
+constexpr std::string_view kEmbedDirective = "#@embed ";
+constexpr std::string_view kHereDocEnd = "OH_EOF";
+constexpr std::string_view kDefaultModel = "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+// Full-line comments and blank lines cost user-data bytes and help no one on the instance; the
+// commented originals stay in deploy/instance/. Kept: the shebang and shellcheck directives.
+bool droppable(std::string_view line) {
+  const auto first = line.find_first_not_of(" \t");
+  if (first == std::string_view::npos) {
+    return true;
+  }
+  return line[first] == '#' && !line.starts_with("#!") && !line.starts_with("#@embed ") &&
+         line.find("shellcheck ") == std::string_view::npos;
+}
+
+}  // namespace
+
+std::string compactForUserData(std::string_view name, std::string_view content) {
+  const bool commented = name.ends_with(".sh") || name.ends_with(".service") || name.ends_with(".toml.in");
+  std::string out;
+  out.reserve(content.size());
+  std::size_t pos = 0;
+  while (pos < content.size()) {
+    const auto eol = content.find('\n', pos);
+    const auto line = content.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    if (!commented || !droppable(line)) {
+      out += line;
+      out += '\n';
+    }
+    pos = eol == std::string_view::npos ? content.size() : eol + 1;
+  }
+  return out;
+}
+
+namespace {
+
+std::string_view requireEmbedded(std::string_view name) {
+  const auto content = embeddedFile(name);
+  if (!content) {
+    throw std::logic_error("deploy/instance/" + std::string(name) + " was not embedded");
+  }
+  return *content;
+}
+
+// "#@embed MODE PATH NAME" -> a here-document that writes NAME's content to PATH. The quoted
+// delimiter keeps bash from expanding anything; escapeForSub keeps Fn::Sub from doing so.
+std::string embedFile(std::string_view directive) {
+  std::string_view rest = directive.substr(kEmbedDirective.size());
+  std::vector<std::string_view> words;
+  while (!rest.empty()) {
+    const auto space = rest.find(' ');
+    words.push_back(rest.substr(0, space));
+    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+  }
+  if (words.size() != 3) {
+    throw std::logic_error("malformed embed directive: " + std::string(directive));
+  }
+  std::string content = compactForUserData(words[2], requireEmbedded(words[2]));
+  if (content.find(std::string("\n") + std::string(kHereDocEnd) + "\n") != std::string::npos ||
+      content.starts_with(std::string(kHereDocEnd) + "\n")) {
+    throw std::logic_error(std::string(words[2]) + " contains the here-document delimiter");
+  }
+  std::string out = "put ";
+  out += words[0];
+  out += ' ';
+  out += words[1];
+  out += " <<'";
+  out += kHereDocEnd;
+  out += "'\n";
+  out += escapeForSub(content);
+  out += kHereDocEnd;
+  out += '\n';
+  return out;
+}
+
+std::string expandTemplate(std::string_view tmpl) {
+  std::string out;
+  out.reserve(tmpl.size() * 4);
+  std::size_t pos = 0;
+  while (pos < tmpl.size()) {
+    const auto eol = tmpl.find('\n', pos);
+    const auto line = tmpl.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    if (line.starts_with(kEmbedDirective)) {
+      out += embedFile(line);
+    } else {
+      out += line;
+      out += '\n';
+    }
+    pos = eol == std::string_view::npos ? tmpl.size() : eol + 1;
+  }
+  return out;
+}
+
+// Literal values land in env files and single-quoted shell words: keep them to characters
+// that mean nothing to bash, systemd or Fn::Sub.
+bool safeLiteral(std::string_view text) {
+  for (const char c : text) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("._:/@+=-{}").find(c) != std::string_view::npos;
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void checkValue(std::vector<std::string>& problems, std::string_view field,
+                const boost::json::value& value, bool may_be_empty = false) {
+  if (value.is_object()) {
+    return;  // an intrinsic, resolved by CloudFormation to an AWS-made name
+  }
+  if (!value.is_string()) {
+    problems.push_back(std::string(field) + ": must be a string or an intrinsic function");
+    return;
+  }
+  const std::string_view text = value.get_string();
+  if (text.empty() && !may_be_empty) {
+    problems.push_back(std::string(field) + ": must not be empty");
+  } else if (!safeLiteral(text)) {
+    problems.push_back(std::string(field) + ": may contain only letters, digits and ._:/@+={}-, but \"" +
+                       std::string(text) + "\" was provided");
+  }
+}
+
+bool dnsName(std::string_view host) {
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.back() == '.') {
+    return false;
+  }
+  std::size_t label = 0;
+  for (const char c : host) {
+    if (c == '.') {
+      if (label == 0) {
+        return false;
+      }
+      label = 0;
+      continue;
+    }
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    if (!ok || ++label > 63) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> validateUserDataInputs(const UserDataInputs& in) {
+  std::vector<std::string> problems;
+  checkValue(problems, "region", in.region);
+  checkValue(problems, "log_group_name", in.log_group_name);
+  checkValue(problems, "alert_topic_arn", in.alert_topic_arn);
+  checkValue(problems, "data_bucket_name", in.data_bucket_name);
+  checkValue(problems, "efs_file_system_id", in.efs_file_system_id);
+  checkValue(problems, "efs_access_point_id", in.efs_access_point_id);
+  checkValue(problems, "db_proxy_endpoint", in.db_proxy_endpoint);
+  checkValue(problems, "db_admin_secret_arn", in.db_admin_secret_arn);
+  checkValue(problems, "auth_settings_secret_arn", in.auth_settings_secret_arn);
+  checkValue(problems, "origin_secret_arn", in.origin_secret_arn);
+  checkValue(problems, "session_key_secret_arn", in.session_key_secret_arn);
+  checkValue(problems, "openhands_version_parameter", in.openhands_version_parameter);
+  checkValue(problems, "runtime_image_parameter", in.runtime_image_parameter);
+  checkValue(problems, "gateway_image_uri", in.gateway_image_uri);
+  checkValue(problems, "app_db_secret_arn", in.app_db_secret_arn, true);
+  checkValue(problems, "bedrock_model", boost::json::string(in.bedrock_model), true);
+  checkValue(problems, "openhands_image_repository", boost::json::string(in.openhands_image_repository));
+  checkValue(problems, "sandbox_url_pattern", boost::json::string(in.sandbox_url_pattern));
+  if (in.sandbox_url_pattern.find("{port}") == std::string::npos) {
+    problems.push_back("sandbox_url_pattern: must contain {port}, but \"" + in.sandbox_url_pattern +
+                       "\" was provided");
+  }
+  if (!dnsName(in.main_host)) {
+    problems.push_back("main_host: must be a DNS name such as openhands.example.com, but \"" + in.main_host +
+                       "\" was provided");
+  }
+  if (in.gateway_port == 0 || in.gateway_port == 3000 || in.gateway_port == 9090) {
+    problems.push_back("gateway_port: must be 1-65535 and not 3000 (OpenHands) or 9090 (gateway admin), but " +
+                       std::to_string(in.gateway_port) + " was provided");
+  }
+  return problems;
+}
+
+UserDataParts renderUserDataParts(const UserDataInputs& in) {
+  if (auto problems = validateUserDataInputs(in); !problems.empty()) {
+    std::string message = "invalid user data inputs:";
+    for (const auto& problem : problems) {
+      message += "\n  " + problem;
+    }
+    throw std::invalid_argument(message);
+  }
+  UserDataParts parts;
+  parts.script = expandTemplate(compactForUserData("user-data.sh", requireEmbedded("user-data.sh")));
+  auto& v = parts.variables;
+  v["Region"] = in.region;
+  v["LogGroupName"] = in.log_group_name;
+  v["AlertTopicArn"] = in.alert_topic_arn;
+  v["DataBucketName"] = in.data_bucket_name;
+  v["EfsFileSystemId"] = in.efs_file_system_id;
+  v["EfsAccessPointId"] = in.efs_access_point_id;
+  v["DbProxyEndpoint"] = in.db_proxy_endpoint;
+  v["DbAdminSecretArn"] = in.db_admin_secret_arn;
+  v["AppDbSecretArn"] = in.app_db_secret_arn;
+  v["AuthSettingsSecretArn"] = in.auth_settings_secret_arn;
+  v["OriginSecretArn"] = in.origin_secret_arn;
+  v["SessionKeySecretArn"] = in.session_key_secret_arn;
+  v["OpenHandsVersionParameter"] = in.openhands_version_parameter;
+  v["RuntimeImageParameter"] = in.runtime_image_parameter;
+  v["OpenHandsImageRepository"] = boost::json::string(in.openhands_image_repository);
+  v["GatewayImageUri"] = in.gateway_image_uri;
+  v["GatewayPort"] = boost::json::string(std::to_string(in.gateway_port));
+  v["BedrockModel"] = boost::json::string(in.bedrock_model.empty() ? kDefaultModel : in.bedrock_model);
+  v["MainHost"] = boost::json::string(in.main_host);
+  v["SandboxUrlPattern"] = boost::json::string(in.sandbox_url_pattern);
+  return parts;
+}
+
+boost::json::value renderUserData(const UserDataInputs& inputs) {
+  auto parts = renderUserDataParts(inputs);
+  boost::json::array sub{boost::json::string(parts.script), std::move(parts.variables)};
+  return boost::json::object{{"Fn::Base64", boost::json::object{{"Fn::Sub", std::move(sub)}}}};
+}
+
+}  // namespace oh::infra::instance

@@ -1,0 +1,233 @@
+#include "instance/user_data.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include <boost/json/serialize.hpp>
+#include <gtest/gtest.h>
+
+#include "instance/embedded_files.h"
+#include "instance/fn_sub.h"
+
+namespace oh::infra::instance {
+namespace {
+
+namespace json = boost::json;
+
+json::value ref(std::string_view id) { return json::object{{"Ref", id}}; }
+json::value getAtt(std::string_view id, std::string_view attribute) {
+  return json::object{{"Fn::GetAtt", json::array{json::string(id), json::string(attribute)}}};
+}
+
+// As the Compute stack passes them: references to other resources and imported values.
+UserDataInputs stackInputs() {
+  UserDataInputs in;
+  in.region = json::object{{"Ref", "AWS::Region"}};
+  in.log_group_name = ref("AppLogGroup");
+  in.alert_topic_arn = ref("AlertTopic");
+  in.data_bucket_name = ref("DataBucket");
+  in.efs_file_system_id = ref("FileSystem");
+  in.efs_access_point_id = ref("AccessPoint");
+  in.db_proxy_endpoint = getAtt("DbProxy", "Endpoint");
+  in.db_admin_secret_arn = ref("DbAdminSecret");
+  in.auth_settings_secret_arn = ref("AuthSettingsSecret");
+  in.origin_secret_arn = ref("OriginSecret");
+  in.session_key_secret_arn = ref("SessionKeySecret");
+  in.openhands_version_parameter = ref("OpenHandsVersionParameter");
+  in.runtime_image_parameter = ref("RuntimeImageParameter");
+  in.gateway_image_uri = json::string("123456789012.dkr.ecr.us-east-1.amazonaws.com/cdk-hnb659fds-container-assets-123456789012-us-east-1:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  in.bedrock_model = "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+  in.main_host = "openhands.example.com";
+  return in;
+}
+
+// Sample deploy-time values, long enough to stand for real ones (ARNs with random suffixes).
+std::map<std::string, std::string> sampleValues(const json::object& variables) {
+  std::map<std::string, std::string> values;
+  for (const auto& [name, value] : variables) {
+    std::string key(name);
+    if (value.is_string()) {
+      values[key] = std::string(value.get_string());
+    } else {
+      values[key] = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:OpenHands-" + key + "-AbCdEf";
+    }
+  }
+  values["Region"] = "eu-central-1";
+  values["DbProxyEndpoint"] = "openhands-proxy.proxy-abcdefghijkl.eu-central-1.rds.amazonaws.com";
+  values["EfsFileSystemId"] = "fs-0123456789abcdef0";
+  values["EfsAccessPointId"] = "fsap-0123456789abcdef0";
+  return values;
+}
+
+std::string resolved(const UserDataInputs& in) {
+  const auto parts = renderUserDataParts(in);
+  const auto resolution = resolveSub(parts.script, sampleValues(parts.variables));
+  EXPECT_TRUE(resolution.unresolved.empty());
+  EXPECT_FALSE(resolution.unterminated);
+  return resolution.text;
+}
+
+std::filesystem::path tempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "oh-instance-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed");
+  }
+  return pattern;
+}
+
+// Runs shellcheck on text; returns its exit status and leaves its report in `report`.
+int shellcheck(const std::string& text, std::string& report) {
+  const auto dir = tempDir();
+  const auto script = dir / "script.sh";
+  const auto out = dir / "report.txt";
+  std::ofstream(script) << text;
+  const int status = std::system(("shellcheck --severity=style --shell=bash '" + script.string() + "' >'" +
+                                  out.string() + "' 2>&1").c_str());
+  std::ifstream in(out);
+  report.assign(std::istreambuf_iterator<char>(in), {});
+  std::filesystem::remove_all(dir);
+  return status;
+}
+
+bool haveShellcheck() { return std::system("command -v shellcheck >/dev/null 2>&1") == 0; }
+
+// This test verifies the CloudFormation shape: Fn::Base64 of Fn::Sub [script, variables].
+TEST(UserDataTest, RendersBase64OfSub) {
+  const auto rendered = renderUserData(stackInputs());
+  const auto& sub = rendered.at("Fn::Base64").at("Fn::Sub").as_array();
+  ASSERT_EQ(sub.size(), 2u);
+  EXPECT_TRUE(sub[0].as_string().starts_with("#!/bin/bash\n"));
+  EXPECT_EQ(sub[1].at("DbProxyEndpoint"), getAtt("DbProxy", "Endpoint"));
+  EXPECT_EQ(sub[1].at("GatewayPort"), json::value("8080"));
+}
+
+// This test verifies every ${Name} in the script has a variable and every variable is used.
+TEST(UserDataTest, VariablesMatchTheScript) {
+  const auto parts = renderUserDataParts(stackInputs());
+  const auto names = subVariableNames(parts.script);
+  std::set<std::string> used(names.begin(), names.end());
+  std::set<std::string> given;
+  for (const auto& [name, value] : parts.variables) {
+    given.emplace(name);
+  }
+  EXPECT_EQ(used, given);
+}
+
+// This test verifies the script stays under EC2's 16 KB for several contexts, with long values.
+TEST(UserDataTest, StaysUnderTheEc2Limit) {
+  auto minimal = stackInputs();
+  auto literal = stackInputs();
+  literal.region = "ap-southeast-2";
+  literal.log_group_name = "/openhands/application/with/a/long/name/for/the/test";
+  literal.app_db_secret_arn = "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:OpenHands-AppDb-AbCdEf";
+  literal.main_host = std::string(60, 'a') + "." + std::string(60, 'b') + ".example.com";
+  literal.gateway_port = 18080;
+  literal.sandbox_url_pattern = "https://" + literal.main_host + "/_gateway/sandbox/{port}";
+  for (const auto& in : {minimal, literal}) {
+    const std::string text = resolved(in);
+    EXPECT_LT(text.size(), kMaxUserDataBytes);
+    EXPECT_LT(renderUserDataParts(in).script.size(), kMaxUserDataBytes);
+  }
+  std::cout << "[ measured ] resolved user data: " << resolved(minimal).size() << " bytes of "
+            << kMaxUserDataBytes << "\n";
+}
+
+// This test verifies the script carries no secret: no dynamic references, keys or passwords.
+TEST(UserDataTest, CarriesNoSecretValues) {
+  const auto parts = renderUserDataParts(stackInputs());
+  const std::string all = parts.script + json::serialize(parts.variables);
+  for (const char* needle : {"{{resolve:", "AKIA", "PRIVATE KEY", "aws_secret_access_key", "PGPASSWORD",
+                             "DB_PASS=$", "password="}) {
+    EXPECT_EQ(all.find(needle), std::string::npos) << needle;
+  }
+  // Secrets are only ever fetched into files with a umask of 077, never into variables.
+  const std::string boot(*embeddedFile("boot-services.sh"));
+  EXPECT_NE(boot.find("--query SecretString --output text >\"$2.tmp\""), std::string::npos);
+  EXPECT_NE(boot.find("set +x"), std::string::npos);
+  EXPECT_EQ(boot.find("set -x"), std::string::npos);
+}
+
+// This test verifies each embedded file comes out of the here-documents byte for byte.
+TEST(UserDataTest, EmbeddedFilesRoundTrip) {
+  const std::string text = resolved(stackInputs());
+  int embedded = 0;
+  for (const auto& file : embeddedFiles()) {
+    if (file.name == "user-data.sh") {
+      continue;
+    }
+    const std::string content = compactForUserData(file.name, file.content);
+    EXPECT_NE(text.find(" <<'OH_EOF'\n" + content + "OH_EOF\n"), std::string::npos) << file.name;
+    ++embedded;
+  }
+  EXPECT_EQ(embedded, 9);
+}
+
+// This test verifies the pieces the issue asks for are in the script.
+TEST(UserDataTest, ContainsTheBootSteps) {
+  const std::string text = resolved(stackInputs());
+  for (const char* needle :
+       {"set -euo pipefail", "trap 'notify", "aws sns publish", "retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq",
+        "tls,iam,accesspoint=fsap-0123456789abcdef0", "/etc/fstab", "\"${aws:AutoScalingGroupName}\"",
+        "\"default-address-pools\"", "\"max-size\"", "mem_used_percent", "\"/data/openhands\"",
+        "containrrr/watchtower:1.7.1", "Restart=always", "--log-driver awslogs", "LLM_MODEL=bedrock/us.anthropic",
+        "GATEWAY_PORT=8080", "pg_roles", "pg_database"}) {
+    EXPECT_NE(text.find(needle), std::string::npos) << needle;
+  }
+}
+
+// This test verifies the resolved user data and the embedded scripts pass shellcheck.
+TEST(UserDataTest, ShellcheckFindsNothing) {
+  if (!haveShellcheck()) {
+    GTEST_SKIP() << "shellcheck is not installed (scripts/debian-packages.txt lists it)";
+  }
+  for (const auto& in : {stackInputs()}) {
+    std::string report;
+    EXPECT_EQ(shellcheck(resolved(in), report), 0) << report;
+  }
+  for (const char* name : {"boot-services.sh", "db-bootstrap.sh"}) {
+    std::string report;
+    EXPECT_EQ(shellcheck(std::string(*embeddedFile(name)), report), 0) << name << "\n" << report;
+  }
+}
+
+// This test verifies bad literal inputs are refused together, each naming its field.
+TEST(UserDataTest, RefusesUnsafeInputs) {
+  auto in = stackInputs();
+  in.region = "us-east-1'; rm -rf /; '";
+  in.main_host = "a b";
+  in.gateway_port = 0;
+  in.sandbox_url_pattern = "http://localhost";
+  in.log_group_name = "";
+  in.data_bucket_name = 42;
+  in.bedrock_model = "bedrock/$(id)";
+  const auto problems = validateUserDataInputs(in);
+  ASSERT_EQ(problems.size(), 7u);
+  for (const char* field : {"region:", "main_host:", "gateway_port:", "sandbox_url_pattern:", "log_group_name:",
+                            "data_bucket_name:", "bedrock_model:"}) {
+    bool found = false;
+    for (const auto& problem : problems) {
+      found = found || problem.starts_with(field);
+    }
+    EXPECT_TRUE(found) << field;
+  }
+  EXPECT_THROW(renderUserData(in), std::invalid_argument);
+}
+
+// This test verifies an empty model falls back to the reference design's Claude model.
+TEST(UserDataTest, DefaultsTheModel) {
+  auto in = stackInputs();
+  in.bedrock_model.clear();
+  EXPECT_EQ(renderUserDataParts(in).variables.at("BedrockModel"),
+            json::value("bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
+}
+
+}  // namespace
+}  // namespace oh::infra::instance
