@@ -1,7 +1,15 @@
 #pragma once
 // One JSON line per request (CloudWatch Logs friendly). Never secrets: no cookies, no
-// Authorization, and the values of sensitive query parameters (session_api_key, tkn, code,
-// state, token, access_token, id_token, refresh_token, ...) are replaced with "REDACTED".
+// Authorization, and the values of sensitive query parameters are replaced with "REDACTED":
+// session_api_key, tkn, code, state, token, access_token, id_token, refresh_token, password,
+// api_key, apikey, signature, and any key containing secret, token, password or credential
+// (keys compared case-insensitively after percent-decoding).
+//
+// Line shape (fields in this order; upstream_status and reason only when set):
+//   {"time":"2026-11-28T16:55:19.123Z","client_ip":"203.0.113.7","method":"GET",
+//    "target":"/api/x?session_api_key=REDACTED","host":"oh.example.com","status":200,
+//    "bytes_in":0,"bytes_out":512,"duration_ms":1.250,"route":"app","upstream_status":"200",
+//    "reason":"...","user_agent":"...","request_id":"..."}
 
 #include <chrono>
 #include <cstdint>
@@ -32,8 +40,9 @@ struct AccessLogEntry {
 // The target with sensitive query values replaced; path kept as received.
 std::string redactTarget(std::string_view target);
 
-// The JSON line, without a trailing newline. Control characters are escaped, so a hostile
-// header cannot forge a second log line.
+// The JSON line, without a trailing newline. Control characters are escaped and invalid UTF-8
+// is replaced with U+FFFD, so a hostile header cannot forge a second log line or break the
+// JSON; each string field is cut at 4 KB.
 std::string formatAccessLog(const AccessLogEntry& entry);
 
 }  // namespace oh::gateway

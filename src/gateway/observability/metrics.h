@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -13,6 +14,9 @@ namespace oh::gateway {
 // What kind of request a metric counts; keeps label cardinality fixed.
 enum class RouteClass : std::uint8_t { app, websocket, gateway, runtime, rejected };
 inline constexpr std::size_t kRouteClassCount = 5;
+
+// The label value of a route class: "app", "websocket", "gateway", "runtime", "rejected".
+const char* routeClassName(RouteClass route);
 
 // Why the gateway failed to reach the upstream.
 enum class UpstreamError : std::uint8_t { connect, timeout, reset, protocol };
@@ -24,6 +28,7 @@ public:
   static constexpr std::array<double, 12> kLatencyBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                           0.1,   0.25,   0.5,   1.0,  2.5,   10.0};
 
+  // Counts one answered request and its latency (negative latencies count as 0).
   void requestFinished(RouteClass route, unsigned status, std::chrono::nanoseconds latency);
   void connectionOpened();
   void connectionClosed();
@@ -37,12 +42,11 @@ public:
   std::string renderPrometheus() const;
 
 private:
-  // Status counted by class (1xx..5xx) and by the individual codes the gateway emits itself.
+  // One counter per status code 100..599 (slot 0: anything else); rendered only when non-zero.
   static constexpr std::size_t kStatusSlots = 600;
   std::array<std::array<std::atomic<std::uint64_t>, kStatusSlots>, kRouteClassCount> requests_{};
   std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency_buckets_{};
   std::atomic<std::uint64_t> latency_sum_ns_{0};
-  std::atomic<std::uint64_t> latency_count_{0};
   std::atomic<std::int64_t> open_connections_{0};
   std::atomic<std::int64_t> open_websockets_{0};
   std::array<std::atomic<std::uint64_t>, kUpstreamErrorCount> upstream_errors_{};

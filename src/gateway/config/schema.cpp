@@ -1,0 +1,100 @@
+#include "config/schema.h"
+
+#include <array>
+#include <utility>
+
+namespace oh::gateway::config_schema {
+namespace {
+
+constexpr std::int64_t kMaxPort = 65535;
+constexpr std::int64_t kMaxTimeoutSeconds = 86400;  // one day: longer is always a mistake
+constexpr std::int64_t kGiB = 1024LL * 1024 * 1024;
+
+constexpr std::array<std::string_view, 2> kModes{"local", "aws"};
+constexpr std::array<std::string_view, 5> kLogLevels{"trace", "debug", "info", "warn", "error"};
+
+std::chrono::seconds seconds(std::int64_t v) { return std::chrono::seconds{v}; }
+// The schema's ranges are checked before any assign runs, so these narrowings are exact.
+std::uint16_t port(std::int64_t v) { return static_cast<std::uint16_t>(v); }
+std::size_t size(std::int64_t v) { return static_cast<std::size_t>(v); }
+
+const std::array<FieldSpec, 33> kSchema{{
+    {"mode", ChoiceField{kModes, [](Settings& s, std::string_view v) {
+                           s.mode = v == "aws" ? Mode::aws : Mode::local;
+                         }}},
+
+    {"server.listen_address", StringField{[](Settings& s, std::string v) { s.server.listen_address = std::move(v); }}},
+    {"server.listen_port", IntegerField{0, kMaxPort, "", [](Settings& s, std::int64_t v) { s.server.listen_port = port(v); }}},
+    {"server.threads", IntegerField{0, 1024, "", [](Settings& s, std::int64_t v) { s.server.threads = static_cast<unsigned>(v); }}},
+    {"server.client_header_timeout_seconds", IntegerField{1, kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.server.client_header_timeout = seconds(v); }}},
+    {"server.client_idle_timeout_seconds", IntegerField{1, kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.server.client_idle_timeout = seconds(v); }}},
+    {"server.drain_timeout_seconds", IntegerField{1, kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.server.drain_timeout = seconds(v); }}},
+    {"server.max_connections", IntegerField{1, 1'000'000, "", [](Settings& s, std::int64_t v) { s.server.max_connections = size(v); }}},
+
+    {"upstream.url", StringField{[](Settings& s, std::string v) { s.upstream.url = std::move(v); }}},
+    {"upstream.connect_timeout_seconds", IntegerField{1, kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.upstream.connect_timeout = seconds(v); }}},
+    {"upstream.read_timeout_seconds", IntegerField{1, kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.upstream.read_timeout = seconds(v); }}},
+    {"upstream.pool_idle_timeout_seconds", IntegerField{1, kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.upstream.pool_idle_timeout = seconds(v); }}},
+    {"upstream.pool_max_idle_per_thread", IntegerField{1, 100'000, "", [](Settings& s, std::int64_t v) { s.upstream.pool_max_idle_per_thread = size(v); }}},
+
+    {"websocket.idle_timeout_seconds", IntegerField{1, kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.websocket.idle_timeout = seconds(v); }}},
+    {"websocket.max_message_bytes", IntegerField{1, kGiB, "bytes", [](Settings& s, std::int64_t v) { s.websocket.max_message_bytes = size(v); }}},
+
+    {"origin.enabled", BoolField{[](Settings& s, bool v) { s.origin.enabled = v; }}},
+    {"origin.header", StringField{[](Settings& s, std::string v) { s.origin.header = std::move(v); }}},
+    {"origin.current_secret_file", StringField{[](Settings& s, std::string v) { s.origin.current_secret_file = std::move(v); }}},
+    {"origin.previous_secret_file", StringField{[](Settings& s, std::string v) { s.origin.previous_secret_file = std::move(v); }}},
+
+    {"limits.max_header_bytes", IntegerField{1024, 1024 * 1024, "bytes", [](Settings& s, std::int64_t v) { s.limits.max_header_bytes = size(v); }}},
+    {"limits.max_header_count", IntegerField{1, 10'000, "", [](Settings& s, std::int64_t v) { s.limits.max_header_count = size(v); }}},
+    {"limits.max_body_bytes", IntegerField{1, kBodyRuleMaxBytesLimit, "bytes", [](Settings& s, std::int64_t v) { s.limits.max_body_bytes = static_cast<std::uint64_t>(v); }}},
+    {"limits.body", BodyRuleListField{}},
+
+    {"rate_limit.enabled", BoolField{[](Settings& s, bool v) { s.rate_limit.enabled = v; }}},
+    {"rate_limit.requests_per_second", NumberField{0.0, true, 1'000'000.0, [](Settings& s, double v) { s.rate_limit.requests_per_second = v; }}},
+    {"rate_limit.burst", NumberField{1.0, false, 1'000'000'000.0, [](Settings& s, double v) { s.rate_limit.burst = v; }}},
+    {"rate_limit.max_tracked_clients", IntegerField{1, 10'000'000, "", [](Settings& s, std::int64_t v) { s.rate_limit.max_tracked_clients = size(v); }}},
+    {"rate_limit.trusted_proxies", StringListField{1024, [](Settings& s, std::vector<std::string> v) { s.rate_limit.trusted_proxies = std::move(v); }}},
+
+    {"admin.enabled", BoolField{[](Settings& s, bool v) { s.admin.enabled = v; }}},
+    {"admin.listen_address", StringField{[](Settings& s, std::string v) { s.admin.listen_address = std::move(v); }}},
+    {"admin.listen_port", IntegerField{0, kMaxPort, "", [](Settings& s, std::int64_t v) { s.admin.listen_port = port(v); }}},
+
+    {"log.level", ChoiceField{kLogLevels, [](Settings& s, std::string_view v) { s.log.level = std::string(v); }}},
+    {"log.access_log", BoolField{[](Settings& s, bool v) { s.log.access_log = v; }}},
+}};
+
+constexpr std::array<std::string_view, 8> kSections{"server", "upstream", "websocket", "origin",
+                                                    "limits", "rate_limit", "admin", "log"};
+
+}  // namespace
+
+std::span<const FieldSpec> settingsSchema() { return kSchema; }
+
+const FieldSpec* findField(std::string_view key) {
+  for (const FieldSpec& field : kSchema) {
+    if (field.key == key) {
+      return &field;
+    }
+  }
+  return nullptr;
+}
+
+bool isSection(std::string_view key) {
+  for (std::string_view section : kSections) {
+    if (section == key) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string_view> allKeys() {
+  std::vector<std::string_view> keys(kSections.begin(), kSections.end());
+  for (const FieldSpec& field : kSchema) {
+    keys.push_back(field.key);
+  }
+  return keys;
+}
+
+}  // namespace oh::gateway::config_schema
