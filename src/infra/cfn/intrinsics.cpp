@@ -37,6 +37,10 @@ json::value join(std::string_view delimiter, json::array parts) {
   return single("Fn::Join", json::array{str(delimiter), std::move(parts)});
 }
 
+json::value joinList(std::string_view delimiter, json::value list) {
+  return single("Fn::Join", json::array{str(delimiter), std::move(list)});
+}
+
 json::value select(unsigned index, json::value list) {
   // CloudFormation accepts the index as a number or a string; the CDK writes a number.
   return single("Fn::Select", json::array{index, std::move(list)});

@@ -15,6 +15,8 @@ boost::json::value getAtt(std::string_view logical_id, std::string_view attribut
 boost::json::value sub(std::string_view text);
 boost::json::value sub(std::string_view text, boost::json::object variables);
 boost::json::value join(std::string_view delimiter, boost::json::array parts);
+// Fn::Join over a value that is itself a list, e.g. {"Ref": "SomeListParameter"}.
+boost::json::value joinList(std::string_view delimiter, boost::json::value list);
 boost::json::value select(unsigned index, boost::json::value list);
 boost::json::value split(std::string_view delimiter, boost::json::value text);
 boost::json::value getAZs(std::string_view region = "");

@@ -24,6 +24,7 @@ TEST(IntrinsicsTest, SubWithAndWithoutVariables) {
 
 TEST(IntrinsicsTest, JoinSelectSplitGetAZs) {
   EXPECT_EQ(text(join(",", json::array{"a", ref("B")})), R"({"Fn::Join":[",",["a",{"Ref":"B"}]]})");
+  EXPECT_EQ(text(joinList(",", ref("Subnets"))), R"({"Fn::Join":[",",{"Ref":"Subnets"}]})");
   EXPECT_EQ(text(select(1, split(",", importValue("E")))),
             R"({"Fn::Select":[1,{"Fn::Split":[",",{"Fn::ImportValue":"E"}]}]})");
   EXPECT_EQ(text(getAZs()), R"({"Fn::GetAZs":""})");

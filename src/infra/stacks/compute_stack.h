@@ -1,0 +1,39 @@
+#pragma once
+// OpenHands-Compute (main region): EFS for workspaces, the instance (launch template and an
+// Auto Scaling group of one), the internet-facing ALB that forwards only requests carrying the
+// origin secret, the origin's Route 53 name and certificate, version parameters and alarms.
+
+#include <string>
+
+#include "stacks/database_stack.h"
+#include "stacks/monitoring_stack.h"
+#include "stacks/network_stack.h"
+#include "stacks/security_stack.h"
+#include "stacks/stack_spec.h"
+
+namespace oh::infra::stacks {
+
+struct ComputeStackProps {
+  std::string region;
+  std::string main_host;       // openhands.example.com
+  std::string origin_host;     // origin.openhands.example.com (ALB alias, own certificate)
+  std::string hosted_zone_id;  // Z0123456789ABCDEFGHIJ
+  // @default "m7g.xlarge" (Graviton; the AMI is arm64)
+  std::string instance_type = "m7g.xlarge";
+  // Root volume, gp3, encrypted; the reference README's cost table prices 300 GB. @default 300
+  int volume_size_gb = 300;
+  std::string bedrock_model;
+  std::string openhands_version = "1.3.0";
+  // The sandbox (agent-server) image OpenHands starts for each conversation.
+  std::string runtime_image;
+  int gateway_port = 8080;
+  NetworkRefs network;
+  MonitoringRefs monitoring;
+  SecurityRefs security;
+  DatabaseRefs database;
+  DockerImageAsset gateway_image;
+};
+
+StackSpec buildComputeStack(const ComputeStackProps& props);
+
+}  // namespace oh::infra::stacks

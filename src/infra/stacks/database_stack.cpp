@@ -1,0 +1,147 @@
+#include "stacks/database_stack.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "cfn/intrinsics.h"
+#include "stacks/names.h"
+#include "stacks/stack_common.h"
+
+namespace oh::infra::stacks {
+namespace json = boost::json;
+
+namespace {
+
+json::object tcp(int port, const char* description) {
+  return json::object{{"IpProtocol", "tcp"}, {"FromPort", port}, {"ToPort", port}, {"Description", description}};
+}
+
+void addNetworking(cfn::Template& t, const DatabaseStackProps& props) {
+  t.addResource("DbSubnetGroup", "AWS::RDS::DBSubnetGroup",
+                {{"DBSubnetGroupDescription", "OpenHands database: private subnets"},
+                 {"SubnetIds", props.network.private_subnet_ids}});
+  // One group for the proxy and the cluster: the instances reach the proxy, the proxy reaches
+  // the cluster (itself) and Secrets Manager through the VPC endpoint.
+  auto egress_to_endpoints = tcp(443, "Secrets Manager endpoint, for the proxy");
+  egress_to_endpoints["CidrIp"] = props.vpc_cidr;
+  t.addResource("DbSecurityGroup", "AWS::EC2::SecurityGroup",
+                {{"GroupDescription", "OpenHands database and proxy: PostgreSQL from the instances only"},
+                 {"VpcId", props.network.vpc_id},
+                 {"SecurityGroupEgress", json::array{std::move(egress_to_endpoints)}},
+                 {"Tags", tagList({{"Name", "openhands-database"}})}});
+  auto from_instances = tcp(5432, "PostgreSQL from the instances");
+  from_instances["GroupId"] = cfn::getAtt("DbSecurityGroup", "GroupId");
+  from_instances["SourceSecurityGroupId"] = props.security.instance_security_group_id;
+  t.addResource("DbIngressFromInstances", "AWS::EC2::SecurityGroupIngress", std::move(from_instances));
+  auto from_proxy = tcp(5432, "PostgreSQL from the proxy");
+  from_proxy["GroupId"] = cfn::getAtt("DbSecurityGroup", "GroupId");
+  from_proxy["SourceSecurityGroupId"] = cfn::getAtt("DbSecurityGroup", "GroupId");
+  t.addResource("DbIngressFromProxy", "AWS::EC2::SecurityGroupIngress", std::move(from_proxy));
+  auto to_cluster = tcp(5432, "PostgreSQL from the proxy to the cluster");
+  to_cluster["GroupId"] = cfn::getAtt("DbSecurityGroup", "GroupId");
+  to_cluster["DestinationSecurityGroupId"] = cfn::getAtt("DbSecurityGroup", "GroupId");
+  t.addResource("DbEgressToCluster", "AWS::EC2::SecurityGroupEgress", std::move(to_cluster));
+  // The instances' own egress to the database, next to the group it points at.
+  auto instance_out = tcp(5432, "PostgreSQL to the database proxy");
+  instance_out["GroupId"] = props.security.instance_security_group_id;
+  instance_out["DestinationSecurityGroupId"] = cfn::getAtt("DbSecurityGroup", "GroupId");
+  t.addResource("InstanceEgressToDatabase", "AWS::EC2::SecurityGroupEgress", std::move(instance_out));
+}
+
+void addCluster(cfn::Template& t, const DatabaseStackProps& props) {
+  t.addResource("DbAdminSecret", "AWS::SecretsManager::Secret",
+                {{"Name", names::kDbAdminSecret},
+                 {"Description", "OpenHands Aurora admin credentials"},
+                 {"GenerateSecretString", json::object{{"SecretStringTemplate", R"({"username":"openhands_admin"})"},
+                                                       {"GenerateStringKey", "password"},
+                                                       {"PasswordLength", 32},
+                                                       {"ExcludeCharacters", " %+~`#$&*()|[]{}:;<>?!'/@\"\\"}}}});
+
+  // The credentials are dynamic references to the secret, resolved by CloudFormation.
+  auto& cluster = t.addResource(
+      "DbCluster", "AWS::RDS::DBCluster",
+      {{"Engine", "aurora-postgresql"},
+       {"EngineVersion", props.engine_version},
+       {"DatabaseName", "openhands"},
+       {"Port", 5432},
+       {"MasterUsername", cfn::sub("{{resolve:secretsmanager:${DbAdminSecret}:SecretString:username}}")},
+       {"MasterUserPassword", cfn::sub("{{resolve:secretsmanager:${DbAdminSecret}:SecretString:password}}")},
+       {"ServerlessV2ScalingConfiguration",
+        json::object{{"MinCapacity", props.min_capacity_acu}, {"MaxCapacity", props.max_capacity_acu}}},
+       {"StorageEncrypted", true},
+       {"BackupRetentionPeriod", props.backup_retention_days},
+       {"PreferredBackupWindow", "03:00-04:00"},
+       {"EnableCloudwatchLogsExports", json::array{"postgresql"}},
+       {"CopyTagsToSnapshot", true},
+       {"DBSubnetGroupName", cfn::ref("DbSubnetGroup")},
+       {"VpcSecurityGroupIds", json::array{cfn::getAtt("DbSecurityGroup", "GroupId")}}});
+  // Deleting the stack leaves a final snapshot, as the reference design's SNAPSHOT policy does.
+  cluster.deletion_policy = cfn::DeletionPolicy::Snapshot;
+  cluster.update_replace_policy = cfn::DeletionPolicy::Snapshot;
+
+  t.addResource("DbWriter", "AWS::RDS::DBInstance",
+                {{"DBClusterIdentifier", cfn::ref("DbCluster")},
+                 {"DBInstanceClass", "db.serverless"},
+                 {"Engine", "aurora-postgresql"},
+                 {"PubliclyAccessible", false},
+                 {"AutoMinorVersionUpgrade", true}});
+
+  t.addResource("DbAdminSecretAttachment", "AWS::SecretsManager::SecretTargetAttachment",
+                {{"SecretId", cfn::ref("DbAdminSecret")},
+                 {"TargetId", cfn::ref("DbCluster")},
+                 {"TargetType", "AWS::RDS::DBCluster"}});
+}
+
+void addProxy(cfn::Template& t, const DatabaseStackProps& props) {
+  t.addResource(
+      "DbProxyRole", "AWS::IAM::Role",
+      {{"Description", "RDS Proxy reads the admin secret"},
+       {"AssumeRolePolicyDocument",
+        policyDocument(json::array{json::object{{"Effect", "Allow"},
+                                                {"Principal", json::object{{"Service", "rds.amazonaws.com"}}},
+                                                {"Action", "sts:AssumeRole"}}})},
+       {"Policies",
+        json::array{json::object{
+            {"PolicyName", "read-admin-secret"},
+            {"PolicyDocument", policyDocument(json::array{json::object{
+                                   {"Effect", "Allow"},
+                                   {"Action", json::array{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}},
+                                   {"Resource", cfn::ref("DbAdminSecret")}}})}}}}});
+  t.addResource("DbProxy", "AWS::RDS::DBProxy",
+                {{"DBProxyName", "openhands-proxy"},
+                 {"EngineFamily", "POSTGRESQL"},
+                 {"RequireTLS", true},
+                 {"IdleClientTimeout", 1800},
+                 {"Auth", json::array{json::object{{"AuthScheme", "SECRETS"},
+                                                   {"SecretArn", cfn::ref("DbAdminSecret")},
+                                                   {"IAMAuth", "DISABLED"}}}},
+                 {"RoleArn", cfn::getAtt("DbProxyRole", "Arn")},
+                 {"VpcSubnetIds", props.network.private_subnet_ids},
+                 {"VpcSecurityGroupIds", json::array{cfn::getAtt("DbSecurityGroup", "GroupId")}}});
+  t.addResource("DbProxyTargetGroup", "AWS::RDS::DBProxyTargetGroup",
+                {{"DBProxyName", cfn::ref("DbProxy")},
+                 {"TargetGroupName", "default"},
+                 {"DBClusterIdentifiers", json::array{cfn::ref("DbCluster")}},
+                 {"ConnectionPoolConfigurationInfo", json::object{{"MaxConnectionsPercent", 90}}}})
+      .depends_on = {"DbWriter"};
+}
+
+}  // namespace
+
+DatabaseStack buildDatabaseStack(const DatabaseStackProps& props) {
+  DatabaseStack out{newStack(names::kDatabaseStack, props.region,
+                             "OpenHands database: Aurora PostgreSQL Serverless v2 behind RDS Proxy",
+                             {names::kNetworkStack, names::kSecurityStack}),
+                    {}};
+  auto& spec = out.spec;
+  addNetworking(spec.template_, props);
+  addCluster(spec.template_, props);
+  addProxy(spec.template_, props);
+
+  out.refs.proxy_endpoint = exportValue(spec, "DbProxyEndpoint", cfn::getAtt("DbProxy", "Endpoint"), "RDS Proxy endpoint");
+  out.refs.admin_secret_arn = exportValue(spec, "DbAdminSecretArn", cfn::ref("DbAdminSecret"), "Database admin secret");
+  exportValue(spec, "DbSecurityGroupId", cfn::getAtt("DbSecurityGroup", "GroupId"), "Database security group");
+  return out;
+}
+
+}  // namespace oh::infra::stacks

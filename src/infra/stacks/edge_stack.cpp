@@ -1,0 +1,169 @@
+#include "stacks/edge_stack.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "cfn/intrinsics.h"
+#include "stacks/names.h"
+#include "stacks/stack_common.h"
+
+namespace oh::infra::stacks {
+namespace json = boost::json;
+
+namespace {
+
+// AWS-managed CloudFront policies (same IDs in every account).
+constexpr const char* kCachingDisabledPolicy = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+constexpr const char* kAllViewerOriginRequestPolicy = "216adef6-5c7f-47e4-b989-5492eafa07d3";
+// The hosted zone every CloudFront alias target lives in.
+constexpr const char* kCloudFrontHostedZoneId = "Z2FDTNDATAQYW2";
+
+json::object visibility(const char* metric) {
+  return json::object{{"SampledRequestsEnabled", true}, {"CloudWatchMetricsEnabled", true}, {"MetricName", metric}};
+}
+
+json::object managedRuleGroup(const char* name, int priority, json::array overrides) {
+  json::object statement{{"VendorName", "AWS"}, {"Name", name}};
+  if (!overrides.empty()) {
+    statement["RuleActionOverrides"] = std::move(overrides);
+  }
+  return json::object{{"Name", name},
+                      {"Priority", priority},
+                      {"OverrideAction", json::object{{"None", json::object{}}}},
+                      {"Statement", json::object{{"ManagedRuleGroupStatement", std::move(statement)}}},
+                      {"VisibilityConfig", visibility(name)}};
+}
+
+void addWaf(cfn::Template& t, const EdgeStackProps& props) {
+  json::array rules{
+      // Uploads and long prompts exceed the rule set's 8 KB body limit: count, don't block.
+      managedRuleGroup("AWSManagedRulesCommonRuleSet", 0,
+                       json::array{json::object{{"Name", "SizeRestrictions_BODY"},
+                                                {"ActionToUse", json::object{{"Count", json::object{}}}}}}),
+      managedRuleGroup("AWSManagedRulesKnownBadInputsRuleSet", 1, {}),
+      json::object{{"Name", "RateLimitPerIp"},
+                   {"Priority", 2},
+                   {"Action", json::object{{"Block", json::object{}}}},
+                   {"Statement", json::object{{"RateBasedStatement",
+                                               json::object{{"Limit", props.rate_limit_per_5_minutes},
+                                                            {"AggregateKeyType", "IP"},
+                                                            {"EvaluationWindowSec", 300}}}}},
+                   {"VisibilityConfig", visibility("RateLimitPerIp")}}};
+  t.addResource("WebAcl", "AWS::WAFv2::WebACL",
+                {{"Scope", "CLOUDFRONT"},
+                 {"Description", "OpenHands " + props.main_host},
+                 {"DefaultAction", json::object{{"Allow", json::object{}}}},
+                 {"Rules", std::move(rules)},
+                 {"VisibilityConfig", visibility("OpenHandsWebAcl")}});
+}
+
+void addDistribution(cfn::Template& t, const EdgeStackProps& props) {
+  t.addResource("ResponseHeadersPolicy", "AWS::CloudFront::ResponseHeadersPolicy",
+                {{"ResponseHeadersPolicyConfig",
+                  json::object{
+                      {"Name", responseHeadersPolicyName(props.main_host)},
+                      {"Comment", "OpenHands CORS and HSTS for " + props.main_host},
+                      {"CorsConfig",
+                       json::object{{"AccessControlAllowCredentials", false},
+                                    {"AccessControlAllowHeaders", json::object{{"Items", json::array{"*"}}}},
+                                    {"AccessControlAllowMethods", json::object{{"Items", json::array{"ALL"}}}},
+                                    {"AccessControlAllowOrigins",
+                                     json::object{{"Items", json::array{"https://" + props.main_host}}}},
+                                    {"AccessControlMaxAgeSec", 600},
+                                    {"OriginOverride", false}}},
+                      {"SecurityHeadersConfig",
+                       json::object{{"StrictTransportSecurity", json::object{{"AccessControlMaxAgeSec", 31536000},
+                                                                            {"IncludeSubdomains", true},
+                                                                            {"Override", true}}}}}}}});
+
+  json::array origin_headers{json::object{
+      {"HeaderName", names::kOriginHeader},
+      // Resolved by CloudFormation from the us-east-1 replica; never a value in the template.
+      {"HeaderValue", cfn::secretsManagerReference(names::kOriginVerifySecret)}}};
+  json::object origin{{"Id", "origin"},
+                      {"DomainName", props.origin_host},
+                      {"CustomOriginConfig", json::object{{"OriginProtocolPolicy", "https-only"},
+                                                          {"HTTPSPort", 443},
+                                                          {"OriginSSLProtocols", json::array{"TLSv1.2"}},
+                                                          {"OriginReadTimeout", 60},
+                                                          {"OriginKeepaliveTimeout", 60}}},
+                      {"OriginCustomHeaders", std::move(origin_headers)}};
+  json::object behavior{
+      {"TargetOriginId", "origin"},
+      {"ViewerProtocolPolicy", "redirect-to-https"},
+      {"AllowedMethods", json::array{"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}},
+      {"CachedMethods", json::array{"GET", "HEAD"}},
+      {"CachePolicyId", kCachingDisabledPolicy},
+      {"OriginRequestPolicyId", kAllViewerOriginRequestPolicy},
+      {"ResponseHeadersPolicyId", cfn::ref("ResponseHeadersPolicy")},
+      {"Compress", true}};
+  t.addResource("Distribution", "AWS::CloudFront::Distribution",
+                {{"DistributionConfig",
+                  json::object{{"Enabled", true},
+                               {"Comment", "OpenHands " + props.main_host},
+                               {"Aliases", json::array{props.main_host, props.runtime_wildcard}},
+                               {"ViewerCertificate", json::object{{"AcmCertificateArn", cfn::ref("Certificate")},
+                                                                  {"SslSupportMethod", "sni-only"},
+                                                                  {"MinimumProtocolVersion", "TLSv1.2_2021"}}},
+                               {"HttpVersion", "http2and3"},
+                               {"IPV6Enabled", true},
+                               {"PriceClass", "PriceClass_100"},
+                               {"WebACLId", cfn::getAtt("WebAcl", "Arn")},
+                               {"Origins", json::array{std::move(origin)}},
+                               {"DefaultCacheBehavior", std::move(behavior)}}}});
+}
+
+void addAliases(cfn::Template& t, const EdgeStackProps& props) {
+  const std::pair<const char*, std::string> names_by_id[] = {{"MainRecord", props.main_host},
+                                                             {"RuntimeRecord", props.runtime_wildcard}};
+  for (const auto& [id, name] : names_by_id) {
+    for (const char* type : {"A", "AAAA"}) {
+      t.addResource(std::string(id) + (std::string(type) == "A" ? "" : "Ipv6"), "AWS::Route53::RecordSet",
+                    {{"HostedZoneId", props.hosted_zone_id},
+                     {"Name", name + "."},
+                     {"Type", type},
+                     {"AliasTarget", json::object{{"DNSName", cfn::getAtt("Distribution", "DomainName")},
+                                                  {"HostedZoneId", kCloudFrontHostedZoneId},
+                                                  {"EvaluateTargetHealth", false}}}});
+    }
+  }
+}
+
+}  // namespace
+
+std::string responseHeadersPolicyName(const std::string& main_host) {
+  std::string name = "openhands-cors-";
+  for (const char c : main_host) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    name.push_back(keep ? c : '-');
+  }
+  return name.substr(0, 128);
+}
+
+StackSpec buildEdgeStack(const EdgeStackProps& props) {
+  StackSpec stack = newStack(props.stack_name, names::kEdgeRegion,
+                             "OpenHands edge for " + props.main_host + ": CloudFront, WAF, certificate and DNS",
+                             {names::kComputeStack, names::kAuthStack});
+  stack.tags["Domain"] = props.main_host;
+  auto& t = stack.template_;
+
+  t.addResource("Certificate", "AWS::CertificateManager::Certificate",
+                {{"DomainName", props.main_host},
+                 {"SubjectAlternativeNames", json::array{props.runtime_wildcard}},
+                 {"ValidationMethod", "DNS"},
+                 {"DomainValidationOptions",
+                  json::array{json::object{{"DomainName", props.main_host}, {"HostedZoneId", props.hosted_zone_id}},
+                              json::object{{"DomainName", props.runtime_wildcard},
+                                           {"HostedZoneId", props.hosted_zone_id}}}}});
+  addWaf(t, props);
+  addDistribution(t, props);
+  addAliases(t, props);
+
+  t.addOutput("Url", cfn::Output{json::value("https://" + props.main_host), "OpenHands", std::nullopt, std::nullopt});
+  t.addOutput("DistributionId", cfn::Output{cfn::ref("Distribution"), "CloudFront distribution", std::nullopt, std::nullopt});
+  t.addOutput("DistributionDomainName",
+              cfn::Output{cfn::getAtt("Distribution", "DomainName"), "CloudFront domain", std::nullopt, std::nullopt});
+  return stack;
+}
+
+}  // namespace oh::infra::stacks

@@ -1,0 +1,29 @@
+#pragma once
+// OpenHands-Edge[-suffix] (us-east-1, one per domain): the viewer certificate, WAF, the
+// CloudFront distribution in front of origin.{sub}.{domain}, and the Route 53 aliases. The
+// origin header comes from the replicated origin secret, by name, so there is no cross-region
+// reference to the Compute stack.
+
+#include <string>
+
+#include "stacks/stack_spec.h"
+
+namespace oh::infra::stacks {
+
+struct EdgeStackProps {
+  std::string stack_name;      // OpenHands-Edge or OpenHands-Edge-{suffix}
+  std::string main_host;       // openhands.example.com
+  std::string runtime_wildcard;  // *.runtime.openhands.example.com
+  std::string origin_host;     // origin.openhands.example.com
+  std::string hosted_zone_id;
+  // WAF rate limit per client IP per 5 minutes. @default 50000
+  int rate_limit_per_5_minutes = 50000;
+};
+
+StackSpec buildEdgeStack(const EdgeStackProps& props);
+
+// "openhands-cors-openhands-example-com": CloudFront policy names are account-wide, so each
+// Edge stack's name carries its domain. Letters, digits, '-' and '_' only; at most 128.
+std::string responseHeadersPolicyName(const std::string& main_host);
+
+}  // namespace oh::infra::stacks

@@ -1,0 +1,179 @@
+#include "stacks/monitoring_stack.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "cfn/intrinsics.h"
+#include "stacks/names.h"
+#include "stacks/stack_common.h"
+
+namespace oh::infra::stacks {
+namespace json = boost::json;
+
+namespace {
+
+void retain(cfn::Resource& resource) {
+  resource.deletion_policy = cfn::DeletionPolicy::Retain;
+  resource.update_replace_policy = cfn::DeletionPolicy::Retain;
+}
+
+void addDataBucket(cfn::Template& t) {
+  auto& bucket = t.addResource(
+      "DataBucket", "AWS::S3::Bucket",
+      {{"BucketEncryption",
+        json::object{{"ServerSideEncryptionConfiguration",
+                      json::array{json::object{{"ServerSideEncryptionByDefault", json::object{{"SSEAlgorithm", "AES256"}}},
+                                               {"BucketKeyEnabled", true}}}}}},
+       {"VersioningConfiguration", json::object{{"Status", "Enabled"}}},
+       {"LifecycleConfiguration",
+        json::object{{"Rules", json::array{json::object{{"Id", "ExpireOldVersions"},
+                                                        {"Status", "Enabled"},
+                                                        {"NoncurrentVersionExpiration",
+                                                         json::object{{"NoncurrentDays", 30}}}},
+                                           json::object{{"Id", "AbortIncompleteUploads"},
+                                                        {"Status", "Enabled"},
+                                                        {"AbortIncompleteMultipartUpload",
+                                                         json::object{{"DaysAfterInitiation", 7}}}}}}}},
+       {"PublicAccessBlockConfiguration", json::object{{"BlockPublicAcls", true},
+                                                       {"BlockPublicPolicy", true},
+                                                       {"IgnorePublicAcls", true},
+                                                       {"RestrictPublicBuckets", true}}},
+       {"OwnershipControls",
+        json::object{{"Rules", json::array{json::object{{"ObjectOwnership", "BucketOwnerEnforced"}}}}}}});
+  // Conversation events and settings outlive the stack.
+  retain(bucket);
+
+  t.addResource(
+      "DataBucketPolicy", "AWS::S3::BucketPolicy",
+      {{"Bucket", cfn::ref("DataBucket")},
+       {"PolicyDocument",
+        policyDocument(json::array{json::object{
+            {"Sid", "DenyInsecureTransport"},
+            {"Effect", "Deny"},
+            {"Principal", json::object{{"AWS", "*"}}},
+            {"Action", "s3:*"},
+            {"Resource", json::array{cfn::getAtt("DataBucket", "Arn"), cfn::sub("${DataBucket.Arn}/*")}},
+            {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
+}
+
+// CPU from EC2, memory and /data disk from the CloudWatch agent, and the application's errors.
+// SEARCH keeps the dashboard valid when the Auto Scaling group (in a later stack) is replaced.
+std::string dashboardBody() {
+  auto metricWidget = [](const char* title, const char* expression, int x, int y) {
+    return json::object{
+        {"type", "metric"},
+        {"x", x},
+        {"y", y},
+        {"width", 12},
+        {"height", 6},
+        {"properties",
+         json::object{{"title", title},
+                      {"region", "${AWS::Region}"},
+                      {"view", "timeSeries"},
+                      {"stat", "Average"},
+                      {"period", 300},
+                      {"metrics", json::array{json::array{json::object{{"expression", expression}, {"id", "e1"}}}}}}}};
+  };
+  json::array widgets{
+      metricWidget("EC2 CPU utilization (%)",
+                   "SEARCH('{AWS/EC2,AutoScalingGroupName} MetricName=\"CPUUtilization\" OpenHands', 'Average', 300)",
+                   0, 0),
+      metricWidget("Memory used (%)",
+                   "SEARCH('{CWAgent,AutoScalingGroupName} MetricName=\"mem_used_percent\" OpenHands', 'Average', 300)",
+                   12, 0),
+      metricWidget("/data disk used (%)",
+                   "SEARCH('{CWAgent,AutoScalingGroupName,path} MetricName=\"disk_used_percent\" path=\"/data\"', "
+                   "'Average', 300)",
+                   0, 6),
+      metricWidget("ALB 5xx responses",
+                   "SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName=\"HTTPCode_Target_5XX_Count\"', 'Sum', 300)",
+                   12, 6),
+      json::object{{"type", "log"},
+                   {"x", 0},
+                   {"y", 12},
+                   {"width", 24},
+                   {"height", 6},
+                   {"properties",
+                    json::object{{"title", "Recent errors"},
+                                 {"region", "${AWS::Region}"},
+                                 {"view", "table"},
+                                 {"query", std::string("SOURCE '") + names::kLogGroup +
+                                               "' | fields @timestamp, @message | filter @message like /(?i)error/ "
+                                               "| sort @timestamp desc | limit 50"}}}}};
+  return json::serialize(json::object{{"widgets", std::move(widgets)}});
+}
+
+void addBackup(cfn::Template& t, const MonitoringStackProps& props) {
+  auto& vault = t.addResource("BackupVault", "AWS::Backup::BackupVault", {{"BackupVaultName", "openhands-backup-vault"}});
+  // Recovery points must survive the stack that made them.
+  retain(vault);
+  t.addResource(
+      "BackupPlan", "AWS::Backup::BackupPlan",
+      {{"BackupPlan",
+        json::object{{"BackupPlanName", "openhands-daily"},
+                     {"BackupPlanRule",
+                      json::array{json::object{{"RuleName", "Daily"},
+                                               {"TargetBackupVault", cfn::ref("BackupVault")},
+                                               {"ScheduleExpression", "cron(0 5 * * ? *)"},
+                                               {"StartWindowMinutes", 60},
+                                               {"CompletionWindowMinutes", 180},
+                                               {"Lifecycle", json::object{{"DeleteAfterDays", props.backup_retention_days}}}}}}}}});
+  t.addResource(
+      "BackupRole", "AWS::IAM::Role",
+      {{"AssumeRolePolicyDocument",
+        policyDocument(json::array{json::object{{"Effect", "Allow"},
+                                                {"Principal", json::object{{"Service", "backup.amazonaws.com"}}},
+                                                {"Action", "sts:AssumeRole"}}})},
+       {"ManagedPolicyArns",
+        json::array{
+            cfn::sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"),
+            cfn::sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores")}}});
+  t.addResource("BackupSelection", "AWS::Backup::BackupSelection",
+                {{"BackupPlanId", cfn::ref("BackupPlan")},
+                 {"BackupSelection",
+                  json::object{{"SelectionName", "tagged-backup-true"},
+                               {"IamRoleArn", cfn::getAtt("BackupRole", "Arn")},
+                               {"ListOfTags", json::array{json::object{{"ConditionType", "STRINGEQUALS"},
+                                                                       {"ConditionKey", "backup"},
+                                                                       {"ConditionValue", "true"}}}}}}});
+}
+
+}  // namespace
+
+MonitoringStack buildMonitoringStack(const MonitoringStackProps& props) {
+  MonitoringStack out{newStack(names::kMonitoringStack, props.region,
+                               "OpenHands monitoring: logs, alerts, data bucket, dashboard and backups", {}),
+                      {}};
+  auto& spec = out.spec;
+  auto& t = spec.template_;
+
+  auto& logs = t.addResource("AppLogGroup", "AWS::Logs::LogGroup",
+                             {{"LogGroupName", names::kLogGroup}, {"RetentionInDays", props.log_retention_days}});
+  retain(logs);
+  // Not KMS-encrypted: CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key.
+  t.addResource("AlertTopic", "AWS::SNS::Topic", {{"TopicName", "openhands-alerts"}, {"DisplayName", "OpenHands alerts"}});
+  t.addResource("AlertTopicPolicy", "AWS::SNS::TopicPolicy",
+                {{"Topics", json::array{cfn::ref("AlertTopic")}},
+                 {"PolicyDocument",
+                  policyDocument(json::array{json::object{
+                      {"Sid", "DenyInsecureTransport"},
+                      {"Effect", "Deny"},
+                      {"Principal", json::object{{"AWS", "*"}}},
+                      {"Action", "sns:Publish"},
+                      {"Resource", cfn::ref("AlertTopic")},
+                      {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
+  addDataBucket(t);
+  t.addResource("Dashboard", "AWS::CloudWatch::Dashboard",
+                {{"DashboardName", "OpenHands"}, {"DashboardBody", cfn::sub(dashboardBody())}});
+  addBackup(t, props);
+
+  out.refs.log_group_name = exportValue(spec, "AppLogGroupName", cfn::ref("AppLogGroup"), "Application log group");
+  out.refs.log_group_arn = exportValue(spec, "AppLogGroupArn", cfn::getAtt("AppLogGroup", "Arn"), "Application log group ARN");
+  out.refs.alert_topic_arn = exportValue(spec, "AlertTopicArn", cfn::ref("AlertTopic"), "Alert topic");
+  out.refs.data_bucket_name = exportValue(spec, "DataBucketName", cfn::ref("DataBucket"), "Data bucket");
+  out.refs.data_bucket_arn = exportValue(spec, "DataBucketArn", cfn::getAtt("DataBucket", "Arn"), "Data bucket ARN");
+  return out;
+}
+
+}  // namespace oh::infra::stacks

@@ -1,0 +1,160 @@
+#include "stacks/security_stack.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "cfn/intrinsics.h"
+#include "stacks/names.h"
+#include "stacks/stack_common.h"
+
+namespace oh::infra::stacks {
+namespace json = boost::json;
+
+namespace {
+
+json::object tcpRule(int port, const char* description) {
+  return json::object{{"IpProtocol", "tcp"}, {"FromPort", port}, {"ToPort", port}, {"Description", description}};
+}
+
+json::object withKey(json::object rule, const char* key, json::value value) {
+  rule[key] = std::move(value);
+  return rule;
+}
+
+void addSecurityGroups(cfn::Template& t, const SecurityStackProps& props) {
+  json::object prefix_lists;
+  for (const auto& [region, id] : cloudFrontOriginFacingPrefixLists()) {
+    prefix_lists[region] = json::object{{"PrefixListId", id}};
+  }
+  t.addMapping("CloudFrontOriginFacingPrefixList", std::move(prefix_lists));
+
+  // The group rules that point at another group are separate resources, so the three groups
+  // can reference each other without a cycle.
+  t.addResource("AlbSecurityGroup", "AWS::EC2::SecurityGroup",
+                {{"GroupDescription", "OpenHands ALB: HTTPS from CloudFront origin-facing addresses only"},
+                 {"VpcId", props.network.vpc_id},
+                 {"SecurityGroupIngress",
+                  json::array{withKey(tcpRule(443, "HTTPS from CloudFront origin-facing servers"), "SourcePrefixListId",
+                                      json::object{{"Fn::FindInMap", json::array{"CloudFrontOriginFacingPrefixList",
+                                                                                 cfn::region(), "PrefixListId"}}})}},
+                 {"SecurityGroupEgress",
+                  json::array{withKey(tcpRule(props.gateway_port, "To oh-gateway on the instances"), "DestinationSecurityGroupId",
+                                      cfn::getAtt("InstanceSecurityGroup", "GroupId"))}},
+                 {"Tags", tagList({{"Name", "openhands-alb"}})}});
+
+  t.addResource(
+      "InstanceSecurityGroup", "AWS::EC2::SecurityGroup",
+      {{"GroupDescription", "OpenHands instances: the gateway port from the ALB only"},
+       {"VpcId", props.network.vpc_id},
+       // Outbound: HTTPS (AWS endpoints, image registries, LLM and package hosts the agent uses
+       // through the NAT gateway), HTTP for package mirrors, NFS to EFS. The database rule is
+       // added by the Database stack, which owns the database's group.
+       {"SecurityGroupEgress",
+        json::array{withKey(tcpRule(443, "HTTPS to AWS endpoints and the internet"), "CidrIp", "0.0.0.0/0"),
+                    withKey(tcpRule(80, "HTTP to package mirrors"), "CidrIp", "0.0.0.0/0")}},
+       {"Tags", tagList({{"Name", "openhands-instances"}})}});
+  t.addResource("InstanceIngressFromAlb", "AWS::EC2::SecurityGroupIngress",
+                withKey(withKey(tcpRule(props.gateway_port, "oh-gateway from the ALB"), "GroupId",
+                                cfn::getAtt("InstanceSecurityGroup", "GroupId")),
+                        "SourceSecurityGroupId", cfn::getAtt("AlbSecurityGroup", "GroupId")));
+  t.addResource("InstanceEgressToEfs", "AWS::EC2::SecurityGroupEgress",
+                withKey(withKey(tcpRule(2049, "NFS to EFS"), "GroupId", cfn::getAtt("InstanceSecurityGroup", "GroupId")),
+                        "DestinationSecurityGroupId", cfn::getAtt("EfsSecurityGroup", "GroupId")));
+
+  t.addResource("EfsSecurityGroup", "AWS::EC2::SecurityGroup",
+                {{"GroupDescription", "OpenHands EFS: NFS from the instances only"},
+                 {"VpcId", props.network.vpc_id},
+                 {"SecurityGroupEgress",
+                  json::array{json::object{{"IpProtocol", "icmp"},
+                                           {"FromPort", 252},
+                                           {"ToPort", 86},
+                                           {"CidrIp", "255.255.255.255/32"},
+                                           {"Description", "Disallow all traffic"}}}},
+                 {"Tags", tagList({{"Name", "openhands-efs"}})}});
+  t.addResource("EfsIngressFromInstances", "AWS::EC2::SecurityGroupIngress",
+                withKey(withKey(tcpRule(2049, "NFS from the instances"), "GroupId", cfn::getAtt("EfsSecurityGroup", "GroupId")),
+                        "SourceSecurityGroupId", cfn::getAtt("InstanceSecurityGroup", "GroupId")));
+}
+
+json::object allow(json::array actions, json::value resources, const char* sid) {
+  return json::object{{"Sid", sid}, {"Effect", "Allow"}, {"Action", std::move(actions)}, {"Resource", std::move(resources)}};
+}
+
+void addInstanceRole(cfn::Template& t, const SecurityStackProps& props) {
+  json::array statements{
+      // Claude foundation models and the cross-region inference profiles that route to them.
+      allow(json::array{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
+            json::array{cfn::sub("arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-*"),
+                        cfn::sub("arn:${AWS::Partition}:bedrock:*:${AWS::AccountId}:inference-profile/*anthropic.claude-*")},
+            "BedrockInvokeClaude"),
+      allow(json::array{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+            json::array{cfn::sub(std::string("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:") +
+                                 names::kSecretPrefix + "*")},
+            "ReadProjectSecrets"),
+      allow(json::array{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+            json::array{props.monitoring.log_group_arn}, "WriteAppLogs"),
+      allow(json::array{"s3:ListBucket", "s3:GetBucketLocation"}, json::array{props.monitoring.data_bucket_arn},
+            "ListDataBucket"),
+      allow(json::array{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
+            json::array{cfn::join("", json::array{props.monitoring.data_bucket_arn, "/*"})}, "ReadWriteDataObjects"),
+      // GetAuthorizationToken has no resource-level permissions; pulls are limited to the
+      // bootstrap repository that holds the gateway image.
+      allow(json::array{"ecr:GetAuthorizationToken"}, json::value("*"), "EcrLogin"),
+      allow(json::array{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
+            json::array{cfn::sub("arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/cdk-*-container-assets-*")},
+            "EcrPullGatewayImage"),
+      allow(json::array{"ssm:GetParameter", "ssm:GetParameters"},
+            json::array{cfn::sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/openhands/*")},
+            "ReadVersionParameters"),
+      allow(json::array{"sns:Publish"}, json::array{props.monitoring.alert_topic_arn}, "PublishAlerts")};
+
+  t.addResource(
+      "InstanceRole", "AWS::IAM::Role",
+      {{"Description", "OpenHands EC2 instances"},
+       {"AssumeRolePolicyDocument",
+        policyDocument(json::array{json::object{{"Effect", "Allow"},
+                                                {"Principal", json::object{{"Service", "ec2.amazonaws.com"}}},
+                                                {"Action", "sts:AssumeRole"}}})},
+       {"ManagedPolicyArns",
+        json::array{cfn::sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+                    cfn::sub("arn:${AWS::Partition}:iam::aws:policy/CloudWatchAgentServerPolicy")}},
+       {"Policies", json::array{json::object{{"PolicyName", "openhands-instance"},
+                                             {"PolicyDocument", policyDocument(std::move(statements))}}}}});
+  t.addResource("InstanceProfile", "AWS::IAM::InstanceProfile", {{"Roles", json::array{cfn::ref("InstanceRole")}}});
+}
+
+}  // namespace
+
+const std::vector<std::pair<const char*, const char*>>& cloudFrontOriginFacingPrefixLists() {
+  static const std::vector<std::pair<const char*, const char*>> table = {
+      {"ap-northeast-1", "pl-58a04531"}, {"ap-northeast-2", "pl-22a6434b"}, {"ap-northeast-3", "pl-31a14458"},
+      {"ap-south-1", "pl-9aa247f3"},     {"ap-southeast-1", "pl-31a34658"}, {"ap-southeast-2", "pl-b8a742d1"},
+      {"ca-central-1", "pl-38a64351"},   {"eu-central-1", "pl-a3a144ca"},   {"eu-north-1", "pl-fab65393"},
+      {"eu-west-1", "pl-4fa04526"},      {"eu-west-2", "pl-93a247fa"},      {"eu-west-3", "pl-75b1541c"},
+      {"sa-east-1", "pl-5da64334"},      {"us-east-1", "pl-3b927c52"},      {"us-east-2", "pl-b6a144df"},
+      {"us-west-1", "pl-4ea04527"},      {"us-west-2", "pl-82a045eb"}};
+  return table;
+}
+
+SecurityStack buildSecurityStack(const SecurityStackProps& props) {
+  SecurityStack out{newStack(names::kSecurityStack, props.region,
+                             "OpenHands security: security groups, instance role and profile",
+                             {names::kNetworkStack, names::kMonitoringStack}),
+                    {}};
+  auto& spec = out.spec;
+  addSecurityGroups(spec.template_, props);
+  addInstanceRole(spec.template_, props);
+
+  out.refs.alb_security_group_id =
+      exportValue(spec, "AlbSecurityGroupId", cfn::getAtt("AlbSecurityGroup", "GroupId"), "ALB security group");
+  out.refs.instance_security_group_id = exportValue(
+      spec, "InstanceSecurityGroupId", cfn::getAtt("InstanceSecurityGroup", "GroupId"), "Instance security group");
+  out.refs.efs_security_group_id =
+      exportValue(spec, "EfsSecurityGroupId", cfn::getAtt("EfsSecurityGroup", "GroupId"), "EFS security group");
+  out.refs.instance_role_arn = exportValue(spec, "InstanceRoleArn", cfn::getAtt("InstanceRole", "Arn"), "Instance role");
+  out.refs.instance_profile_arn =
+      exportValue(spec, "InstanceProfileArn", cfn::getAtt("InstanceProfile", "Arn"), "Instance profile");
+  return out;
+}
+
+}  // namespace oh::infra::stacks
