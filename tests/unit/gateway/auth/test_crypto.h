@@ -46,17 +46,28 @@ private:
   common::UnixSeconds now_;
 };
 
-// Bytes 0, 1, 2, ... continuing across calls: reproducible and never all-equal.
+// A reproducible stream (splitmix64 from a fixed seed): same bytes on every run, no repeats.
 class CountingRandom final : public common::RandomSource {
 public:
   void fill(unsigned char* out, std::size_t size) override {
     for (std::size_t i = 0; i < size; ++i) {
-      out[i] = static_cast<unsigned char>(next_++);
+      if (available_ == 0) {
+        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        word_ = z ^ (z >> 31);
+        available_ = 8;
+      }
+      out[i] = static_cast<unsigned char>(word_ & 0xFF);
+      word_ >>= 8;
+      --available_;
     }
   }
 
 private:
-  unsigned next_ = 0;
+  std::uint64_t state_ = 42;
+  std::uint64_t word_ = 0;
+  int available_ = 0;
 };
 
 }  // namespace oh::gateway::auth::test

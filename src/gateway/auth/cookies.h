@@ -1,0 +1,39 @@
+#pragma once
+// Cookie headers: building our Set-Cookie values (RFC 6265 section 4.1) and reading or
+// removing our cookies from a request's Cookie header. Pure string functions.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace oh::gateway::auth {
+
+constexpr std::string_view kSessionCookieName = "oh_session";
+constexpr std::string_view kLoginFlowCookieName = "oh_login";
+constexpr std::string_view kRuntimeCookieName = "oh_runtime";
+// oauth2-proxy's figure: most browsers cap a cookie (name + value + attributes) at 4096 bytes.
+constexpr std::size_t kMaxCookieBytes = 4000;
+
+struct CookieAttributes {
+  bool secure = true;  // off only for http://localhost (secureCookieFor)
+  std::chrono::seconds max_age{0};
+  std::string_view same_site = "Lax";
+};
+
+// name=value; Path=/; Max-Age=N; HttpOnly; Secure; SameSite=Lax. Host-only: never a Domain.
+std::string buildSetCookie(std::string_view name, std::string_view value, const CookieAttributes& attributes);
+// Deletes the cookie (empty value, Max-Age=0), with the same attributes so browsers match it.
+std::string buildClearCookie(std::string_view name, bool secure);
+
+// Secure is dropped only for plain-http development on localhost (browsers treat
+// http://localhost as a secure context, but some refuse Secure cookies over http).
+bool secureCookieFor(std::string_view scheme, std::string_view host_without_port);
+
+// The value of the first `name` cookie in a Cookie header value, or nullopt.
+std::optional<std::string_view> findCookie(std::string_view cookie_header, std::string_view name);
+
+// The Cookie header without any `name` cookie (every occurrence); "" if nothing remains.
+std::string removeCookie(std::string_view cookie_header, std::string_view name);
+
+}  // namespace oh::gateway::auth

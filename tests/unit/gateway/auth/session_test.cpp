@@ -1,0 +1,214 @@
+#include "gateway/auth/cookies.h"
+#include "gateway/auth/key_file.h"
+#include "gateway/auth/login_flow_cookie.h"
+#include "gateway/auth/sealed_box.h"
+#include "gateway/auth/session.h"
+
+#include "common/base64.h"
+#include "test_crypto.h"
+#include "test_tokens.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace oh::gateway::auth {
+namespace {
+
+using std::chrono::seconds;
+using std::chrono::sys_seconds;
+
+const std::string kKeyA(32, 'A');
+const std::string kKeyB(32, 'B');
+const sys_seconds kT0{seconds(test::kNow)};
+
+// A realistic Cognito refresh token: a JWE of about 1,800 characters (five base64url parts).
+std::string cognitoLikeRefreshToken() {
+  test::CountingRandom random;
+  return common::base64UrlEncode(R"({"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"})") + "." +
+         common::base64UrlEncode(random.bytes(256)) + "." + common::base64UrlEncode(random.bytes(12)) + "." +
+         common::base64UrlEncode(random.bytes(1000)) + "." + common::base64UrlEncode(random.bytes(16));
+}
+
+Session sampleSession() {
+  IdTokenClaims claims;
+  claims.sub = "5f1c0a2e-8b7d-4c1e-9a3f-0123456789ab";
+  claims.email = "alice.longname@engineering.example.com";
+  claims.email_verified = true;
+  claims.expires_at = kT0 + seconds(3600);
+  return sessionFromTokens(claims, cognitoLikeRefreshToken(), kT0);
+}
+
+SealedBox box(std::string current, std::optional<std::string> previous = std::nullopt) {
+  return SealedBox::create(std::move(current), std::move(previous)).value();
+}
+
+// A session survives seal/open unchanged, with the 30-day absolute expiry.
+TEST(SessionCookieTest, RoundTrips) {
+  test::CountingRandom random;
+  const Session s = sampleSession();
+  auto back = openSession(box(kKeyA), sealSession(box(kKeyA), s, random), kT0);
+  ASSERT_TRUE(back) << back.error().reason;
+  EXPECT_EQ(back->sub, s.sub);
+  EXPECT_EQ(back->email, s.email);
+  EXPECT_TRUE(back->email_verified);
+  EXPECT_EQ(back->refresh_token, s.refresh_token);
+  EXPECT_EQ(back->id_token_expires_at, s.id_token_expires_at);
+  EXPECT_EQ(back->absolute_expires_at, kT0 + seconds(30 * 24 * 3600));
+}
+
+// The whole Set-Cookie line with a ~1,800-character refresh token stays under 4,000 bytes.
+TEST(SessionCookieTest, FitsBrowserLimitWithCognitoRefreshToken) {
+  test::CountingRandom random;
+  const Session s = sampleSession();
+  ASSERT_GE(s.refresh_token.size(), 1700u);
+  const std::string value = sealSession(box(kKeyA), s, random);
+  const std::string header = buildSetCookie(kSessionCookieName, value, {true, seconds(30 * 24 * 3600)});
+  EXPECT_LT(header.size(), kMaxCookieBytes);
+  EXPECT_EQ(value.size(), SealedBox::sealedSize(serializeSession(s).size()));
+  std::printf("refresh token %zu chars, session JSON %zu bytes, cookie value %zu, Set-Cookie %zu bytes\n",
+              s.refresh_token.size(), serializeSession(s).size(), value.size(), header.size());
+}
+
+// Any flipped character, truncation, wrong key, wrong purpose or garbage is refused.
+TEST(SessionCookieTest, RefusesTamperedTruncatedAndForeignCookies) {
+  test::CountingRandom random;
+  const std::string value = sealSession(box(kKeyA), sampleSession(), random);
+  for (std::size_t i : {std::size_t{0}, std::size_t{5}, value.size() / 2, value.size() - 1}) {
+    std::string tampered = value;
+    tampered[i] = tampered[i] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(openSession(box(kKeyA), tampered, kT0)) << i;
+  }
+  EXPECT_FALSE(openSession(box(kKeyA), value.substr(0, value.size() - 4), kT0));
+  EXPECT_FALSE(openSession(box(kKeyA), value.substr(0, 20), kT0));
+  EXPECT_FALSE(openSession(box(kKeyA), "", kT0));
+  EXPECT_FALSE(openSession(box(kKeyA), value + "=", kT0));
+  EXPECT_FALSE(openSession(box(kKeyA), std::string(20000, 'A'), kT0));
+  EXPECT_FALSE(openSession(box(kKeyB), value, kT0));
+  EXPECT_FALSE(openSession(box(kKeyA), value, kT0, runtimeSessionPurpose("3000-a.runtime.oh.example.com")));
+}
+
+// Rotation: cookies sealed with the previous key still open; new cookies use the current key.
+TEST(SessionCookieTest, PreviousKeyStillOpens) {
+  test::CountingRandom random;
+  const std::string old_cookie = sealSession(box(kKeyA), sampleSession(), random);
+  const SealedBox rotated = box(kKeyB, kKeyA);
+  EXPECT_TRUE(openSession(rotated, old_cookie, kT0));
+  const std::string new_cookie = sealSession(rotated, sampleSession(), random);
+  EXPECT_TRUE(openSession(box(kKeyB), new_cookie, kT0));
+  EXPECT_FALSE(openSession(box(kKeyA), new_cookie, kT0));
+  EXPECT_FALSE(SealedBox::create("short"));
+  EXPECT_FALSE(SealedBox::create(kKeyA, std::string("short")));
+}
+
+// A valid seal of a non-session payload is refused by the parser.
+TEST(SessionCookieTest, RefusesWellSealedGarbage) {
+  test::CountingRandom random;
+  for (const char* payload : {"", "[]", "{}", R"({"v":2})", R"({"v":1,"sub":"","em":"","ev":true,"rt":"","ite":1,"iat":1,"exp":2})",
+                              R"({"v":1,"sub":"u","em":"","ev":"yes","rt":"","ite":1,"iat":1,"exp":2})"}) {
+    EXPECT_FALSE(openSession(box(kKeyA), box(kKeyA).seal(kSessionPurpose, payload, random), kT0)) << payload;
+  }
+}
+
+// valid -> needs_refresh near ID-token expiry -> expired at the absolute end or without a refresh token.
+TEST(SessionRenewalTest, Decisions) {
+  Session s = sampleSession();
+  EXPECT_EQ(renewalDecision(s, kT0), SessionState::valid);
+  EXPECT_EQ(renewalDecision(s, kT0 + seconds(3600 - 61)), SessionState::valid);
+  EXPECT_EQ(renewalDecision(s, kT0 + seconds(3600 - 60)), SessionState::needs_refresh);
+  EXPECT_EQ(renewalDecision(s, kT0 + seconds(86400)), SessionState::needs_refresh);
+  EXPECT_EQ(renewalDecision(s, s.absolute_expires_at), SessionState::expired);
+  EXPECT_FALSE(openSession(box(kKeyA), sealSession(box(kKeyA), s, *std::make_unique<test::CountingRandom>()),
+                           s.absolute_expires_at));
+  s.refresh_token.clear();
+  EXPECT_EQ(renewalDecision(s, kT0 + seconds(3600)), SessionState::expired);
+}
+
+// Renewal keeps the absolute end and the old refresh token unless the provider rotated it.
+TEST(SessionRenewalTest, RenewedSessionKeepsAbsoluteExpiry) {
+  const Session s = sampleSession();
+  IdTokenClaims claims;
+  claims.sub = s.sub;
+  claims.expires_at = s.absolute_expires_at + seconds(86400);
+  const Session r = renewedSession(s, claims, "");
+  EXPECT_EQ(r.refresh_token, s.refresh_token);
+  EXPECT_EQ(r.id_token_expires_at, s.absolute_expires_at);
+  EXPECT_EQ(renewedSession(s, claims, "new-rt").refresh_token, "new-rt");
+}
+
+TEST(CookieHeaderTest, BuildsHostOnlyCookie) {
+  EXPECT_EQ(buildSetCookie("oh_session", "v", {true, seconds(60)}),
+            "oh_session=v; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Lax");
+  EXPECT_EQ(buildClearCookie("oh_session", false), "oh_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+  EXPECT_EQ(buildSetCookie("x", "v", {true, seconds(60)}).find("Domain"), std::string::npos);
+  EXPECT_FALSE(secureCookieFor("http", "localhost"));
+  EXPECT_FALSE(secureCookieFor("http", "127.0.0.1"));
+  EXPECT_TRUE(secureCookieFor("http", "oh.example.com"));
+  EXPECT_TRUE(secureCookieFor("https", "localhost"));
+}
+
+TEST(CookieHeaderTest, FindsAndRemovesCookies) {
+  const std::string header = "a=1; oh_session=abc; b=2;oh_session=def;  oh_sessionx=3; =x; junk";
+  EXPECT_EQ(findCookie(header, "oh_session"), "abc");
+  EXPECT_EQ(findCookie(header, "b"), "2");
+  EXPECT_FALSE(findCookie(header, "missing"));
+  EXPECT_FALSE(findCookie("", "a"));
+  EXPECT_EQ(removeCookie(header, "oh_session"), "a=1; b=2; oh_sessionx=3; =x; junk");
+  EXPECT_EQ(removeCookie("oh_runtime=1", "oh_runtime"), "");
+}
+
+// The login-flow cookie: state must match, the attempt expires after 10 minutes.
+TEST(LoginFlowCookieTest, BindsStateAndExpires) {
+  test::CountingRandom random;
+  const SealedBox b = box(kKeyA);
+  const PendingLogin login = newPendingLogin(random, "/conversations/1");
+  const std::string cookie = sealLoginFlow(b, login, kT0, random);
+  auto back = openLoginFlow(b, cookie, login.state, kT0 + seconds(30));
+  ASSERT_TRUE(back) << back.error().reason;
+  EXPECT_EQ(back->nonce, login.nonce);
+  EXPECT_EQ(back->code_verifier, login.code_verifier);
+  EXPECT_EQ(back->return_path, "/conversations/1");
+  EXPECT_EQ(openLoginFlow(b, cookie, "other-state", kT0).error().reason, "state mismatch");
+  EXPECT_EQ(openLoginFlow(b, cookie, "", kT0).error().reason, "state mismatch");
+  EXPECT_EQ(openLoginFlow(b, cookie, login.state, kT0 + seconds(600)).error().reason, "sign-in attempt expired");
+  // A session cookie is not a login-flow cookie.
+  EXPECT_FALSE(openLoginFlow(b, sealSession(b, sampleSession(), random), login.state, kT0));
+}
+
+TEST(KeyFileTest, AcceptsRawHexAndBase64) {
+  EXPECT_EQ(decodeKeyMaterial(kKeyA).value(), kKeyA);
+  EXPECT_EQ(decodeKeyMaterial(std::string(64, 'a') + "\n").value(), std::string(32, '\xaa'));
+  EXPECT_EQ(decodeKeyMaterial(common::base64Encode(kKeyB) + "\n").value(), kKeyB);
+  EXPECT_EQ(decodeKeyMaterial(common::base64UrlEncode(kKeyB)).value(), kKeyB);
+  EXPECT_FALSE(decodeKeyMaterial(""));
+  EXPECT_FALSE(decodeKeyMaterial("\n"));
+  EXPECT_FALSE(decodeKeyMaterial(std::string(31, 'x')));
+  EXPECT_FALSE(decodeKeyMaterial(std::string(64, 'g')));
+  EXPECT_FALSE(decodeKeyMaterial(std::string(43, '!')));
+}
+
+TEST(KeyFileTest, ReadsFileAndWarnsOnLoosePermissions) {
+  const std::string path = ::testing::TempDir() + "/h6_key_" + std::to_string(::getpid());
+  {
+    std::ofstream(path) << std::string(64, 'b') << "\n";
+  }
+  ::chmod(path.c_str(), 0644);
+  std::string warning;
+  auto key = readKeyFile(path, &warning);
+  ASSERT_TRUE(key);
+  EXPECT_EQ(*key, std::string(32, '\xbb'));
+  EXPECT_NE(warning.find("chmod 600"), std::string::npos);
+  ::chmod(path.c_str(), 0600);
+  warning.clear();
+  EXPECT_TRUE(readKeyFile(path, &warning));
+  EXPECT_TRUE(warning.empty());
+  std::remove(path.c_str());
+  auto missing = readKeyFile(path);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().reason.find(path), std::string::npos);
+}
+
+}  // namespace
+}  // namespace oh::gateway::auth
