@@ -1,0 +1,132 @@
+#include "app/gateway_app.h"
+
+#include <cstdio>
+#include <variant>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "config/load_settings.h"
+#include "http/gateway_server.h"
+#include "observability/metrics.h"
+
+namespace oh::gateway {
+namespace {
+
+constexpr int kExitBadConfig = 2;
+constexpr int kExitCannotListen = 1;
+
+void applyLogLevel(const Settings& settings) {
+  spdlog::set_level(spdlog::level::from_str(settings.log.level));
+}
+
+// Loads settings and builds the snapshot; logs the problems and returns null on failure.
+SnapshotPtr loadSnapshot(const std::string& path, const GatewaySnapshot* previous) {
+  auto loaded = loadSettingsFile(path);
+  if (auto* problems = std::get_if<std::vector<ConfigProblem>>(&loaded)) {
+    for (const auto& problem : *problems) {
+      spdlog::error("{}: {}{}", path, problem.key.empty() ? "" : problem.key + ": ", problem.message);
+    }
+    return nullptr;
+  }
+  auto settings = std::make_shared<const Settings>(std::move(std::get<Settings>(loaded)));
+  auto built = buildSnapshot(settings, previous);
+  if (auto* error = std::get_if<std::string>(&built)) {
+    spdlog::error("{}: {}", path, *error);
+    return nullptr;
+  }
+  return std::get<SnapshotPtr>(std::move(built));
+}
+
+}  // namespace
+
+int checkConfig(const std::string& config_path) {
+  auto loaded = loadSettingsFile(config_path);
+  if (auto* problems = std::get_if<std::vector<ConfigProblem>>(&loaded)) {
+    std::fputs(describe(*problems).c_str(), stdout);
+    return kExitBadConfig;
+  }
+  // Secrets and proxy lists are part of a usable configuration too.
+  auto settings = std::make_shared<const Settings>(std::move(std::get<Settings>(loaded)));
+  auto built = buildSnapshot(settings, nullptr);
+  if (auto* error = std::get_if<std::string>(&built)) {
+    std::fputs((*error + "\n").c_str(), stdout);
+    return kExitBadConfig;
+  }
+  std::puts("configuration OK");
+  return 0;
+}
+
+int runGateway(const std::string& config_path) {
+  // Diagnostics go to stderr; stdout carries only the ready line and the access log.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("oh-gateway"));
+  SnapshotPtr snapshot = loadSnapshot(config_path, nullptr);
+  if (!snapshot) {
+    return kExitBadConfig;
+  }
+  applyLogLevel(*snapshot->settings);
+  if (!snapshot->origin) {
+    spdlog::warn("origin check is OFF (mode = local, origin.enabled = false): never expose this listener");
+  }
+
+  Metrics metrics;
+  GatewayServer server(snapshot, metrics);
+  if (auto error = server.start()) {
+    spdlog::error("{}", *error);
+    server.stop();
+    return kExitCannotListen;
+  }
+  const auto listen = server.listenAddress();
+  const auto admin = server.adminAddress();
+  const std::string admin_text = admin ? fmt::format("{}:{}", admin->address, admin->port) : "disabled";
+  // The one line tests and scripts wait for (with the real port when listen_port = 0).
+  std::printf("oh-gateway listening on %s:%u admin %s\n", listen.address.c_str(), unsigned{listen.port},
+              admin_text.c_str());
+  std::fflush(stdout);
+  spdlog::info("proxying to {} with {} mode", snapshot->settings->upstream.url,
+               snapshot->settings->mode == Mode::local ? "local" : "aws");
+
+  boost::asio::io_context signals_context(1);
+  boost::asio::signal_set stop_signals(signals_context, SIGTERM, SIGINT);
+  boost::asio::signal_set reload_signal(signals_context, SIGHUP);
+
+  std::function<void()> wait_reload = [&] {
+    reload_signal.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) {
+        return;
+      }
+      spdlog::info("SIGHUP: reloading {}", config_path);
+      SnapshotPtr next = loadSnapshot(config_path, snapshot.get());
+      if (!next) {
+        spdlog::error("reload failed; keeping the running configuration");
+      } else {
+        for (const auto& key : keysNeedingRestart(*snapshot->settings, *next->settings)) {
+          spdlog::warn("{} changed: takes effect only after a restart", key);
+        }
+        snapshot = next;
+        applyLogLevel(*snapshot->settings);
+        server.publish(snapshot);
+        spdlog::info("configuration reloaded");
+      }
+      wait_reload();
+    });
+  };
+  wait_reload();
+  stop_signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) {
+      return;
+    }
+    spdlog::info("signal {}: draining (up to {} s)", signal, snapshot->settings->server.drain_timeout.count());
+    reload_signal.cancel();
+  });
+  signals_context.run();
+
+  server.drainAndStop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace oh::gateway

@@ -1,0 +1,31 @@
+// oh-gateway: the data plane in front of OpenHands (DESIGN.md section 4).
+//   oh-gateway --config FILE          serve
+//   oh-gateway check-config FILE      validate a configuration file
+//   oh-gateway --version
+
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "app/gateway_app.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"oh-gateway: OpenHands reverse proxy (origin check, limits, HTTP and WebSocket relay)"};
+  app.set_version_flag("--version", std::string("oh-gateway ") + OH_GATEWAY_VERSION);
+  std::string config_path;
+  app.add_option("--config", config_path, "TOML configuration file (see deploy/gateway.example.toml)");
+  std::string check_path;
+  auto* check = app.add_subcommand("check-config", "Validate a configuration file and exit (0 OK, 2 problems)");
+  check->add_option("file", check_path, "TOML configuration file")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  if (*check) {
+    return oh::gateway::checkConfig(check_path);
+  }
+  if (config_path.empty()) {
+    std::fputs("oh-gateway: --config FILE is required (or: oh-gateway check-config FILE)\n", stderr);
+    return 2;
+  }
+  return oh::gateway::runGateway(config_path);
+}

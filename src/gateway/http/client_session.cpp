@@ -1,0 +1,911 @@
+// One client connection: reads requests (keep-alive, pipelined bytes kept in the buffer),
+// applies the request policy, and relays each exchange to the upstream through a fixed buffer
+// (Beast's relay() shape), so bodies of any size stream with bounded memory. A WebSocket
+// handshake that the upstream accepts turns the connection into a byte tunnel (tunnel.h).
+//
+// Threading: the session lives on its worker's single-threaded io_context, which is the
+// connection's strand; the upstream connection it borrows belongs to the same worker.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "http/access_sink.h"
+#include "http/gateway_error.h"
+#include "http/header_policy.h"
+#include "http/request_policy.h"
+#include "http/request_reader.h"
+#include "http/tunnel.h"
+#include "http/worker.h"
+
+namespace oh::gateway {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Body bytes relayed per read/write step, in each direction. 64 KiB keeps large transfers at
+// memory speed; it is allocated only while a body is in flight, never for idle connections.
+constexpr std::size_t kRelayBufferBytes = 64 * 1024;
+// Bytes asked of the socket per read while a request head is incomplete.
+constexpr std::size_t kHeadReadBytes = 4096;
+// Upstream response heads may carry large cookies; bounded so a broken upstream cannot
+// make the gateway buffer without limit.
+constexpr std::uint32_t kUpstreamHeaderLimit = 64 * 1024;
+// After refusing a request whose body was not read, keep reading (and discarding) for a while
+// before closing: closing with unread bytes makes the kernel send RST, which can destroy the
+// error response before the client reads it (the "lingering close" nginx also does).
+constexpr std::chrono::seconds kLingerTimeout{5};
+constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
+
+bool isTimeout(const beast::error_code& ec) {
+  return ec == beast::error::timeout;
+}
+
+// True for errors raised by Beast's HTTP parser (malformed bytes), as opposed to socket errors.
+bool isHttpError(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_version).category();
+}
+
+class ClientSession : public std::enable_shared_from_this<ClientSession>, public DrainTarget {
+public:
+  ClientSession(Worker& worker, tcp::socket socket) : worker_(worker), stream_(std::move(socket)) {
+    beast::error_code ec;
+    const auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      peer_address_ = peer.address();
+      peer_ip_ = peer_address_.to_string();
+    }
+    worker_.add(this);
+    worker_.shared().open_connections.fetch_add(1, std::memory_order_relaxed);
+    worker_.metrics().connectionOpened();
+  }
+
+  ~ClientSession() override {
+    worker_.remove(this);
+    if (!handed_off_) {
+      worker_.shared().open_connections.fetch_sub(1, std::memory_order_relaxed);
+      worker_.metrics().connectionClosed();
+    }
+  }
+
+  ClientSession(const ClientSession&) = delete;
+  ClientSession& operator=(const ClientSession&) = delete;
+
+  void run() { doReadHead(); }
+
+  // DrainTarget
+  void onDrain() override {
+    if (state_ == State::idle) {
+      // Waiting for a next request that has not started: nothing in flight to finish.
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream_.cancel();
+    }
+    // Busy sessions finish their exchange, then see draining() and close.
+  }
+
+private:
+  enum class State { idle, reading_head, proxying, responding, closing };
+
+  const Settings& settings() const { return *snapshot_->settings; }
+
+  // --- reading a request head ------------------------------------------------------------
+
+  void doReadHead() {
+    snapshot_ = worker_.snapshot();  // a request uses the configuration current at its start
+    resetExchange();
+    if (worker_.draining() && buffer_.size() == 0) {
+      return closeNow();
+    }
+    state_ = buffer_.size() == 0 ? State::idle : State::reading_head;
+    if (buffer_.size() > 0) {
+      // Pipelined bytes already buffered: parse them before reading more.
+      return onHeadBytes();
+    }
+    buffer_.shrink_to_fit();  // idle keep-alive connections hold no buffer memory
+    readMoreHead();
+  }
+
+  void readMoreHead() {
+    stream_.expires_after(state_ == State::idle ? settings().server.client_idle_timeout
+                                                : settings().server.client_header_timeout);
+    stream_.async_read_some(buffer_.prepare(kHeadReadBytes),
+                            beast::bind_front_handler(&ClientSession::onReadHead, shared_from_this()));
+  }
+
+  void onReadHead(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+      // EOF between requests is the normal end of keep-alive; a timeout or reset mid-head is
+      // the client's loss. Either way there is nobody to answer.
+      return closeNow();
+    }
+    buffer_.commit(bytes);
+    if (state_ == State::idle) {
+      state_ = State::reading_head;
+      started_ = Clock::now();
+    }
+    onHeadBytes();
+  }
+
+  void onHeadBytes() {
+    if (started_ == Clock::time_point{}) {
+      started_ = Clock::now();
+    }
+    parser_.emplace();
+    const auto data = buffer_.cdata();
+    const std::string_view buffered(static_cast<const char*>(data.data()), data.size());
+    const HeadOutcome outcome = readRequestHead(buffered, settings().limits, *parser_);
+    switch (outcome.kind) {
+    case HeadOutcome::Kind::need_more:
+      return readMoreHead();
+    case HeadOutcome::Kind::reject:
+      route_ = RouteClass::rejected;
+      return sendError(outcome.error, outcome.reason);
+    case HeadOutcome::Kind::ready:
+      buffer_.consume(outcome.consumed);
+      return handleRequest();
+    }
+  }
+
+  // --- request policy ------------------------------------------------------------------
+
+  void handleRequest() {
+    state_ = State::proxying;
+    auto& request = parser_->get();
+    request_id_ = worker_.nextRequestId();
+    method_ = request.method_string();
+    target_ = request.target();
+    host_ = request[http::field::host];
+    user_agent_ = request[http::field::user_agent];
+    client_keep_alive_ = request.keep_alive() && request.version() == 11;
+    client_ip_ = clientAddress(peer_address_, request["X-Forwarded-For"], snapshot_->trusted);
+    is_head_ = request.method() == http::verb::head;
+
+    const std::string_view path = targetPath(target_);
+    if (isGatewayPath(path)) {
+      route_ = RouteClass::gateway;
+      return handleGatewayEndpoint(path);
+    }
+    if (snapshot_->origin && !snapshot_->origin->verify(request[settings().origin.header])) {
+      worker_.metrics().originRejected();
+      route_ = RouteClass::rejected;
+      return sendError(GatewayError::forbidden_origin, "origin");
+    }
+    if (snapshot_->limiter) {
+      const RateDecision decision = snapshot_->limiter->admit(client_ip_, Clock::now());
+      if (!decision.allowed) {
+        worker_.metrics().rateLimited();
+        route_ = RouteClass::rejected;
+        retry_after_ = decision.retry_after;
+        return sendError(GatewayError::rate_limited, "rate_limit");
+      }
+    }
+    websocket_ = isWebSocketUpgrade(request.base());
+    route_ = websocket_ ? RouteClass::websocket : RouteClass::app;
+    acquireUpstream();
+  }
+
+  void handleGatewayEndpoint(std::string_view path) {
+    if (path == "/_gateway/health") {
+      ErrorReply reply;
+      reply.status = 200;
+      reply.content_type = "text/plain; charset=utf-8";
+      reply.body = "ok\n";
+      return sendReply(std::move(reply), "");
+    }
+    if (path == "/_gateway/ready") {
+      return checkReady();
+    }
+    sendError(GatewayError::not_found, "not_found");
+  }
+
+  // Ready when the upstream accepts a connection (a pooled one counts; a new one is kept).
+  void checkReady() {
+    const auto& upstream = settings().upstream;
+    if (auto pooled = worker_.pool().take(upstreamKey(), Clock::now(), upstream.pool_idle_timeout)) {
+      worker_.pool().put(std::move(pooled), upstream.pool_max_idle_per_thread, Clock::now());
+      return onReady(true);
+    }
+    connectUpstream([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) {
+        self->worker_.pool().put(std::move(self->upstream_), self->settings().upstream.pool_max_idle_per_thread,
+                                 Clock::now());
+      }
+      self->upstream_.reset();
+      self->onReady(!ec);
+    });
+  }
+
+  void onReady(bool ready) {
+    if (!ready) {
+      return sendError(GatewayError::not_ready, "not_ready");
+    }
+    ErrorReply reply;
+    reply.status = 200;
+    reply.content_type = "text/plain; charset=utf-8";
+    reply.body = "ready\n";
+    sendReply(std::move(reply), "");
+  }
+
+  // --- upstream connection ---------------------------------------------------------------
+
+  std::string upstreamKey() const {
+    return fmt::format("{}:{}", settings().upstream.host, settings().upstream.port);
+  }
+
+  void acquireUpstream() {
+    const auto& upstream = settings().upstream;
+    // A WebSocket becomes a tunnel and never returns to the pool: give it a fresh connection.
+    if (!websocket_ && !retried_) {
+      upstream_ = worker_.pool().take(upstreamKey(), Clock::now(), upstream.pool_idle_timeout);
+    }
+    if (upstream_) {
+      reused_ = true;
+      return sendUpstreamHead();
+    }
+    reused_ = false;
+    connectUpstream([self = shared_from_this()](beast::error_code ec) {
+      if (ec) {
+        self->upstream_.reset();
+        if (isTimeout(ec)) {
+          self->worker_.metrics().upstreamFailed(UpstreamError::timeout);
+          return self->sendError(GatewayError::upstream_timeout, "upstream_connect_timeout");
+        }
+        self->worker_.metrics().upstreamFailed(UpstreamError::connect);
+        return self->sendError(GatewayError::upstream_unavailable, "upstream_connect");
+      }
+      self->sendUpstreamHead();
+    });
+  }
+
+  template <class Done>
+  void connectUpstream(Done done) {
+    const auto& upstream = settings().upstream;
+    upstream_ = std::make_unique<UpstreamConnection>(stream_.get_executor());
+    upstream_->key = upstreamKey();
+    upstream_->stream.expires_after(upstream.connect_timeout);
+    beast::error_code ec;
+    const auto address = net::ip::make_address(upstream.host, ec);
+    if (!ec) {
+      upstream_->stream.async_connect(tcp::endpoint(address, upstream.port),
+                                      [self = shared_from_this(), done](beast::error_code connect_ec) mutable {
+                                        self->onUpstreamConnected(connect_ec);
+                                        done(connect_ec);
+                                      });
+      return;
+    }
+    // A host name: resolve per connection (rare with pooling; keeps DNS changes effective).
+    resolver_.emplace(stream_.get_executor());
+    resolver_->async_resolve(
+        upstream.host, std::to_string(upstream.port),
+        [self = shared_from_this(), done](beast::error_code resolve_ec, tcp::resolver::results_type results) mutable {
+          if (resolve_ec || !self->upstream_) {
+            return done(resolve_ec ? resolve_ec : beast::error_code(net::error::host_not_found));
+          }
+          self->upstream_->stream.async_connect(
+              results, [self, done](beast::error_code connect_ec, const tcp::endpoint&) mutable {
+                self->onUpstreamConnected(connect_ec);
+                done(connect_ec);
+              });
+        });
+  }
+
+  void onUpstreamConnected(beast::error_code ec) {
+    if (!ec && upstream_) {
+      beast::error_code ignored;
+      upstream_->stream.socket().set_option(tcp::no_delay(true), ignored);
+    }
+  }
+
+  // --- request relay ---------------------------------------------------------------------
+
+  void sendUpstreamHead() {
+    auto& request = parser_->get();
+    if (!transformed_) {
+      transformed_ = true;
+      const bool chunked = parser_->chunked();
+      expect_continue_ = headerHasToken(request[http::field::expect], "100-continue") && !parser_->is_done();
+      ForwardContext context;
+      context.client_ip = client_ip_;
+      context.peer_ip = peer_ip_;
+      context.proto = "http";
+      context.websocket = websocket_;
+      context.strip_header = settings().origin.header;
+      prepareUpstreamRequest(request.base(), context, snapshot_->trusted.contains(peer_address_));
+      // The gateway answers 100 Continue itself (below); the upstream must not wait for it.
+      request.erase(http::field::expect);
+      request.version(11);
+      if (chunked) {
+        request.chunked(true);
+      }
+      request.body().data = nullptr;
+      request.body().size = 0;
+      request.body().more = !parser_->is_done();
+    }
+    request_serializer_.emplace(request);
+    upstream_->stream.expires_after(settings().upstream.read_timeout);
+    http::async_write_header(upstream_->stream, *request_serializer_,
+                             beast::bind_front_handler(&ClientSession::onUpstreamHeadWritten, shared_from_this()));
+  }
+
+  void onUpstreamHeadWritten(beast::error_code ec, std::size_t) {
+    if (ec) {
+      return upstreamFailedBeforeResponse(ec);
+    }
+    if (parser_->is_done()) {
+      return finishRequestBody();
+    }
+    relay_.reset(new char[kRelayBufferBytes]);
+    if (expect_continue_) {
+      expect_continue_ = false;
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(settings().server.client_idle_timeout);
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                         if (write_ec) {
+                           self->discardUpstream();
+                           return self->finish(false);
+                         }
+                         self->readRequestBody();
+                       });
+      return;
+    }
+    readRequestBody();
+  }
+
+  void readRequestBody() {
+    auto& body = parser_->get().body();
+    body.data = relay_.get();
+    body.size = kRelayBufferBytes;
+    stream_.expires_after(settings().server.client_idle_timeout);
+    http::async_read_some(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&ClientSession::onRequestBody, shared_from_this()));
+  }
+
+  void onRequestBody(beast::error_code ec, std::size_t) {
+    if (ec == http::error::need_buffer) {
+      ec = {};
+    }
+    if (ec == http::error::body_limit) {
+      request_body_unread_ = true;
+      discardUpstream();
+      return sendError(GatewayError::payload_too_large, "body_limit");
+    }
+    if (ec) {
+      // Client vanished or sent broken chunk framing mid-body: the upstream has a partial
+      // request, so that connection is unusable; a parse error still deserves a 400.
+      discardUpstream();
+      if (isHttpError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        request_body_unread_ = true;
+        return sendError(GatewayError::bad_request, "bad request body framing");
+      }
+      reason_ = "client_closed_mid_body";
+      return finish(false);
+    }
+    auto& body = parser_->get().body();
+    const std::size_t filled = kRelayBufferBytes - body.size;
+    if (filled == 0 && !parser_->is_done()) {
+      return readRequestBody();
+    }
+    bytes_in_ += filled;
+    body.data = filled == 0 ? nullptr : relay_.get();
+    body.size = filled;
+    body.more = !parser_->is_done();
+    upstream_->stream.expires_after(settings().upstream.read_timeout);
+    http::async_write(upstream_->stream, *request_serializer_,
+                      beast::bind_front_handler(&ClientSession::onRequestBodyWritten, shared_from_this()));
+  }
+
+  void onRequestBodyWritten(beast::error_code ec, std::size_t) {
+    if (ec == http::error::need_buffer) {
+      ec = {};
+    }
+    if (ec) {
+      body_started_ = true;
+      return upstreamFailedBeforeResponse(ec);
+    }
+    body_started_ = true;
+    if (parser_->is_done() && request_serializer_->is_done()) {
+      return readUpstreamHead();
+    }
+    if (parser_->is_done()) {
+      return finishRequestBody();
+    }
+    readRequestBody();
+  }
+
+  // Writes what remains of the framing (the last chunk for chunked bodies).
+  void finishRequestBody() {
+    auto& body = parser_->get().body();
+    body.data = nullptr;
+    body.size = 0;
+    body.more = false;
+    if (request_serializer_->is_done()) {
+      return readUpstreamHead();
+    }
+    upstream_->stream.expires_after(settings().upstream.read_timeout);
+    http::async_write(upstream_->stream, *request_serializer_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec == http::error::need_buffer) {
+                          ec = {};
+                        }
+                        if (ec) {
+                          return self->upstreamFailedBeforeResponse(ec);
+                        }
+                        self->readUpstreamHead();
+                      });
+  }
+
+  // --- response relay --------------------------------------------------------------------
+
+  void readUpstreamHead() {
+    response_parser_.emplace();
+    response_parser_->body_limit(boost::none);
+    response_parser_->header_limit(kUpstreamHeaderLimit);
+    if (is_head_) {
+      response_parser_->skip(true);
+    }
+    upstream_->stream.expires_after(settings().upstream.read_timeout);
+    http::async_read_header(upstream_->stream, upstream_->buffer, *response_parser_,
+                            beast::bind_front_handler(&ClientSession::onUpstreamHead, shared_from_this()));
+  }
+
+  void onUpstreamHead(beast::error_code ec, std::size_t) {
+    if (ec) {
+      return upstreamFailedBeforeResponse(ec);
+    }
+    auto& response = response_parser_->get();
+    const unsigned status = response.result_int();
+    if (status == 101) {
+      if (websocket_) {
+        return startWebSocketTunnel();
+      }
+      worker_.metrics().upstreamFailed(UpstreamError::protocol);
+      discardUpstream();
+      return sendError(GatewayError::upstream_unavailable, "unexpected 101 from upstream");
+    }
+    if (status >= 100 && status < 200) {
+      // Interim responses (103 Early Hints) are dropped; the final one follows.
+      return readUpstreamHead();
+    }
+    sendClientResponseHead();
+  }
+
+  void sendClientResponseHead() {
+    auto& response = response_parser_->get();
+    const unsigned status = response.result_int();
+    upstream_status_ = std::to_string(status);
+    status_ = status;
+    const bool no_body = is_head_ || status == 204 || status == 304;
+    const bool sized = response_parser_->content_length().has_value();
+    prepareClientResponse(response.base(), false);
+    bool keep = client_keep_alive_ && !worker_.draining() && !request_body_unread_;
+    if (!no_body && !sized) {
+      // Chunked or delimited by the upstream closing: re-frame as chunked for the client.
+      response.chunked(true);
+    }
+    if (websocket_) {
+      keep = false;  // a refused upgrade: the client's next bytes may be frames, not requests
+    }
+    response.version(11);
+    response.keep_alive(keep);
+    client_keep_alive_ = keep;
+    response.body().data = nullptr;
+    response.body().size = 0;
+    response.body().more = !response_parser_->is_done();
+    response_serializer_.emplace(response);
+    state_ = State::responding;
+    stream_.expires_after(settings().server.client_idle_timeout);
+    http::async_write_header(stream_, *response_serializer_,
+                             beast::bind_front_handler(&ClientSession::onClientHeadWritten, shared_from_this()));
+  }
+
+  void onClientHeadWritten(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+      discardUpstream();
+      return closeNow();
+    }
+    bytes_out_ += bytes;
+    if (!relay_) {
+      relay_.reset(new char[kRelayBufferBytes]);
+    }
+    if (response_parser_->is_done()) {
+      return finishResponseBody();
+    }
+    readResponseBody();
+  }
+
+  void readResponseBody() {
+    auto& body = response_parser_->get().body();
+    body.data = relay_.get();
+    body.size = kRelayBufferBytes;
+    upstream_->stream.expires_after(settings().upstream.read_timeout);
+    http::async_read_some(upstream_->stream, upstream_->buffer, *response_parser_,
+                          beast::bind_front_handler(&ClientSession::onResponseBody, shared_from_this()));
+  }
+
+  void onResponseBody(beast::error_code ec, std::size_t) {
+    if (ec == http::error::need_buffer) {
+      ec = {};
+    }
+    if (ec) {
+      // The response head is already out: all the client can learn is an abrupt close.
+      worker_.metrics().upstreamFailed(isTimeout(ec) ? UpstreamError::timeout : UpstreamError::reset);
+      reason_ = isTimeout(ec) ? "upstream_timeout_mid_body" : "upstream_reset_mid_body";
+      discardUpstream();
+      return finish(false);
+    }
+    auto& body = response_parser_->get().body();
+    const std::size_t filled = kRelayBufferBytes - body.size;
+    if (filled == 0 && !response_parser_->is_done()) {
+      return readResponseBody();
+    }
+    body.data = filled == 0 ? nullptr : relay_.get();
+    body.size = filled;
+    body.more = !response_parser_->is_done();
+    stream_.expires_after(settings().server.client_idle_timeout);
+    http::async_write(stream_, *response_serializer_,
+                      beast::bind_front_handler(&ClientSession::onResponseBodyWritten, shared_from_this()));
+  }
+
+  void onResponseBodyWritten(beast::error_code ec, std::size_t bytes) {
+    if (ec == http::error::need_buffer) {
+      ec = {};
+    }
+    bytes_out_ += bytes;
+    if (ec) {
+      discardUpstream();
+      return finish(false);
+    }
+    if (response_parser_->is_done()) {
+      return finishResponseBody();
+    }
+    readResponseBody();
+  }
+
+  void finishResponseBody() {
+    auto& body = response_parser_->get().body();
+    body.data = nullptr;
+    body.size = 0;
+    body.more = false;
+    if (response_serializer_->is_done()) {
+      return completeExchange();
+    }
+    stream_.expires_after(settings().server.client_idle_timeout);
+    http::async_write(stream_, *response_serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec == http::error::need_buffer) {
+        ec = {};
+      }
+      self->bytes_out_ += n;
+      if (ec) {
+        self->discardUpstream();
+        return self->finish(false);
+      }
+      self->completeExchange();
+    });
+  }
+
+  void completeExchange() {
+    if (upstream_ && response_parser_->keep_alive() && !response_parser_->need_eof() && upstream_->buffer.size() == 0) {
+      worker_.pool().put(std::move(upstream_), settings().upstream.pool_max_idle_per_thread, Clock::now());
+    }
+    discardUpstream();
+    finish(client_keep_alive_);
+  }
+
+  // --- WebSocket ----------------------------------------------------------------------------
+
+  void startWebSocketTunnel() {
+    auto& upstream_response = response_parser_->get();
+    upstream_status_ = "101";
+    status_ = 101;
+    http::response<http::empty_body> response(std::move(upstream_response.base()));
+    prepareClientResponse(response.base(), true);
+    switch_response_.emplace(std::move(response));
+    stream_.expires_after(settings().server.client_idle_timeout);
+    http::async_write(stream_, *switch_response_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->bytes_out_ += n;
+      if (ec) {
+        self->discardUpstream();
+        return self->closeNow();
+      }
+      self->handOffTunnel();
+    });
+  }
+
+  void handOffTunnel() {
+    stream_.expires_never();
+    upstream_->stream.expires_never();
+    std::string client_pending = beast::buffers_to_string(buffer_.data());
+    std::string upstream_pending = beast::buffers_to_string(upstream_->buffer.data());
+    buffer_.consume(buffer_.size());
+    // The tunnel owns both sockets (and the connection count) from here on.
+    handed_off_ = true;
+    state_ = State::closing;
+    worker_.metrics().websocketOpened();
+    auto record = std::make_shared<AccessRecord>(accessRecord());
+    Worker* worker = &worker_;
+    startTunnel(worker_, stream_.release_socket(), upstream_->stream.release_socket(), std::move(client_pending),
+                std::move(upstream_pending), settings().websocket.idle_timeout,
+                [worker, record](const TunnelStats& stats) {
+                  worker->metrics().websocketClosed();
+                  worker->metrics().connectionClosed();
+                  worker->shared().open_connections.fetch_sub(1, std::memory_order_relaxed);
+                  record->bytes_in += stats.client_to_upstream;
+                  record->bytes_out += stats.upstream_to_client;
+                  record->emit();
+                });
+    upstream_.reset();
+  }
+
+  // --- replies the gateway makes itself --------------------------------------------------
+
+  void sendError(GatewayError error, std::string_view reason) {
+    ErrorContext context;
+    context.mode = settings().mode;
+    context.upstream_url = settings().upstream.url;
+    context.retry_after = retry_after_;
+    sendReply(errorReply(error, context), reason.empty() ? gatewayErrorName(error) : reason);
+  }
+
+  void sendReply(ErrorReply reply, std::string_view reason) {
+    if (state_ == State::responding) {
+      // Part of an upstream response already went out: a second status line would corrupt
+      // the stream, so the only honest signal left is closing.
+      reason_ = reason;
+      return finish(false);
+    }
+    reason_ = reason;
+    status_ = reply.status;
+    const bool body_pending = parser_ && parser_->is_header_done() && !parser_->is_done();
+    const bool keep = client_keep_alive_ && !reply.close_connection && !body_pending && !request_body_unread_ &&
+                      !worker_.draining();
+    if (body_pending) {
+      request_body_unread_ = true;
+    }
+    auto& response = reply_.emplace(static_cast<http::status>(reply.status), 11);
+    response.set(http::field::content_type, reply.content_type);
+    for (auto& [name, value] : reply.headers) {
+      response.set(name, value);
+    }
+    response.body() = std::move(reply.body);
+    response.keep_alive(keep);
+    response.prepare_payload();
+    if (is_head_) {
+      response.body().clear();
+    }
+    client_keep_alive_ = keep;
+    state_ = State::responding;
+    stream_.expires_after(settings().server.client_idle_timeout);
+    http::async_write(stream_, *reply_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->bytes_out_ += n;
+      self->finish(!ec && self->client_keep_alive_);
+    });
+  }
+
+  // --- ending an exchange ------------------------------------------------------------------
+
+  void upstreamFailedBeforeResponse(beast::error_code ec) {
+    // A pooled connection the upstream had closed: retry once on a fresh connection when
+    // nothing of the request body was consumed (so the request can be sent again as is).
+    const bool stale = reused_ && !retried_ && !body_started_ && parser_->is_done() &&
+                       (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+                        ec == net::error::broken_pipe || ec == net::error::eof);
+    discardUpstream();
+    if (stale) {
+      retried_ = true;
+      return acquireUpstream();
+    }
+    if (isTimeout(ec)) {
+      worker_.metrics().upstreamFailed(UpstreamError::timeout);
+      return sendError(GatewayError::upstream_timeout, "upstream_timeout");
+    }
+    const bool protocol = isHttpError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message;
+    worker_.metrics().upstreamFailed(protocol ? UpstreamError::protocol : UpstreamError::reset);
+    sendError(GatewayError::upstream_unavailable, protocol ? "upstream_protocol" : "upstream_reset");
+  }
+
+  void discardUpstream() {
+    if (upstream_) {
+      beast::error_code ignored;
+      upstream_->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      upstream_->stream.close();
+      upstream_.reset();
+    }
+  }
+
+  struct AccessRecord {
+    std::chrono::system_clock::time_point time;
+    std::string client_ip, method, target, host, user_agent, request_id, upstream_status, reason;
+    unsigned status = 0;
+    std::uint64_t bytes_in = 0, bytes_out = 0;
+    Clock::time_point started;
+    RouteClass route = RouteClass::app;
+    bool enabled = true;
+    Metrics* metrics = nullptr;
+
+    void emit() const {
+      const auto elapsed = Clock::now() - started;
+      metrics->requestFinished(route, status, std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed));
+      if (!enabled) {
+        return;
+      }
+      AccessLogEntry entry;
+      entry.time = time;
+      entry.client_ip = client_ip;
+      entry.method = method;
+      entry.target = target;
+      entry.host = host;
+      entry.user_agent = user_agent;
+      entry.request_id = request_id;
+      entry.status = status;
+      entry.bytes_in = bytes_in;
+      entry.bytes_out = bytes_out;
+      entry.duration = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed);
+      entry.route = route;
+      entry.upstream_status = upstream_status;
+      entry.reason = reason;
+      emitAccessLog(entry);
+    }
+  };
+
+  AccessRecord accessRecord() const {
+    AccessRecord record;
+    record.time = std::chrono::system_clock::now() -
+                  std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - started_);
+    record.client_ip = client_ip_.empty() ? peer_ip_ : client_ip_;
+    record.method = method_;
+    record.target = target_;
+    record.host = host_;
+    record.user_agent = user_agent_;
+    record.request_id = request_id_;
+    record.upstream_status = upstream_status_;
+    record.reason = reason_;
+    record.status = status_;
+    record.bytes_in = bytes_in_;
+    record.bytes_out = bytes_out_;
+    record.started = started_;
+    record.route = route_;
+    record.enabled = settings().log.access_log;
+    record.metrics = &worker_.metrics();
+    return record;
+  }
+
+  // Logs the exchange, then reads the next request or closes.
+  void finish(bool keep_alive) {
+    if (status_ == 0) {
+      status_ = 499;  // nginx's "client closed request": nothing was answered
+    }
+    accessRecord().emit();
+    if (keep_alive && !worker_.draining()) {
+      return doReadHead();
+    }
+    if (request_body_unread_) {
+      return lingeringClose();
+    }
+    closeNow();
+  }
+
+  void lingeringClose() {
+    state_ = State::closing;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    linger_deadline_ = Clock::now() + kLingerTimeout;
+    doLinger();
+  }
+
+  void doLinger() {
+    if (Clock::now() >= linger_deadline_ || lingered_bytes_ > kLingerMaxBytes) {
+      return closeNow();
+    }
+    buffer_.clear();
+    stream_.expires_at(linger_deadline_);
+    stream_.async_read_some(buffer_.prepare(kHeadReadBytes), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) {
+        return self->closeNow();
+      }
+      self->lingered_bytes_ += n;
+      self->doLinger();
+    });
+  }
+
+  void closeNow() {
+    state_ = State::closing;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  void resetExchange() {
+    parser_.reset();
+    response_parser_.reset();
+    request_serializer_.reset();
+    response_serializer_.reset();
+    reply_.reset();
+    switch_response_.reset();
+    relay_.reset();
+    started_ = {};
+    method_.clear();
+    target_.clear();
+    host_.clear();
+    user_agent_.clear();
+    client_ip_.clear();
+    request_id_.clear();
+    upstream_status_.clear();
+    reason_ = {};
+    status_ = 0;
+    bytes_in_ = 0;
+    bytes_out_ = 0;
+    route_ = RouteClass::app;
+    websocket_ = false;
+    is_head_ = false;
+    transformed_ = false;
+    expect_continue_ = false;
+    reused_ = false;
+    retried_ = false;
+    body_started_ = false;
+    request_body_unread_ = false;
+    retry_after_ = std::chrono::seconds{0};
+  }
+
+  Worker& worker_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  SnapshotPtr snapshot_;
+  State state_ = State::idle;
+  bool handed_off_ = false;
+
+  net::ip::address peer_address_;
+  std::string peer_ip_;
+
+  // Per exchange.
+  std::optional<RequestParser> parser_;
+  std::optional<http::request_serializer<http::buffer_body>> request_serializer_;
+  std::optional<http::response_parser<http::buffer_body>> response_parser_;
+  std::optional<http::response_serializer<http::buffer_body>> response_serializer_;
+  std::optional<http::response<http::string_body>> reply_;
+  std::optional<http::response<http::empty_body>> switch_response_;
+  std::optional<tcp::resolver> resolver_;
+  std::unique_ptr<char[]> relay_;
+  UpstreamConnectionPtr upstream_;
+  Clock::time_point started_{};
+  std::string method_, target_, host_, user_agent_, client_ip_, request_id_, upstream_status_;
+  std::string_view reason_;
+  unsigned status_ = 0;
+  std::uint64_t bytes_in_ = 0;
+  std::uint64_t bytes_out_ = 0;
+  RouteClass route_ = RouteClass::app;
+  bool client_keep_alive_ = false;
+  bool websocket_ = false;
+  bool is_head_ = false;
+  bool transformed_ = false;
+  bool expect_continue_ = false;
+  bool reused_ = false;
+  bool retried_ = false;
+  bool body_started_ = false;
+  bool request_body_unread_ = false;
+  std::chrono::seconds retry_after_{0};
+  Clock::time_point linger_deadline_{};
+  std::size_t lingered_bytes_ = 0;
+};
+
+}  // namespace
+
+void startClientSession(Worker& worker, tcp::socket socket) {
+  std::make_shared<ClientSession>(worker, std::move(socket))->run();
+}
+
+}  // namespace oh::gateway

@@ -1,0 +1,42 @@
+#include "http/gateway_snapshot.h"
+
+namespace oh::gateway {
+
+bool originCheckRequired(const Settings& settings) {
+  return !(settings.mode == Mode::local && !settings.origin.enabled);
+}
+
+std::variant<SnapshotPtr, std::string> buildSnapshot(SettingsPtr settings, const GatewaySnapshot* previous) {
+  auto snapshot = std::make_shared<GatewaySnapshot>();
+  if (originCheckRequired(*settings)) {
+    std::string error;
+    auto verifier = OriginVerifier::fromFiles(settings->origin.current_secret_file,
+                                              settings->origin.previous_secret_file, error);
+    if (!verifier) {
+      return "origin: " + error;
+    }
+    snapshot->origin = std::make_shared<const OriginVerifier>(std::move(*verifier));
+  }
+  {
+    std::string error;
+    auto trusted = TrustedProxies::parse(settings->rate_limit.trusted_proxies, error);
+    if (!trusted) {
+      return "rate_limit.trusted_proxies: " + error;
+    }
+    snapshot->trusted = std::move(*trusted);
+  }
+  const auto& rate = settings->rate_limit;
+  if (rate.enabled) {
+    const bool same = previous != nullptr && previous->limiter && previous->settings &&
+                      previous->settings->rate_limit.requests_per_second == rate.requests_per_second &&
+                      previous->settings->rate_limit.burst == rate.burst &&
+                      previous->settings->rate_limit.max_tracked_clients == rate.max_tracked_clients;
+    snapshot->limiter = same ? previous->limiter
+                             : std::make_shared<RateLimiter>(rate.requests_per_second, rate.burst,
+                                                             rate.max_tracked_clients);
+  }
+  snapshot->settings = std::move(settings);
+  return SnapshotPtr(std::move(snapshot));
+}
+
+}  // namespace oh::gateway

@@ -1,0 +1,48 @@
+#pragma once
+// Idle keep-alive connections to the upstream, one pool per worker thread (so no locks: a
+// worker's io_context runs on one thread). Connections are handed out most-recently-used first
+// (warm, least likely to have been closed by the upstream) and checked for a peer close before
+// reuse; idle ones older than upstream.pool_idle_timeout are closed by sweep().
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+namespace oh::gateway {
+
+struct UpstreamConnection {
+  explicit UpstreamConnection(const boost::asio::any_io_executor& executor) : stream(executor) {}
+  boost::beast::tcp_stream stream;
+  boost::beast::flat_buffer buffer;  // bytes read from the upstream and not yet parsed
+  std::string key;                   // "host:port" it is connected to
+  std::chrono::steady_clock::time_point idle_since{};
+};
+
+using UpstreamConnectionPtr = std::unique_ptr<UpstreamConnection>;
+
+class UpstreamPool {
+public:
+  using Clock = std::chrono::steady_clock;
+
+  // A live idle connection to `key`, or null. Dead and expired ones met on the way are closed.
+  UpstreamConnectionPtr take(const std::string& key, Clock::time_point now, std::chrono::seconds idle_timeout);
+
+  // Keeps `connection` for reuse unless the pool already holds max_idle connections.
+  void put(UpstreamConnectionPtr connection, std::size_t max_idle, Clock::time_point now);
+
+  // Closes connections idle longer than idle_timeout, and all those whose key is not `key`
+  // (the upstream changed on reload).
+  void sweep(const std::string& key, Clock::time_point now, std::chrono::seconds idle_timeout);
+
+  void clear() { idle_.clear(); }
+  std::size_t idleCount() const { return idle_.size(); }
+
+private:
+  std::vector<UpstreamConnectionPtr> idle_;
+};
+
+}  // namespace oh::gateway
