@@ -18,7 +18,10 @@ ip::address normalized(const ip::address& address) {
 
 std::optional<ip::address> parseAddress(std::string_view text) {
   // Scope ids ("fe80::1%eth0") name an interface of some other machine: never a client.
-  if (text.empty() || text.size() > 64 || text.find('%') != std::string_view::npos) {
+  // Only address characters: the parser below reads a C string, so an embedded NUL (or
+  // anything after it) must never get that far.
+  if (text.empty() || text.size() > 64 ||
+      text.find_first_not_of("0123456789abcdefABCDEF.:") != std::string_view::npos) {
     return std::nullopt;
   }
   boost::system::error_code ec;

@@ -12,7 +12,6 @@
 namespace oh::gateway {
 namespace {
 
-constexpr std::size_t kMaxShards = 16;
 // How many of the least recently used buckets are looked at for a full one before the
 // oldest is evicted regardless: keeps insertion O(1) under a flood of new addresses.
 constexpr std::size_t kEvictionScan = 8;
@@ -39,10 +38,10 @@ struct RateLimiter::Impl {
   double burst;
   std::vector<Shard> shards;
 
-  Impl(double tokens_per_second, double bucket_size, std::size_t max_tracked_clients)
+  Impl(double tokens_per_second, double bucket_size, std::size_t max_tracked_clients, std::size_t shard_count)
       : rate(tokens_per_second > 0 && std::isfinite(tokens_per_second) ? tokens_per_second : 1.0),
         burst(bucket_size >= 1 && std::isfinite(bucket_size) ? bucket_size : 1.0),
-        shards(std::clamp<std::size_t>(max_tracked_clients, 1, kMaxShards)) {
+        shards(std::clamp<std::size_t>(max_tracked_clients, 1, std::max<std::size_t>(shard_count, 1))) {
     // Split the bound exactly, so the whole table never holds more than max_tracked_clients.
     const std::size_t total = std::max<std::size_t>(max_tracked_clients, 1);
     for (std::size_t i = 0; i < shards.size(); ++i) {
@@ -79,8 +78,9 @@ struct RateLimiter::Impl {
   }
 };
 
-RateLimiter::RateLimiter(double tokens_per_second, double burst, std::size_t max_tracked_clients)
-    : impl_(std::make_unique<Impl>(tokens_per_second, burst, max_tracked_clients)) {}
+RateLimiter::RateLimiter(double tokens_per_second, double burst, std::size_t max_tracked_clients,
+                         std::size_t shard_count)
+    : impl_(std::make_unique<Impl>(tokens_per_second, burst, max_tracked_clients, shard_count)) {}
 
 RateLimiter::~RateLimiter() = default;
 

@@ -13,13 +13,17 @@ namespace oh::gateway {
 
 struct RateDecision {
   bool allowed = true;
-  std::chrono::seconds retry_after{0};  // when refused: whole seconds until one token is back (>= 1)
+  std::chrono::seconds retry_after{0};  // when refused: whole seconds until one token is back (1..86400)
 };
 
 class RateLimiter {
 public:
   using Clock = std::chrono::steady_clock;
-  RateLimiter(double tokens_per_second, double burst, std::size_t max_tracked_clients);
+  // tokens_per_second > 0 and burst >= 1 (the configuration guarantees it; other values are
+  // clamped). shard_count (>= 1) trades lock contention against eviction precision; the
+  // default suits a server, tests pass 1 to make eviction order observable.
+  RateLimiter(double tokens_per_second, double burst, std::size_t max_tracked_clients,
+              std::size_t shard_count = 16);
   ~RateLimiter();
   RateLimiter(const RateLimiter&) = delete;
   RateLimiter& operator=(const RateLimiter&) = delete;
