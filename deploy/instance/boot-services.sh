@@ -3,7 +3,7 @@
 # root-only files, reads the image versions from SSM, bootstraps the database through the RDS
 # Proxy, and writes the service environments and the gateway configuration.
 # OH_ROOT prefixes every path (tests run it in a temporary directory); OH_PHASES picks phases.
-set -euo pipefail
+set -Eeuo pipefail
 root=${OH_ROOT:-}
 phases=${OH_PHASES:-secrets images db config}
 etc=$root/etc/openhands
@@ -17,7 +17,7 @@ notify() {
   aws sns publish --topic-arn "$ALERT_TOPIC_ARN" --subject "OpenHands boot services failed" \
     --message "$(hostname): $1" >/dev/null 2>&1 || true
 }
-trap 'notify "boot-services.sh line $LINENO: $BASH_COMMAND (exit $?)"' ERR
+trap 'notify "boot-services.sh line $LINENO in ${FUNCNAME[0]:-main}: $BASH_COMMAND (exit $?)"' ERR
 
 # Secret values go from the AWS CLI's stdout straight into a root-only file: never echoed,
 # never in an argument list or an environment, never traced.

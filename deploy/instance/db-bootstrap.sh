@@ -7,7 +7,7 @@
 #   OH_APP_ROLE, OH_APP_DB  names (openhands_app, openhands); PGSSLMODE defaults to require
 # The password reaches the server only as a SCRAM verifier computed here, so no statement,
 # argument list or server log ever carries it.
-set -euo pipefail
+set -Eeuo pipefail
 role=${OH_APP_ROLE:-openhands_app}
 db=${OH_APP_DB:-openhands}
 admin_json=${OH_DB_ADMIN_JSON:?OH_DB_ADMIN_JSON is required}

@@ -2,7 +2,7 @@
 # OpenHands instance bootstrap, rendered by oh-infra into Fn::Sub (Amazon Linux 2023, arm64).
 # Dollar-brace names are CloudFormation values; shell variables here never use braces.
 # Lines "#@embed MODE PATH NAME" become here-documents holding deploy/instance/NAME.
-set -euo pipefail
+set -Eeuo pipefail
 umask 022
 export AWS_DEFAULT_REGION='${Region}'
 topic='${AlertTopicArn}'

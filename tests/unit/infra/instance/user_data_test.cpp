@@ -174,7 +174,7 @@ TEST(UserDataTest, EmbeddedFilesRoundTrip) {
 TEST(UserDataTest, ContainsTheBootSteps) {
   const std::string text = resolved(stackInputs());
   for (const char* needle :
-       {"set -euo pipefail", "trap 'notify", "aws sns publish", "retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq",
+       {"set -Eeuo pipefail", "trap 'notify", "aws sns publish", "retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq",
         "tls,iam,accesspoint=fsap-0123456789abcdef0", "/etc/fstab", "\"${aws:AutoScalingGroupName}\"",
         "\"default-address-pools\"", "\"max-size\"", "mem_used_percent", "\"/data/openhands\"",
         "containrrr/watchtower:1.7.1", "Restart=always", "--log-driver awslogs", "LLM_MODEL=bedrock/us.anthropic",

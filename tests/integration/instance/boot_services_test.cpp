@@ -1,0 +1,217 @@
+// The instance's boot services against real peers: moto_server for Secrets Manager, SSM, SNS
+// and SQS, and a PostgreSQL 15 started for the test (boot_services_driver.sh runs both in a
+// private network namespace and stops them by PID). What needs EC2 itself (dnf, EFS, the
+// CloudWatch agent, systemd, pulling the images) cannot run here; docs/instance.md says so.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "instance/embedded_files.h"
+#include "instance/fn_sub.h"
+#include "instance/user_data.h"
+
+namespace oh::infra::instance {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void writeFile(const fs::path& path, std::string_view text, fs::perms mode) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+  fs::permissions(path, mode);
+}
+
+unsigned modeOf(const fs::path& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    return 0;
+  }
+  return st.st_mode & 0777u;
+}
+
+bool have(const char* command) {
+  return std::system((std::string("command -v ") + command + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// The instance.env here-document of the rendered user data, with the test's resources.
+std::string renderedInstanceEnv() {
+  UserDataInputs in;
+  in.region = "eu-central-1";
+  in.log_group_name = "/openhands/application";
+  in.alert_topic_arn = "arn:aws:sns:eu-central-1:123456789012:replaced-by-driver";
+  in.data_bucket_name = "openhands-data-test";
+  in.efs_file_system_id = "fs-0123456789abcdef0";
+  in.efs_access_point_id = "fsap-0123456789abcdef0";
+  in.db_proxy_endpoint = "127.0.0.1";
+  in.db_admin_secret_arn = "oh/db-admin";
+  in.auth_settings_secret_arn = "oh/auth";
+  in.origin_secret_arn = "oh/origin";
+  in.session_key_secret_arn = "oh/session-key";
+  in.openhands_version_parameter = "/openhands/version";
+  in.runtime_image_parameter = "/openhands/runtime-image";
+  in.gateway_image_uri = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/oh-gateway:test";
+  in.main_host = "openhands.example.com";
+  const auto parts = renderUserDataParts(in);
+  std::map<std::string, std::string> values;
+  for (const auto& [name, value] : parts.variables) {
+    values[std::string(name)] = std::string(value.as_string());
+  }
+  const auto script = resolveSub(parts.script, values).text;
+  const std::string open = "/etc/openhands/instance.env <<'EOF'\n";
+  const auto begin = script.find(open);
+  const auto end = script.find("\nEOF\n", begin);
+  if (begin == std::string::npos || end == std::string::npos) {
+    throw std::runtime_error("instance.env here-document not found in the user data");
+  }
+  return script.substr(begin + open.size(), end - begin - open.size() + 1);
+}
+
+class BootServicesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0 || !have("moto_server") || !have("unshare") || !have("aws") || !have("jq") ||
+        !fs::exists("/usr/lib/postgresql/15/bin/initdb")) {
+      skip_ = "needs root, unshare, moto_server, aws, jq and PostgreSQL 15 (TESTING.md)";
+      return;
+    }
+    std::string pattern = (fs::temp_directory_path() / "oh-boot-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw std::runtime_error("mkdtemp failed");
+    }
+    work_ = pattern;
+    const fs::path root = work_ / "root";
+    const auto exec = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                      fs::perms::others_read | fs::perms::others_exec;
+    const auto plain = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read;
+    // The files exactly as the user data writes them.
+    writeFile(root / "opt/openhands/bin/boot-services.sh",
+              compactForUserData("boot-services.sh", *embeddedFile("boot-services.sh")), exec);
+    writeFile(root / "opt/openhands/bin/db-bootstrap.sh",
+              compactForUserData("db-bootstrap.sh", *embeddedFile("db-bootstrap.sh")), exec);
+    writeFile(root / "opt/openhands/gateway.toml.in",
+              compactForUserData("gateway.toml.in", *embeddedFile("gateway.toml.in")), plain);
+    writeFile(root / "etc/openhands/instance.env", renderedInstanceEnv(), plain);
+    const std::string command = std::string("bash '") + OH_BOOT_DRIVER + "' '" + work_.string() + "' >'" +
+                                (work_ / "driver.log").string() + "' 2>&1";
+    driver_status_ = std::system(command.c_str());
+  }
+  static void TearDownTestSuite() {
+    if (!work_.empty() && std::getenv("OH_KEEP_TEST_DIR") == nullptr) {
+      fs::remove_all(work_);
+    }
+  }
+  void SetUp() override {
+    if (!skip_.empty()) {
+      GTEST_SKIP() << skip_;
+    }
+    ASSERT_EQ(driver_status_, 0) << readFile(work_ / "driver.log");
+  }
+  static std::string result(const std::string& name) { return readFile(work_ / "results" / name); }
+  static fs::path secrets() { return work_ / "root/etc/openhands/secrets"; }
+
+  static inline fs::path work_;
+  static inline std::string skip_;
+  static inline int driver_status_ = -1;
+};
+
+// This test verifies the secrets land in root-only files with the values Secrets Manager holds.
+TEST_F(BootServicesTest, SecretsLandInRootOnlyFiles) {
+  EXPECT_EQ(result("boot1.rc"), "0\n") << result("boot1.log");
+  EXPECT_EQ(modeOf(secrets()), 0700u);
+  EXPECT_EQ(modeOf(secrets() / "gateway"), 0700u);
+  const std::map<std::string, std::string> expected{
+      {"gateway/origin-secret", "origin-s3cr3t-value-0123456789\n"},
+      {"gateway/session-key", "session-key-s3cr3t-abcdefabcdef\n"},
+      {"gateway/client-secret", "client-s3cr3t-xyz\n"}};
+  for (const auto& [name, value] : expected) {
+    EXPECT_EQ(readFile(secrets() / name), value) << name;
+    EXPECT_EQ(modeOf(secrets() / name), 0600u) << name;
+  }
+  for (const char* name : {"db-admin.json", "app-db-password", "openhands-db.env", "gateway/auth-settings.json"}) {
+    EXPECT_EQ(modeOf(secrets() / name), 0600u) << name;
+  }
+  EXPECT_TRUE(readFile(secrets() / "openhands-db.env").starts_with("DB_PASS="));
+}
+
+// This test verifies no secret value reaches the boot output (what the journal would log).
+TEST_F(BootServicesTest, NothingSecretIsLogged) {
+  const std::string logs = result("boot1.log") + result("boot2.log") + result("boot3.log");
+  const std::string app_password = readFile(secrets() / "app-db-password");
+  for (const std::string& secret : {std::string("origin-s3cr3t"), std::string("session-key-s3cr3t"),
+                                    std::string("client-s3cr3t"), std::string("admin-"),
+                                    app_password.substr(0, 16)}) {
+    EXPECT_EQ(logs.find(secret), std::string::npos) << secret;
+  }
+  EXPECT_NE(result("boot1.log").find("db-bootstrap: "), std::string::npos);
+}
+
+// This test verifies the image versions come from the SSM parameters.
+TEST_F(BootServicesTest, ImagesFromSsm) {
+  const std::string images = readFile(work_ / "root/etc/openhands/images.env");
+  EXPECT_NE(images.find("OPENHANDS_IMAGE=docker.openhands.dev/openhands/openhands:1.3.0\n"), std::string::npos);
+  EXPECT_NE(images.find("AGENT_SERVER_IMAGE_REPOSITORY=ghcr.io/openhands/agent-server\n"), std::string::npos);
+  EXPECT_NE(images.find("AGENT_SERVER_IMAGE_TAG=1.3.0-python\n"), std::string::npos);
+}
+
+// This test verifies the OpenHands environment and the gateway configuration are written.
+TEST_F(BootServicesTest, ServiceConfigurationWritten) {
+  const std::string env = readFile(work_ / "root/etc/openhands/openhands.env");
+  for (const char* line : {"LLM_MODEL=bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0\n",
+                           "WEB_HOST=openhands.example.com\n", "PERMITTED_CORS_ORIGINS=https://openhands.example.com\n",
+                           "DB_HOST=127.0.0.1\n", "DB_USER=openhands_app\n", "FILE_STORE_PATH=openhands-data-test\n"}) {
+    EXPECT_NE(env.find(line), std::string::npos) << line;
+  }
+  EXPECT_EQ(env.find("DB_PASS"), std::string::npos);
+  const std::string gateway = readFile(work_ / "root/etc/openhands/gateway.toml");
+  EXPECT_NE(gateway.find("listen_port = 8080\n"), std::string::npos);
+  EXPECT_NE(gateway.find("mode = \"aws\""), std::string::npos);
+  EXPECT_EQ(gateway.find('@'), std::string::npos);
+}
+
+// This test verifies the database bootstrap: role and database exist, the app signs in, and a
+// second boot changes nothing in the catalogs (row versions included).
+TEST_F(BootServicesTest, DatabaseBootstrapIsIdempotent) {
+  const std::string first = result("catalog1.txt");
+  EXPECT_NE(first.find("role|"), std::string::npos) << first;
+  EXPECT_NE(first.find("|openhands_app|t|f|t"), std::string::npos) << first;
+  EXPECT_NE(first.find("db|"), std::string::npos) << first;
+  EXPECT_NE(first.find("|openhands|openhands_app|"), std::string::npos) << first;
+  EXPECT_EQ(result("boot2.rc"), "0\n") << result("boot2.log");
+  EXPECT_EQ(result("catalog2.txt"), first);
+  EXPECT_EQ(result("app-login.txt"), "openhands_app@openhands\n");
+}
+
+// This test verifies a rotated password is applied by the next boot.
+TEST_F(BootServicesTest, RotatedPasswordApplied) {
+  EXPECT_EQ(result("boot3.rc"), "0\n") << result("boot3.log");
+  EXPECT_EQ(result("app-login-rotated.txt"), "rotated-ok\n");
+}
+
+// This test verifies a failing step publishes its line and command to the alert topic.
+TEST_F(BootServicesTest, FailurePublishesToTheTopic) {
+  EXPECT_NE(result("boot-fail.rc"), "0\n");
+  const std::string alerts = result("alerts.json");
+  EXPECT_NE(alerts.find("boot-services.sh line "), std::string::npos) << alerts;
+  EXPECT_NE(alerts.find(" in fetch_secret: aws secretsmanager get-secret-value"), std::string::npos) << alerts;
+  EXPECT_NE(alerts.find("(exit 255)"), std::string::npos) << alerts;
+}
+
+}  // namespace
+}  // namespace oh::infra::instance
