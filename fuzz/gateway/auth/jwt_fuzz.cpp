@@ -1,0 +1,87 @@
+// libFuzzer target over everything the sign-in code parses from the network or the browser:
+// compact JWS tokens (parse + verify + claims), JWKS documents, token-endpoint responses,
+// sealed cookies (session and login flow), hand-off tickets, return paths and Cookie headers.
+// The first input byte picks the parser so one corpus exercises all of them.
+
+#include "common/random_source.h"
+#include "common/wall_clock.h"
+#include "gateway/auth/cookies.h"
+#include "gateway/auth/handoff_ticket.h"
+#include "gateway/auth/jwt.h"
+#include "gateway/auth/login_flow_cookie.h"
+#include "gateway/auth/return_path.h"
+#include "gateway/auth/session.h"
+#include "gateway/auth/token_exchange.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace {
+
+using namespace oh::gateway::auth;  // NOLINT: fuzz harness
+
+// Public halves of the unit tests' rsa-1 and ec-1 fixtures (tests/unit/gateway/auth/test_keys.h).
+constexpr std::string_view kJwks = R"JWKS({"keys":[{"kid":"rsa-1","kty":"RSA","n":"zwheQ7giGvET4iW9d_bIdQBDbPzXLCEGBuk_uUqHxUS9KxYUokwUT-S50gtCr5Mb-2PSZ1nPIO59Qnnt9jR4c4NTmEJ7vo-VpcsA3F4UZqTxbACispiWnQHkUEIaaUbWn0SC221XH0QYtUtPRjMluJQK3lXva6pwFkDwoCmcHnvldDQu5LkkyOeR5fcNMubX7hnSwlyi33DXFLl8sqPEW0g5y_urMmua8HnCH6zFcTS0Y9cyczOkoRGw8dMIG5yvQyDEDxZavBEbED2J2Qb2dQnltHJTpVYrwVzFY-dzYF5u2KT6O3GMk7OD0Pui4sORmQOd9b9GmrT-cheyI6QFKQ","e":"AQAB"},{"kid":"ec-1","kty":"EC","crv":"P-256","x":"iPjBGaVOSRPYSiIAz2exdTOVRk4IHvVq2H26sWwjpPA","y":"wtUSLKbd2rIP_OdnLSRuu8XCaF5VlpuNMjCnCn1xwp8"}]})JWKS";
+
+class FixedClock final : public oh::common::WallClock {
+public:
+  oh::common::UnixSeconds now() const override { return oh::common::UnixSeconds(std::chrono::seconds(1764000000)); }
+};
+
+struct Fixture {
+  FixedClock clock;
+  StaticKeys keys{parseJwks(kJwks).value()};
+  SealedBox box = SealedBox::create(std::string(32, 'A'), std::string(32, 'B')).value();
+  ReplayCache replay{1000};
+  TicketVerifier tickets{std::string(32, 'K'), clock, replay};
+  TokenExpectations want{"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool", "test-client-id", true,
+                         std::string("n-0S6_WzA2Mj"), std::chrono::seconds(60)};
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static Fixture f;
+  if (size == 0) {
+    return 0;
+  }
+  const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  switch (data[0] % 8) {
+    case 0: {
+      auto r = verifyIdToken(input, f.keys, f.want, f.clock.now());
+      if (!r) {
+        (void)describe(r.error());
+      }
+      break;
+    }
+    case 1:
+      (void)parseJwks(input);
+      break;
+    case 2:
+      (void)parseTokenResponse(200, input);
+      (void)parseTokenResponse(400, input);
+      break;
+    case 3:
+      (void)openSession(f.box, input, f.clock.now());
+      break;
+    case 4:
+      (void)openLoginFlow(f.box, input, "state", f.clock.now());
+      break;
+    case 5:
+      (void)f.tickets.verify(input, "3000-abc.runtime.oh.example.com");
+      break;
+    case 6: {
+      const std::string safe = sanitizeReturnPath(input);
+      if (safe.empty() || safe[0] != '/' || (safe.size() > 1 && (safe[1] == '/' || safe[1] == '\\'))) {
+        __builtin_trap();  // the guard let an off-origin path through
+      }
+      break;
+    }
+    default:
+      (void)findCookie(input, "oh_session");
+      (void)removeCookie(input, "oh_session");
+      break;
+  }
+  return 0;
+}
