@@ -172,6 +172,13 @@ json::object stackArtifact(const StackSpec& stack, const std::string& template_f
   return artifact;
 }
 
+// The template section `name`, created (at the end, as the CDK orders them) when absent.
+json::object& sectionOf(json::object& document, const char* name) {
+  json::value& section = document[name];
+  if (!section.is_object()) section.emplace_object();
+  return section.get_object();
+}
+
 }  // namespace
 
 json::object synthesizedTemplate(const StackSpec& stack) {
@@ -190,7 +197,7 @@ json::object synthesizedTemplate(const StackSpec& stack) {
 
   // What DefaultStackSynthesizer adds: the bootstrap stack's version read from SSM, and a rule
   // that fails the deployment when the environment was bootstrapped with an older version.
-  auto& parameters = document["Parameters"].emplace_object();
+  auto& parameters = sectionOf(document, "Parameters");
   if (parameters.contains("BootstrapVersion")) {
     throw std::invalid_argument(stack.name + " already defines the BootstrapVersion parameter");
   }
@@ -205,7 +212,7 @@ json::object synthesizedTemplate(const StackSpec& stack) {
   for (int version = 1; version < bootstrap::kRequiredBootstrapVersion; ++version) {
     old_versions.emplace_back(std::to_string(version));
   }
-  auto& rules = document["Rules"].emplace_object();
+  auto& rules = sectionOf(document, "Rules");
   rules["CheckBootstrapVersion"] = json::object{
       {"Assertions",
        json::array{json::object{

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The stock CDK CLI drives oh-infra: ls, synth, --context, a missing key, the overflow file,
 # schema validation of the assembly, cfn-lint on every template, deterministic output.
+# shellcheck source=common.sh
 source "$(dirname "$0")/common.sh"
 trap cleanup_work EXIT
 

@@ -5,6 +5,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 CDK="$ROOT/node_modules/.bin/cdk"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 HERE="$ROOT/tests/e2e/infra"
 
 if [ -z "${OH_INFRA_BIN:-}" ] || [ ! -x "$OH_INFRA_BIN" ]; then
@@ -25,11 +26,12 @@ export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN CDK_CONTEXT_JSON CONTEXT_OVERFLOW_LOCATION_ENV CDK_OUTDIR
 
 WORK="$(mktemp -d /tmp/oh-infra-e2e.XXXXXX)"
-cleanup_work() { rm -rf "$WORK"; }
+cleanup_work() { if [ -n "${OH_E2E_KEEP:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi; }
 
 # A CDK project folder of our own, so cdk.out and cdk.context.json stay out of the repository.
 printf '{"app": "%s/scripts/cdk-app"}\n' "$ROOT" >"$WORK/cdk.json"
 
+# shellcheck disable=SC2034
 REQUIRED=(-c vpcId=vpc-0123456789abcdef0 -c hostedZoneId=Z0123456789ABCDEFGHIJ -c domainName=example.com)
 
 cdk() { (cd "$WORK" && timeout 300 "$CDK" --no-notices "$@"); }

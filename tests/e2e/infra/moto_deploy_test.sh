@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# The full CDK lifecycle against moto (the AWS emulator) in a private network namespace:
+# bootstrap both regions, deploy all stacks (direct method: moto has no change-set updates),
+# diff, deploy a second Edge stack exclusively, destroy everything. Docker is a stub that logs
+# and succeeds (no image can be built here). Nothing leaves the namespace.
+if [ "${OH_IN_NETNS:-}" != 1 ]; then
+  if ! unshare -n true 2>/dev/null; then echo "SKIP: unshare -n not permitted" >&2; exit 77; fi
+  exec unshare -n env OH_IN_NETNS=1 bash "$0" "$@"
+fi
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
+command -v moto_server >/dev/null || { echo "SKIP: moto_server missing" >&2; exit 77; }
+
+ip link set lo up
+MOTO_PID=""
+cleanup() {
+  if [ -n "$MOTO_PID" ]; then kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; fi
+  cleanup_work
+}
+trap cleanup EXIT
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+moto_server -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
+MOTO_PID=$!
+for _ in $(seq 1 100); do
+  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/moto-api/data.json')" 2>/dev/null && break
+  kill -0 "$MOTO_PID" 2>/dev/null || { cat "$WORK/moto.log" >&2; fail "moto_server exited"; }
+  sleep 0.2
+done
+# "localhost" (not 127.0.0.1): moto finds a stack's TemplateURL bucket in the path only for
+# amazonaws.com and localhost URLs. Node must then try IPv4 first, where moto listens.
+export AWS_ENDPOINT_URL="http://localhost:$PORT"
+export NODE_OPTIONS="--dns-result-order=ipv4first"
+
+# cdk-assets runs `docker login/inspect/build/tag/push`: log them and succeed.
+cat >"$WORK/docker" <<STUB
+#!/bin/sh
+echo "docker \$*" >>"$WORK/docker.log"
+[ "\$1" = login ] && cat >/dev/null
+[ "\$1" = inspect ] && exit 1
+exit 0
+STUB
+chmod +x "$WORK/docker"
+export CDK_DOCKER="$WORK/docker"
+
+ACCOUNT=123456789012  # moto's default account
+# shellcheck disable=SC2054 # commas separate list entries inside one context value
+CONTEXT=("${REQUIRED[@]}" -c region=us-west-2
+  -c privateSubnetIds=subnet-0123456789abcdef0,subnet-0123456789abcdef1
+  -c publicSubnetIds=subnet-0123456789abcdef2,subnet-0123456789abcdef3
+  -c availabilityZones=us-west-2a,us-west-2b -c privateRouteTableIds=rtb-0123456789abcdef0)
+
+stacks_in() {  # region -> "name status" lines
+  aws cloudformation describe-stacks --region "$1" --output text \
+    --query 'Stacks[].[StackName,StackStatus]' 2>/dev/null | sort
+}
+
+echo "== cdk bootstrap in both regions"
+cdk bootstrap "aws://$ACCOUNT/us-east-1" "aws://$ACCOUNT/us-west-2" "${CONTEXT[@]}"
+for region in us-east-1 us-west-2; do
+  stacks_in "$region" | grep -q '^CDKToolkit[[:space:]]*CREATE_COMPLETE' || fail "no CDKToolkit in $region"
+  version="$(aws ssm get-parameter --region "$region" --name /cdk-bootstrap/hnb659fds/version --query Parameter.Value --output text)"
+  [ "$version" -ge 6 ] || fail "bootstrap version $version in $region"
+done
+
+echo "== cdk deploy --all --method=direct"
+cdk deploy --all --method=direct --require-approval never "${CONTEXT[@]}" 2>&1 | tee "$WORK/deploy.log" | tail -n 40
+for stack in OpenHands-Network OpenHands-Monitoring OpenHands-Security OpenHands-Database OpenHands-Compute; do
+  stacks_in us-west-2 | grep -Eq "^${stack}[[:space:]]+(CREATE|UPDATE)_COMPLETE" || fail "$stack not deployed in us-west-2"
+done
+for stack in OpenHands-Auth OpenHands-Edge; do
+  stacks_in us-east-1 | grep -Eq "^${stack}[[:space:]]+(CREATE|UPDATE)_COMPLETE" || fail "$stack not deployed in us-east-1"
+done
+grep -q 'docker build' "$WORK/docker.log" || grep -q 'docker push' "$WORK/docker.log" || fail "the gateway image was not published"
+grep -q -- '--platform linux/arm64' "$WORK/docker.log" || fail "the image was not built for linux/arm64"
+
+echo "== cdk diff --method=template"
+cdk diff --method=template "${CONTEXT[@]}" 2>&1 | tail -n 20
+
+echo "== cdk deploy OpenHands-Edge-X --exclusively"
+cdk deploy OpenHands-Edge-X --exclusively --method=direct --require-approval never "${CONTEXT[@]}" -c edgeStackSuffix=X
+stacks_in us-east-1 | grep -Eq '^OpenHands-Edge-X[[:space:]]+CREATE_COMPLETE' || fail "OpenHands-Edge-X not deployed"
+stacks_in us-east-1 | grep -Eq '^OpenHands-Edge[[:space:]]+(CREATE|UPDATE)_COMPLETE' || fail "OpenHands-Edge disturbed"
+
+echo "== cdk destroy --all"
+cdk destroy OpenHands-Edge-X --force "${CONTEXT[@]}" -c edgeStackSuffix=X
+cdk destroy --all --force "${CONTEXT[@]}"
+for region in us-east-1 us-west-2; do
+  left="$(stacks_in "$region" | grep '^OpenHands' | grep -v DELETE_COMPLETE || true)"
+  [ -z "$left" ] || fail "stacks left in $region: $left"
+done
+echo "PASS"
