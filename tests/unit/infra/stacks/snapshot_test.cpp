@@ -92,6 +92,21 @@ INSTANTIATE_TEST_SUITE_P(AllStacks, SnapshotTest,
                            return name;
                          });
 
+// OH_DUMP_TEMPLATES=DIR writes the unmasked templates there (for cfn-lint by hand).
+TEST(SnapshotDumpTest, WritesUnmaskedTemplatesWhenAsked) {
+  const char* dir = std::getenv("OH_DUMP_TEMPLATES");
+  if (dir == nullptr) {
+    GTEST_SKIP() << "set OH_DUMP_TEMPLATES=DIR to write the templates";
+  }
+  for (const auto& stack : testing::testApp()) {
+    std::string out;
+    pretty(stack.template_.toJson(), out, 0);
+    std::ofstream file(std::filesystem::path(dir) / (stack.name + ".json"), std::ios::binary);
+    file << out << "\n";
+    EXPECT_TRUE(file.good()) << stack.name;
+  }
+}
+
 TEST(SnapshotFormatTest, PrettyPrintingKeepsOrderAndRoundTrips) {
   const json::value doc = json::parse(R"({"b":[1,{"x":"y"}],"a":{},"c":[]})");
   std::string out;

@@ -126,6 +126,9 @@ public:
   ::testing::AssertionResult hasResourceProperties(std::string_view type, std::string_view expected) const {
     return hasResourceProperties(type, boost::json::parse(expected));
   }
+  ::testing::AssertionResult hasResourceProperties(std::string_view type, const char* expected) const {
+    return hasResourceProperties(type, std::string_view(expected));
+  }
   ::testing::AssertionResult hasResourceProperties(std::string_view type, const boost::json::value& expected) const {
     return hasResource(type, boost::json::object{{"Properties", expected}});
   }
@@ -133,6 +136,9 @@ public:
   // Some resource of `type` matches `expected` as a whole (Properties, DeletionPolicy, ...).
   ::testing::AssertionResult hasResource(std::string_view type, std::string_view expected) const {
     return hasResource(type, boost::json::parse(expected));
+  }
+  ::testing::AssertionResult hasResource(std::string_view type, const char* expected) const {
+    return hasResource(type, std::string_view(expected));
   }
   ::testing::AssertionResult hasResource(std::string_view type, const boost::json::value& expected) const {
     std::string reasons;

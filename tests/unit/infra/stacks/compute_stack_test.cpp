@@ -1,0 +1,146 @@
+// OpenHands-Compute: EFS, the instance, the origin-checking ALB, DNS, parameters and alarms.
+#include <gtest/gtest.h>
+
+#include "template_assert.h"
+#include "test_app.h"
+
+namespace oh::infra {
+namespace {
+using testing::TemplateAssert;
+
+TemplateAssert computeOf(const AppContext& context) {
+  return TemplateAssert::of(testing::stackNamed(testing::testApp(context), "OpenHands-Compute").template_);
+}
+TemplateAssert compute() { return computeOf(testing::exampleContext()); }
+
+TEST(ComputeStackTest, EfsIsEncryptedTieredRetainedAndBackedUp) {
+  EXPECT_TRUE(compute().hasResource("AWS::EFS::FileSystem", R"({
+    "Properties": {"Encrypted": true, "LifecyclePolicies": [{"TransitionToIA": "AFTER_14_DAYS"}],
+                   "FileSystemTags": {"$arrayWith": [{"Key": "backup", "Value": "true"}]}},
+    "DeletionPolicy": "Retain"})"));
+}
+
+TEST(ComputeStackTest, EfsPolicyAllowsOnlyTheInstanceRoleThroughMountTargets) {
+  EXPECT_TRUE(compute().hasResourceProperties("AWS::EFS::FileSystem", R"({"FileSystemPolicy": {"Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": {"Fn::ImportValue": "OpenHands-Security-InstanceRoleArn"}},
+     "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}},
+    {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}})"));
+}
+
+TEST(ComputeStackTest, OneMountTargetPerPrivateSubnetAndAnAccessPoint) {
+  const auto t = compute();
+  EXPECT_TRUE(t.resourceCountIs("AWS::EFS::MountTarget", 2));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::EFS::MountTarget", R"({"SubnetId": {"Fn::Select": [1,
+    {"Fn::Split": [",", {"Fn::ImportValue": "OpenHands-Network-PrivateSubnetIds"}]}]},
+    "SecurityGroups": [{"Fn::ImportValue": "OpenHands-Security-EfsSecurityGroupId"}]})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::EFS::AccessPoint",
+                                      R"({"FileSystemId":{"Ref":"FileSystem"},"RootDirectory":{"Path":"/openhands"}})"));
+}
+
+TEST(ComputeStackTest, LaunchTemplateRequiresImdsV2AndEncryptedGp3) {
+  EXPECT_TRUE(compute().hasResourceProperties("AWS::EC2::LaunchTemplate", R"({"LaunchTemplateData": {
+    "ImageId": "{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64}}",
+    "InstanceType": "m7g.xlarge",
+    "MetadataOptions": {"HttpTokens": "required"},
+    "BlockDeviceMappings": [{"DeviceName": "/dev/xvda",
+                             "Ebs": {"VolumeSize": 300, "VolumeType": "gp3", "Encrypted": true}}],
+    "SecurityGroupIds": [{"Fn::ImportValue": "OpenHands-Security-InstanceSecurityGroupId"}],
+    "UserData": {"Fn::Base64": {}}}})"));
+}
+
+TEST(ComputeStackTest, InstanceTypeComesFromTheContext) {
+  auto context = testing::exampleContext();
+  context.instance_type = "m7g.2xlarge";
+  EXPECT_TRUE(computeOf(context).hasResourceProperties("AWS::EC2::LaunchTemplate",
+                                                       R"({"LaunchTemplateData":{"InstanceType":"m7g.2xlarge"}})"));
+}
+
+TEST(ComputeStackTest, AutoScalingGroupOfOneWithElbChecksAndRollingUpdates) {
+  EXPECT_TRUE(compute().hasResource("AWS::AutoScaling::AutoScalingGroup", R"({
+    "Properties": {"MinSize": "1", "MaxSize": "1", "DesiredCapacity": "1", "HealthCheckType": "ELB",
+                   "HealthCheckGracePeriod": 600, "TargetGroupARNs": [{"Ref": "GatewayTargetGroup"}],
+                   "VPCZoneIdentifier": {"Fn::Split": [",", {"Fn::ImportValue": "OpenHands-Network-PrivateSubnetIds"}]}},
+    "UpdatePolicy": {"AutoScalingRollingUpdate": {"MaxBatchSize": 1}},
+    "DependsOn": ["MountTarget1", "MountTarget2"]})"));
+}
+
+TEST(ComputeStackTest, AlbIsInternetFacingInPublicSubnets) {
+  EXPECT_TRUE(compute().hasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", R"({
+    "Scheme": "internet-facing", "Type": "application",
+    "Subnets": {"Fn::Split": [",", {"Fn::ImportValue": "OpenHands-Network-PublicSubnetIds"}]},
+    "SecurityGroups": [{"Fn::ImportValue": "OpenHands-Security-AlbSecurityGroupId"}]})"));
+}
+
+TEST(ComputeStackTest, ListenerAnswers403UnlessTheOriginHeaderMatches) {
+  const auto t = compute();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", R"({
+    "Port": 443, "Protocol": "HTTPS", "Certificates": [{"CertificateArn": {"Ref": "OriginCertificate"}}],
+    "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {
+      "StatusCode": "403", "ContentType": "text/plain", "MessageBody": "Access Denied - Invalid Origin"}}]})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::ElasticLoadBalancingV2::ListenerRule", R"({
+    "Conditions": [{"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Origin-Verify",
+      "Values": [{"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"}]}}],
+    "Actions": [{"Type": "forward", "TargetGroupArn": {"Ref": "GatewayTargetGroup"}}]})"));
+  EXPECT_TRUE(t.resourceCountIs("AWS::ElasticLoadBalancingV2::ListenerRule", 1));
+}
+
+TEST(ComputeStackTest, TargetGroupChecksTheGatewayReadinessPath) {
+  EXPECT_TRUE(compute().hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", R"({
+    "Port": 8080, "Protocol": "HTTP", "HealthCheckPath": "/_gateway/health/ready", "Matcher": {"HttpCode": "200"}})"));
+}
+
+TEST(ComputeStackTest, OriginNameHasItsOwnDnsValidatedCertificateAndAlias) {
+  const auto t = compute();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::CertificateManager::Certificate", R"({
+    "DomainName": "origin.openhands.example.com", "ValidationMethod": "DNS",
+    "DomainValidationOptions": [{"DomainName": "origin.openhands.example.com", "HostedZoneId": "Z0123456789ABCDEFGHIJ"}]})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::Route53::RecordSet", R"({
+    "Name": "origin.openhands.example.com.", "Type": "A", "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+    "AliasTarget": {"DNSName": {"Fn::GetAtt": ["LoadBalancer", "DNSName"]},
+                    "HostedZoneId": {"Fn::GetAtt": ["LoadBalancer", "CanonicalHostedZoneID"]}}})"));
+}
+
+TEST(ComputeStackTest, OriginSecretIsGeneratedAndReplicatedToUsEast1) {
+  EXPECT_TRUE(compute().hasResourceProperties("AWS::SecretsManager::Secret", R"({
+    "Name": "openhands/origin-verify", "GenerateSecretString": {"PasswordLength": 48},
+    "ReplicaRegions": [{"Region": "us-east-1"}], "SecretString": {"$absent": true}})"));
+  auto context = testing::exampleContext();
+  context.region = "us-east-1";
+  EXPECT_TRUE(computeOf(context).hasResourceProperties(
+      "AWS::SecretsManager::Secret", R"({"Name": "openhands/origin-verify", "ReplicaRegions": {"$absent": true}})"));
+}
+
+TEST(ComputeStackTest, VersionParameters) {
+  const auto t = compute();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::SSM::Parameter",
+                                      R"({"Name":"/openhands/version/openhands","Type":"String","Value":"1.3.0"})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::SSM::Parameter", R"({"Name":"/openhands/version/runtime-image","Type":"String"})"));
+}
+
+TEST(ComputeStackTest, AlarmsForCpuMemoryAndDataDiskGoToTheTopic) {
+  const auto t = compute();
+  EXPECT_TRUE(t.resourceCountIs("AWS::CloudWatch::Alarm", 3));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::CloudWatch::Alarm", R"({
+    "Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Threshold": 80, "ComparisonOperator": "GreaterThanThreshold",
+    "Dimensions": [{"Name": "AutoScalingGroupName", "Value": {"Ref": "AutoScalingGroup"}}],
+    "AlarmActions": [{"Fn::ImportValue": "OpenHands-Monitoring-AlertTopicArn"}]})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::CloudWatch::Alarm", R"({
+    "Namespace": "CWAgent", "MetricName": "mem_used_percent", "Threshold": 85,
+    "AlarmActions": [{"Fn::ImportValue": "OpenHands-Monitoring-AlertTopicArn"}]})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::CloudWatch::Alarm", R"({
+    "Namespace": "CWAgent", "MetricName": "disk_used_percent", "Threshold": 85,
+    "Dimensions": [{"Name": "AutoScalingGroupName"}, {"Name": "path", "Value": "/data"}],
+    "AlarmActions": [{"Fn::ImportValue": "OpenHands-Monitoring-AlertTopicArn"}]})"));
+}
+
+TEST(ComputeStackTest, UserDataGetsTheGatewayImageFromTheBootstrapRepository) {
+  const auto t = compute();
+  const auto text = boost::json::serialize(
+      t.resourcesOfType("AWS::EC2::LaunchTemplate").at(0).second.at("Properties").at("LaunchTemplateData").at("UserData"));
+  EXPECT_NE(text.find("cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}:" +
+                      testing::fixedGatewayImage().source_hash),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace oh::infra

@@ -1,0 +1,76 @@
+// OpenHands-Database: Aurora Serverless v2, the admin secret, RDS Proxy with TLS, and 5432
+// only from the instances.
+#include <gtest/gtest.h>
+
+#include "template_assert.h"
+#include "test_app.h"
+
+namespace oh::infra {
+namespace {
+using testing::TemplateAssert;
+
+TemplateAssert database() {
+  return TemplateAssert::of(testing::stackNamed(testing::testApp(), "OpenHands-Database").template_);
+}
+
+TEST(DatabaseStackTest, AuroraPostgres15ServerlessV2EncryptedWithLongBackups) {
+  const auto t = database();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::RDS::DBCluster", R"({
+    "Engine": "aurora-postgresql",
+    "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 4},
+    "StorageEncrypted": true,
+    "BackupRetentionPeriod": 35,
+    "EnableCloudwatchLogsExports": ["postgresql"]})"));
+  const auto version = std::string(
+      t.resourcesOfType("AWS::RDS::DBCluster").at(0).second.at("Properties").at("EngineVersion").as_string());
+  ASSERT_EQ(version.rfind("15.", 0), 0u) << version;
+  EXPECT_GE(std::stoi(version.substr(3)), 8) << version;
+  EXPECT_TRUE(t.hasResourceProperties("AWS::RDS::DBInstance", R"({"DBInstanceClass":"db.serverless","PubliclyAccessible":false})"));
+}
+
+TEST(DatabaseStackTest, ClusterSnapshotsOnDelete) {
+  EXPECT_TRUE(database().hasResource("AWS::RDS::DBCluster", R"({"DeletionPolicy":"Snapshot","UpdateReplacePolicy":"Snapshot"})"));
+}
+
+TEST(DatabaseStackTest, AdminCredentialsComeOnlyFromSecretsManager) {
+  const auto t = database();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::SecretsManager::Secret", R"({
+    "Name": "openhands/db-admin",
+    "GenerateSecretString": {"GenerateStringKey": "password", "PasswordLength": 32}})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::RDS::DBCluster", R"({
+    "MasterUsername": {"Fn::Sub": "{{resolve:secretsmanager:${DbAdminSecret}:SecretString:username}}"},
+    "MasterUserPassword": {"Fn::Sub": "{{resolve:secretsmanager:${DbAdminSecret}:SecretString:password}}"}})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::SecretsManager::SecretTargetAttachment",
+                                      R"({"TargetType":"AWS::RDS::DBCluster","TargetId":{"Ref":"DbCluster"}})"));
+}
+
+TEST(DatabaseStackTest, ProxyRequiresTlsAndUsesTheSecret) {
+  const auto t = database();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::RDS::DBProxy", R"({
+    "EngineFamily": "POSTGRESQL", "RequireTLS": true,
+    "Auth": [{"AuthScheme": "SECRETS", "SecretArn": {"Ref": "DbAdminSecret"}, "IAMAuth": "DISABLED"}]})"));
+  EXPECT_TRUE(t.hasResource("AWS::RDS::DBProxyTargetGroup", R"({
+    "Properties": {"DBClusterIdentifiers": [{"Ref": "DbCluster"}]}, "DependsOn": ["DbWriter"]})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::IAM::Role", R"({"Policies": [{"PolicyDocument": {"Statement": [
+    {"Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Resource": {"Ref": "DbAdminSecret"}}]}}]})"));
+}
+
+TEST(DatabaseStackTest, PostgresOnlyFromTheInstances) {
+  const auto t = database();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::EC2::SecurityGroupIngress", R"({
+    "FromPort": 5432, "ToPort": 5432, "GroupId": {"Fn::GetAtt": ["DbSecurityGroup", "GroupId"]},
+    "SourceSecurityGroupId": {"Fn::ImportValue": "OpenHands-Security-InstanceSecurityGroupId"}})"));
+  for (const auto& [id, rule] : t.resourcesOfType("AWS::EC2::SecurityGroupIngress")) {
+    EXPECT_EQ(rule.at("Properties").as_object().if_contains("CidrIp"), nullptr) << id;
+  }
+  EXPECT_TRUE(t.resourceMatches("DbSecurityGroup", R"({"Properties":{"SecurityGroupIngress":{"$absent":true}}})"));
+}
+
+TEST(DatabaseStackTest, ExportsTheProxyEndpointAndSecret) {
+  const auto t = database();
+  EXPECT_TRUE(t.hasOutput("DbProxyEndpoint", R"({"Value":{"Fn::GetAtt":["DbProxy","Endpoint"]}})"));
+  EXPECT_TRUE(t.hasOutput("DbAdminSecretArn", R"({"Export":{"Name":"OpenHands-Database-DbAdminSecretArn"}})"));
+}
+
+}  // namespace
+}  // namespace oh::infra

@@ -1,0 +1,99 @@
+// OpenHands-Security: the three security groups and the least-privilege instance role.
+#include <gtest/gtest.h>
+
+#include "stacks/security_stack.h"
+#include "template_assert.h"
+#include "test_app.h"
+
+namespace oh::infra {
+namespace {
+using testing::TemplateAssert;
+
+TemplateAssert security() {
+  return TemplateAssert::of(testing::stackNamed(testing::testApp(), "OpenHands-Security").template_);
+}
+
+TEST(SecurityStackTest, AlbAdmitsHttpsOnlyFromTheCloudFrontOriginFacingPrefixList) {
+  const auto t = security();
+  EXPECT_TRUE(t.resourceMatches("AlbSecurityGroup", R"({"Properties": {"SecurityGroupIngress": [
+    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+     "SourcePrefixListId": {"Fn::FindInMap": ["CloudFrontOriginFacingPrefixList", {"Ref": "AWS::Region"}, "PrefixListId"]},
+     "CidrIp": {"$absent": true}}]}})"));
+  const auto& mapping = t.json().at("Mappings").at("CloudFrontOriginFacingPrefixList");
+  EXPECT_EQ(mapping.at("us-east-1").at("PrefixListId"), "pl-3b927c52");
+  EXPECT_EQ(mapping.at("us-west-2").at("PrefixListId"), "pl-82a045eb");
+  EXPECT_EQ(mapping.as_object().size(), stacks::cloudFrontOriginFacingPrefixLists().size());
+}
+
+TEST(SecurityStackTest, AlbSendsOnlyToTheGatewayPort) {
+  EXPECT_TRUE(security().resourceMatches("AlbSecurityGroup", R"({"Properties": {"SecurityGroupEgress": [
+    {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+     "DestinationSecurityGroupId": {"Fn::GetAtt": ["InstanceSecurityGroup", "GroupId"]}}]}})"));
+}
+
+TEST(SecurityStackTest, InstancesAdmitTheGatewayPortFromTheAlbOnly) {
+  const auto t = security();
+  EXPECT_TRUE(t.resourceMatches("InstanceSecurityGroup", R"({"Properties": {"SecurityGroupIngress": {"$absent": true}}})"));
+  EXPECT_TRUE(t.resourceCountIs("AWS::EC2::SecurityGroupIngress", 2));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::EC2::SecurityGroupIngress", R"({
+    "GroupId": {"Fn::GetAtt": ["InstanceSecurityGroup", "GroupId"]}, "FromPort": 8080, "ToPort": 8080,
+    "SourceSecurityGroupId": {"Fn::GetAtt": ["AlbSecurityGroup", "GroupId"]}})"));
+}
+
+TEST(SecurityStackTest, EfsAdmitsNfsFromTheInstancesAndSendsNothing) {
+  const auto t = security();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::EC2::SecurityGroupIngress", R"({
+    "GroupId": {"Fn::GetAtt": ["EfsSecurityGroup", "GroupId"]}, "FromPort": 2049, "ToPort": 2049,
+    "SourceSecurityGroupId": {"Fn::GetAtt": ["InstanceSecurityGroup", "GroupId"]}})"));
+  EXPECT_TRUE(t.resourceMatches("EfsSecurityGroup", R"({"Properties": {"SecurityGroupEgress": [
+    {"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic"}]}})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::EC2::SecurityGroupEgress", R"({
+    "GroupId": {"Fn::GetAtt": ["InstanceSecurityGroup", "GroupId"]}, "FromPort": 2049,
+    "DestinationSecurityGroupId": {"Fn::GetAtt": ["EfsSecurityGroup", "GroupId"]}})"));
+}
+
+TEST(SecurityStackTest, InstanceRoleGrantsExactlyTheNeededServices) {
+  const auto t = security();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::IAM::Role", R"({
+    "AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "ec2.amazonaws.com"}}]},
+    "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"},
+                          {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/CloudWatchAgentServerPolicy"}],
+    "Policies": [{"PolicyDocument": {"Statement": {"$arrayWith": [
+      {"Sid": "BedrockInvokeClaude", "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+       "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-*"},
+                    {"Fn::Sub": "arn:${AWS::Partition}:bedrock:*:${AWS::AccountId}:inference-profile/*anthropic.claude-*"}]},
+      {"Sid": "ReadProjectSecrets",
+       "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/*"}]},
+      {"Sid": "WriteAppLogs", "Resource": [{"Fn::ImportValue": "OpenHands-Monitoring-AppLogGroupArn"}]},
+      {"Sid": "ListDataBucket", "Resource": [{"Fn::ImportValue": "OpenHands-Monitoring-DataBucketArn"}]},
+      {"Sid": "EcrPullGatewayImage"},
+      {"Sid": "ReadVersionParameters"}]}}}]})"));
+}
+
+TEST(SecurityStackTest, OnlyEcrLoginUsesAWildcardResource) {
+  const auto roles = security().resourcesOfType("AWS::IAM::Role");
+  ASSERT_EQ(roles.size(), 1u);
+  const auto& statements =
+      roles[0].second.at("Properties").at("Policies").at(0).at("PolicyDocument").at("Statement").as_array();
+  for (const auto& statement : statements) {
+    if (statement.at("Resource") == "*") {
+      EXPECT_EQ(statement.at("Action"), boost::json::array{"ecr:GetAuthorizationToken"});
+    }
+  }
+}
+
+TEST(SecurityStackTest, OneInstanceProfileForTheRoleExported) {
+  const auto t = security();
+  EXPECT_TRUE(t.resourceCountIs("AWS::IAM::InstanceProfile", 1));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::IAM::InstanceProfile", R"({"Roles":[{"Ref":"InstanceRole"}]})"));
+  EXPECT_TRUE(t.hasOutput("InstanceProfileArn", R"({"Export":{"Name":"OpenHands-Security-InstanceProfileArn"}})"));
+}
+
+TEST(SecurityStackTest, TheLaunchTemplateUsesTheExportedProfile) {
+  const auto compute = TemplateAssert::of(testing::stackNamed(testing::testApp(), "OpenHands-Compute").template_);
+  EXPECT_TRUE(compute.hasResourceProperties("AWS::EC2::LaunchTemplate", R"({"LaunchTemplateData": {
+    "IamInstanceProfile": {"Arn": {"Fn::ImportValue": "OpenHands-Security-InstanceProfileArn"}}}})"));
+}
+
+}  // namespace
+}  // namespace oh::infra
