@@ -24,10 +24,12 @@ RUN cmake --preset release -DOH_BUILD_BENCH=OFF \
  && cmake --build build/release --target oh-gateway \
  && install -D -m 0755 build/release/src/gateway/oh-gateway /out/oh-gateway \
  && strip /out/oh-gateway
-# The Debian packages that own the libraries the binary loads.
-RUN ldd /out/oh-gateway | awk '/=> \// {print $3}' \
-      | xargs -r -n1 readlink -f | xargs -r dpkg -S 2>/dev/null \
-      | cut -d: -f1 | sort -u | grep -v '^libc6$' >/out/runtime-packages.txt \
+# The Debian packages that own the libraries the binary loads (dpkg knows some files by their
+# /lib path and others by /usr/lib after the usr merge: ask with both).
+RUN for lib in $(ldd /out/oh-gateway | awk '/=> \// {print $3}'); do \
+      dpkg -S "$lib" 2>/dev/null || dpkg -S "$(readlink -f "$lib")" 2>/dev/null \
+        || { echo "no package owns $lib" >&2; exit 1; }; \
+    done | cut -d: -f1 | sort -u | grep -vx 'libc6' >/out/runtime-packages.txt \
  && cat /out/runtime-packages.txt
 
 FROM debian:12-slim AS runtime
