@@ -8,6 +8,7 @@
 # drift from the build), running as an unprivileged user.
 
 FROM debian:12 AS build
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
