@@ -13,6 +13,7 @@
 
 #include "config/quote.h"
 #include "config/schema.h"
+#include "config/toml_prescan.h"
 #include "config/upstream_url.h"
 #include "config/validation_rules.h"
 
@@ -345,6 +346,9 @@ LoadResult parseSettings(std::string_view toml_text, std::string_view source_nam
     return oneProblem(std::string(source_name) + " is " + std::to_string(toml_text.size()) +
                       " bytes; a configuration file must be at most " + std::to_string(kMaxConfigBytes) +
                       " bytes");
+  }
+  if (auto problem = config_prescan::findForbiddenCharacter(toml_text)) {
+    return oneProblem(std::string(source_name) + " is not valid TOML " + *problem);
   }
   toml::table root;
   try {
