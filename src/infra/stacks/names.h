@@ -35,7 +35,7 @@ inline constexpr const char* kOriginHeader = "X-Origin-Verify";
 
 // The gateway: its port on the instance and its readiness path for the ALB health check.
 inline constexpr int kGatewayPort = 8080;
-inline constexpr const char* kGatewayReadinessPath = "/_gateway/health/ready";
+inline constexpr const char* kGatewayReadinessPath = "/_gateway/ready";
 
 // Amazon Linux 2023 for arm64, resolved by CloudFormation from the public SSM parameter.
 inline constexpr const char* kAl2023Arm64AmiParameter =

@@ -86,7 +86,7 @@ TEST(ComputeStackTest, ListenerAnswers403UnlessTheOriginHeaderMatches) {
 
 TEST(ComputeStackTest, TargetGroupChecksTheGatewayReadinessPath) {
   EXPECT_TRUE(compute().hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", R"({
-    "Port": 8080, "Protocol": "HTTP", "HealthCheckPath": "/_gateway/health/ready", "Matcher": {"HttpCode": "200"}})"));
+    "Port": 8080, "Protocol": "HTTP", "HealthCheckPath": "/_gateway/ready", "Matcher": {"HttpCode": "200"}})"));
 }
 
 TEST(ComputeStackTest, OriginNameHasItsOwnDnsValidatedCertificateAndAlias) {
