@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -77,6 +78,7 @@ public:
     for (const auto& [name, node] : table) {
       const std::string key = prefix.empty() ? std::string(name.str()) : prefix + "." + std::string(name.str());
       if (const FieldSpec* field = config_schema::findField(key)) {
+        positions_.emplace(key, position(node.source()));
         readField(*field, key, node);
       } else if (config_schema::isSection(key)) {
         if (const toml::table* section = node.as_table()) {
@@ -104,16 +106,27 @@ public:
 
   Settings& settings() { return settings_; }
 
+  // " (file line L, column C)" for a key present in the file, "" otherwise.
+  std::string positionOf(std::string_view key) const {
+    auto found = positions_.find(key);
+    return found == positions_.end() ? std::string() : found->second;
+  }
+
 private:
   void add(const std::string& key, const toml::node& node, std::string message) {
     add(key, node.source(), std::move(message));
   }
 
-  void add(const std::string& key, const toml::source_region& where, std::string message) {
-    if (where.begin.line > 0) {
-      message += " (" + std::string(source_name_) + " line " + std::to_string(where.begin.line) +
-                 ", column " + std::to_string(where.begin.column) + ")";
+  std::string position(const toml::source_region& where) const {
+    if (where.begin.line == 0) {
+      return {};
     }
+    return " (" + std::string(source_name_) + " line " + std::to_string(where.begin.line) + ", column " +
+           std::to_string(where.begin.column) + ")";
+  }
+
+  void add(const std::string& key, const toml::source_region& where, std::string message) {
+    message += position(where);
     problems_.push_back({where.begin.line, where.begin.column, {key, std::move(message)}});
   }
 
@@ -333,6 +346,7 @@ private:
   std::string_view source_name_;
   Settings settings_;
   std::vector<PositionedProblem> problems_;
+  std::map<std::string, std::string, std::less<>> positions_;  // key -> position text
 };
 
 std::vector<ConfigProblem> oneProblem(std::string message) {
@@ -378,7 +392,7 @@ LoadResult parseSettings(std::string_view toml_text, std::string_view source_nam
       continue;
     }
     if (auto message = rule.violation(settings)) {
-      problems.push_back({std::string(rule.key), std::move(*message)});
+      problems.push_back({std::string(rule.key), std::move(*message) + reader.positionOf(rule.key)});
     }
   }
   if (!problems.empty()) {

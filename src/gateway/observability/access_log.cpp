@@ -1,5 +1,6 @@
 #include "observability/access_log.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -177,14 +178,30 @@ void appendTime(std::string& out, std::chrono::system_clock::time_point time) {
   out += '"';
 }
 
+// An absolute-form target ("http://user:pass@host/...", refused by the server but still logged)
+// keeps its scheme and host; user information becomes REDACTED.
+std::string redactUserInfo(std::string_view before_query) {
+  const std::size_t scheme_end = before_query.find("://");
+  if (before_query.starts_with("/") || scheme_end == std::string_view::npos) {
+    return std::string(before_query);
+  }
+  const std::size_t authority = scheme_end + 3;
+  const std::size_t authority_end = std::min(before_query.find('/', authority), before_query.size());
+  const std::size_t at = before_query.substr(0, authority_end).rfind('@');
+  if (at == std::string_view::npos || at < authority) {
+    return std::string(before_query);
+  }
+  return std::string(before_query.substr(0, authority)) + "REDACTED" + std::string(before_query.substr(at));
+}
+
 }  // namespace
 
 std::string redactTarget(std::string_view target) {
   const std::size_t question = target.find('?');
   if (question == std::string_view::npos) {
-    return std::string(target);
+    return redactUserInfo(target);
   }
-  std::string out(target.substr(0, question + 1));
+  std::string out = redactUserInfo(target.substr(0, question)) + "?";
   std::string_view query = target.substr(question + 1);
   // '&' and ';' both separate parameters for some servers; splitting on both redacts more.
   while (true) {

@@ -37,7 +37,8 @@ struct AccessLogEntry {
   std::string_view reason;           // why the gateway answered itself (e.g. "origin", "rate_limit")
 };
 
-// The target with sensitive query values replaced; path kept as received.
+// The target with sensitive query values replaced, and the user information of an
+// absolute-form target ("http://user:pass@host/") too; the path is kept as received.
 std::string redactTarget(std::string_view target);
 
 // The JSON line, without a trailing newline. Control characters are escaped and invalid UTF-8

@@ -145,6 +145,17 @@ TEST(ConfigProblems, PositionInMessage) {
   EXPECT_NE(problems[0].message.find("(test.toml line 3, column 15)"), std::string::npos) << problems[0].message;
 }
 
+// This test verifies that rule problems carry the position of their key when it is in the file.
+TEST(ConfigProblems, RulePositionInMessage) {
+  const auto problems = problemsOf(withSecret("[admin]\nlisten_address = \"10.0.0.1\""));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("(test.toml line 2, column 18)"), std::string::npos) << problems[0].message;
+  // A rule about a key absent from the file has no position.
+  const auto absent = problemsOf("[origin]\nenabled = true\n");
+  ASSERT_EQ(absent.size(), 1u);
+  EXPECT_EQ(absent[0].message.find("line"), std::string::npos) << absent[0].message;
+}
+
 // This test verifies that a refused value is not checked again by a rule (no duplicate noise).
 TEST(ConfigProblems, RefusedValueNotReportedTwice) {
   const auto problems = problemsOf(withSecret("[admin]\nlisten_address = 5"));

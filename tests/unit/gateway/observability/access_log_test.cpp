@@ -94,7 +94,12 @@ INSTANTIATE_TEST_SUITE_P(
         RedactionCase{"SecondQuestionMark", "/x?a=1?token=2&token=3", "/x?a=1?token=2&token=REDACTED"},
         RedactionCase{"FragmentLike", "/x?token=a#frag", "/x?token=REDACTED"},
         RedactionCase{"PathKeptAsIs", "/token=abc/x?y=1", "/token=abc/x?y=1"},
-        RedactionCase{"AbsoluteForm", "http://h/x?code=1", "http://h/x?code=REDACTED"}),
+        RedactionCase{"AbsoluteForm", "http://h/x?code=1", "http://h/x?code=REDACTED"},
+        RedactionCase{"AbsoluteFormUserInfo", "http://u:pw@h:80/x?a=1", "http://REDACTED@h:80/x?a=1"},
+        RedactionCase{"AbsoluteFormUserInfoNoPath", "http://u:p@ss@h", "http://REDACTED@h"},
+        RedactionCase{"AtInPathNotUserInfo", "http://h/a@b", "http://h/a@b"},
+        RedactionCase{"OriginFormAtSign", "/user@example.com?x=1", "/user@example.com?x=1"},
+        RedactionCase{"AuthorityForm", "h:443", "h:443"}),
     [](const ::testing::TestParamInfo<RedactionCase>& param_info) { return std::string(param_info.param.name); });
 
 // This test verifies the line is JSON with every field, in the documented shape.
