@@ -62,28 +62,45 @@ std::string base64UrlEncode(std::string_view bytes) { return encodeWith(bytes, k
 std::string base64Encode(std::string_view bytes) { return encodeWith(bytes, kStdAlphabet, true); }
 
 std::optional<std::string> base64UrlDecode(std::string_view text) {
-  if (text.size() % 4 == 1) {
+  const std::size_t rest = text.size() % 4;
+  if (rest == 1) {
     return std::nullopt;
   }
-  std::string out;
-  out.reserve(text.size() / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const std::int8_t v = kUrlTable[static_cast<unsigned char>(c)];
-    if (v < 0) {
+  const std::size_t full = text.size() - rest;
+  std::string out(full / 4 * 3 + (rest == 0 ? 0 : rest - 1), '\0');
+  auto sextet = [](char c) { return kUrlTable[static_cast<unsigned char>(c)]; };
+  std::size_t o = 0;
+  // Four characters -> three bytes; any invalid character makes one of the values negative.
+  for (std::size_t i = 0; i < full; i += 4) {
+    const int a = sextet(text[i]);
+    const int b = sextet(text[i + 1]);
+    const int c = sextet(text[i + 2]);
+    const int d = sextet(text[i + 3]);
+    if ((a | b | c | d) < 0) {
       return std::nullopt;
     }
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
+    const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+    out[o++] = static_cast<char>(v >> 16);
+    out[o++] = static_cast<char>((v >> 8) & 0xFF);
+    out[o++] = static_cast<char>(v & 0xFF);
   }
-  // Leftover bits (2 or 4) must be zero: otherwise two encodings would decode to one value.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-    return std::nullopt;
+  if (rest > 0) {
+    const int a = sextet(text[full]);
+    const int b = sextet(text[full + 1]);
+    const int c = rest == 3 ? sextet(text[full + 2]) : 0;
+    if ((a | b | c) < 0) {
+      return std::nullopt;
+    }
+    const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6));
+    // The unused low bits of the last character must be zero: otherwise two encodings would
+    // decode to the same bytes.
+    if ((rest == 2 && (v & 0xFFFF) != 0) || (rest == 3 && (v & 0xFF) != 0)) {
+      return std::nullopt;
+    }
+    out[o++] = static_cast<char>(v >> 16);
+    if (rest == 3) {
+      out[o++] = static_cast<char>((v >> 8) & 0xFF);
+    }
   }
   return out;
 }
