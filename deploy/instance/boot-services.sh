@@ -32,6 +32,7 @@ json_field() { # FILE KEY DEST: one field of a JSON secret into its own root-onl
   jq -er --arg k "$2" '.[$k]' "$1" >"$3.tmp"
   mv -f "$3.tmp" "$3"
 }
+ca_file=${OH_DB_CA_FILE:-/etc/pki/tls/certs/ca-bundle.crt}
 parameter() { aws ssm get-parameter --name "$1" --query Parameter.Value --output text; }
 
 phase_secrets() {
@@ -77,8 +78,9 @@ phase_images() {
 }
 
 phase_db() {
-  OH_DB_ADMIN_JSON="$sec/db-admin.json" OH_DB_HOST="$DB_PROXY_ENDPOINT" \
-    OH_APP_PASSWORD_FILE="$sec/app-db-password" "$root/opt/openhands/bin/db-bootstrap.sh"
+  # The proxy's certificate is public (ACM): verify it and its name against the system CAs.
+  PGSSLMODE=${PGSSLMODE:-verify-full} PGSSLROOTCERT=${PGSSLROOTCERT:-$ca_file} \
+    OH_DB_ADMIN_JSON="$sec/db-admin.json" OH_DB_HOST="$DB_PROXY_ENDPOINT" OH_APP_PASSWORD_FILE="$sec/app-db-password" "$root/opt/openhands/bin/db-bootstrap.sh"
 }
 
 phase_config() {
@@ -97,13 +99,28 @@ SANDBOX_VOLUMES=/data/openhands/workspace:/workspace:rw
 OH_PERSISTENCE_DIR=/.openhands
 FILE_STORE=s3
 FILE_STORE_PATH=$DATA_BUCKET
-DB_HOST=$DB_PROXY_ENDPOINT
-DB_PORT=5432
+DB_HOST=127.0.0.1
+DB_PORT=6432
 DB_NAME=${OH_APP_DB:-openhands}
 DB_USER=${OH_APP_ROLE:-openhands_app}
 LOG_ALL_EVENTS=true
 EOF
   mv -f "$etc/openhands.env.tmp" "$etc/openhands.env"
+  # OpenHands' migrations use pg8000 without TLS, which the proxy refuses: stunnel speaks the
+  # PostgreSQL TLS negotiation for it (protocol = pgsql) and verifies the proxy's certificate.
+  cat >"$etc/db-tls.conf.tmp" <<EOF
+foreground = yes
+pid =
+[postgres]
+client = yes
+protocol = pgsql
+accept = 127.0.0.1:6432
+connect = $DB_PROXY_ENDPOINT:5432
+verifyChain = yes
+CAfile = $ca_file
+checkHost = $DB_PROXY_ENDPOINT
+EOF
+  mv -f "$etc/db-tls.conf.tmp" "$etc/db-tls.conf"
   mkdir -p "$data/workspace" "$data/persistence"
   umask 077
   # The one secret OpenHands needs arrives as a root-only env file read by docker run.

@@ -21,7 +21,7 @@ retry() {
 }
 put() { mkdir -p "$(dirname "$2")"; cat >"$2"; chmod "$1" "$2"; }
 
-retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq
+retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq stunnel
 
 # Non-secret settings for the boot services; secrets stay in Secrets Manager until boot.
 put 0644 /etc/openhands/instance.env <<'EOF'
@@ -61,11 +61,12 @@ retry mount /data/openhands
 #@embed 0755 /opt/openhands/bin/db-bootstrap.sh db-bootstrap.sh
 #@embed 0644 /opt/openhands/gateway.toml.in gateway.toml.in
 #@embed 0644 /etc/systemd/system/oh-prepare.service oh-prepare.service
+#@embed 0644 /etc/systemd/system/oh-db-tls.service oh-db-tls.service
 #@embed 0644 /etc/systemd/system/openhands.service openhands.service
 #@embed 0644 /etc/systemd/system/oh-gateway.service oh-gateway.service
 #@embed 0644 /etc/systemd/system/watchtower.service watchtower.service
 systemctl daemon-reload
 # oh-prepare fetches the secrets and bootstraps the database on every boot; the services follow.
-systemctl enable oh-prepare.service openhands.service oh-gateway.service watchtower.service
+systemctl enable oh-prepare.service oh-db-tls.service openhands.service oh-gateway.service watchtower.service
 systemctl start oh-prepare.service
-systemctl start openhands.service oh-gateway.service watchtower.service
+systemctl start oh-db-tls.service openhands.service oh-gateway.service watchtower.service

@@ -23,7 +23,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# PostgreSQL 15 with password authentication on loopback, as Aurora has.
+# PostgreSQL 15 that, like the proxy, admits only TLS with passwords, with a certificate for
+# "localhost" from a CA of the test's own.
+mkdir -p "$work/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+  -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" 2>/dev/null
+chown postgres "$work/tls/key.pem"
+chmod 600 "$work/tls/key.pem"
 admin_password=admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 mkdir -p "$work/pg" "$work/pgsock"
 chown postgres "$work/pg" "$work/pgsock"
@@ -32,8 +38,10 @@ printf '%s\n' "$admin_password" >"$work/pg.pw"
 chown postgres "$work/pg.pw"
 runuser -u postgres -- "$pgbin/initdb" -D "$work/pg" -U postgres --auth=scram-sha-256 --pwfile="$work/pg.pw" >"$results/initdb.log" 2>&1
 rm -f "$work/pg.pw"
+printf 'hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\n' >"$work/pg/pg_hba.conf"
 runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg" -w -l "$work/pg/server.log" \
-  -o "-c listen_addresses=127.0.0.1 -p 5432 -k $work/pgsock" start >/dev/null
+  -o "-c listen_addresses=localhost -p 5432 -k $work/pgsock -c ssl=on -c ssl_cert_file=$work/tls/cert.pem -c ssl_key_file=$work/tls/key.pem" \
+  start >/dev/null
 
 moto_server -H 127.0.0.1 -p 5000 >"$work/moto.log" 2>&1 &
 pids+=($!)
@@ -63,10 +71,10 @@ sed -i "s|^ALERT_TOPIC_ARN=.*|ALERT_TOPIC_ARN=$topic|" "$work/root/etc/openhands
 boot() { # LOG [VAR=VALUE...]
   local log=$1
   shift
-  env OH_ROOT="$work/root" PGSSLMODE=disable "$@" bash "$work/root/opt/openhands/bin/boot-services.sh" >"$log" 2>&1
+  env OH_ROOT="$work/root" OH_DB_CA_FILE="$work/tls/cert.pem" "$@" bash "$work/root/opt/openhands/bin/boot-services.sh" >"$log" 2>&1
 }
 catalog() {
-  PGPASSWORD=$admin_password psql -X -qtA -h 127.0.0.1 -p 5432 -U postgres -d postgres -c "
+  PGSSLMODE=require PGPASSWORD=$admin_password psql -X -qtA -h 127.0.0.1 -p 5432 -U postgres -d postgres -c "
     SELECT 'role', xmin, rolname, rolcanlogin, rolsuper, rolpassword IS NOT NULL FROM pg_authid WHERE rolname = 'openhands_app';
     SELECT 'db', xmin, datname, pg_get_userbyid(datdba), datacl FROM pg_database WHERE datname = 'openhands';
     SELECT 'member', xmin, roleid::regrole, member::regrole FROM pg_auth_members WHERE roleid::regrole::text = 'openhands_app';"
@@ -81,14 +89,39 @@ catalog >"$results/catalog2.txt"
 # The application signs in with the password the boot services keep.
 { printf '*:*:*:*:'; cat "$work/root/etc/openhands/secrets/app-db-password"; } >"$work/app.pgpass"
 chmod 600 "$work/app.pgpass"
-PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \
+PGSSLMODE=require PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \
   -c "SELECT current_user || '@' || current_database()" >"$results/app-login.txt" 2>&1 || true
+
+# OpenHands' way in: no TLS of its own (pg8000), through stunnel with the rendered db-tls.conf,
+# which negotiates TLS and verifies the server. Without stunnel the server refuses it.
+stunnel "$work/root/etc/openhands/db-tls.conf" >"$results/stunnel.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  (exec 3<>/dev/tcp/127.0.0.1/6432) 2>/dev/null && break
+  sleep 0.1
+done
+# asyncpg (OpenHands' async driver; Debian's python3-asyncpg) stands in for its client: psql
+# refuses a server that offers SCRAM-SHA-256-PLUS over what it sees as plain TCP.
+/usr/bin/python3 - "$work/root/etc/openhands/secrets/app-db-password" >"$results/app-login-tunnel.txt" 2>&1 <<'PY' || true
+import asyncio, sys
+import asyncpg
+async def main():
+    password = open(sys.argv[1]).read().strip()
+    conn = await asyncpg.connect(host="127.0.0.1", port=6432, user="openhands_app", password=password,
+                                 database="openhands", ssl=False)
+    ssl = await conn.fetchval("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+    print("tunnel:" + ("t" if ssl else "f"))
+    await conn.close()
+asyncio.run(main())
+PY
+PGSSLMODE=disable PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \
+  -c "SELECT 1" >"$results/app-login-plain.txt" 2>&1 || true
 
 # A rotated password is applied on the next boot (the old one stops working).
 openssl rand -hex 32 >"$work/root/data/openhands/.secrets/app-db-password"
 boot "$results/boot3.log" && echo 0 >"$results/boot3.rc" || echo $? >"$results/boot3.rc"
 { printf '*:*:*:*:'; cat "$work/root/data/openhands/.secrets/app-db-password"; } >"$work/app.pgpass"
-PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \
+PGSSLMODE=require PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \
   -c "SELECT 'rotated-ok'" >"$results/app-login-rotated.txt" 2>&1 || true
 
 # A failing boot publishes its line to the alert topic.

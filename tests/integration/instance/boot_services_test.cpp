@@ -59,7 +59,7 @@ std::string renderedInstanceEnv() {
   in.data_bucket_name = "openhands-data-test";
   in.efs_file_system_id = "fs-0123456789abcdef0";
   in.efs_access_point_id = "fsap-0123456789abcdef0";
-  in.db_proxy_endpoint = "127.0.0.1";
+  in.db_proxy_endpoint = "localhost";
   in.db_admin_secret_arn = "oh/db-admin";
   in.auth_settings_secret_arn = "oh/auth";
   in.origin_secret_arn = "oh/origin";
@@ -86,9 +86,10 @@ std::string renderedInstanceEnv() {
 class BootServicesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (geteuid() != 0 || !have("moto_server") || !have("unshare") || !have("aws") || !have("jq") ||
+    if (geteuid() != 0 || !have("moto_server") || !have("unshare") || !have("aws") || !have("jq") || !have("stunnel") ||
+        std::system("/usr/bin/python3 -c 'import asyncpg' >/dev/null 2>&1") != 0 ||
         !fs::exists("/usr/lib/postgresql/15/bin/initdb")) {
-      skip_ = "needs root, unshare, moto_server, aws, jq and PostgreSQL 15 (TESTING.md)";
+      skip_ = "needs root, unshare, moto_server, aws, jq, stunnel, python3-asyncpg and PostgreSQL 15 (TESTING.md)";
       return;
     }
     std::string pattern = (fs::temp_directory_path() / "oh-boot-XXXXXX").string();
@@ -175,7 +176,7 @@ TEST_F(BootServicesTest, ServiceConfigurationWritten) {
   const std::string env = readFile(work_ / "root/etc/openhands/openhands.env");
   for (const char* line : {"LLM_MODEL=bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0\n",
                            "WEB_HOST=openhands.example.com\n", "PERMITTED_CORS_ORIGINS=https://openhands.example.com\n",
-                           "DB_HOST=127.0.0.1\n", "DB_USER=openhands_app\n", "FILE_STORE_PATH=openhands-data-test\n"}) {
+                           "DB_HOST=127.0.0.1\n", "DB_PORT=6432\n", "DB_USER=openhands_app\n", "FILE_STORE_PATH=openhands-data-test\n"}) {
     EXPECT_NE(env.find(line), std::string::npos) << line;
   }
   EXPECT_EQ(env.find("DB_PASS"), std::string::npos);
@@ -196,6 +197,17 @@ TEST_F(BootServicesTest, DatabaseBootstrapIsIdempotent) {
   EXPECT_EQ(result("boot2.rc"), "0\n") << result("boot2.log");
   EXPECT_EQ(result("catalog2.txt"), first);
   EXPECT_EQ(result("app-login.txt"), "openhands_app@openhands\n");
+}
+
+// This test verifies OpenHands' TLS-less client reaches the TLS-only server through the stunnel
+// configuration the boot services write (certificate and name verified), and not without it.
+TEST_F(BootServicesTest, DatabaseReachedThroughTheTlsBridge) {
+  EXPECT_EQ(result("app-login-tunnel.txt"), "tunnel:t\n") << result("stunnel.log");
+  EXPECT_NE(result("app-login-plain.txt").find("no encryption"), std::string::npos) << result("app-login-plain.txt");
+  const std::string conf = readFile(work_ / "root/etc/openhands/db-tls.conf");
+  EXPECT_NE(conf.find("protocol = pgsql\n"), std::string::npos);
+  EXPECT_NE(conf.find("checkHost = localhost\n"), std::string::npos);
+  EXPECT_NE(conf.find("verifyChain = yes\n"), std::string::npos);
 }
 
 // This test verifies a rotated password is applied by the next boot.

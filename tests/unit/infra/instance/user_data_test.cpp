@@ -167,14 +167,14 @@ TEST(UserDataTest, EmbeddedFilesRoundTrip) {
     EXPECT_NE(text.find(" <<'OH_EOF'\n" + content + "OH_EOF\n"), std::string::npos) << file.name;
     ++embedded;
   }
-  EXPECT_EQ(embedded, 9);
+  EXPECT_EQ(embedded, 10);
 }
 
 // This test verifies the pieces the issue asks for are in the script.
 TEST(UserDataTest, ContainsTheBootSteps) {
   const std::string text = resolved(stackInputs());
   for (const char* needle :
-       {"set -Eeuo pipefail", "trap 'notify", "aws sns publish", "retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq",
+       {"set -Eeuo pipefail", "trap 'notify", "aws sns publish", "retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq stunnel",
         "tls,iam,accesspoint=fsap-0123456789abcdef0", "/etc/fstab", "\"${aws:AutoScalingGroupName}\"",
         "\"default-address-pools\"", "\"max-size\"", "mem_used_percent", "\"/data/openhands\"",
         "containrrr/watchtower:1.7.1", "Restart=always", "--log-driver awslogs", "LLM_MODEL=bedrock/us.anthropic",
