@@ -367,6 +367,9 @@ private:
   }
 
   void readRequestBody() {
+    // Beast reads at most the buffer's free capacity (512 bytes when empty): reserve a
+    // relay's worth so large bodies move in few system calls.
+    buffer_.reserve(kRelayBufferBytes);
     auto& body = parser_->get().body();
     body.data = relay_.get();
     body.size = kRelayBufferBytes;
@@ -458,6 +461,7 @@ private:
     if (is_head_) {
       response_parser_->skip(true);
     }
+    upstream_->buffer.reserve(kRelayBufferBytes);  // see readRequestBody()
     upstream_->stream.expires_after(settings().upstream.read_timeout);
     http::async_read_header(upstream_->stream, upstream_->buffer, *response_parser_,
                             beast::bind_front_handler(&ClientSession::onUpstreamHead, shared_from_this()));
