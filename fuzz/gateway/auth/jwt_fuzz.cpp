@@ -1,6 +1,7 @@
 // libFuzzer target over everything the sign-in code parses from the network or the browser:
 // compact JWS tokens (parse + verify + claims), JWKS documents, token-endpoint responses,
-// sealed cookies (session and login flow), hand-off tickets, return paths and Cookie headers.
+// sealed cookies (session and login flow), hand-off tickets, return paths, Cookie headers, the
+// /_callback query with its flow cookie, and the runtime ticket redemption.
 // The first input byte picks the parser so one corpus exercises all of them.
 
 #include "common/random_source.h"
@@ -10,6 +11,8 @@
 #include "gateway/auth/jwt.h"
 #include "gateway/auth/login_flow_cookie.h"
 #include "gateway/auth/return_path.h"
+#include "gateway/auth/runtime_handoff.h"
+#include "gateway/auth/sign_in_flow.h"
 #include "gateway/auth/session.h"
 #include "gateway/auth/token_exchange.h"
 
@@ -35,6 +38,15 @@ struct Fixture {
   SealedBox box = SealedBox::create(std::string(32, 'A'), std::string(32, 'B')).value();
   ReplayCache replay{1000};
   TicketVerifier tickets{std::string(32, 'K'), clock, replay};
+  SignInConfig sign_in = [] {
+    SignInConfig c;
+    c.provider = cognitoProvider({"eu-west-1", "eu-west-1_TestPool", "oh-test"}).value();
+    c.client = {"test-client-id", "secret"};
+    c.callback_hosts = {"oh.example.com"};
+    return c;
+  }();
+  HandoffConfig handoff{"oh.example.com", true, [](std::string_view) { return true; }};
+  oh::common::SystemRandomSource random;
   TokenExpectations want{"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool", "test-client-id", true,
                          std::string("n-0S6_WzA2Mj"), std::chrono::seconds(60)};
 };
@@ -47,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 8) {
+  switch (data[0] % 10) {
     case 0: {
       auto r = verifyIdToken(input, f.keys, f.want, f.clock.now());
       if (!r) {
@@ -78,6 +90,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       break;
     }
+    case 8: {
+      // Request target, then a NUL, then the Cookie header.
+      const std::size_t nul = input.find('\0');
+      (void)startCallback(f.sign_in, f.box, f.clock.now(), "oh.example.com", input.substr(0, nul),
+                          nul == std::string_view::npos ? std::string_view() : input.substr(nul + 1));
+      break;
+    }
+    case 9:
+      (void)handoffRedeem(f.handoff, f.tickets, f.box, f.random, f.clock.now(), "3000-abc.runtime.oh.example.com",
+                          input);
+      break;
     default:
       (void)findCookie(input, "oh_session");
       (void)removeCookie(input, "oh_session");
