@@ -127,8 +127,10 @@ EOF
   { printf 'DB_PASS='; cat "$sec/app-db-password"; } >"$sec/openhands-db.env.tmp"
   mv -f "$sec/openhands-db.env.tmp" "$sec/openhands-db.env"
   umask 022
-  sed -e "s|@GATEWAY_PORT@|$GATEWAY_PORT|g" -e "s|@MAIN_HOST@|$MAIN_HOST|g" \
-    -e "s|@REGION@|$REGION|g" "$root/opt/openhands/gateway.toml.in" >"$etc/gateway.toml.tmp"
+  local proxies=""
+  [ -z "$VPC_CIDR" ] || proxies="\"$VPC_CIDR\""
+  sed -e "s|@GATEWAY_PORT@|$GATEWAY_PORT|g" -e "s|@TRUSTED_PROXIES@|$proxies|g" \
+    "$root/opt/openhands/gateway.toml.in" >"$etc/gateway.toml.tmp"
   mv -f "$etc/gateway.toml.tmp" "$etc/gateway.toml"
 }
 

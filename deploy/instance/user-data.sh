@@ -43,6 +43,7 @@ GATEWAY_PORT=${GatewayPort}
 LLM_MODEL=${BedrockModel}
 MAIN_HOST=${MainHost}
 SANDBOX_URL_PATTERN=${SandboxUrlPattern}
+VPC_CIDR=${VpcCidr}
 EOF
 
 #@embed 0644 /etc/docker/daemon.json docker-daemon.json

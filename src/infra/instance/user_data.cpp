@@ -155,6 +155,35 @@ bool dnsName(std::string_view host) {
   return true;
 }
 
+bool ipv4Cidr(std::string_view text) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    return false;
+  }
+  const auto number = [](std::string_view digits, unsigned max) {
+    if (digits.empty() || digits.size() > 3 || (digits.size() > 1 && digits.front() == '0')) {
+      return false;
+    }
+    unsigned value = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') {
+        return false;
+      }
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    return value <= max;
+  };
+  std::string_view address = text.substr(0, slash);
+  for (int octet = 0; octet < 4; ++octet) {
+    const auto dot = address.find('.');
+    if ((octet < 3) == (dot == std::string_view::npos) || !number(address.substr(0, dot), 255)) {
+      return false;
+    }
+    address = dot == std::string_view::npos ? std::string_view{} : address.substr(dot + 1);
+  }
+  return number(text.substr(slash + 1), 32);
+}
+
 }  // namespace
 
 std::vector<std::string> validateUserDataInputs(const UserDataInputs& in) {
@@ -179,6 +208,10 @@ std::vector<std::string> validateUserDataInputs(const UserDataInputs& in) {
   checkValue(problems, "sandbox_url_pattern", boost::json::string(in.sandbox_url_pattern));
   if (in.sandbox_url_pattern.find("{port}") == std::string::npos) {
     problems.push_back("sandbox_url_pattern: must contain {port}, but \"" + in.sandbox_url_pattern +
+                       "\" was provided");
+  }
+  if (!in.vpc_cidr.empty() && !ipv4Cidr(in.vpc_cidr)) {
+    problems.push_back("vpc_cidr: must be an IPv4 CIDR such as 10.0.0.0/16, but \"" + in.vpc_cidr +
                        "\" was provided");
   }
   if (!dnsName(in.main_host)) {
@@ -223,6 +256,7 @@ UserDataParts renderUserDataParts(const UserDataInputs& in) {
   v["BedrockModel"] = boost::json::string(in.bedrock_model.empty() ? kDefaultModel : in.bedrock_model);
   v["MainHost"] = boost::json::string(in.main_host);
   v["SandboxUrlPattern"] = boost::json::string(in.sandbox_url_pattern);
+  v["VpcCidr"] = boost::json::string(in.vpc_cidr);
   return parts;
 }
 

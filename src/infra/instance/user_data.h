@@ -45,6 +45,9 @@ struct UserDataInputs {
   std::string openhands_image_repository = "docker.openhands.dev/openhands/openhands";
   // OpenHands' SANDBOX_CONTAINER_URL_PATTERN ({port} is the sandbox's published host port).
   std::string sandbox_url_pattern = "http://localhost:{port}";
+  // The VPC's CIDR (the ALB's addresses): the gateway believes X-Forwarded-For from it.
+  // "" = trust no forwarder.
+  std::string vpc_cidr;
 };
 
 // The two halves of the Fn::Sub: the script (every literal "${" written "${!") and the values

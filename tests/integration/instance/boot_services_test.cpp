@@ -68,6 +68,7 @@ std::string renderedInstanceEnv() {
   in.runtime_image_parameter = "/openhands/runtime-image";
   in.gateway_image_uri = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/oh-gateway:test";
   in.main_host = "openhands.example.com";
+  in.vpc_cidr = "10.20.0.0/16";
   const auto parts = renderUserDataParts(in);
   std::map<std::string, std::string> values;
   for (const auto& [name, value] : parts.variables) {
@@ -183,6 +184,7 @@ TEST_F(BootServicesTest, ServiceConfigurationWritten) {
   const std::string gateway = readFile(work_ / "root/etc/openhands/gateway.toml");
   EXPECT_NE(gateway.find("listen_port = 8080\n"), std::string::npos);
   EXPECT_NE(gateway.find("mode = \"aws\""), std::string::npos);
+  EXPECT_NE(gateway.find("trusted_proxies = [\"10.20.0.0/16\"]\n"), std::string::npos);
   EXPECT_EQ(gateway.find('@'), std::string::npos);
 }
 

@@ -130,6 +130,7 @@ TEST(UserDataTest, StaysUnderTheEc2Limit) {
   literal.app_db_secret_arn = "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:OpenHands-AppDb-AbCdEf";
   literal.main_host = std::string(60, 'a') + "." + std::string(60, 'b') + ".example.com";
   literal.gateway_port = 18080;
+  literal.vpc_cidr = "172.31.128.0/17";
   literal.sandbox_url_pattern = "https://" + literal.main_host + "/_gateway/sandbox/{port}";
   for (const auto& in : {minimal, literal}) {
     const std::string text = resolved(in);
@@ -208,10 +209,11 @@ TEST(UserDataTest, RefusesUnsafeInputs) {
   in.log_group_name = "";
   in.data_bucket_name = 42;
   in.bedrock_model = "bedrock/$(id)";
+  in.vpc_cidr = "10.0.0.0/33";
   const auto problems = validateUserDataInputs(in);
-  ASSERT_EQ(problems.size(), 7u);
+  ASSERT_EQ(problems.size(), 8u);
   for (const char* field : {"region:", "main_host:", "gateway_port:", "sandbox_url_pattern:", "log_group_name:",
-                            "data_bucket_name:", "bedrock_model:"}) {
+                            "data_bucket_name:", "bedrock_model:", "vpc_cidr:"}) {
     bool found = false;
     for (const auto& problem : problems) {
       found = found || problem.starts_with(field);
@@ -219,6 +221,20 @@ TEST(UserDataTest, RefusesUnsafeInputs) {
     EXPECT_TRUE(found) << field;
   }
   EXPECT_THROW(renderUserData(in), std::invalid_argument);
+}
+
+// This test verifies the VPC CIDR check accepts IPv4 CIDRs only.
+TEST(UserDataTest, ChecksTheVpcCidr) {
+  auto in = stackInputs();
+  for (const char* good : {"10.0.0.0/16", "172.31.0.0/16", "0.0.0.0/0", "192.168.1.7/32"}) {
+    in.vpc_cidr = good;
+    EXPECT_TRUE(validateUserDataInputs(in).empty()) << good;
+  }
+  for (const char* bad : {"10.0.0.0", "10.0.0/16", "10.0.0.256/16", "10.0.0.0/", "010.0.0.0/8", "a.b.c.d/8",
+                          "10.0.0.0/16\"; x", "::/0", "10.0.0.0.0/8"}) {
+    in.vpc_cidr = bad;
+    EXPECT_EQ(validateUserDataInputs(in).size(), 1u) << bad;
+  }
 }
 
 // This test verifies an empty model falls back to the reference design's Claude model.
