@@ -12,23 +12,21 @@ namespace json = boost::json;
 
 namespace {
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : ",") + item;
-  }
-  return out;
-}
-
-// A list parameter whose default comes from the context when the context has it. Without a
-// default, deploying asks for the value instead of guessing one.
-void listParameter(cfn::Template& t, const std::string& id, const char* type, const std::vector<std::string>& values,
-                   std::string description) {
-  cfn::Parameter parameter{type, std::nullopt, std::move(description), {}, false};
+// The VPC's lists as the context gives them; when the context lacks one, a template parameter
+// without a default takes its place, so `cdk synth`/`ls` work and `cdk deploy` asks for the
+// value instead of guessing one. (Literals rather than parameter defaults: a list parameter's
+// default is not split by moto, and a literal keeps the template self-describing.)
+json::value listOrParameter(cfn::Template& t, const std::string& id, const char* type,
+                            const std::vector<std::string>& values, std::string description) {
   if (!values.empty()) {
-    parameter.default_value = json::value(joined(values));
+    json::array list;
+    for (const auto& value : values) {
+      list.emplace_back(json::string(value));
+    }
+    return list;
   }
-  t.addParameter(id, std::move(parameter));
+  t.addParameter(id, cfn::Parameter{type, std::nullopt, std::move(description), {}, false});
+  return cfn::ref(id);
 }
 
 // "bedrock-runtime" -> "BedrockRuntimeEndpoint"
@@ -61,14 +59,12 @@ NetworkStack buildNetworkStack(const NetworkStackProps& props) {
   auto& spec = out.spec;
   auto& t = spec.template_;
 
-  listParameter(t, "PrivateSubnetIds", "List<AWS::EC2::Subnet::Id>", props.private_subnet_ids,
-                "Private subnets of the VPC (at least two, in different AZs): context privateSubnetIds");
-  listParameter(t, "PublicSubnetIds", "List<AWS::EC2::Subnet::Id>", props.public_subnet_ids,
-                "Public subnets of the VPC for the internet-facing ALB: context publicSubnetIds");
-  if (!props.skip_s3_endpoint) {
-    listParameter(t, "PrivateRouteTableIds", "CommaDelimitedList", props.private_route_table_ids,
-                  "Route tables of the private subnets, for the S3 gateway endpoint: context privateRouteTableIds");
-  }
+  const json::value private_subnets =
+      listOrParameter(t, "PrivateSubnetIds", "List<AWS::EC2::Subnet::Id>", props.private_subnet_ids,
+                      "Private subnets of the VPC (at least two, in different AZs); or context privateSubnetIds");
+  const json::value public_subnets =
+      listOrParameter(t, "PublicSubnetIds", "List<AWS::EC2::Subnet::Id>", props.public_subnet_ids,
+                      "Public subnets of the VPC for the internet-facing ALB; or context publicSubnetIds");
 
   t.addResource("EndpointSecurityGroup", "AWS::EC2::SecurityGroup",
                 {{"GroupDescription", "OpenHands VPC interface endpoints: HTTPS from the VPC"},
@@ -94,23 +90,26 @@ NetworkStack buildNetworkStack(const NetworkStackProps& props) {
                    {"VpcEndpointType", "Interface"},
                    {"VpcId", props.vpc_id},
                    {"PrivateDnsEnabled", true},
-                   {"SubnetIds", cfn::ref("PrivateSubnetIds")},
+                   {"SubnetIds", private_subnets},
                    {"SecurityGroupIds", json::array{cfn::ref("EndpointSecurityGroup")}}});
   }
   if (!props.skip_s3_endpoint) {
+    const json::value route_tables =
+        listOrParameter(t, "PrivateRouteTableIds", "CommaDelimitedList", props.private_route_table_ids,
+                        "Route tables of the private subnets, for the S3 gateway endpoint; or context privateRouteTableIds");
     t.addResource("S3GatewayEndpoint", "AWS::EC2::VPCEndpoint",
                   {{"ServiceName", cfn::sub("com.amazonaws.${AWS::Region}.s3")},
                    {"VpcEndpointType", "Gateway"},
                    {"VpcId", props.vpc_id},
-                   {"RouteTableIds", cfn::ref("PrivateRouteTableIds")}});
+                   {"RouteTableIds", route_tables}});
   }
 
   out.refs.vpc_id = exportValue(spec, "VpcId", json::value(props.vpc_id), "The VPC");
   out.refs.private_subnet_ids =
-      cfn::split(",", exportValue(spec, "PrivateSubnetIds", cfn::joinList(",", cfn::ref("PrivateSubnetIds")),
+      cfn::split(",", exportValue(spec, "PrivateSubnetIds", cfn::joinList(",", private_subnets),
                                   "Private subnets, comma-separated"));
   out.refs.public_subnet_ids =
-      cfn::split(",", exportValue(spec, "PublicSubnetIds", cfn::joinList(",", cfn::ref("PublicSubnetIds")),
+      cfn::split(",", exportValue(spec, "PublicSubnetIds", cfn::joinList(",", public_subnets),
                                   "Public subnets, comma-separated"));
   exportValue(spec, "EndpointSecurityGroupId", cfn::ref("EndpointSecurityGroup"), "Security group of the VPC endpoints");
   out.refs.private_subnet_count = props.private_subnet_ids.empty() ? 2 : props.private_subnet_ids.size();

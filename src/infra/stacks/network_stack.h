@@ -16,8 +16,8 @@ struct NetworkStackProps {
   std::string region;
   std::string vpc_id;    // vpc-0123456789abcdef0
   std::string vpc_cidr;  // 10.0.0.0/16; the endpoint security group admits 443 from it
-  // When empty, the matching template parameter has no default and `cdk deploy` asks for it
-  // (synth and ls still work); when given, they become the parameters' defaults.
+  // Written into the template as given. When one is empty, a template parameter without a
+  // default takes its place: synth and ls still work, and `cdk deploy` asks for the value.
   std::vector<std::string> private_subnet_ids;
   std::vector<std::string> public_subnet_ids;
   std::vector<std::string> private_route_table_ids;

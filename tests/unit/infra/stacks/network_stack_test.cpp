@@ -23,7 +23,7 @@ TEST(NetworkStackTest, EightInterfaceEndpointsWithPrivateDns) {
                                                             {"VpcEndpointType", "Interface"},
                                                             {"PrivateDnsEnabled", true},
                                                             {"VpcId", "vpc-0123456789abcdef0"},
-                                                            {"SubnetIds", boost::json::object{{"Ref", "PrivateSubnetIds"}}}}))
+                                                            {"SubnetIds", boost::json::array{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"}}}))
         << service;
   }
   EXPECT_TRUE(t.resourceCountIs("AWS::EC2::VPCEndpoint", 9));
@@ -33,7 +33,7 @@ TEST(NetworkStackTest, S3GatewayEndpointUnlessSkipped) {
   auto context = testing::exampleContext();
   EXPECT_TRUE(networkOf(context).hasResourceProperties("AWS::EC2::VPCEndpoint", R"({
     "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}.s3"}, "VpcEndpointType": "Gateway",
-    "RouteTableIds": {"Ref": "PrivateRouteTableIds"}})"));
+    "RouteTableIds": ["rtb-0ccccccccccccccc1", "rtb-0ccccccccccccccc2"]})"));
   context.skip_s3_endpoint = true;
   const auto skipped = networkOf(context);
   EXPECT_TRUE(skipped.resourceCountIs("AWS::EC2::VPCEndpoint", 8));
@@ -46,21 +46,27 @@ TEST(NetworkStackTest, EndpointSecurityGroupAdmitsHttpsFromTheVpcOnly) {
     "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.20.0.0/16"}]})"));
 }
 
-TEST(NetworkStackTest, SubnetParametersDefaultToTheContext) {
+TEST(NetworkStackTest, ContextListsAreWrittenAsIsWithoutParameters) {
   const auto t = networkOf(testing::exampleContext());
-  EXPECT_TRUE(t.hasParameter("PrivateSubnetIds", R"({"Type":"List<AWS::EC2::Subnet::Id>",
-                                                     "Default":"subnet-0aaaaaaaaaaaaaaa1,subnet-0aaaaaaaaaaaaaaa2"})"));
-  EXPECT_TRUE(t.hasParameter("PublicSubnetIds", R"({"Default":"subnet-0bbbbbbbbbbbbbbb1,subnet-0bbbbbbbbbbbbbbb2"})"));
-  EXPECT_TRUE(t.hasParameter("PrivateRouteTableIds", R"({"Type":"CommaDelimitedList"})"));
-  const auto minimal = networkOf(testing::minimalContext());
-  EXPECT_TRUE(minimal.hasParameter("PrivateSubnetIds", R"({"Default":{"$absent":true}})"));
+  EXPECT_EQ(t.json().if_contains("Parameters"), nullptr);
+}
+
+TEST(NetworkStackTest, MissingListsBecomeParametersWithoutDefaults) {
+  const auto t = networkOf(testing::minimalContext());
+  EXPECT_TRUE(t.hasParameter("PrivateSubnetIds", R"({"Type":"List<AWS::EC2::Subnet::Id>","Default":{"$absent":true}})"));
+  EXPECT_TRUE(t.hasParameter("PublicSubnetIds", R"({"Type":"List<AWS::EC2::Subnet::Id>","Default":{"$absent":true}})"));
+  EXPECT_TRUE(t.hasParameter("PrivateRouteTableIds", R"({"Type":"CommaDelimitedList","Default":{"$absent":true}})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::EC2::VPCEndpoint", R"({"SubnetIds":{"Ref":"PrivateSubnetIds"}})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::EC2::VPCEndpoint", R"({"RouteTableIds":{"Ref":"PrivateRouteTableIds"}})"));
+  EXPECT_TRUE(t.hasOutput("PrivateSubnetIds", R"({"Value":{"Fn::Join":[",",{"Ref":"PrivateSubnetIds"}]}})"));
 }
 
 TEST(NetworkStackTest, ExportsTheVpcAndSubnetsUnderStableNames) {
   const auto t = networkOf(testing::exampleContext());
   EXPECT_TRUE(t.hasOutput("VpcId", R"({"Value":"vpc-0123456789abcdef0","Export":{"Name":"OpenHands-Network-VpcId"}})"));
-  EXPECT_TRUE(t.hasOutput("PrivateSubnetIds", R"({"Value":{"Fn::Join":[",",{"Ref":"PrivateSubnetIds"}]},
-                                                  "Export":{"Name":"OpenHands-Network-PrivateSubnetIds"}})"));
+  EXPECT_TRUE(t.hasOutput("PrivateSubnetIds", R"({
+    "Value": {"Fn::Join": [",", ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]]},
+    "Export": {"Name": "OpenHands-Network-PrivateSubnetIds"}})"));
   EXPECT_TRUE(t.hasOutput("PublicSubnetIds", R"({"Export":{"Name":"OpenHands-Network-PublicSubnetIds"}})"));
 }
 
