@@ -10,7 +10,10 @@ JwksCache::JwksCache(JwksFetcher& fetcher, const common::WallClock& clock, JwksC
 Result<std::size_t> JwksCache::fetchLocked() {
   last_attempt_ = clock_.now();
   ++fetches_;
-  Result<std::string> body = fetcher_.fetchJwks();
+  return applyLocked(fetcher_.fetchJwks());
+}
+
+Result<std::size_t> JwksCache::applyLocked(Result<std::string> body) {
   if (!body) {
     last_error_ = "JWKS fetch failed: " + body.error().reason;
     return failure(last_error_);
@@ -50,6 +53,26 @@ std::optional<Jwk> JwksCache::findKey(std::string_view kid) {
     return std::nullopt;
   }
   return keys_->find(kid);
+}
+
+std::optional<Jwk> JwksCache::findCached(std::string_view kid) const {
+  std::lock_guard lock(mutex_);
+  return keys_->find(kid);
+}
+
+bool JwksCache::claimRefetch() {
+  std::lock_guard lock(mutex_);
+  if (last_attempt_ && clock_.now() < *last_attempt_ + options_.min_refetch_interval) {
+    return false;
+  }
+  last_attempt_ = clock_.now();
+  ++fetches_;
+  return true;
+}
+
+Result<std::size_t> JwksCache::applyFetch(Result<std::string> body) {
+  std::lock_guard lock(mutex_);
+  return applyLocked(std::move(body));
 }
 
 std::size_t JwksCache::keyCount() const {

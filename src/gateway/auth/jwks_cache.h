@@ -6,8 +6,8 @@
 // A fetched document with no usable key is treated as a failure too (a broken endpoint must
 // not sign everyone out).
 //
-// Thread-safe. The fetch itself is an injected JwksFetcher; it runs on the calling thread,
-// so the server must call findKey from a thread that may block (see docs/auth.md).
+// Thread-safe. The fetch itself is an injected JwksFetcher run on the calling thread by
+// findKey/refresh; a server that must not block uses findCached/claimRefetch/applyFetch.
 
 #include "common/wall_clock.h"
 #include "gateway/auth/jwks.h"
@@ -38,8 +38,15 @@ public:
   // refetches unless force is true. Returns the reason on failure; keeps old keys.
   Result<std::size_t> refresh(bool force = false);
 
-  // KeyLookup
+  // KeyLookup: cached key, else (rate limit permitting) a synchronous refetch.
   std::optional<Jwk> findKey(std::string_view kid) override;
+
+  // The same policy without blocking, for an asynchronous fetch by the server:
+  //   if (!cache.findCached(kid) && cache.claimRefetch()) { fetch async; cache.applyFetch(result); retry; }
+  std::optional<Jwk> findCached(std::string_view kid) const;
+  // True if a fetch may start now (and records the attempt, so concurrent callers get false).
+  bool claimRefetch();
+  Result<std::size_t> applyFetch(Result<std::string> body);
 
   std::size_t keyCount() const;
   std::size_t fetchCount() const;
@@ -47,6 +54,7 @@ public:
 
 private:
   Result<std::size_t> fetchLocked();
+  Result<std::size_t> applyLocked(Result<std::string> body);
 
   JwksFetcher& fetcher_;
   const common::WallClock& clock_;

@@ -62,23 +62,56 @@ Result<std::string> decodeKeyMaterial(std::string_view contents) {
   return failure(fmt::format("key must be 32 bytes (raw, 64 hex digits or base64), found {} bytes", contents.size()));
 }
 
-Result<std::string> readKeyFile(const std::string& path, std::string* warning) {
+namespace {
+
+// Reads at most max_bytes + 1 bytes (so "too large" is detectable) and checks permissions.
+Result<std::string> readSmallFile(const std::string& path, std::size_t max_bytes, std::string* warning) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return failure(fmt::format("cannot read key file {}", path));
+    return failure(fmt::format("cannot read {}", path));
   }
-  std::string contents;
-  std::array<char, 257> buf{};
-  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-  contents.assign(buf.data(), static_cast<std::size_t>(in.gcount()));
-  if (contents.size() > 256) {
-    return failure(fmt::format("key file {} is too large for a 32-byte key", path));
+  std::string contents(max_bytes + 1, '\0');
+  in.read(contents.data(), static_cast<std::streamsize>(contents.size()));
+  contents.resize(static_cast<std::size_t>(in.gcount()));
+  if (contents.size() > max_bytes) {
+    return failure(fmt::format("{} is larger than {} bytes", path, max_bytes));
   }
   struct stat st {};
   if (warning != nullptr && ::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    *warning = fmt::format("key file {} is accessible by group or others (mode {:o}); chmod 600 it", path,
-                           st.st_mode & 0777);
+    *warning = fmt::format("{} is accessible by group or others (mode {:o}); chmod 600 it", path, st.st_mode & 0777);
   }
+  return contents;
+}
+
+}  // namespace
+
+Result<std::string> readSecretFile(const std::string& path, std::string* warning) {
+  auto contents = readSmallFile(path, 4096 + 2, warning);
+  if (!contents) {
+    return contents;
+  }
+  std::string secret = std::move(contents).value();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) {
+    secret.pop_back();
+  }
+  if (secret.empty() || secret.size() > 4096) {
+    return failure(fmt::format("secret file {} must hold 1-4096 bytes", path));
+  }
+  for (const char ch : secret) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      return failure(fmt::format("secret file {} contains control characters", path));
+    }
+  }
+  return secret;
+}
+
+Result<std::string> readKeyFile(const std::string& path, std::string* warning) {
+  auto read = readSmallFile(path, 256, warning);
+  if (!read) {
+    return read;
+  }
+  const std::string contents = std::move(read).value();
   auto key = decodeKeyMaterial(contents);
   if (!key) {
     return failure(fmt::format("key file {}: {}", path, key.error().reason));

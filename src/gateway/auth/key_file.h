@@ -20,4 +20,8 @@ Result<std::string> decodeKeyMaterial(std::string_view contents);
 // a message when the file is readable or writable by group/other (the key is still used).
 Result<std::string> readKeyFile(const std::string& path, std::string* warning = nullptr);
 
+// A text secret such as the OAuth client secret: the file's contents without trailing
+// newlines, 1-4096 bytes, no control characters. Same permission warning as readKeyFile.
+Result<std::string> readSecretFile(const std::string& path, std::string* warning = nullptr);
+
 }  // namespace oh::gateway::auth

@@ -146,5 +146,21 @@ TEST_F(JwksCacheTest, RefreshRespectsRateLimitUnlessForced) {
   EXPECT_EQ(fetcher_.calls, 2);
 }
 
+// The non-blocking path: one caller claims the refetch, others are told to wait; the result
+// applied later makes the new kid available; a failed result keeps the old keys.
+TEST_F(JwksCacheTest, AsyncRefetchProtocol) {
+  EXPECT_FALSE(cache_.findCached("rsa-1"));
+  ASSERT_TRUE(cache_.claimRefetch());
+  EXPECT_FALSE(cache_.claimRefetch());
+  ASSERT_TRUE(cache_.applyFetch(test::defaultJwks()));
+  EXPECT_TRUE(cache_.findCached("rsa-1"));
+  clock_.advance(std::chrono::seconds(60));
+  ASSERT_TRUE(cache_.claimRefetch());
+  EXPECT_FALSE(cache_.applyFetch(failure("timeout")));
+  EXPECT_TRUE(cache_.findCached("ec-1"));
+  EXPECT_EQ(fetcher_.calls, 0);
+  EXPECT_EQ(cache_.fetchCount(), 2u);
+}
+
 }  // namespace
 }  // namespace oh::gateway::auth

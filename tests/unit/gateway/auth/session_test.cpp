@@ -210,5 +210,24 @@ TEST(KeyFileTest, ReadsFileAndWarnsOnLoosePermissions) {
   EXPECT_NE(missing.error().reason.find(path), std::string::npos);
 }
 
+// Client secrets: trailing newlines trimmed; empty, oversized or control characters refused.
+TEST(KeyFileTest, ReadsSecretFiles) {
+  const std::string path = ::testing::TempDir() + "/h6_secret_" + std::to_string(::getpid());
+  auto write = [&](const std::string& contents) {
+    std::ofstream(path, std::ios::binary) << contents;
+    ::chmod(path.c_str(), 0600);
+  };
+  write("s3cr3t value\r\n");
+  EXPECT_EQ(readSecretFile(path).value(), "s3cr3t value");
+  write("\n");
+  EXPECT_FALSE(readSecretFile(path));
+  write(std::string(5000, 'x'));
+  EXPECT_FALSE(readSecretFile(path));
+  write("a\tb");
+  EXPECT_FALSE(readSecretFile(path));
+  std::remove(path.c_str());
+  EXPECT_FALSE(readSecretFile(path));
+}
+
 }  // namespace
 }  // namespace oh::gateway::auth
