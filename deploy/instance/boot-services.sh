@@ -127,9 +127,20 @@ EOF
   { printf 'DB_PASS='; cat "$sec/app-db-password"; } >"$sec/openhands-db.env.tmp"
   mv -f "$sec/openhands-db.env.tmp" "$sec/openhands-db.env"
   umask 022
-  local proxies=""
+  local proxies="" auth=$sec/gateway/auth-settings.json pool client domain
   [ -z "$VPC_CIDR" ] || proxies="\"$VPC_CIDR\""
+  # The sign-in settings that are not secret (Cognito pool, region, domain prefix, client id).
+  pool=$(jq -r '.issuer // "" | sub(".*/"; "")' "$auth")
+  client=$(jq -r '.clientId // ""' "$auth")
+  domain=$(jq -r '.domain // "" | sub("[.].*"; "")' "$auth")
+  for value in "$pool" "$client" "$domain"; do
+    [[ $value =~ ^[A-Za-z0-9_-]*$ ]] || { echo "boot-services: unexpected sign-in setting" >&2; return 1; }
+  done
+  printf 'AUTH_REGION=%s\nAUTH_USER_POOL_ID=%s\nAUTH_CLIENT_ID=%s\nAUTH_DOMAIN_PREFIX=%s\n' \
+    "${pool%%_*}" "$pool" "$client" "$domain" >"$etc/gateway-auth.env"
   sed -e "s|@GATEWAY_PORT@|$GATEWAY_PORT|g" -e "s|@TRUSTED_PROXIES@|$proxies|g" \
+    -e "s|@AUTH_REGION@|${pool%%_*}|g" -e "s|@AUTH_USER_POOL_ID@|$pool|g" \
+    -e "s|@AUTH_CLIENT_ID@|$client|g" -e "s|@AUTH_DOMAIN_PREFIX@|$domain|g" \
     "$root/opt/openhands/gateway.toml.in" >"$etc/gateway.toml.tmp"
   mv -f "$etc/gateway.toml.tmp" "$etc/gateway.toml"
 }

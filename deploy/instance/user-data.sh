@@ -1,7 +1,8 @@
 #!/bin/bash
 # OpenHands instance bootstrap, rendered by oh-infra into Fn::Sub (Amazon Linux 2023, arm64).
 # Dollar-brace names are CloudFormation values; shell variables here never use braces.
-# Lines "#@embed MODE PATH NAME" become here-documents holding deploy/instance/NAME.
+# "#@file MODE PATH NAME" lines put deploy/instance/NAME into one compressed bundle, which the
+# "#@bundle" line unpacks in place (base64 and tar), verbatim.
 set -Eeuo pipefail
 umask 022
 export AWS_DEFAULT_REGION='${Region}'
@@ -19,12 +20,23 @@ retry() {
     sleep $((n * 15))
   done
 }
-put() { mkdir -p "$(dirname "$2")"; cat >"$2"; chmod "$1" "$2"; }
 
 retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq stunnel
+#@file 0644 /etc/docker/daemon.json docker-daemon.json
+#@file 0644 /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json cloudwatch-agent.json
+#@file 0755 /opt/openhands/bin/boot-services.sh boot-services.sh
+#@file 0755 /opt/openhands/bin/db-bootstrap.sh db-bootstrap.sh
+#@file 0644 /opt/openhands/gateway.toml.in gateway.toml.in
+#@file 0644 /etc/systemd/system/oh-prepare.service oh-prepare.service
+#@file 0644 /etc/systemd/system/oh-db-tls.service oh-db-tls.service
+#@file 0644 /etc/systemd/system/openhands.service openhands.service
+#@file 0644 /etc/systemd/system/oh-gateway.service oh-gateway.service
+#@file 0644 /etc/systemd/system/watchtower.service watchtower.service
+#@bundle
 
 # Non-secret settings for the boot services; secrets stay in Secrets Manager until boot.
-put 0644 /etc/openhands/instance.env <<'EOF'
+mkdir -p /etc/openhands
+cat >/etc/openhands/instance.env <<'EOF'
 REGION=${Region}
 ALERT_TOPIC_ARN=${AlertTopicArn}
 LOG_GROUP=${LogGroupName}
@@ -46,7 +58,6 @@ SANDBOX_URL_PATTERN=${SandboxUrlPattern}
 VPC_CIDR=${VpcCidr}
 EOF
 
-#@embed 0644 /etc/docker/daemon.json docker-daemon.json
 systemctl enable --now docker
 
 # EFS through its access point, TLS and IAM, at /data/openhands (and again after reboot).
@@ -54,18 +65,9 @@ mkdir -p /data/openhands
 echo '${EfsFileSystemId}:/ /data/openhands efs _netdev,noresvport,tls,iam,accesspoint=${EfsAccessPointId} 0 0' >>/etc/fstab
 retry mount /data/openhands
 
-#@embed 0644 /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json cloudwatch-agent.json
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
   -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 
-#@embed 0755 /opt/openhands/bin/boot-services.sh boot-services.sh
-#@embed 0755 /opt/openhands/bin/db-bootstrap.sh db-bootstrap.sh
-#@embed 0644 /opt/openhands/gateway.toml.in gateway.toml.in
-#@embed 0644 /etc/systemd/system/oh-prepare.service oh-prepare.service
-#@embed 0644 /etc/systemd/system/oh-db-tls.service oh-db-tls.service
-#@embed 0644 /etc/systemd/system/openhands.service openhands.service
-#@embed 0644 /etc/systemd/system/oh-gateway.service oh-gateway.service
-#@embed 0644 /etc/systemd/system/watchtower.service watchtower.service
 systemctl daemon-reload
 # oh-prepare fetches the secrets and bootstraps the database on every boot; the services follow.
 systemctl enable oh-prepare.service oh-db-tls.service openhands.service oh-gateway.service watchtower.service

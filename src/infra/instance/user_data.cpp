@@ -4,15 +4,18 @@
 #include <string_view>
 #include <utility>
 
+#include "common/base64.h"
+#include "instance/bundle.h"
 #include "instance/embedded_files.h"
-#include "instance/fn_sub.h"
 
 namespace oh::infra::instance {
 namespace {
 
-constexpr std::string_view kEmbedDirective = "#@embed ";
+constexpr std::string_view kFileDirective = "#@file ";
+constexpr std::string_view kBundleDirective = "#@bundle";
 constexpr std::string_view kHereDocEnd = "OH_EOF";
 constexpr std::string_view kDefaultModel = "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+constexpr std::size_t kBase64LineLength = 76;
 
 // Full-line comments and blank lines cost user-data bytes and help no one on the instance; the
 // commented originals stay in deploy/instance/. Kept: the shebang and shellcheck directives.
@@ -21,7 +24,7 @@ bool droppable(std::string_view line) {
   if (first == std::string_view::npos) {
     return true;
   }
-  return line[first] == '#' && !line.starts_with("#!") && !line.starts_with("#@embed ") &&
+  return line[first] == '#' && !line.starts_with("#!") && !line.starts_with("#@") &&
          line.find("shellcheck ") == std::string_view::npos;
 }
 
@@ -54,51 +57,70 @@ std::string_view requireEmbedded(std::string_view name) {
   return *content;
 }
 
-// "#@embed MODE PATH NAME" -> a here-document that writes NAME's content to PATH. The quoted
-// delimiter keeps bash from expanding anything; escapeForSub keeps Fn::Sub from doing so.
-std::string embedFile(std::string_view directive) {
-  std::string_view rest = directive.substr(kEmbedDirective.size());
+// "#@file MODE PATH NAME": deploy/instance/NAME goes into the bundle, installed at PATH.
+BundleFile fileDirective(std::string_view directive) {
+  std::string_view rest = directive.substr(kFileDirective.size());
   std::vector<std::string_view> words;
   while (!rest.empty()) {
     const auto space = rest.find(' ');
     words.push_back(rest.substr(0, space));
     rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
   }
-  if (words.size() != 3) {
-    throw std::logic_error("malformed embed directive: " + std::string(directive));
+  if (words.size() != 3 || words[0].size() != 4 || words[0].find_first_not_of("01234567") != std::string_view::npos) {
+    throw std::logic_error("malformed file directive: " + std::string(directive));
   }
-  std::string content = compactForUserData(words[2], requireEmbedded(words[2]));
-  if (content.find(std::string("\n") + std::string(kHereDocEnd) + "\n") != std::string::npos ||
-      content.starts_with(std::string(kHereDocEnd) + "\n")) {
-    throw std::logic_error(std::string(words[2]) + " contains the here-document delimiter");
+  return BundleFile{std::string(words[1]), static_cast<unsigned>(std::stoul(std::string(words[0]), nullptr, 8)),
+                    std::string(requireEmbedded(words[2]))};
+}
+
+std::vector<std::string_view> lines(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto eol = text.find('\n', pos);
+    out.push_back(text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
+    pos = eol == std::string_view::npos ? text.size() : eol + 1;
   }
-  std::string out = "put ";
-  out += words[0];
-  out += ' ';
-  out += words[1];
-  out += " <<'";
-  out += kHereDocEnd;
-  out += "'\n";
-  out += escapeForSub(content);
+  return out;
+}
+
+// "#@bundle" -> the files of every #@file line, unpacked in place by base64 and tar. Base64
+// has no '$', so Fn::Sub leaves the files untouched, whatever they contain.
+std::string bundleCommand(const std::vector<BundleFile>& files) {
+  const std::string encoded = common::base64Encode(gzip(tarArchive(files)));
+  std::string out = "base64 -d <<'" + std::string(kHereDocEnd) + "' | tar -xzf - -C /\n";
+  for (std::size_t pos = 0; pos < encoded.size(); pos += kBase64LineLength) {
+    out += encoded.substr(pos, kBase64LineLength);
+    out += '\n';
+  }
   out += kHereDocEnd;
   out += '\n';
   return out;
 }
 
 std::string expandTemplate(std::string_view tmpl) {
+  std::vector<BundleFile> files;
+  for (const auto line : lines(tmpl)) {
+    if (line.starts_with(kFileDirective)) {
+      files.push_back(fileDirective(line));
+    }
+  }
   std::string out;
-  out.reserve(tmpl.size() * 4);
-  std::size_t pos = 0;
-  while (pos < tmpl.size()) {
-    const auto eol = tmpl.find('\n', pos);
-    const auto line = tmpl.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-    if (line.starts_with(kEmbedDirective)) {
-      out += embedFile(line);
+  int bundles = 0;
+  for (const auto line : lines(tmpl)) {
+    if (line.starts_with(kFileDirective)) {
+      continue;
+    }
+    if (line == kBundleDirective) {
+      out += bundleCommand(files);
+      ++bundles;
     } else {
       out += line;
       out += '\n';
     }
-    pos = eol == std::string_view::npos ? tmpl.size() : eol + 1;
+  }
+  if (bundles != 1) {
+    throw std::logic_error("user-data.sh must have exactly one #@bundle line");
   }
   return out;
 }

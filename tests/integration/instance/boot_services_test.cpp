@@ -102,13 +102,13 @@ class BootServicesTest : public ::testing::Test {
     const auto exec = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                       fs::perms::others_read | fs::perms::others_exec;
     const auto plain = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read;
-    // The files exactly as the user data writes them.
+    // The files exactly as the user data installs them (verbatim, see BundleUnpacksVerbatim).
     writeFile(root / "opt/openhands/bin/boot-services.sh",
-              compactForUserData("boot-services.sh", *embeddedFile("boot-services.sh")), exec);
+              std::string(*embeddedFile("boot-services.sh")), exec);
     writeFile(root / "opt/openhands/bin/db-bootstrap.sh",
-              compactForUserData("db-bootstrap.sh", *embeddedFile("db-bootstrap.sh")), exec);
+              std::string(*embeddedFile("db-bootstrap.sh")), exec);
     writeFile(root / "opt/openhands/gateway.toml.in",
-              compactForUserData("gateway.toml.in", *embeddedFile("gateway.toml.in")), plain);
+              std::string(*embeddedFile("gateway.toml.in")), plain);
     writeFile(root / "etc/openhands/instance.env", renderedInstanceEnv(), plain);
     const std::string command = std::string("bash '") + OH_BOOT_DRIVER + "' '" + work_.string() + "' >'" +
                                 (work_ / "driver.log").string() + "' 2>&1";
@@ -186,6 +186,9 @@ TEST_F(BootServicesTest, ServiceConfigurationWritten) {
   EXPECT_NE(gateway.find("mode = \"aws\""), std::string::npos);
   EXPECT_NE(gateway.find("trusted_proxies = [\"10.20.0.0/16\"]\n"), std::string::npos);
   EXPECT_EQ(gateway.find('@'), std::string::npos);
+  // The sign-in placeholders, filled from the non-secret fields of the sign-in secret.
+  EXPECT_EQ(readFile(work_ / "root/etc/openhands/gateway-auth.env"),
+            "AUTH_REGION=us-east-1\nAUTH_USER_POOL_ID=us-east-1_Abc\nAUTH_CLIENT_ID=client123\nAUTH_DOMAIN_PREFIX=auth\n");
 }
 
 // This test verifies the database bootstrap: role and database exist, the app signs in, and a

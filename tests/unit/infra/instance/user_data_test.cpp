@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <utility>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -156,31 +157,79 @@ TEST(UserDataTest, CarriesNoSecretValues) {
   EXPECT_EQ(boot.find("set -x"), std::string::npos);
 }
 
-// This test verifies each embedded file comes out of the here-documents byte for byte.
-TEST(UserDataTest, EmbeddedFilesRoundTrip) {
-  const std::string text = resolved(stackInputs());
-  int embedded = 0;
-  for (const auto& file : embeddedFiles()) {
-    if (file.name == "user-data.sh") {
-      continue;
-    }
-    const std::string content = compactForUserData(file.name, file.content);
-    EXPECT_NE(text.find(" <<'OH_EOF'\n" + content + "OH_EOF\n"), std::string::npos) << file.name;
-    ++embedded;
+// Unpacks the user data's bundle with the real base64 and tar into a new directory.
+std::filesystem::path unpackBundle(const std::string& script) {
+  const std::string open = "base64 -d <<'OH_EOF' | tar -xzf - -C /\n";
+  const auto begin = script.find(open);
+  const auto end = script.find("OH_EOF\n", begin + open.size());
+  if (begin == std::string::npos || end == std::string::npos) {
+    throw std::runtime_error("no bundle in the user data");
   }
-  EXPECT_EQ(embedded, 10);
+  const auto dir = tempDir();
+  std::ofstream(dir / "bundle.b64") << script.substr(begin + open.size(), end - begin - open.size());
+  std::filesystem::create_directory(dir / "root");
+  const std::string command = "base64 -d '" + (dir / "bundle.b64").string() + "' | tar -xzf - -C '" +
+                              (dir / "root").string() + "'";
+  if (std::system(command.c_str()) != 0) {
+    throw std::runtime_error("the bundle did not unpack: " + command);
+  }
+  return dir;
 }
 
-// This test verifies the pieces the issue asks for are in the script.
+std::string readText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// This test verifies every deploy/instance file is installed verbatim, with its mode, by the
+// real base64 and tar.
+TEST(UserDataTest, BundleUnpacksVerbatim) {
+  const auto dir = unpackBundle(resolved(stackInputs()));
+  const std::map<std::string, std::pair<std::string, unsigned>> expected{
+      {"docker-daemon.json", {"etc/docker/daemon.json", 0644}},
+      {"cloudwatch-agent.json", {"opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json", 0644}},
+      {"boot-services.sh", {"opt/openhands/bin/boot-services.sh", 0755}},
+      {"db-bootstrap.sh", {"opt/openhands/bin/db-bootstrap.sh", 0755}},
+      {"gateway.toml.in", {"opt/openhands/gateway.toml.in", 0644}},
+      {"oh-prepare.service", {"etc/systemd/system/oh-prepare.service", 0644}},
+      {"oh-db-tls.service", {"etc/systemd/system/oh-db-tls.service", 0644}},
+      {"openhands.service", {"etc/systemd/system/openhands.service", 0644}},
+      {"oh-gateway.service", {"etc/systemd/system/oh-gateway.service", 0644}},
+      {"watchtower.service", {"etc/systemd/system/watchtower.service", 0644}}};
+  for (const auto& [name, where] : expected) {
+    const auto path = dir / "root" / where.first;
+    EXPECT_EQ(readText(path), std::string(*embeddedFile(name))) << name;
+    struct stat st {};
+    ASSERT_EQ(stat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_mode & 07777u, where.second) << name;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// This test verifies the same inputs give the same bytes (deterministic synthesis).
+TEST(UserDataTest, RenderingIsDeterministic) {
+  EXPECT_EQ(json::serialize(renderUserData(stackInputs())), json::serialize(renderUserData(stackInputs())));
+}
+
+// This test verifies the pieces the issue asks for are in the script or the files it installs.
 TEST(UserDataTest, ContainsTheBootSteps) {
   const std::string text = resolved(stackInputs());
+  const auto dir = unpackBundle(text);
+  std::string all = text;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir / "root")) {
+    if (entry.is_regular_file()) {
+      all += readText(entry.path());
+    }
+  }
+  std::filesystem::remove_all(dir);
   for (const char* needle :
-       {"set -Eeuo pipefail", "trap 'notify", "aws sns publish", "retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq stunnel",
+       {"set -Eeuo pipefail", "trap 'notify", "aws sns publish",
+        "retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq stunnel",
         "tls,iam,accesspoint=fsap-0123456789abcdef0", "/etc/fstab", "\"${aws:AutoScalingGroupName}\"",
         "\"default-address-pools\"", "\"max-size\"", "mem_used_percent", "\"/data/openhands\"",
         "containrrr/watchtower:1.7.1", "Restart=always", "--log-driver awslogs", "LLM_MODEL=bedrock/us.anthropic",
-        "GATEWAY_PORT=8080", "pg_roles", "pg_database"}) {
-    EXPECT_NE(text.find(needle), std::string::npos) << needle;
+        "GATEWAY_PORT=8080", "pg_roles", "pg_database", "umask 077", "secretsmanager get-secret-value"}) {
+    EXPECT_NE(all.find(needle), std::string::npos) << needle;
   }
 }
 
