@@ -240,6 +240,12 @@ Result<IdTokenClaims, JwtFailure> checkClaims(const json::object& payload, const
   if (!audience_ok || want.audience.empty()) {
     return jwtFail(JwtError::wrong_audience);
   }
+  // OIDC Core 3.1.3.7 (5): an authorized party, when present, must be this client.
+  if (const json::value* azp = payload.if_contains("azp")) {
+    if (!azp->is_string() || azp->get_string() != want.audience) {
+      return jwtFail(JwtError::wrong_audience, "azp");
+    }
+  }
 
   const json::value* exp = payload.if_contains("exp");
   const auto exp_s = exp == nullptr ? std::nullopt : numericDate(*exp);

@@ -76,6 +76,7 @@ Result<OidcProvider, std::vector<std::string>> cognitoProvider(const CognitoSett
   }
   OidcProvider p;
   p.kind = ProviderKind::cognito;
+  p.require_token_use_id = true;
   p.issuer = fmt::format("https://cognito-idp.{}.amazonaws.com/{}", s.region, s.user_pool_id);
   p.jwks_uri = p.issuer + "/.well-known/jwks.json";
   const std::string hosted = fmt::format("https://{}.auth.{}.amazoncognito.com", s.domain_prefix, s.region);

@@ -23,8 +23,10 @@ struct OidcProvider {
   std::string token_endpoint;
   std::string jwks_uri;
   std::string end_session_endpoint;  // empty: the provider has no logout endpoint
-  // Cognito ID tokens carry token_use; the verifier then requires "id".
-  bool requiresTokenUseId() const { return kind == ProviderKind::cognito; }
+  // Cognito ID tokens carry token_use and the verifier then requires "id". True for cognito;
+  // configurable for oidc (the Cognito-like test provider sets it too).
+  bool require_token_use_id = false;
+  bool requiresTokenUseId() const { return require_token_use_id; }
 };
 
 struct CognitoSettings {

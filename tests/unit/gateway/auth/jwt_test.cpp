@@ -178,6 +178,9 @@ TEST_F(JwtTest, RefusesMissingOrMistypedClaims) {
                 JwtError::missing_claim);  // iss as an array
   expectRefused(with(R"({"sub":"u","iss":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool","aud":[],"token_use":"id","exp":1764003600})"),
                 JwtError::wrong_audience);
+  expectRefused(with(R"({"sub":"u","iss":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool","aud":["test-client-id","x"],"azp":"x","token_use":"id","exp":1764003600})"),
+                JwtError::wrong_audience);
+  EXPECT_TRUE(verify(with(R"({"sub":"u","iss":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool","aud":["test-client-id","x"],"azp":"test-client-id","token_use":"id","exp":1764003600})")));
   expectRefused(with(R"({"sub":"u","iss":"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool","aud":"test-client-id","token_use":"id","exp":1e300})"),
                 JwtError::missing_claim);
 }
