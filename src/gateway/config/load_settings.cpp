@@ -87,7 +87,7 @@ public:
           add(key, node, "must be a table ([" + key + "]), but " + typeName(node) + " was provided");
         }
       } else {
-        add(key, name.source(), unknownKeyMessage(key));
+        add(config_text::printable(key), name.source(), unknownKeyMessage(key));
       }
     }
   }
@@ -97,9 +97,12 @@ public:
       return std::tie(a.line, a.column) < std::tie(b.line, b.column);
     });
     std::vector<ConfigProblem> out;
-    out.reserve(problems_.size());
+    out.reserve(problems_.size() + 1);
     for (auto& p : problems_) {
       out.push_back(std::move(p.problem));
+    }
+    if (dropped_ > 0) {
+      out.push_back({"", "... and " + std::to_string(dropped_) + " more problems"});
     }
     return out;
   }
@@ -126,6 +129,10 @@ private:
   }
 
   void add(const std::string& key, const toml::source_region& where, std::string message) {
+    if (problems_.size() >= kMaxProblems) {
+      ++dropped_;  // a file of garbage keys must not turn into megabytes of messages
+      return;
+    }
     message += position(where);
     problems_.push_back({where.begin.line, where.begin.column, {key, std::move(message)}});
   }
@@ -133,9 +140,10 @@ private:
   static std::string unknownKeyMessage(const std::string& key) {
     std::string message = "is not a known key";
     std::string_view best;
-    std::size_t best_distance = 4;  // suggest only close matches: at most 3 edits, and
-    for (std::string_view candidate : config_schema::allKeys()) {  // a third of the key
-      const std::size_t d = editDistance(key, candidate);
+    // No real key is longer than 64, and the distance is quadratic in the length.
+    std::size_t best_distance = 4;  // suggest only close matches: at most 3 edits, a third of the key
+    for (std::string_view candidate : config_schema::allKeys()) {
+      const std::size_t d = key.size() <= 64 ? editDistance(key, candidate) : best_distance;
       if (d < best_distance && d * 3 <= key.size()) {
         best_distance = d;
         best = candidate;
@@ -299,7 +307,8 @@ private:
     bool ok = true;
     for (const auto& [name, value] : *table) {
       if (name.str() != config_schema::kBodyRulePathPrefix && name.str() != config_schema::kBodyRuleMaxBytes) {
-        add(key + "." + std::string(name.str()), name.source(), "is not a known key (expected path_prefix and max_bytes)");
+        add(key + "." + config_text::printable(name.str()), name.source(),
+            "is not a known key (expected path_prefix and max_bytes)");
         ok = false;
       }
     }
@@ -345,7 +354,9 @@ private:
 
   std::string_view source_name_;
   Settings settings_;
+  static constexpr std::size_t kMaxProblems = 100;
   std::vector<PositionedProblem> problems_;
+  std::size_t dropped_ = 0;
   std::map<std::string, std::string, std::less<>> positions_;  // key -> position text
 };
 

@@ -22,4 +22,11 @@ inline std::string quoted(std::string_view text) {
   return out;
 }
 
+// The text itself, unquoted, with control characters replaced and cut like quoted(): for
+// unknown keys, which become ConfigProblem::key.
+inline std::string printable(std::string_view text) {
+  const std::string shown = quoted(text);
+  return shown.substr(1, shown.size() - 2);
+}
+
 }  // namespace oh::gateway::config_text

@@ -178,6 +178,29 @@ TEST(ConfigProblems, LongValuesCut) {
   EXPECT_LT(problems[0].message.size(), 400u);
 }
 
+// This test verifies that hostile quoted keys are shown without control characters, cut short.
+TEST(ConfigProblems, HostileUnknownKeys) {
+  const auto problems = problemsOf(withSecret("\"a\\nserver.listen_port: fine\" = 1\n\"" + std::string(100000, 'k') + "\" = 2"));
+  ASSERT_EQ(problems.size(), 2u) << describe(problems);
+  for (const ConfigProblem& problem : problems) {
+    EXPECT_EQ(problem.key.find('\n'), std::string::npos);
+    EXPECT_LT(problem.key.size(), 100u);
+  }
+  EXPECT_EQ(describe(problems).find("\nserver.listen_port: fine"), std::string::npos);
+}
+
+// This test verifies that a file full of unknown keys gives a bounded list of problems.
+TEST(ConfigProblems, ProblemCountBounded) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) {
+    text += "unknown_" + std::to_string(i) + " = 1\n";
+  }
+  const auto problems = problemsOf(withSecret(text));
+  ASSERT_EQ(problems.size(), 101u);
+  EXPECT_EQ(problems.back().key, "");
+  EXPECT_EQ(problems.back().message, "... and 4900 more problems");
+}
+
 // This test verifies that a list with thousands of entries is refused, not parsed one by one.
 TEST(ConfigProblems, TooManyTrustedProxies) {
   std::string list = "[rate_limit]\ntrusted_proxies = [";
