@@ -138,9 +138,7 @@ DatabaseStack buildDatabaseStack(const DatabaseStackProps& props) {
   addCluster(spec.template_, props);
   addProxy(spec.template_, props);
 
-  // Fn::Sub rather than a bare GetAtt: the same value, and moto (which has no DBProxy) only
-  // rejects outputs that are a bare GetAtt of a type it lacks.
-  out.refs.proxy_endpoint = exportValue(spec, "DbProxyEndpoint", cfn::sub("${DbProxy.Endpoint}"), "RDS Proxy endpoint");
+  out.refs.proxy_endpoint = exportValue(spec, "DbProxyEndpoint", cfn::getAtt("DbProxy", "Endpoint"), "RDS Proxy endpoint");
   out.refs.admin_secret_arn = exportValue(spec, "DbAdminSecretArn", cfn::ref("DbAdminSecret"), "Database admin secret");
   exportValue(spec, "DbSecurityGroupId", cfn::getAtt("DbSecurityGroup", "GroupId"), "Database security group");
   return out;

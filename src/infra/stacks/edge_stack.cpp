@@ -162,8 +162,7 @@ StackSpec buildEdgeStack(const EdgeStackProps& props) {
   t.addOutput("Url", cfn::Output{json::value("https://" + props.main_host), "OpenHands", std::nullopt, std::nullopt});
   t.addOutput("DistributionId", cfn::Output{cfn::ref("Distribution"), "CloudFront distribution", std::nullopt, std::nullopt});
   t.addOutput("DistributionDomainName",
-              // Fn::Sub, not a bare GetAtt, so moto (no CloudFront) accepts the template.
-              cfn::Output{cfn::sub("${Distribution.DomainName}"), "CloudFront domain", std::nullopt, std::nullopt});
+              cfn::Output{cfn::getAtt("Distribution", "DomainName"), "CloudFront domain", std::nullopt, std::nullopt});
   return stack;
 }
 

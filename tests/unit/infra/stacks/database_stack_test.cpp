@@ -68,7 +68,7 @@ TEST(DatabaseStackTest, PostgresOnlyFromTheInstances) {
 
 TEST(DatabaseStackTest, ExportsTheProxyEndpointAndSecret) {
   const auto t = database();
-  EXPECT_TRUE(t.hasOutput("DbProxyEndpoint", R"({"Value":{"Fn::Sub":"${DbProxy.Endpoint}"}})"));
+  EXPECT_TRUE(t.hasOutput("DbProxyEndpoint", R"({"Value":{"Fn::GetAtt":["DbProxy","Endpoint"]}})"));
   EXPECT_TRUE(t.hasOutput("DbAdminSecretArn", R"({"Export":{"Name":"OpenHands-Database-DbAdminSecretArn"}})"));
 }
 
