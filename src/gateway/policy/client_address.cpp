@@ -225,4 +225,16 @@ std::string clientAddress(const ip::address& peer, std::string_view x_forwarded_
   return current.to_string();
 }
 
+std::string rateLimitKey(std::string_view client_address) {
+  auto address = parseAddress(client_address);
+  if (!address) {
+    return std::string(client_address);
+  }
+  if (address->is_v4()) {
+    return address->to_string();
+  }
+  const auto network = ip::make_address_v6(masked(address->to_v6().to_bytes(), 64));
+  return network.to_string() + "/64";
+}
+
 }  // namespace oh::gateway

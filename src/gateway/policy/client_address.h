@@ -31,7 +31,14 @@ private:
 };
 
 // The client's address as text, for rate limiting, X-Real-IP and the access log.
+// With several X-Forwarded-For fields, pass them joined with ", " in order (RFC 9110 5.3).
 std::string clientAddress(const boost::asio::ip::address& peer, std::string_view x_forwarded_for,
                           const TrustedProxies& trusted);
+
+// The rate-limit bucket for a client address (as clientAddress() returns it): an IPv4 address
+// as is, an IPv6 address as its /64 ("2001:db8:1:2::/64"), because one customer usually holds a
+// whole /64 and could otherwise rotate through it to escape the limit and flood the table.
+// Text that is not an address is returned unchanged.
+std::string rateLimitKey(std::string_view client_address);
 
 }  // namespace oh::gateway

@@ -196,5 +196,17 @@ TEST(ClientAddress, Ipv6) {
   EXPECT_EQ(clientAddress(make_address("2001:db8::5"), "1.1.1.1", t), "2001:db8::5");
 }
 
+// This test verifies IPv6 clients share a bucket per /64 and IPv4 clients are kept whole.
+TEST(RateLimitKey, Ipv6GroupedByPrefix) {
+  EXPECT_EQ(rateLimitKey("198.51.100.7"), "198.51.100.7");
+  EXPECT_EQ(rateLimitKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(rateLimitKey("2001:db8:1:2::1"), rateLimitKey("2001:db8:1:2:ffff::9"));
+  EXPECT_NE(rateLimitKey("2001:db8:1:2::1"), rateLimitKey("2001:db8:1:3::1"));
+  EXPECT_EQ(rateLimitKey("::1"), "::/64");
+  EXPECT_EQ(rateLimitKey("::ffff:198.51.100.7"), "198.51.100.7");
+  EXPECT_EQ(rateLimitKey("not an address"), "not an address");
+  EXPECT_EQ(rateLimitKey(""), "");
+}
+
 }  // namespace
 }  // namespace oh::gateway
