@@ -44,16 +44,17 @@ elif command -v podman >/dev/null 2>&1 && podman info >/dev/null 2>&1; then
 fi
 [ -n "$engine" ] || missing "neither Docker nor Podman answers ('docker info' / 'podman info' failed)"
 [ ${#compose[@]} -gt 0 ] || missing "$engine works but no compose tool was found"
-# Running a container at all (cgroups, runtime) is a separate question from the engine answering.
-if ! "$engine" run --rm --network none "$openhands_image" true >/dev/null 2>&1; then
-  if ! "$engine" image inspect "$openhands_image" >/dev/null 2>&1 && ! "$engine" pull "$openhands_image" >/dev/null 2>&1; then
-    cat >&2 <<MSG
+if [ "$engine" = podman ] && [ ! -S "$DOCKER_SOCKET" ]; then
+  missing "Podman's Docker-compatible API socket $DOCKER_SOCKET is not there (OpenHands and the
+  gateway drive containers through it): 'systemctl enable --now podman.socket', or set DOCKER_SOCKET"
+fi
+if ! "$engine" image inspect "$openhands_image" >/dev/null 2>&1 && ! "$engine" pull "$openhands_image" >/dev/null 2>&1; then
+  cat >&2 <<MSG
 start-services: the image $openhands_image is not here and cannot be pulled.
   Pull or load it ('$engine pull $openhands_image', or '$engine load -i openhands.tar'
   copied from a machine that can), or set OPENHANDS_IMAGE. Meanwhile oh-gateway runs alone.
 MSG
-    exit 4
-  fi
+  exit 4
 fi
 if ! "$engine" image inspect "$gateway_image" >/dev/null 2>&1; then
   echo "start-services: building $gateway_image from deploy/Dockerfile" >&2
