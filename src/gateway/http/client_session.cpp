@@ -170,7 +170,8 @@ private:
     target_ = request.target();
     host_ = request[http::field::host];
     user_agent_ = request[http::field::user_agent];
-    client_keep_alive_ = request.keep_alive() && request.version() == 11;
+    client_version_ = request.version();
+    client_keep_alive_ = request.keep_alive() && client_version_ == 11;
     client_ip_ = clientAddress(peer_address_, request["X-Forwarded-For"], snapshot_->trusted);
     is_head_ = request.method() == http::verb::head;
 
@@ -498,8 +499,12 @@ private:
     prepareClientResponse(response.base(), false);
     bool keep = client_keep_alive_ && !worker_.draining() && !request_body_unread_;
     if (!no_body && !sized) {
-      // Chunked or delimited by the upstream closing: re-frame as chunked for the client.
-      response.chunked(true);
+      if (client_version_ == 11) {
+        // Chunked or delimited by the upstream closing: re-frame as chunked for the client.
+        response.chunked(true);
+      } else {
+        keep = false;  // HTTP/1.0 has no chunked coding: closing the connection ends the body
+      }
     }
     if (websocket_) {
       keep = false;  // a refused upgrade: the client's next bytes may be frames, not requests
@@ -893,6 +898,7 @@ private:
   std::uint64_t bytes_out_ = 0;
   RouteClass route_ = RouteClass::app;
   bool client_keep_alive_ = false;
+  unsigned client_version_ = 11;
   bool websocket_ = false;
   bool is_head_ = false;
   bool transformed_ = false;

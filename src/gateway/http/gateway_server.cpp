@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "http/access_sink.h"
 #include "http/worker.h"
 
 namespace oh::gateway {
@@ -91,6 +92,7 @@ std::optional<std::string> GatewayServer::start() {
       // Handlers do not throw (errors are values); an exception here is a bug worth a crash log.
       try {
         w->context().run();
+        flushAccessLog();
       } catch (const std::exception& e) {
         spdlog::critical("worker {} stopped: {}", w->index(), e.what());
         std::terminate();
@@ -135,6 +137,7 @@ void GatewayServer::drainAndStop() {
     spdlog::warn("drain timeout reached with {} connections open; closing them", left);
   }
   impl_->joinAll();
+  flushAccessLog();  // lines of tunnels closed while the workers' io_contexts were destroyed
 }
 
 void GatewayServer::stop() {

@@ -1,5 +1,7 @@
 #include "http/worker.h"
 
+#include "http/access_sink.h"
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -68,6 +70,17 @@ void UpstreamPool::sweep(const std::string& key, Clock::time_point now, std::chr
 Worker::Worker(unsigned index, SnapshotPtr snapshot, WorkerShared& shared)
     : index_(index), shared_(shared), snapshot_(std::move(snapshot)) {
   scheduleSweep();
+  scheduleLogFlush();
+}
+
+void Worker::scheduleLogFlush() {
+  log_flush_timer_.expires_after(kAccessLogFlushInterval);
+  log_flush_timer_.async_wait([this](boost::system::error_code ec) {
+    flushAccessLog();
+    if (!ec) {
+      scheduleLogFlush();
+    }
+  });
 }
 
 void Worker::setSnapshot(SnapshotPtr snapshot) {
@@ -180,6 +193,7 @@ void Worker::beginDrain() {
   }
   sweep_timer_.cancel();
   pool_.clear();
+  flushAccessLog();
   // onDrain() may remove the target from the set: iterate over a copy.
   const auto targets = std::vector<DrainTarget*>(drain_targets_.begin(), drain_targets_.end());
   for (auto* target : targets) {

@@ -66,6 +66,7 @@ private:
   void doAccept();
   void doAcceptAdmin();
   void scheduleSweep();
+  void scheduleLogFlush();
 
   // Order matters: handlers still queued when the io_context is destroyed destroy sessions,
   // which unregister from drain_targets_ and update shared_, so both must outlive context_;
@@ -79,6 +80,7 @@ private:
   std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
   std::optional<boost::asio::ip::tcp::acceptor> admin_acceptor_;
   boost::asio::steady_timer sweep_timer_{context_};
+  boost::asio::steady_timer log_flush_timer_{context_};
   std::uint64_t request_counter_ = 0;
 };
 
