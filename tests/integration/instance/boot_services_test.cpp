@@ -125,6 +125,14 @@ class BootServicesTest : public ::testing::Test {
     }
     ASSERT_EQ(driver_status_, 0) << readFile(work_ / "driver.log");
   }
+  void checkSecretsLandInRootOnlyFiles();
+  void checkNothingSecretIsLogged();
+  void checkImagesFromSsm();
+  void checkServiceConfigurationWritten();
+  void checkDatabaseBootstrapIsIdempotent();
+  void checkDatabaseReachedThroughTheTlsBridge();
+  void checkRotatedPasswordApplied();
+  void checkFailurePublishesToTheTopic();
   static std::string result(const std::string& name) { return readFile(work_ / "results" / name); }
   static fs::path secrets() { return work_ / "root/etc/openhands/secrets"; }
 
@@ -134,7 +142,7 @@ class BootServicesTest : public ::testing::Test {
 };
 
 // This test verifies the secrets land in root-only files with the values Secrets Manager holds.
-TEST_F(BootServicesTest, SecretsLandInRootOnlyFiles) {
+void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
   EXPECT_EQ(result("boot1.rc"), "0\n") << result("boot1.log");
   EXPECT_EQ(modeOf(secrets()), 0700u);
   EXPECT_EQ(modeOf(secrets() / "gateway"), 0700u);
@@ -153,7 +161,7 @@ TEST_F(BootServicesTest, SecretsLandInRootOnlyFiles) {
 }
 
 // This test verifies no secret value reaches the boot output (what the journal would log).
-TEST_F(BootServicesTest, NothingSecretIsLogged) {
+void BootServicesTest::checkNothingSecretIsLogged() {
   const std::string logs = result("boot1.log") + result("boot2.log") + result("boot3.log");
   const std::string app_password = readFile(secrets() / "app-db-password");
   for (const std::string& secret : {std::string("origin-s3cr3t"), std::string("session-key-s3cr3t"),
@@ -165,7 +173,7 @@ TEST_F(BootServicesTest, NothingSecretIsLogged) {
 }
 
 // This test verifies the image versions come from the SSM parameters.
-TEST_F(BootServicesTest, ImagesFromSsm) {
+void BootServicesTest::checkImagesFromSsm() {
   const std::string images = readFile(work_ / "root/etc/openhands/images.env");
   EXPECT_NE(images.find("OPENHANDS_IMAGE=docker.openhands.dev/openhands/openhands:1.3.0\n"), std::string::npos);
   EXPECT_NE(images.find("AGENT_SERVER_IMAGE_REPOSITORY=ghcr.io/openhands/agent-server\n"), std::string::npos);
@@ -173,7 +181,7 @@ TEST_F(BootServicesTest, ImagesFromSsm) {
 }
 
 // This test verifies the OpenHands environment and the gateway configuration are written.
-TEST_F(BootServicesTest, ServiceConfigurationWritten) {
+void BootServicesTest::checkServiceConfigurationWritten() {
   const std::string env = readFile(work_ / "root/etc/openhands/openhands.env");
   for (const char* line : {"LLM_MODEL=bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0\n",
                            "WEB_HOST=openhands.example.com\n", "PERMITTED_CORS_ORIGINS=https://openhands.example.com\n",
@@ -193,7 +201,7 @@ TEST_F(BootServicesTest, ServiceConfigurationWritten) {
 
 // This test verifies the database bootstrap: role and database exist, the app signs in, and a
 // second boot changes nothing in the catalogs (row versions included).
-TEST_F(BootServicesTest, DatabaseBootstrapIsIdempotent) {
+void BootServicesTest::checkDatabaseBootstrapIsIdempotent() {
   const std::string first = result("catalog1.txt");
   EXPECT_NE(first.find("role|"), std::string::npos) << first;
   EXPECT_NE(first.find("|openhands_app|t|f|t"), std::string::npos) << first;
@@ -206,7 +214,7 @@ TEST_F(BootServicesTest, DatabaseBootstrapIsIdempotent) {
 
 // This test verifies OpenHands' TLS-less client reaches the TLS-only server through the stunnel
 // configuration the boot services write (certificate and name verified), and not without it.
-TEST_F(BootServicesTest, DatabaseReachedThroughTheTlsBridge) {
+void BootServicesTest::checkDatabaseReachedThroughTheTlsBridge() {
   EXPECT_EQ(result("app-login-tunnel.txt"), "tunnel:t\n") << result("stunnel.log");
   EXPECT_NE(result("app-login-plain.txt").find("no encryption"), std::string::npos) << result("app-login-plain.txt");
   const std::string conf = readFile(work_ / "root/etc/openhands/db-tls.conf");
@@ -216,18 +224,56 @@ TEST_F(BootServicesTest, DatabaseReachedThroughTheTlsBridge) {
 }
 
 // This test verifies a rotated password is applied by the next boot.
-TEST_F(BootServicesTest, RotatedPasswordApplied) {
+void BootServicesTest::checkRotatedPasswordApplied() {
   EXPECT_EQ(result("boot3.rc"), "0\n") << result("boot3.log");
   EXPECT_EQ(result("app-login-rotated.txt"), "rotated-ok\n");
 }
 
 // This test verifies a failing step publishes its line and command to the alert topic.
-TEST_F(BootServicesTest, FailurePublishesToTheTopic) {
+void BootServicesTest::checkFailurePublishesToTheTopic() {
   EXPECT_NE(result("boot-fail.rc"), "0\n");
   const std::string alerts = result("alerts.json");
   EXPECT_NE(alerts.find("boot-services.sh line "), std::string::npos) << alerts;
   EXPECT_NE(alerts.find(" in fetch_secret: aws secretsmanager get-secret-value"), std::string::npos) << alerts;
   EXPECT_NE(alerts.find("(exit 255)"), std::string::npos) << alerts;
+}
+
+
+// One run of the driver (about a minute) serves every check above, so they are one CTest test
+// rather than one driver run per test case.
+TEST_F(BootServicesTest, BootsAgainstMotoAndPostgres) {
+  {
+    SCOPED_TRACE("SecretsLandInRootOnlyFiles");
+    checkSecretsLandInRootOnlyFiles();
+  }
+  {
+    SCOPED_TRACE("NothingSecretIsLogged");
+    checkNothingSecretIsLogged();
+  }
+  {
+    SCOPED_TRACE("ImagesFromSsm");
+    checkImagesFromSsm();
+  }
+  {
+    SCOPED_TRACE("ServiceConfigurationWritten");
+    checkServiceConfigurationWritten();
+  }
+  {
+    SCOPED_TRACE("DatabaseBootstrapIsIdempotent");
+    checkDatabaseBootstrapIsIdempotent();
+  }
+  {
+    SCOPED_TRACE("DatabaseReachedThroughTheTlsBridge");
+    checkDatabaseReachedThroughTheTlsBridge();
+  }
+  {
+    SCOPED_TRACE("RotatedPasswordApplied");
+    checkRotatedPasswordApplied();
+  }
+  {
+    SCOPED_TRACE("FailurePublishesToTheTopic");
+    checkFailurePublishesToTheTopic();
+  }
 }
 
 }  // namespace
