@@ -268,6 +268,20 @@ TEST(LoadSettings, HugeTextRefused) {
   EXPECT_NE(problems[0].message.find("at most 1048576 bytes"), std::string::npos) << problems[0].message;
 }
 
+// This test verifies the size limit is exact: kMaxConfigBytes parses, one byte more does not.
+TEST(LoadSettings, SizeLimitBoundary) {
+  std::string text(kSecretLine);
+  text += "# ";
+  text += std::string(kMaxConfigBytes - text.size() - 1, 'x');
+  text += "\n";
+  ASSERT_EQ(text.size(), kMaxConfigBytes);
+  EXPECT_TRUE(settingsOf(text));
+  text.insert(0, " ");
+  const auto problems = problemsOf(text);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("1048577 bytes"), std::string::npos) << problems[0].message;
+}
+
 // This test verifies that a 10 MB file is refused while reading, without reading all of it.
 TEST(LoadSettings, HugeFileRefused) {
   TempDir dir;

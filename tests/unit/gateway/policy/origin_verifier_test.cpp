@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 #include <fstream>
 #include <string>
 #include <sys/stat.h>
@@ -204,6 +207,38 @@ TEST_F(SecretFiles, ReloadFailureKeepsOld) {
   EXPECT_FALSE(check->verify("tiny"));
   std::filesystem::remove(current);
   EXPECT_FALSE(check->reload(error));
+  EXPECT_TRUE(check->verify(kCurrent));
+}
+
+// This test verifies verify() from several threads while another thread reloads: every check
+// sees one whole pair (old or new), never a torn one (ASan/UBSan would flag misuse).
+TEST_F(SecretFiles, ReloadWhileVerifying) {
+  const std::string current = write("current", kCurrent);
+  std::string error;
+  auto check = OriginCheck::create(current, "", error);
+  ASSERT_TRUE(check) << error;
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        if (check->verify("not-the-secret-at-all")) {
+          wrong.fetch_add(1);
+        }
+        (void)check->verify(kCurrent);
+      }
+    });
+  }
+  for (int i = 0; i < 200; ++i) {
+    std::string reload_error;
+    EXPECT_TRUE(check->reload(reload_error)) << reload_error;
+  }
+  stop.store(true);
+  for (auto& reader : readers) {
+    reader.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
   EXPECT_TRUE(check->verify(kCurrent));
 }
 
