@@ -53,7 +53,9 @@ std::string_view trimmed(std::string_view text) {
 // Reads one secret file; on failure returns false with `error` naming the file.
 bool readSecret(const std::string& path, std::string& secret, std::vector<std::string>& warnings,
                 std::string& error) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  // O_NONBLOCK: opening a FIFO put in place of the file must not hang a SIGHUP reload; it
+  // is refused just below as not a regular file (regular files ignore the flag).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     error = "cannot open origin secret file \"" + path + "\": " + std::strerror(errno);
     return false;

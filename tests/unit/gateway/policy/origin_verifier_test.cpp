@@ -158,6 +158,15 @@ TEST_F(SecretFiles, DirectoryRefused) {
   EXPECT_NE(error.find("not a regular file"), std::string::npos) << error;
 }
 
+// This test verifies a FIFO in place of the file is refused instead of blocking forever.
+TEST_F(SecretFiles, FifoRefusedWithoutBlocking) {
+  const std::string fifo = dir_ + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string error;
+  EXPECT_FALSE(OriginVerifier::fromFiles(fifo, "", error));
+  EXPECT_NE(error.find("not a regular file"), std::string::npos) << error;
+}
+
 // This test verifies no configured file is an error, not an empty secret.
 TEST_F(SecretFiles, EmptyPathRefused) {
   std::string error;
