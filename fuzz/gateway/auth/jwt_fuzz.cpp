@@ -1,7 +1,8 @@
 // libFuzzer target over everything the sign-in code parses from the network or the browser:
 // compact JWS tokens (parse + verify + claims), JWKS documents, token-endpoint responses,
 // sealed cookies (session and login flow), hand-off tickets, return paths, Cookie headers, the
-// /_callback query with its flow cookie, and the runtime ticket redemption.
+// /_callback query with its flow cookie, the runtime ticket redemption, the local login form and
+// the users file.
 // The first input byte picks the parser so one corpus exercises all of them.
 
 #include "common/random_source.h"
@@ -9,6 +10,8 @@
 #include "gateway/auth/cookies.h"
 #include "gateway/auth/handoff_ticket.h"
 #include "gateway/auth/jwt.h"
+#include "gateway/auth/local_login_page.h"
+#include "gateway/auth/local_users.h"
 #include "gateway/auth/login_flow_cookie.h"
 #include "gateway/auth/return_path.h"
 #include "gateway/auth/runtime_handoff.h"
@@ -59,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 10) {
+  switch (data[0] % 12) {
     case 0: {
       auto r = verifyIdToken(input, f.keys, f.want, f.clock.now());
       if (!r) {
@@ -100,6 +103,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 9:
       (void)handoffRedeem(f.handoff, f.tickets, f.box, f.random, f.clock.now(), "3000-abc.runtime.oh.example.com",
                           input);
+      break;
+    case 10:
+      (void)parseLoginForm(input);
+      break;
+    case 11:
+      (void)parseUsersFile(input);
       break;
     default:
       (void)findCookie(input, "oh_session");
