@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -227,10 +228,6 @@ std::optional<std::string> GatewayProcess::start(std::string_view toml, std::chr
   if (::pipe2(out.data(), O_CLOEXEC) != 0 || ::pipe2(err.data(), O_CLOEXEC) != 0) {
     return std::string("pipe: ") + std::strerror(errno);
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
   std::vector<char*> argv;
   for (auto& arg : args) {
     argv.push_back(arg.data());
@@ -242,15 +239,32 @@ std::optional<std::string> GatewayProcess::start(std::string_view toml, std::chr
     envp.push_back(entry.data());
   }
   envp.push_back(nullptr);
-  const int spawned = ::posix_spawn(&pid_, binary_.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  // fork+exec rather than posix_spawn for PR_SET_PDEATHSIG: if the test process dies (a CTest
+  // timeout, a crash), the kernel kills the gateway instead of leaving it orphaned. Only
+  // async-signal-safe calls run between fork and exec.
+  const pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) {
+      ::_exit(127);
+    }
+    ::dup2(out[1], STDOUT_FILENO);
+    ::dup2(err[1], STDERR_FILENO);
+    // Asio opens sockets without O_CLOEXEC: do not let the gateway inherit the test's
+    // listeners and connections (an inherited socket would never see EOF).
+    ::close_range(3, ~0U, 0);
+    ::execve(binary_.c_str(), argv.data(), envp.data());
+    ::_exit(127);
+  }
+  const int spawn_errno = errno;
   ::close(out[1]);
   ::close(err[1]);
-  if (spawned != 0) {
+  if (pid_ < 0) {
     ::close(out[0]);
     ::close(err[0]);
     pid_ = -1;
-    return "posix_spawn " + binary_ + ": " + std::strerror(spawned);
+    return "fork: " + std::string(std::strerror(spawn_errno));
   }
   readers_.emplace_back([this, fd = out[0]] { readLines(fd, true); });
   readers_.emplace_back([this, fd = err[0]] { readLines(fd, false); });
