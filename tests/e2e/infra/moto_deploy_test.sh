@@ -37,7 +37,7 @@ export NODE_OPTIONS="--dns-result-order=ipv4first"
 # cdk-assets runs `docker login/inspect/build/tag/push`: log them and succeed.
 cat >"$WORK/docker" <<STUB
 #!/bin/sh
-echo "docker \$*" >>"$WORK/docker.log"
+echo "docker \$* (in \$PWD)" >>"$WORK/docker.log"
 [ "\$1" = login ] && cat >/dev/null
 [ "\$1" = inspect ] && exit 1
 exit 0
@@ -120,7 +120,8 @@ for stack in OpenHands-Auth OpenHands-Edge; do
   stacks_in us-east-1 | grep -Eq "^${stack}[[:space:]]+(CREATE|UPDATE)_COMPLETE" || fail "$stack not deployed in us-east-1"
 done
 grep -q 'docker build' "$WORK/docker.log" || grep -q 'docker push' "$WORK/docker.log" || fail "the gateway image was not published"
-grep -q -- '--platform linux/arm64' "$WORK/docker.log" || fail "the image was not built for linux/arm64"
+grep -- '--platform linux/arm64' "$WORK/docker.log" | grep -q -- "--file deploy/gateway.Dockerfile --platform linux/arm64 . (in $ROOT)" \
+  || fail "the image was not built for linux/arm64 from the project root with deploy/gateway.Dockerfile"
 
 echo "== cdk diff --method=template"
 cdk diff --method=template "${CONTEXT[@]}" 2>&1 | tail -n 20
