@@ -321,6 +321,8 @@ void applyVpcLookup(const Raw& raw, AppContext& context, std::vector<ContextProb
       context.vpc_cidr = std::string(cidr->get_string());
     }
     context.availability_zones = strings(vpc.if_contains("availabilityZones"));
+    const std::vector<std::string> lookup_zones = context.availability_zones;
+    std::vector<std::string> subnet_zones;
     if (const auto* groups = vpc.if_contains("subnetGroups"); groups != nullptr && groups->is_array()) {
       for (const auto& group : groups->get_array()) {
         if (!group.is_object()) continue;
@@ -334,6 +336,11 @@ void applyVpcLookup(const Raw& raw, AppContext& context, std::vector<ContextProb
           const auto* id = s.if_contains("subnetId");
           if (id == nullptr || !id->is_string()) continue;
           (is_public ? context.public_subnet_ids : context.private_subnet_ids).emplace_back(id->get_string());
+          // The subnet-group format leaves availabilityZones empty: take them from the subnets.
+          const auto* zone = s.if_contains("availabilityZone");
+          if (zone != nullptr && zone->is_string() && lookup_zones.empty()) {
+            subnet_zones.emplace_back(zone->get_string());
+          }
           const auto* route_table = s.if_contains("routeTableId");
           if (!is_public && route_table != nullptr && route_table->is_string()) {
             context.private_route_table_ids.emplace_back(route_table->get_string());
@@ -349,6 +356,27 @@ void applyVpcLookup(const Raw& raw, AppContext& context, std::vector<ContextProb
         context.private_route_table_ids.push_back(id);
       }
     }
+    for (auto& zone : subnet_zones) {
+      if (std::find(context.availability_zones.begin(), context.availability_zones.end(), zone) ==
+          context.availability_zones.end()) {
+        context.availability_zones.push_back(std::move(zone));
+      }
+    }
+    std::sort(context.availability_zones.begin(), context.availability_zones.end());
+    // What a lookup brings is checked like the keys themselves, and reported under its key.
+    const auto check = [&](bool ok, const std::string& what) {
+      if (!ok) problems.push_back({key, "the VPC lookup " + key + " has an invalid " + what +
+                                            "; refresh it (cdk context --clear) or pass the VPC-shape keys"});
+    };
+    check(validCidr(context.vpc_cidr), "vpcCidrBlock");
+    check(std::all_of(context.availability_zones.begin(), context.availability_zones.end(), validAvailabilityZone),
+          "availability zone");
+    check(std::all_of(context.public_subnet_ids.begin(), context.public_subnet_ids.end(), validSubnetId) &&
+              std::all_of(context.private_subnet_ids.begin(), context.private_subnet_ids.end(), validSubnetId),
+          "subnet id");
+    check(std::all_of(context.private_route_table_ids.begin(), context.private_route_table_ids.end(),
+                      validRouteTableId),
+          "route table id");
     // Route tables are often shared between subnets.
     std::vector<std::string> unique;
     for (auto& id : context.private_route_table_ids) {

@@ -225,6 +225,8 @@ TEST(AppContext, VpcLookupFromCdkContextInBothFormats) {
   EXPECT_EQ(c.private_subnet_ids,
             (std::vector<std::string>{"subnet-00000000000000003", "subnet-00000000000000004"}));
   EXPECT_EQ(c.private_route_table_ids, std::vector<std::string>{"rtb-00000000000000002"});
+  // The subnet-group format has no availabilityZones list: they come from the subnets.
+  EXPECT_EQ(c.availability_zones, (std::vector<std::string>{"us-west-2a", "us-west-2b"}));
 
   raw["vpcCidr"] = "10.9.0.0/16";  // an explicit key wins over the lookup
   EXPECT_EQ(ok(raw).vpc_cidr, "10.9.0.0/16");
@@ -241,6 +243,15 @@ TEST(AppContext, VpcLookupFromCdkContextInBothFormats) {
   // A lookup for the right VPC in another region does not apply.
   flat["region"] = "us-west-2";
   EXPECT_EQ(ok(flat).vpc_cidr, "10.0.0.0/16");
+
+  // A lookup with values that would break the templates is reported under its key.
+  auto poisoned = minimal();
+  const std::string poisoned_key = "vpc-provider:account=1:filter.vpc-id=vpc-0123456789abcdef0:region=us-east-1";
+  poisoned[poisoned_key] = R"({"vpcCidrBlock":"10.0.0.0/8","availabilityZones":["us-east-1a"],
+      "publicSubnetIds":["subnet-0000000a","subnet-0000000b"],"privateSubnetIds":["subnet-\"injected","subnet-0000000d"]})";
+  const auto problems = bad(poisoned);
+  EXPECT_TRUE(mentions(problems, poisoned_key, "vpcCidrBlock"));
+  EXPECT_TRUE(mentions(problems, poisoned_key, "subnet id"));
 
   auto broken = minimal();
   broken["vpc-provider:filter.vpc-id=vpc-0123456789abcdef0"] = "not json";
