@@ -121,6 +121,17 @@ button{{margin-top:1.25rem;width:100%;padding:.6rem;font-size:1rem}}
       fmt::arg("rd", htmlEscape(sanitizeReturnPath(page.return_path))), fmt::arg("csrf", htmlEscape(page.csrf)));
 }
 
+Session localAccountSession(std::string_view username, std::chrono::sys_seconds now, std::chrono::seconds lifetime) {
+  Session s;
+  s.sub = std::string(username);
+  s.email = username.find('@') != std::string_view::npos ? std::string(username) : std::string();
+  s.email_verified = false;
+  s.issued_at = now;
+  s.absolute_expires_at = now + lifetime;
+  s.id_token_expires_at = s.absolute_expires_at;
+  return s;
+}
+
 Result<LoginForm> parseLoginForm(std::string_view body) {
   if (body.size() > kMaxLoginFormBytes) {
     return failure("login form too large");

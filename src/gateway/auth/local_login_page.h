@@ -7,6 +7,7 @@
 #include "common/random_source.h"
 #include "gateway/auth/result.h"
 #include "gateway/auth/sealed_box.h"
+#include "gateway/auth/session.h"
 
 #include <chrono>
 #include <string>
@@ -44,5 +45,11 @@ struct LoginForm {
 Result<LoginForm> parseLoginForm(std::string_view body);
 
 std::string htmlEscape(std::string_view text);
+
+// The session of a signed-in local account: sub = the user name (what X-Cognito-User-Id carries),
+// email = the name when it looks like an address (not verified), no refresh token, valid until
+// the absolute end.
+Session localAccountSession(std::string_view username, std::chrono::sys_seconds now,
+                            std::chrono::seconds lifetime = kSessionLifetime);
 
 }  // namespace oh::gateway::auth

@@ -59,5 +59,16 @@ TEST(LoginPageTest, CsrfTokens) {
   EXPECT_FALSE(checkLoginCsrf(box, other, other, kT0));
 }
 
+// Local sessions stay valid until their absolute end and then expire (no refresh).
+TEST(LoginPageTest, LocalAccountSession) {
+  const Session s = localAccountSession("alice@example.com", kT0);
+  EXPECT_EQ(s.sub, "alice@example.com");
+  EXPECT_EQ(s.email, "alice@example.com");
+  EXPECT_FALSE(s.email_verified);
+  EXPECT_EQ(renewalDecision(s, kT0 + seconds(29 * 86400)), SessionState::valid);
+  EXPECT_EQ(renewalDecision(s, kT0 + seconds(30 * 86400)), SessionState::expired);
+  EXPECT_EQ(localAccountSession("bob", kT0).email, "");
+}
+
 }  // namespace
 }  // namespace oh::gateway::auth
