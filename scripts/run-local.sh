@@ -20,6 +20,16 @@ if [ ! -f "$config" ]; then
       deploy/local/gateway.toml.in > "$config"
   echo "run-local: wrote $config (edit it, then run again)"
 fi
-build/release/src/gateway/oh-gateway check-config "$config"
-echo "run-local: starting oh-gateway with $config"
-exec build/release/src/gateway/oh-gateway --config "$config"
+gateway=build/release/src/gateway/oh-gateway
+"$gateway" check-config "$config"
+
+# OpenHands runs in containers when an engine here can run them (then the gateway runs in the
+# compose too); otherwise the gateway runs alone and its error page says what to start.
+status=0
+deploy/local/start-services.sh "$PWD/$state" "${OH_PORT:-8080}" || status=$?
+case $status in
+  0) exit 0 ;;
+  3|4) echo "run-local: starting oh-gateway alone with $config" ;;
+  *) exit "$status" ;;
+esac
+exec "$gateway" --config "$config"
