@@ -37,6 +37,13 @@ grep -lq 'ctx-check.example.org' "$out"/*.template.json || fail "domainName from
 grep -q '"environment": "aws://unknown-account/us-west-2"' "$out/manifest.json" || fail "region not in manifest"
 grep -q '"environment": "aws://unknown-account/us-east-1"' "$out/manifest.json" || fail "us-east-1 stacks missing"
 
+echo "== the CLI's assembly is the one oh-infra synth writes"
+"$OH_INFRA_BIN" synth --out "$WORK/direct" "${REQUIRED[@]}" -c domainName=ctx-check.example.org -c region=us-west-2
+for file in "$WORK/direct"/*.json; do
+  name="$(basename "$file")"
+  cmp -s "$out/$name" "$file" || fail "$name differs between cdk synth and oh-infra synth"
+done
+
 echo "== the assembly validates strictly against @aws-cdk/cloud-assembly-schema"
 (cd "$ROOT" && node "$HERE/validate_assembly.js" "$out")
 # The validator itself must catch an invented field.
