@@ -70,6 +70,7 @@ retry mount /data/openhands
 
 systemctl daemon-reload
 # oh-prepare fetches the secrets and bootstraps the database on every boot; the services follow.
+# Retried: on a fresh deployment the proxy may still be registering its target.
 systemctl enable oh-prepare.service oh-db-tls.service openhands.service oh-gateway.service watchtower.service
-systemctl start oh-prepare.service
+retry systemctl start oh-prepare.service
 systemctl start oh-db-tls.service openhands.service oh-gateway.service watchtower.service

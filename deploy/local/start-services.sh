@@ -11,7 +11,7 @@ state=${1:?usage: start-services.sh STATE_DIR [PORT]}
 port=${2:-8080}
 case $state in /*) ;; *) echo "start-services: STATE_DIR must be absolute" >&2; exit 2 ;; esac
 export OH_STATE=$state OH_PORT=$port
-openhands_image=${OPENHANDS_IMAGE:-docker.openhands.dev/openhands/openhands:1.3}
+openhands_image=${OPENHANDS_IMAGE:-docker.openhands.dev/openhands/openhands:1.3.0}
 gateway_image=${GATEWAY_IMAGE:-localhost/oh-gateway:local}
 
 missing() {
