@@ -124,7 +124,13 @@ grep -- '--platform linux/arm64' "$WORK/docker.log" | grep -q -- "--file deploy/
   || fail "the image was not built for linux/arm64 from the project root with deploy/gateway.Dockerfile"
 
 echo "== cdk diff --method=template"
-cdk diff --method=template "${CONTEXT[@]}" 2>&1 | tail -n 20
+cdk diff --method=template "${CONTEXT[@]}" >"$WORK/diff.log" 2>&1
+tail -n 3 "$WORK/diff.log"
+grep -q 'Number of stacks with differences: 0' "$WORK/diff.log" || { cat "$WORK/diff.log" >&2; fail "diff right after deploy"; }
+# A changed context value must show up as a difference (the diff really compares).
+cdk diff --method=template "${CONTEXT[@]}" -c instanceType=m7g.2xlarge >"$WORK/diff2.log" 2>&1
+grep -q 'm7g.2xlarge' "$WORK/diff2.log" || { cat "$WORK/diff2.log" >&2; fail "diff missed instanceType"; }
+grep -Eq 'Number of stacks with differences: [1-9]' "$WORK/diff2.log" || fail "diff counted no difference"
 
 echo "== cdk deploy OpenHands-Edge-X --exclusively"
 cdk deploy OpenHands-Edge-X --exclusively --method=direct --require-approval never "${CONTEXT[@]}" -c edgeStackSuffix=X
