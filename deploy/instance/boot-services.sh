@@ -41,7 +41,12 @@ phase_secrets() {
   chmod 700 "$sec" "$sec/gateway"
   fetch_secret "$DB_ADMIN_SECRET_ARN" "$sec/db-admin.json"
   fetch_secret "$ORIGIN_SECRET_ARN" "$sec/gateway/origin-secret"
-  fetch_secret "$SESSION_KEY_SECRET_ARN" "$sec/gateway/session-key"
+  # The gateway wants a 32-byte key (64 hex digits); any generated secret becomes one as its
+  # SHA-256, the same on every instance.
+  fetch_secret "$SESSION_KEY_SECRET_ARN" "$sec/session-key.source"
+  sed -z 's/\n$//' "$sec/session-key.source" | openssl dgst -sha256 -r | cut -c1-64 >"$sec/gateway/session-key.tmp"
+  mv -f "$sec/gateway/session-key.tmp" "$sec/gateway/session-key"
+  rm -f "$sec/session-key.source"
   fetch_secret "$AUTH_SECRET_ARN" "$sec/gateway/auth-settings.json"
   # The sign-in settings are JSON; the client secret also gets its own file for the gateway.
   if jq -e 'type == "object" and has("clientSecret")' "$sec/gateway/auth-settings.json" >/dev/null; then

@@ -15,6 +15,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <openssl/sha.h>
 
 #include "instance/embedded_files.h"
 #include "instance/fn_sub.h"
@@ -44,6 +45,17 @@ unsigned modeOf(const fs::path& path) {
     return 0;
   }
   return st.st_mode & 0777u;
+}
+
+std::string sha256Hex(std::string_view text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  std::string hex;
+  for (const unsigned char byte : digest) {
+    hex += "0123456789abcdef"[byte >> 4];
+    hex += "0123456789abcdef"[byte & 15];
+  }
+  return hex;
 }
 
 bool have(const char* command) {
@@ -148,7 +160,7 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
   EXPECT_EQ(modeOf(secrets() / "gateway"), 0700u);
   const std::map<std::string, std::string> expected{
       {"gateway/origin-secret", "origin-s3cr3t-value-0123456789\n"},
-      {"gateway/session-key", "session-key-s3cr3t-abcdefabcdef\n"},
+      {"gateway/session-key", sha256Hex("session-key-s3cr3t-abcdefabcdef") + "\n"},
       {"gateway/client-secret", "client-s3cr3t-xyz\n"}};
   for (const auto& [name, value] : expected) {
     EXPECT_EQ(readFile(secrets() / name), value) << name;
