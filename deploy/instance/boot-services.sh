@@ -58,6 +58,8 @@ phase_secrets() {
     fetch_secret "$APP_DB_SECRET_ARN" "$sec/app-db.json"
     json_field "$sec/app-db.json" password "$sec/app-db-password"
   else
+    echo "boot-services: no application database secret; using a password kept on EFS" \
+      "(RDS Proxy admits it only if a proxy secret holds it: docs/instance.md)" >&2
     mkdir -p "$data/.secrets"
     chmod 700 "$data/.secrets"
     if [ ! -s "$data/.secrets/app-db-password" ]; then
