@@ -364,8 +364,9 @@ void applyVpcLookup(const Raw& raw, AppContext& context, std::vector<ContextProb
     }
     std::sort(context.availability_zones.begin(), context.availability_zones.end());
     // What a lookup brings is checked like the keys themselves, and reported under its key.
+    const std::string& lookup_key = key;  // clang 14 cannot capture a structured binding
     const auto check = [&](bool ok, const std::string& what) {
-      if (!ok) problems.push_back({key, "the VPC lookup " + key + " has an invalid " + what +
+      if (!ok) problems.push_back({lookup_key, "the VPC lookup " + lookup_key + " has an invalid " + what +
                                             "; refresh it (cdk context --clear) or pass the VPC-shape keys"});
     };
     check(validCidr(context.vpc_cidr), "vpcCidrBlock");
