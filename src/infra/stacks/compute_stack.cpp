@@ -259,11 +259,13 @@ StackSpec buildComputeStack(const ComputeStackProps& props) {
   addInstances(t, props);
   addParameters(t, props);
   addAlarm(t, props, "CpuAlarm", "OpenHands instance CPU above 80%", "AWS/EC2", "CPUUtilization", {}, 80);
-  // Memory and disk come from the CloudWatch agent, which the user data configures with the
-  // AutoScalingGroupName dimension (and path for disks).
+  // Memory and disk come from the CloudWatch agent, which the user data configures to roll its
+  // metrics up by AutoScalingGroupName (and by path for disks). The data disk is the encrypted
+  // root volume: it holds /data, Docker's images and the sandboxes; /data/openhands is EFS,
+  // which never fills.
   addAlarm(t, props, "MemoryAlarm", "OpenHands instance memory above 85%", "CWAgent", "mem_used_percent", {}, 85);
-  addAlarm(t, props, "DataDiskAlarm", "OpenHands /data disk above 85%", "CWAgent", "disk_used_percent",
-           json::array{json::object{{"Name", "path"}, {"Value", "/data"}}}, 85);
+  addAlarm(t, props, "DataDiskAlarm", "OpenHands data disk (root volume with /data and Docker) above 85%", "CWAgent",
+           "disk_used_percent", json::array{json::object{{"Name", "path"}, {"Value", "/"}}}, 85);
 
   t.addOutput("LoadBalancerDnsName",
               cfn::Output{cfn::getAtt("LoadBalancer", "DNSName"), "ALB (answers 403 without the origin header)",

@@ -57,7 +57,7 @@ void addDataBucket(cfn::Template& t) {
             {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
 }
 
-// CPU from EC2, memory and /data disk from the CloudWatch agent, and the application's errors.
+// CPU from EC2, memory and the data disk (root volume) from the CloudWatch agent, and the application's errors.
 // SEARCH keeps the dashboard valid when the Auto Scaling group (in a later stack) is replaced.
 std::string dashboardBody() {
   auto metricWidget = [](const char* title, const char* expression, int x, int y) {
@@ -82,8 +82,8 @@ std::string dashboardBody() {
       metricWidget("Memory used (%)",
                    "SEARCH('{CWAgent,AutoScalingGroupName} MetricName=\"mem_used_percent\" OpenHands', 'Average', 300)",
                    12, 0),
-      metricWidget("/data disk used (%)",
-                   "SEARCH('{CWAgent,AutoScalingGroupName,path} MetricName=\"disk_used_percent\" path=\"/data\"', "
+      metricWidget("Data disk used (%)",
+                   "SEARCH('{CWAgent,AutoScalingGroupName,path} MetricName=\"disk_used_percent\" path=\"/\"', "
                    "'Average', 300)",
                    0, 6),
       metricWidget("ALB 5xx responses",

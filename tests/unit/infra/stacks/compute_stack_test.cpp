@@ -129,7 +129,7 @@ TEST(ComputeStackTest, AlarmsForCpuMemoryAndDataDiskGoToTheTopic) {
     "AlarmActions": [{"Fn::ImportValue": "OpenHands-Monitoring-AlertTopicArn"}]})"));
   EXPECT_TRUE(t.hasResourceProperties("AWS::CloudWatch::Alarm", R"({
     "Namespace": "CWAgent", "MetricName": "disk_used_percent", "Threshold": 85,
-    "Dimensions": [{"Name": "AutoScalingGroupName"}, {"Name": "path", "Value": "/data"}],
+    "Dimensions": [{"Name": "AutoScalingGroupName"}, {"Name": "path", "Value": "/"}],
     "AlarmActions": [{"Fn::ImportValue": "OpenHands-Monitoring-AlertTopicArn"}]})"));
 }
 
