@@ -57,8 +57,8 @@ MSG
   exit 4
 fi
 if ! "$engine" image inspect "$gateway_image" >/dev/null 2>&1; then
-  echo "start-services: building $gateway_image from deploy/Dockerfile" >&2
-  "$engine" build -t "$gateway_image" -f "$here/../Dockerfile" "$here/../.." >&2 || {
+  echo "start-services: building $gateway_image from deploy/gateway.Dockerfile" >&2
+  "$engine" build -t "$gateway_image" -f "$here/../gateway.Dockerfile" "$here/../.." >&2 || {
     echo "start-services: could not build $gateway_image; oh-gateway runs alone" >&2
     exit 4
   }
