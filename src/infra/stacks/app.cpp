@@ -93,7 +93,6 @@ std::vector<StackSpec> buildApp(const AppContext& context, const DockerImageAsse
   edge.stack_name = context.edgeStackName();
   edge.main_host = context.mainHost();
   edge.runtime_wildcard = context.runtimeWildcard();
-  edge.origin_host = context.originHost();
   edge.hosted_zone_id = context.hosted_zone_id;
   app.push_back(buildEdgeStack(edge));
   return app;

@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "assembly/docker_asset.h"
 #include "cfn/intrinsics.h"
@@ -24,6 +25,20 @@ void addSecrets(cfn::Template& t, const ComputeStackProps& props) {
     origin["ReplicaRegions"] = json::array{json::object{{"Region", names::kEdgeRegion}}};
   }
   t.addResource("OriginVerifySecret", "AWS::SecretsManager::Secret", std::move(origin));
+  // Not secret, but it must reach us-east-1 without a lookup: a replicated secret is the
+  // design's one way across regions. GenerateSecretString keeps the value out of SecretString.
+  json::object origin_host{
+      {"Name", names::kOriginHostSecret},
+      {"Description", "The origin name every Edge stack sends CloudFront to (origin.{sub}.{primary domain})"},
+      {"GenerateSecretString",
+       json::object{{"SecretStringTemplate", json::serialize(json::object{{"originHost", props.origin_host}})},
+                    {"GenerateStringKey", "unused"},
+                    {"PasswordLength", 8},
+                    {"ExcludePunctuation", true}}}};
+  if (props.region != names::kEdgeRegion) {
+    origin_host["ReplicaRegions"] = json::array{json::object{{"Region", names::kEdgeRegion}}};
+  }
+  t.addResource("OriginHostSecret", "AWS::SecretsManager::Secret", std::move(origin_host));
   t.addResource("SessionKeySecret", "AWS::SecretsManager::Secret",
                 {{"Name", names::kSessionKeySecret},
                  {"Description", "Key oh-gateway encrypts its session cookies with"},

@@ -81,7 +81,9 @@ void addDistribution(cfn::Template& t, const EdgeStackProps& props) {
       // Resolved by CloudFormation from the us-east-1 replica; never a value in the template.
       {"HeaderValue", cfn::secretsManagerReference(names::kOriginVerifySecret)}}};
   json::object origin{{"Id", "origin"},
-                      {"DomainName", props.origin_host},
+                      // The primary domain's origin name, from the replica Compute writes, so
+                      // every domain's Edge stack reaches the same ALB.
+                      {"DomainName", cfn::secretsManagerReference(names::kOriginHostSecret, "originHost")},
                       {"CustomOriginConfig", json::object{{"OriginProtocolPolicy", "https-only"},
                                                           {"HTTPSPort", 443},
                                                           {"OriginSSLProtocols", json::array{"TLSv1.2"}},

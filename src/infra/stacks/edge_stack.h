@@ -1,8 +1,8 @@
 #pragma once
 // OpenHands-Edge[-suffix] (us-east-1, one per domain): the viewer certificate, WAF, the
-// CloudFront distribution in front of origin.{sub}.{domain}, and the Route 53 aliases. The
-// origin header comes from the replicated origin secret, by name, so there is no cross-region
-// reference to the Compute stack.
+// CloudFront distribution in front of the shared origin (origin.{sub}.{primary domain}), and
+// the Route 53 aliases. The origin's name and header come from secrets Compute replicates to
+// us-east-1, read by name, so there is no cross-region reference to the Compute stack.
 
 #include <string>
 
@@ -14,7 +14,6 @@ struct EdgeStackProps {
   std::string stack_name;      // OpenHands-Edge or OpenHands-Edge-{suffix}
   std::string main_host;       // openhands.example.com
   std::string runtime_wildcard;  // *.runtime.openhands.example.com
-  std::string origin_host;     // origin.openhands.example.com
   std::string hosted_zone_id;
   // WAF rate limit per client IP per 5 minutes. @default 50000
   int rate_limit_per_5_minutes = 50000;

@@ -21,6 +21,10 @@ inline constexpr const char* kEdgeRegion = "us-east-1";
 // origin secret to us-east-1, so each is readable by name in both regions without a lookup.
 inline constexpr const char* kAuthSettingsSecret = "openhands/auth-settings";
 inline constexpr const char* kOriginVerifySecret = "openhands/origin-verify";
+// Where CloudFront finds the origin: {"originHost": "origin.{sub}.{domain}"} of the deployment's
+// primary domain, so an Edge stack for another domain (deployed with that domain's context)
+// still reaches the one shared ALB.
+inline constexpr const char* kOriginHostSecret = "openhands/origin-host";
 inline constexpr const char* kSessionKeySecret = "openhands/session-key";
 inline constexpr const char* kDbAdminSecret = "openhands/db-admin";
 inline constexpr const char* kSecretPrefix = "openhands/";

@@ -110,6 +110,13 @@ TEST(ComputeStackTest, OriginSecretIsGeneratedAndReplicatedToUsEast1) {
       "AWS::SecretsManager::Secret", R"({"Name": "openhands/origin-verify", "ReplicaRegions": {"$absent": true}})"));
 }
 
+TEST(ComputeStackTest, OriginHostReachesUsEast1ThroughAReplicatedSecret) {
+  EXPECT_TRUE(compute().hasResourceProperties("AWS::SecretsManager::Secret", R"({
+    "Name": "openhands/origin-host",
+    "GenerateSecretString": {"SecretStringTemplate": "{\"originHost\":\"origin.openhands.example.com\"}"},
+    "ReplicaRegions": [{"Region": "us-east-1"}]})"));
+}
+
 TEST(ComputeStackTest, VersionParameters) {
   const auto t = compute();
   EXPECT_TRUE(t.hasResourceProperties("AWS::SSM::Parameter",

@@ -45,7 +45,7 @@ TEST(EdgeStackTest, DistributionServesBothNamesWithModernTlsAndNoCaching) {
 
 TEST(EdgeStackTest, OriginIsTheOriginNameOverHttpsWithTheReplicatedSecret) {
   EXPECT_TRUE(edge().hasResourceProperties("AWS::CloudFront::Distribution", R"({"DistributionConfig": {"Origins": [{
-    "DomainName": "origin.openhands.example.com",
+    "DomainName": "{{resolve:secretsmanager:openhands/origin-host:SecretString:originHost}}",
     "CustomOriginConfig": {"OriginProtocolPolicy": "https-only", "HTTPSPort": 443},
     "OriginCustomHeaders": [{"HeaderName": "X-Origin-Verify",
                              "HeaderValue": "{{resolve:secretsmanager:openhands/origin-verify:SecretString}}"}]}]}})"));
@@ -92,6 +92,10 @@ TEST(EdgeStackTest, TwoDomainsGiveTwoDistinctEdgeStacks) {
   EXPECT_EQ(test_edge.name, "OpenHands-Edge-Test");
   EXPECT_EQ(prod_edge.name, "OpenHands-Edge-Prod");
   EXPECT_EQ(test_edge.region, "us-east-1");
+  // Both reach the primary deployment's origin, whatever domain their own context names.
+  EXPECT_TRUE(TemplateAssert::of(test_edge.template_)
+                  .hasResourceProperties("AWS::CloudFront::Distribution", R"({"DistributionConfig":{"Origins":[
+                    {"DomainName":"{{resolve:secretsmanager:openhands/origin-host:SecretString:originHost}}"}]}})"));
   EXPECT_TRUE(TemplateAssert::of(prod_edge.template_)
                   .hasResourceProperties("AWS::CloudFront::Distribution",
                                          R"({"DistributionConfig":{"Aliases":["openhands.prod.example.com","*.runtime.openhands.prod.example.com"]}})"));
