@@ -182,11 +182,12 @@ void addInstances(cfn::Template& t, const ComputeStackProps& props) {
             {"InstanceType", props.instance_type},
             {"IamInstanceProfile", json::object{{"Arn", props.security.instance_profile_arn}}},
             {"SecurityGroupIds", json::array{props.security.instance_security_group_id}},
-            // IMDSv2 only. Two hops so the OpenHands container (bridge network) gets the role's
-            // credentials for Bedrock; the user data keeps sandbox networks away from IMDS.
+            // IMDSv2 only, and one hop: OpenHands and oh-gateway run on the host network and
+            // get the role's credentials; sandbox containers (bridge network, agent-run code)
+            // cannot, because the token response dies at the bridge.
             {"MetadataOptions", json::object{{"HttpTokens", "required"},
                                              {"HttpEndpoint", "enabled"},
-                                             {"HttpPutResponseHopLimit", 2}}},
+                                             {"HttpPutResponseHopLimit", 1}}},
             {"BlockDeviceMappings",
              json::array{json::object{{"DeviceName", "/dev/xvda"},
                                       {"Ebs", json::object{{"VolumeSize", props.volume_size_gb},
