@@ -182,12 +182,13 @@ void addInstances(cfn::Template& t, const ComputeStackProps& props) {
             {"InstanceType", props.instance_type},
             {"IamInstanceProfile", json::object{{"Arn", props.security.instance_profile_arn}}},
             {"SecurityGroupIds", json::array{props.security.instance_security_group_id}},
-            // IMDSv2 only, and one hop: OpenHands and oh-gateway run on the host network and
-            // get the role's credentials; sandbox containers (bridge network, agent-run code)
-            // cannot, because the token response dies at the bridge.
+            // IMDSv2 only. Two hops because OpenHands 1.x runs the agent, and so its Bedrock
+            // calls, inside the sandbox (agent-server) container on the Docker bridge, which
+            // needs the role's credentials. The cost: code in a sandbox can reach them too; a
+            // host-side Bedrock proxy would allow one hop (see the issue note).
             {"MetadataOptions", json::object{{"HttpTokens", "required"},
                                              {"HttpEndpoint", "enabled"},
-                                             {"HttpPutResponseHopLimit", 1}}},
+                                             {"HttpPutResponseHopLimit", 2}}},
             {"BlockDeviceMappings",
              json::array{json::object{{"DeviceName", "/dev/xvda"},
                                       {"Ebs", json::object{{"VolumeSize", props.volume_size_gb},
