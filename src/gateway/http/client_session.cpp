@@ -141,6 +141,9 @@ private:
   }
 
   void onHeadBytes() {
+    // The configuration current when the request's bytes arrive, not when the connection
+    // started waiting for them: a reload between keep-alive requests applies to the next one.
+    snapshot_ = worker_.snapshot();
     if (started_ == Clock::time_point{}) {
       started_ = Clock::now();
     }
@@ -517,6 +520,9 @@ private:
     response.body().more = !response_parser_->is_done();
     response_serializer_.emplace(response);
     state_ = State::responding;
+    if (response_parser_->is_done()) {
+      countMetrics();  // no body: the head is the last write
+    }
     stream_.expires_after(settings().server.client_idle_timeout);
     http::async_write_header(stream_, *response_serializer_,
                              beast::bind_front_handler(&ClientSession::onClientHeadWritten, shared_from_this()));
@@ -565,6 +571,9 @@ private:
     body.data = filled == 0 ? nullptr : relay_.get();
     body.size = filled;
     body.more = !response_parser_->is_done();
+    if (!body.more) {
+      countMetrics();
+    }
     stream_.expires_after(settings().server.client_idle_timeout);
     http::async_write(stream_, *response_serializer_,
                       beast::bind_front_handler(&ClientSession::onResponseBodyWritten, shared_from_this()));
@@ -590,6 +599,7 @@ private:
     body.data = nullptr;
     body.size = 0;
     body.more = false;
+    countMetrics();
     if (response_serializer_->is_done()) {
       return completeExchange();
     }
@@ -698,6 +708,7 @@ private:
     }
     client_keep_alive_ = keep;
     state_ = State::responding;
+    countMetrics();
     stream_.expires_after(settings().server.client_idle_timeout);
     http::async_write(stream_, *reply_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       self->bytes_out_ += n;
@@ -744,11 +755,14 @@ private:
     Clock::time_point started;
     RouteClass route = RouteClass::app;
     bool enabled = true;
+    bool count_metrics = true;
     Metrics* metrics = nullptr;
 
     void emit() const {
       const auto elapsed = Clock::now() - started;
-      metrics->requestFinished(route, status, std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed));
+      if (count_metrics) {
+        metrics->requestFinished(route, status, std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed));
+      }
       if (!enabled) {
         return;
       }
@@ -793,16 +807,31 @@ private:
     return record;
   }
 
+  // Counts the exchange in the metrics just before its last bytes go out, so a scrape made
+  // after the client has read the response always includes it.
+  void countMetrics() {
+    if (metrics_counted_) {
+      return;
+    }
+    metrics_counted_ = true;
+    worker_.metrics().requestFinished(route_, status_,
+                                      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_));
+  }
+
   // Logs the exchange, then reads the next request or closes.
   void finish(bool keep_alive) {
     if (status_ == 0) {
       status_ = 499;  // nginx's "client closed request": nothing was answered
     }
-    accessRecord().emit();
+    auto record = accessRecord();
+    record.count_metrics = !metrics_counted_;
+    record.emit();
     if (keep_alive && !worker_.draining()) {
       return doReadHead();
     }
-    if (request_body_unread_) {
+    if (request_body_unread_ || reply_) {
+      // After an answer of our own (often to a request we did not read to its end) the client
+      // may still be sending: see kLingerTimeout.
       return lingeringClose();
     }
     closeNow();
@@ -867,6 +896,7 @@ private:
     retried_ = false;
     body_started_ = false;
     request_body_unread_ = false;
+    metrics_counted_ = false;
     retry_after_ = std::chrono::seconds{0};
   }
 
@@ -907,6 +937,7 @@ private:
   bool retried_ = false;
   bool body_started_ = false;
   bool request_body_unread_ = false;
+  bool metrics_counted_ = false;
   std::chrono::seconds retry_after_{0};
   Clock::time_point linger_deadline_{};
   std::size_t lingered_bytes_ = 0;

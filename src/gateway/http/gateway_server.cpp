@@ -1,5 +1,6 @@
 #include "http/gateway_server.h"
 
+#include <latch>
 #include <thread>
 #include <vector>
 
@@ -117,10 +118,17 @@ std::optional<ListenAddress> GatewayServer::adminAddress() const {
 
 void GatewayServer::publish(SnapshotPtr snapshot) {
   impl_->snapshot = snapshot;
+  // Wait until every worker has switched, so "configuration reloaded" in the log means every
+  // request read from then on uses the new snapshot.
+  auto applied = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(impl_->workers.size()));
   for (auto& worker : impl_->workers) {
     Worker* w = worker.get();
-    net::post(w->context(), [w, snapshot] { w->setSnapshot(snapshot); });
+    net::post(w->context(), [w, snapshot, applied] {
+      w->setSnapshot(snapshot);
+      applied->count_down();
+    });
   }
+  applied->wait();
 }
 
 void GatewayServer::drainAndStop() {

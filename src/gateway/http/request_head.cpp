@@ -3,6 +3,19 @@
 namespace oh::gateway {
 namespace {
 
+// "METHOD SP target SP HTTP/d.d" (RFC 9112 section 3). Checked as soon as the line ends so an
+// HTTP/0.9 line ("GET /") is refused at once instead of waiting for a header that never comes.
+bool plausibleRequestLine(std::string_view line) {
+  const auto first_space = line.find(' ');
+  const auto last_space = line.rfind(' ');
+  if (first_space == std::string_view::npos || first_space == 0 || last_space == first_space) {
+    return false;
+  }
+  const auto version = line.substr(last_space + 1);
+  return version.size() == 8 && version.starts_with("HTTP/") && version[5] >= '0' && version[5] <= '9' &&
+         version[6] == '.' && version[7] >= '0' && version[7] <= '9';
+}
+
 HeadScan fail(HeadState state, std::string_view reason) {
   HeadScan scan;
   scan.state = state;
@@ -53,6 +66,9 @@ HeadScan scanRequestHead(std::string_view bytes, std::size_t max_header_bytes,
         scan.head_bytes = i + 1 - start;
         scan.field_count = lines - 1;
         return scan;
+      }
+      if (lines == 0 && !plausibleRequestLine(bytes.substr(line_begin, i - 1 - line_begin))) {
+        return fail(HeadState::malformed, "request line is not METHOD target HTTP/d.d");
       }
       ++lines;
       if (lines - 1 > max_header_count) {

@@ -86,6 +86,15 @@ TEST(RequestHeadTest, TooManyFields) {
   EXPECT_EQ(scan(ok + "\r\n").state, HeadState::complete);
 }
 
+// This test verifies an HTTP/0.9 or otherwise broken request line is refused as soon as it ends.
+TEST(RequestHeadTest, BrokenRequestLineRejectedEarly) {
+  EXPECT_EQ(scan("GET /\r\n").state, HeadState::malformed);
+  EXPECT_EQ(scan("GET / HTTP/1\r\n").state, HeadState::malformed);
+  EXPECT_EQ(scan("GET\r\n").state, HeadState::malformed);
+  EXPECT_EQ(scan(" / HTTP/1.1\r\n").state, HeadState::malformed);
+  EXPECT_EQ(scan("GET / HTTP/1.1\r\n").state, HeadState::incomplete);
+}
+
 // This test verifies a flood of blank lines cannot bypass the byte limit.
 TEST(RequestHeadTest, EndlessBlankLinesBounded) {
   std::string blanks;
