@@ -220,6 +220,7 @@ struct WebSocketClient::Impl {
   std::vector<std::string> pings;
   std::optional<std::uint16_t> close_code;
   bool open = false;
+  bool timed_out = false;
 
   template <class Start>
   beast::error_code run(Start&& start, std::chrono::milliseconds timeout) {
@@ -233,6 +234,7 @@ struct WebSocketClient::Impl {
       ioc.restart();
       ioc.run();
       open = false;
+      timed_out = true;
       return net::error::timed_out;
     }
     return *result;
@@ -336,5 +338,7 @@ bool WebSocketClient::close(std::uint16_t code, std::chrono::milliseconds timeou
 }
 
 std::optional<std::uint16_t> WebSocketClient::closeCode() const { return impl_->close_code; }
+
+bool WebSocketClient::timedOut() const { return impl_->timed_out; }
 
 }  // namespace oh::testing

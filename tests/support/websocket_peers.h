@@ -86,6 +86,8 @@ public:
   bool close(std::uint16_t code, std::chrono::milliseconds timeout = kDefaultTimeout);
   // The close code the peer sent, once a read ended with a close frame.
   std::optional<std::uint16_t> closeCode() const;
+  // True once an operation ran out of time (as opposed to the peer closing or failing).
+  bool timedOut() const;
 
 private:
   struct Impl;

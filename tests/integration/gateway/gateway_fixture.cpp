@@ -27,6 +27,9 @@ std::string GatewayConfig::toml() const {
       << "\ndrain_timeout_seconds = " << drain_timeout_seconds << "\n\n";
   out << "[upstream]\nurl = " << tomlString(upstream_url) << "\nconnect_timeout_seconds = " << connect_timeout_seconds
       << "\nread_timeout_seconds = " << read_timeout_seconds << "\n\n";
+  if (websocket_idle_timeout_seconds > 0) {
+    out << "[websocket]\nidle_timeout_seconds = " << websocket_idle_timeout_seconds << "\n\n";
+  }
   out << "[origin]\nenabled = " << (origin_enabled ? "true" : "false") << "\n";
   if (!origin_current_file.empty()) {
     out << "current_secret_file = " << tomlString(origin_current_file) << "\n";

@@ -41,6 +41,7 @@ struct GatewayConfig {
   double burst = 200.0;
   std::vector<std::string> trusted_proxies;
   bool access_log = true;
+  int websocket_idle_timeout_seconds = 0;  // 0: not written (the gateway's default)
 
   std::string toml() const;
 };

@@ -167,7 +167,7 @@ TEST_F(PolicyTest, TrustedProxyForwardedFor) {
   config.burst = 2;
   config.trusted_proxies = {"127.0.0.0/8"};
   OH_START_GATEWAY(config);
-  const Headers client_a{{"X-Forwarded-For", "203.0.113.7"}};
+  const Headers client_a{{"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-Proto", "https"}};
   const Headers client_b{{"X-Forwarded-For", "198.51.100.4"}};
   auto response = get("/echo", client_a);
   ASSERT_TRUE(response.has_value());
@@ -177,6 +177,8 @@ TEST_F(PolicyTest, TrustedProxyForwardedFor) {
   EXPECT_EQ(findHeader(echoed->headers, "X-Real-IP"), "203.0.113.7");
   const auto chain = findHeader(echoed->headers, "X-Forwarded-For").value_or("");
   EXPECT_EQ(chain.rfind("203.0.113.7", 0), 0u) << chain;
+  // Behind the ALB the scheme the browser used comes from the trusted proxy.
+  EXPECT_EQ(findHeader(echoed->headers, "X-Forwarded-Proto"), "https");
   EXPECT_EQ(get("/echo", client_a)->status, 200);
   EXPECT_EQ(get("/echo", client_a)->status, 429);
   EXPECT_EQ(get("/echo", client_b)->status, 200);

@@ -60,12 +60,15 @@ TEST_F(ProxyHttpTest, ResponseHopByHopRemoved) {
 // A client's own X-Forwarded-For is not believed from an untrusted peer.
 TEST_F(ProxyHttpTest, UntrustedForwardedForIsNotBelieved) {
   OH_START_GATEWAY(baseConfig());
-  const auto response = get("/echo", {{"X-Forwarded-For", "203.0.113.9"}, {"X-Real-IP", "203.0.113.9"}});
+  const auto response = get("/echo", {{"X-Forwarded-For", "203.0.113.9"},
+                                      {"X-Real-IP", "203.0.113.9"},
+                                      {"X-Forwarded-Proto", "https"}});
   ASSERT_TRUE(response.has_value());
   const auto echoed = parseEcho(response->body);
   ASSERT_TRUE(echoed.has_value()) << response->body;
   EXPECT_EQ(findHeader(echoed->headers, "X-Real-IP"), "127.0.0.1");
   EXPECT_EQ(countHeader(echoed->headers, "X-Real-IP"), 1u);
+  EXPECT_EQ(findHeader(echoed->headers, "X-Forwarded-Proto"), "http") << "spoofed scheme believed";
   const auto forwarded = findHeader(echoed->headers, "X-Forwarded-For").value_or("");
   // Appending to the chain is fine; the last hop must be the real peer.
   EXPECT_TRUE(forwarded == "127.0.0.1" || forwarded.ends_with(", 127.0.0.1")) << forwarded;

@@ -101,6 +101,22 @@ TEST_F(WebSocketTest, CloseCodesCarriedThrough) {
   }
 }
 
+// A silent tunnel is closed after websocket.idle_timeout_seconds, on both sides.
+TEST_F(WebSocketTest, IdleTunnelIsClosed) {
+  auto config = baseConfig();
+  config.upstream_url = echo_.url();
+  config.websocket_idle_timeout_seconds = 1;
+  OH_START_GATEWAY(config);
+  WebSocketClient client;
+  ASSERT_FALSE(client.connect(port(), "app.example.test", "/sockets/events/idle").has_value());
+  ASSERT_TRUE(client.sendText("one"));
+  ASSERT_TRUE(client.read().has_value());
+  // Then silence: the gateway must end the tunnel well before this read gives up.
+  EXPECT_FALSE(client.read(std::chrono::seconds(20)).has_value());
+  EXPECT_FALSE(client.timedOut()) << "idle tunnel still open after 20 s with a 1 s idle timeout";
+  EXPECT_TRUE(echo_.waitForCloseCodes(1, 10s)) << "the upstream side of the idle tunnel was not closed";
+}
+
 // Many WebSockets at once are independent tunnels; metrics count them.
 TEST_F(WebSocketTest, ConcurrentTunnels) {
   startWithEchoServer();
