@@ -88,11 +88,19 @@ void addFileSystem(cfn::Template& t, const ComputeStackProps& props) {
 }
 
 void addLoadBalancer(cfn::Template& t, const ComputeStackProps& props) {
+  // CloudFront forwards the viewer's Host (AllViewer policy, so the gateway can route runtime
+  // hosts), and then checks the origin's certificate against that Host rather than the origin
+  // name: the certificate also names the main host and the runtime wildcard.
+  const std::string runtime_wildcard = "*.runtime." + props.main_host;
+  json::array validations;
+  for (const auto& name : {props.origin_host, props.main_host, runtime_wildcard}) {
+    validations.emplace_back(json::object{{"DomainName", name}, {"HostedZoneId", props.hosted_zone_id}});
+  }
   t.addResource("OriginCertificate", "AWS::CertificateManager::Certificate",
                 {{"DomainName", props.origin_host},
+                 {"SubjectAlternativeNames", json::array{props.main_host, runtime_wildcard}},
                  {"ValidationMethod", "DNS"},
-                 {"DomainValidationOptions",
-                  json::array{json::object{{"DomainName", props.origin_host}, {"HostedZoneId", props.hosted_zone_id}}}}});
+                 {"DomainValidationOptions", std::move(validations)}});
   t.addResource("LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer",
                 {{"Type", "application"},
                  {"Scheme", "internet-facing"},

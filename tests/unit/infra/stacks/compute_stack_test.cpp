@@ -93,7 +93,10 @@ TEST(ComputeStackTest, OriginNameHasItsOwnDnsValidatedCertificateAndAlias) {
   const auto t = compute();
   EXPECT_TRUE(t.hasResourceProperties("AWS::CertificateManager::Certificate", R"({
     "DomainName": "origin.openhands.example.com", "ValidationMethod": "DNS",
-    "DomainValidationOptions": [{"DomainName": "origin.openhands.example.com", "HostedZoneId": "Z0123456789ABCDEFGHIJ"}]})"));
+    "SubjectAlternativeNames": ["openhands.example.com", "*.runtime.openhands.example.com"],
+    "DomainValidationOptions": [{"DomainName": "origin.openhands.example.com", "HostedZoneId": "Z0123456789ABCDEFGHIJ"},
+                                {"DomainName": "openhands.example.com", "HostedZoneId": "Z0123456789ABCDEFGHIJ"},
+                                {"DomainName": "*.runtime.openhands.example.com", "HostedZoneId": "Z0123456789ABCDEFGHIJ"}]})"));
   EXPECT_TRUE(t.hasResourceProperties("AWS::Route53::RecordSet", R"({
     "Name": "origin.openhands.example.com.", "Type": "A", "HostedZoneId": "Z0123456789ABCDEFGHIJ",
     "AliasTarget": {"DNSName": {"Fn::GetAtt": ["LoadBalancer", "DNSName"]},
