@@ -3,7 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
-#include "rules/rule.h"
+#include "stacks/rules/rule.h"
 
 namespace oh::infra::rules {
 namespace {

@@ -2,27 +2,27 @@
 // deployment can use: none may be non-compliant.
 #include <gtest/gtest.h>
 
-#include "rules/rule.h"
+#include "stacks/rules/rule.h"
 #include "test_app.h"
 
 namespace oh::infra {
 namespace {
 
 void expectAllCompliant(const std::vector<StackSpec>& app) {
-  std::size_t checked = 0;
+  for (const auto& finding : rules::checkApp(app)) {
+    ADD_FAILURE() << finding.stack << "/" << finding.logical_id << " (" << finding.type << ") breaks " << finding.rule_id
+                  << ": " << finding.explanation;
+  }
+  // The rules did look at something: buckets, groups, policies, storage, the launch template.
+  std::size_t compliant = 0;
   for (const auto& stack : app) {
     for (const auto& id : stack.template_.resourceOrder()) {
-      const auto& resource = stack.template_.resource(id);
       for (const auto& rule : rules::allRules()) {
-        const auto result = rule.check(resource);
-        checked += result == rules::Compliance::Compliant ? 1u : 0u;
-        EXPECT_NE(result, rules::Compliance::NonCompliant)
-            << stack.name << "/" << id << " (" << resource.type << ") breaks " << rule.id << ": " << rule.explanation;
+        compliant += rule.check(stack.template_.resource(id)) == rules::Compliance::Compliant ? 1u : 0u;
       }
     }
   }
-  // The rules did look at something: buckets, groups, policies, storage, the launch template.
-  EXPECT_GT(checked, 40u);
+  EXPECT_GT(compliant, 40u);
 }
 
 TEST(SecurityTest, ExampleDeploymentIsCompliant) { expectAllCompliant(testing::testApp()); }
@@ -38,15 +38,19 @@ TEST(SecurityTest, MainRegionUsEast1WithSuffixAndNoS3EndpointIsCompliant) {
   expectAllCompliant(testing::testApp(context));
 }
 
-// The rules catch what they are for when it appears in a real template.
-TEST(SecurityTest, AnInjectedLambdaIsCaught) {
+// The rules catch what they are for when it appears in a real template, and say where.
+TEST(SecurityTest, InjectedViolationsAreFoundAndNamed) {
   auto app = testing::testApp();
   app.back().template_.addResource("Handler", "AWS::Lambda::Function");
-  bool caught = false;
-  for (const auto& rule : rules::allRules()) {
-    caught = caught || rule.check(app.back().template_.resource("Handler")) == rules::Compliance::NonCompliant;
-  }
-  EXPECT_TRUE(caught);
+  app[1].template_.addResource("OpenGroup", "AWS::EC2::SecurityGroupIngress",
+                               {{"CidrIp", "0.0.0.0/0"}, {"IpProtocol", "tcp"}, {"FromPort", 22}, {"ToPort", 22}});
+  const auto findings = rules::checkApp(app);
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].stack, "OpenHands-Network");
+  EXPECT_EQ(findings[0].logical_id, "OpenGroup");
+  EXPECT_EQ(findings[0].rule_id, "NoOpenIngress");
+  EXPECT_EQ(findings[1].stack, "OpenHands-Edge");
+  EXPECT_EQ(findings[1].rule_id, "NoLambda");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include "cfn/template.h"
+#include "stacks/stack_spec.h"
 
 namespace oh::infra::rules {
 
@@ -39,6 +40,19 @@ Compliance noLambda(const cfn::Resource& resource);
 Compliance noCustomResource(const cfn::Resource& resource);
 
 const std::vector<Rule>& allRules();
+
+// One non-compliant resource, named so a person can find it.
+struct Finding {
+  std::string stack;
+  std::string logical_id;
+  std::string type;
+  std::string rule_id;
+  std::string explanation;
+};
+
+// Every rule over every resource of every stack: empty when the app is compliant. oh-infra can
+// run this before writing an assembly, as cdk-nag does at synth time.
+std::vector<Finding> checkApp(const std::vector<StackSpec>& app);
 
 // Shared helpers for the rules.
 namespace detail {

@@ -1,4 +1,4 @@
-#include "rules/rule.h"
+#include "stacks/rules/rule.h"
 
 namespace oh::infra::rules {
 
