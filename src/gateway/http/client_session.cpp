@@ -39,6 +39,11 @@ using Clock = std::chrono::steady_clock;
 // Body bytes relayed per read/write step, in each direction. 64 KiB keeps large transfers at
 // memory speed; it is allocated only while a body is in flight, never for idle connections.
 constexpr std::size_t kRelayBufferBytes = 64 * 1024;
+// Bodies known to be smaller get a relay buffer of their own size (at least this much), so
+// small responses never pay for a 64 KiB allocation.
+constexpr std::size_t kMinRelayBufferBytes = 4 * 1024;
+// Read buffer capacity for an upstream response head (plus, usually, a small body with it).
+constexpr std::size_t kUpstreamHeadReadBytes = 8 * 1024;
 // Bytes asked of the socket per read while a request head is incomplete.
 constexpr std::size_t kHeadReadBytes = 4096;
 // Upstream response heads may carry large cookies; bounded so a broken upstream cannot
@@ -352,7 +357,7 @@ private:
     if (parser_->is_done()) {
       return finishRequestBody();
     }
-    relay_.reset(new char[kRelayBufferBytes]);
+    allocateRelay(parser_->content_length());
     if (expect_continue_) {
       expect_continue_ = false;
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -370,13 +375,25 @@ private:
     readRequestBody();
   }
 
+  // The fixed buffer bodies stream through: 64 KiB, or the body's size when known and smaller.
+  void allocateRelay(boost::optional<std::uint64_t> content_length) {
+    std::size_t size = kRelayBufferBytes;
+    if (content_length && *content_length < size) {
+      size = std::max(kMinRelayBufferBytes, static_cast<std::size_t>(*content_length));
+    }
+    if (!relay_ || relay_size_ < size) {
+      relay_.reset(new char[size]);
+      relay_size_ = size;
+    }
+  }
+
   void readRequestBody() {
     // Beast reads at most the buffer's free capacity (512 bytes when empty): reserve a
     // relay's worth so large bodies move in few system calls.
-    buffer_.reserve(kRelayBufferBytes);
+    buffer_.reserve(relay_size_);
     auto& body = parser_->get().body();
     body.data = relay_.get();
-    body.size = kRelayBufferBytes;
+    body.size = relay_size_;
     stream_.expires_after(settings().server.client_idle_timeout);
     http::async_read_some(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&ClientSession::onRequestBody, shared_from_this()));
@@ -403,7 +420,7 @@ private:
       return finish(false);
     }
     auto& body = parser_->get().body();
-    const std::size_t filled = kRelayBufferBytes - body.size;
+    const std::size_t filled = relay_size_ - body.size;
     if (filled == 0 && !parser_->is_done()) {
       return readRequestBody();
     }
@@ -465,7 +482,7 @@ private:
     if (is_head_) {
       response_parser_->skip(true);
     }
-    upstream_->buffer.reserve(kRelayBufferBytes);  // see readRequestBody()
+    upstream_->buffer.reserve(kUpstreamHeadReadBytes);  // see readRequestBody()
     upstream_->stream.expires_after(settings().upstream.read_timeout);
     http::async_read_header(upstream_->stream, upstream_->buffer, *response_parser_,
                             beast::bind_front_handler(&ClientSession::onUpstreamHead, shared_from_this()));
@@ -534,8 +551,8 @@ private:
       return closeNow();
     }
     bytes_out_ += bytes;
-    if (!relay_) {
-      relay_.reset(new char[kRelayBufferBytes]);
+    if (!response_parser_->is_done()) {
+      allocateRelay(response_parser_->content_length());
     }
     if (response_parser_->is_done()) {
       return finishResponseBody();
@@ -544,9 +561,10 @@ private:
   }
 
   void readResponseBody() {
+    upstream_->buffer.reserve(relay_size_);  // see readRequestBody()
     auto& body = response_parser_->get().body();
     body.data = relay_.get();
-    body.size = kRelayBufferBytes;
+    body.size = relay_size_;
     upstream_->stream.expires_after(settings().upstream.read_timeout);
     http::async_read_some(upstream_->stream, upstream_->buffer, *response_parser_,
                           beast::bind_front_handler(&ClientSession::onResponseBody, shared_from_this()));
@@ -564,7 +582,7 @@ private:
       return finish(false);
     }
     auto& body = response_parser_->get().body();
-    const std::size_t filled = kRelayBufferBytes - body.size;
+    const std::size_t filled = relay_size_ - body.size;
     if (filled == 0 && !response_parser_->is_done()) {
       return readResponseBody();
     }
@@ -875,6 +893,7 @@ private:
     reply_.reset();
     switch_response_.reset();
     relay_.reset();
+    relay_size_ = 0;
     started_ = {};
     method_.clear();
     target_.clear();
@@ -919,6 +938,7 @@ private:
   std::optional<http::response<http::empty_body>> switch_response_;
   std::optional<tcp::resolver> resolver_;
   std::unique_ptr<char[]> relay_;
+  std::size_t relay_size_ = 0;
   UpstreamConnectionPtr upstream_;
   Clock::time_point started_{};
   std::string method_, target_, host_, user_agent_, client_ip_, request_id_, upstream_status_;

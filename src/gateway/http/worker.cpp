@@ -53,9 +53,9 @@ void UpstreamPool::put(UpstreamConnectionPtr connection, std::size_t max_idle, C
     return;
   }
   connection->idle_since = now;
-  // The read buffer keeps its capacity: pooled connections are few (pool_max_idle_per_thread)
-  // and reallocating it for every response would cost more than it saves.
+  // Idle connections hold no read buffer: the next exchange reserves what it needs.
   connection->buffer.clear();
+  connection->buffer.shrink_to_fit();
   idle_.push_back(std::move(connection));
 }
 
