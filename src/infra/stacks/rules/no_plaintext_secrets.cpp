@@ -21,13 +21,14 @@ std::string lower(std::string_view text) {
 // SecretStringTemplate, GenerateSecret) hold no credential.
 bool sensitiveKey(std::string_view key) {
   const std::string k = lower(key);
-  for (const char* harmless : {"length", "arn", "template", "policy", "validity", "name", "id", "generate", "key"}) {
-    if (k.find(harmless) != std::string::npos && k != "secretkey" && k != "apikey" && k != "privatekey") {
-      return false;
-    }
+  bool sensitive = k == "secret" || k == "token" || k == "secretkey";
+  for (const char* marker : {"password", "secretstring", "clientsecret", "secretaccesskey", "privatekey", "apikey", "authtoken"}) {
+    sensitive = sensitive || k.find(marker) != std::string::npos;
   }
-  return k.find("password") != std::string::npos || k == "secretstring" || k == "clientsecret" || k == "secret" ||
-         k == "secretkey" || k == "apikey" || k == "privatekey" || k == "token";
+  for (const char* harmless : {"length", "arn", "template", "policy", "validity", "name", "generate", "require"}) {
+    sensitive = sensitive && k.find(harmless) == std::string::npos;
+  }
+  return sensitive;
 }
 
 // Header names that carry a shared secret (CloudFront origin headers, ALB header conditions).

@@ -123,6 +123,9 @@ TEST(NoPlaintextSecretsTest, Cases) {
   EXPECT_EQ(noPlaintextSecrets(resource("AWS::ElasticLoadBalancingV2::ListenerRule", R"({"Conditions":[
       {"Field":"http-header","HttpHeaderConfig":{"HttpHeaderName":"X-Origin-Verify","Values":["s3cr3t"]}}]})")),
             NC);
+  EXPECT_EQ(noPlaintextSecrets(resource("AWS::Example::Thing", R"({"Credentials":{"SecretAccessKey":"wJalr"}})")), NC);
+  EXPECT_EQ(noPlaintextSecrets(resource("AWS::Example::Thing", R"({"ApiKey":"abc123"})")), NC);
+  EXPECT_EQ(noPlaintextSecrets(resource("AWS::Example::Thing", R"({"AuthToken":"abc123"})")), NC);
   EXPECT_EQ(noPlaintextSecrets(resource("AWS::RDS::DBCluster",
       R"({"MasterUsername":"admin","MasterUserPassword":{"Fn::Sub":"{{resolve:secretsmanager:${S}:SecretString:password}}"}})")),
             C);
