@@ -154,6 +154,16 @@ struct TestUpstream::Impl {
     if (startsWith(path, "/chunked/")) {
       return writeGenerated(socket, numberAfter(path, "/chunked/"), true, keep_alive, chunk);
     }
+    if (startsWith(path, "/truncated/")) {
+      const std::uint64_t half = numberAfter(path, "/truncated/");
+      const std::string head = "HTTP/1.1 200 OK\r\nServer: test-upstream/1.0\r\nContent-Length: " +
+                               std::to_string(2 * half) + "\r\n\r\n";
+      std::string body(static_cast<std::size_t>(half), '\0');
+      fillPattern(body.data(), body.size(), 0);
+      beast::error_code ec;
+      net::write(socket, net::buffer(head + body), ec);
+      return false;  // the caller closes the connection mid-body
+    }
     http::response<http::string_body> response{http::status::ok, 11};
     response.set(http::field::server, kUpstreamServerHeader);
     response.set(http::field::content_type, "text/plain");

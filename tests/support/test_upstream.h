@@ -9,6 +9,7 @@
 //   /html         text/html with a cacheable Cache-Control (the gateway must override it)
 //   /hop          response carrying hop-by-hop fields (Connection: X-Upstream-Hop, Keep-Alive)
 //   /status/N     status N with a small text body
+//   /truncated/N  announces 2N bytes, sends N, then closes the connection (upstream failure)
 //   anything else echo: JSON of method, target, headers, body length and body SHA-256
 //                 (request bodies are hashed while streaming in, so /upload of 200 MB is fine)
 // Every response carries `Server: test-upstream/1.0`. Every request is recorded (see

@@ -133,6 +133,38 @@ TEST_F(ProxyHttpTest, KeepAliveOnBothSides) {
   EXPECT_LT(upstream_.connectionsAccepted(), static_cast<std::uint64_t>(kRequests));
 }
 
+// An upstream that dies mid-body: the client's connection ends (it cannot get a complete
+// response), nothing hangs, and the gateway keeps serving.
+TEST_F(ProxyHttpTest, UpstreamDiesMidBody) {
+  OH_START_GATEWAY(baseConfig());
+  RawClient client{port()};
+  ASSERT_TRUE(client.send(buildRequest("GET", "/truncated/100000", {}, {})));
+  ReadOptions options;
+  options.timeout = std::chrono::seconds(20);
+  const auto response = client.readResponse(options);
+  if (response) {
+    // Only acceptable if the gateway answered with an error instead of a truncated 200.
+    EXPECT_GE(response->status, 500) << "a truncated upstream body was passed off as complete";
+  } else {
+    EXPECT_NE(client.error().find("closed"), std::string::npos) << client.error();
+  }
+  expectAlive();
+  const auto next = get("/echo");
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->status, 200);
+}
+
+// The upstream's own error statuses pass through unchanged.
+TEST_F(ProxyHttpTest, UpstreamErrorStatusesPassThrough) {
+  OH_START_GATEWAY(baseConfig());
+  for (const int status : {404, 500, 503}) {
+    const auto response = get("/status/" + std::to_string(status));
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(response->status, status);
+    EXPECT_EQ(response->body, "status\n");
+  }
+}
+
 // HTML responses are made uncacheable (the reference design's edge-function policy).
 TEST_F(ProxyHttpTest, HtmlIsNotCached) {
   OH_START_GATEWAY(baseConfig());
