@@ -152,10 +152,13 @@ private:
     if (started_ == Clock::time_point{}) {
       started_ = Clock::now();
     }
-    parser_.emplace();
+    if (!x_) {
+      x_ = std::make_unique<Exchange>();
+    }
+    x_->parser.emplace();
     const auto data = buffer_.cdata();
     const std::string_view buffered(static_cast<const char*>(data.data()), data.size());
-    const HeadOutcome outcome = readRequestHead(buffered, settings().limits, *parser_);
+    const HeadOutcome outcome = readRequestHead(buffered, settings().limits, *x_->parser);
     switch (outcome.kind) {
     case HeadOutcome::Kind::need_more:
       return readMoreHead();
@@ -172,7 +175,7 @@ private:
 
   void handleRequest() {
     state_ = State::proxying;
-    auto& request = parser_->get();
+    auto& request = x_->parser->get();
     request_id_ = worker_.nextRequestId();
     method_ = request.method_string();
     target_ = request.target();
@@ -322,11 +325,11 @@ private:
   // --- request relay ---------------------------------------------------------------------
 
   void sendUpstreamHead() {
-    auto& request = parser_->get();
+    auto& request = x_->parser->get();
     if (!transformed_) {
       transformed_ = true;
-      const bool chunked = parser_->chunked();
-      expect_continue_ = headerHasToken(request[http::field::expect], "100-continue") && !parser_->is_done();
+      const bool chunked = x_->parser->chunked();
+      expect_continue_ = headerHasToken(request[http::field::expect], "100-continue") && !x_->parser->is_done();
       ForwardContext context;
       context.client_ip = client_ip_;
       context.peer_ip = peer_ip_;
@@ -342,11 +345,11 @@ private:
       }
       request.body().data = nullptr;
       request.body().size = 0;
-      request.body().more = !parser_->is_done();
+      request.body().more = !x_->parser->is_done();
     }
-    request_serializer_.emplace(request);
+    x_->request_serializer.emplace(request);
     upstream_->stream.expires_after(settings().upstream.read_timeout);
-    http::async_write_header(upstream_->stream, *request_serializer_,
+    http::async_write_header(upstream_->stream, *x_->request_serializer,
                              beast::bind_front_handler(&ClientSession::onUpstreamHeadWritten, shared_from_this()));
   }
 
@@ -354,10 +357,10 @@ private:
     if (ec) {
       return upstreamFailedBeforeResponse(ec);
     }
-    if (parser_->is_done()) {
+    if (x_->parser->is_done()) {
       return finishRequestBody();
     }
-    allocateRelay(parser_->content_length());
+    allocateRelay(x_->parser->content_length());
     if (expect_continue_) {
       expect_continue_ = false;
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -391,11 +394,11 @@ private:
     // Beast reads at most the buffer's free capacity (512 bytes when empty): reserve a
     // relay's worth so large bodies move in few system calls.
     buffer_.reserve(relay_size_);
-    auto& body = parser_->get().body();
+    auto& body = x_->parser->get().body();
     body.data = relay_.get();
     body.size = relay_size_;
     stream_.expires_after(settings().server.client_idle_timeout);
-    http::async_read_some(stream_, buffer_, *parser_,
+    http::async_read_some(stream_, buffer_, *x_->parser,
                           beast::bind_front_handler(&ClientSession::onRequestBody, shared_from_this()));
   }
 
@@ -419,17 +422,17 @@ private:
       reason_ = "client_closed_mid_body";
       return finish(false);
     }
-    auto& body = parser_->get().body();
+    auto& body = x_->parser->get().body();
     const std::size_t filled = relay_size_ - body.size;
-    if (filled == 0 && !parser_->is_done()) {
+    if (filled == 0 && !x_->parser->is_done()) {
       return readRequestBody();
     }
     bytes_in_ += filled;
     body.data = filled == 0 ? nullptr : relay_.get();
     body.size = filled;
-    body.more = !parser_->is_done();
+    body.more = !x_->parser->is_done();
     upstream_->stream.expires_after(settings().upstream.read_timeout);
-    http::async_write(upstream_->stream, *request_serializer_,
+    http::async_write(upstream_->stream, *x_->request_serializer,
                       beast::bind_front_handler(&ClientSession::onRequestBodyWritten, shared_from_this()));
   }
 
@@ -442,10 +445,10 @@ private:
       return upstreamFailedBeforeResponse(ec);
     }
     body_started_ = true;
-    if (parser_->is_done() && request_serializer_->is_done()) {
+    if (x_->parser->is_done() && x_->request_serializer->is_done()) {
       return readUpstreamHead();
     }
-    if (parser_->is_done()) {
+    if (x_->parser->is_done()) {
       return finishRequestBody();
     }
     readRequestBody();
@@ -453,15 +456,15 @@ private:
 
   // Writes what remains of the framing (the last chunk for chunked bodies).
   void finishRequestBody() {
-    auto& body = parser_->get().body();
+    auto& body = x_->parser->get().body();
     body.data = nullptr;
     body.size = 0;
     body.more = false;
-    if (request_serializer_->is_done()) {
+    if (x_->request_serializer->is_done()) {
       return readUpstreamHead();
     }
     upstream_->stream.expires_after(settings().upstream.read_timeout);
-    http::async_write(upstream_->stream, *request_serializer_,
+    http::async_write(upstream_->stream, *x_->request_serializer,
                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec == http::error::need_buffer) {
                           ec = {};
@@ -476,15 +479,15 @@ private:
   // --- response relay --------------------------------------------------------------------
 
   void readUpstreamHead() {
-    response_parser_.emplace();
-    response_parser_->body_limit(boost::none);
-    response_parser_->header_limit(kUpstreamHeaderLimit);
+    x_->response_parser.emplace();
+    x_->response_parser->body_limit(boost::none);
+    x_->response_parser->header_limit(kUpstreamHeaderLimit);
     if (is_head_) {
-      response_parser_->skip(true);
+      x_->response_parser->skip(true);
     }
     upstream_->buffer.reserve(kUpstreamHeadReadBytes);  // see readRequestBody()
     upstream_->stream.expires_after(settings().upstream.read_timeout);
-    http::async_read_header(upstream_->stream, upstream_->buffer, *response_parser_,
+    http::async_read_header(upstream_->stream, upstream_->buffer, *x_->response_parser,
                             beast::bind_front_handler(&ClientSession::onUpstreamHead, shared_from_this()));
   }
 
@@ -492,7 +495,7 @@ private:
     if (ec) {
       return upstreamFailedBeforeResponse(ec);
     }
-    auto& response = response_parser_->get();
+    auto& response = x_->response_parser->get();
     const unsigned status = response.result_int();
     if (status == 101) {
       if (websocket_) {
@@ -510,12 +513,12 @@ private:
   }
 
   void sendClientResponseHead() {
-    auto& response = response_parser_->get();
+    auto& response = x_->response_parser->get();
     const unsigned status = response.result_int();
     upstream_status_ = std::to_string(status);
     status_ = status;
     const bool no_body = is_head_ || status == 204 || status == 304;
-    const bool sized = response_parser_->content_length().has_value();
+    const bool sized = x_->response_parser->content_length().has_value();
     prepareClientResponse(response.base(), false);
     bool keep = client_keep_alive_ && !worker_.draining() && !request_body_unread_;
     if (!no_body && !sized) {
@@ -534,14 +537,14 @@ private:
     client_keep_alive_ = keep;
     response.body().data = nullptr;
     response.body().size = 0;
-    response.body().more = !response_parser_->is_done();
-    response_serializer_.emplace(response);
+    response.body().more = !x_->response_parser->is_done();
+    x_->response_serializer.emplace(response);
     state_ = State::responding;
-    if (response_parser_->is_done()) {
+    if (x_->response_parser->is_done()) {
       countMetrics();  // no body: the head is the last write
     }
     stream_.expires_after(settings().server.client_idle_timeout);
-    http::async_write_header(stream_, *response_serializer_,
+    http::async_write_header(stream_, *x_->response_serializer,
                              beast::bind_front_handler(&ClientSession::onClientHeadWritten, shared_from_this()));
   }
 
@@ -551,10 +554,10 @@ private:
       return closeNow();
     }
     bytes_out_ += bytes;
-    if (!response_parser_->is_done()) {
-      allocateRelay(response_parser_->content_length());
+    if (!x_->response_parser->is_done()) {
+      allocateRelay(x_->response_parser->content_length());
     }
-    if (response_parser_->is_done()) {
+    if (x_->response_parser->is_done()) {
       return finishResponseBody();
     }
     readResponseBody();
@@ -562,11 +565,11 @@ private:
 
   void readResponseBody() {
     upstream_->buffer.reserve(relay_size_);  // see readRequestBody()
-    auto& body = response_parser_->get().body();
+    auto& body = x_->response_parser->get().body();
     body.data = relay_.get();
     body.size = relay_size_;
     upstream_->stream.expires_after(settings().upstream.read_timeout);
-    http::async_read_some(upstream_->stream, upstream_->buffer, *response_parser_,
+    http::async_read_some(upstream_->stream, upstream_->buffer, *x_->response_parser,
                           beast::bind_front_handler(&ClientSession::onResponseBody, shared_from_this()));
   }
 
@@ -581,19 +584,19 @@ private:
       discardUpstream();
       return finish(false);
     }
-    auto& body = response_parser_->get().body();
+    auto& body = x_->response_parser->get().body();
     const std::size_t filled = relay_size_ - body.size;
-    if (filled == 0 && !response_parser_->is_done()) {
+    if (filled == 0 && !x_->response_parser->is_done()) {
       return readResponseBody();
     }
     body.data = filled == 0 ? nullptr : relay_.get();
     body.size = filled;
-    body.more = !response_parser_->is_done();
+    body.more = !x_->response_parser->is_done();
     if (!body.more) {
       countMetrics();
     }
     stream_.expires_after(settings().server.client_idle_timeout);
-    http::async_write(stream_, *response_serializer_,
+    http::async_write(stream_, *x_->response_serializer,
                       beast::bind_front_handler(&ClientSession::onResponseBodyWritten, shared_from_this()));
   }
 
@@ -606,23 +609,23 @@ private:
       discardUpstream();
       return finish(false);
     }
-    if (response_parser_->is_done()) {
+    if (x_->response_parser->is_done()) {
       return finishResponseBody();
     }
     readResponseBody();
   }
 
   void finishResponseBody() {
-    auto& body = response_parser_->get().body();
+    auto& body = x_->response_parser->get().body();
     body.data = nullptr;
     body.size = 0;
     body.more = false;
     countMetrics();
-    if (response_serializer_->is_done()) {
+    if (x_->response_serializer->is_done()) {
       return completeExchange();
     }
     stream_.expires_after(settings().server.client_idle_timeout);
-    http::async_write(stream_, *response_serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    http::async_write(stream_, *x_->response_serializer, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       if (ec == http::error::need_buffer) {
         ec = {};
       }
@@ -636,7 +639,7 @@ private:
   }
 
   void completeExchange() {
-    if (upstream_ && response_parser_->keep_alive() && !response_parser_->need_eof() && upstream_->buffer.size() == 0) {
+    if (upstream_ && x_->response_parser->keep_alive() && !x_->response_parser->need_eof() && upstream_->buffer.size() == 0) {
       worker_.pool().put(std::move(upstream_), settings().upstream.pool_max_idle_per_thread, Clock::now());
     }
     discardUpstream();
@@ -646,14 +649,14 @@ private:
   // --- WebSocket ----------------------------------------------------------------------------
 
   void startWebSocketTunnel() {
-    auto& upstream_response = response_parser_->get();
+    auto& upstream_response = x_->response_parser->get();
     upstream_status_ = "101";
     status_ = 101;
     http::response<http::empty_body> response(std::move(upstream_response.base()));
     prepareClientResponse(response.base(), true);
-    switch_response_.emplace(std::move(response));
+    x_->switch_response.emplace(std::move(response));
     stream_.expires_after(settings().server.client_idle_timeout);
-    http::async_write(stream_, *switch_response_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    http::async_write(stream_, *x_->switch_response, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       self->bytes_out_ += n;
       if (ec) {
         self->discardUpstream();
@@ -707,13 +710,13 @@ private:
     }
     reason_ = reason;
     status_ = reply.status;
-    const bool body_pending = parser_ && parser_->is_header_done() && !parser_->is_done();
+    const bool body_pending = x_ && x_->parser && x_->parser->is_header_done() && !x_->parser->is_done();
     const bool keep = client_keep_alive_ && !reply.close_connection && !body_pending && !request_body_unread_ &&
                       !worker_.draining();
     if (body_pending) {
       request_body_unread_ = true;
     }
-    auto& response = reply_.emplace(static_cast<http::status>(reply.status), 11);
+    auto& response = x_->reply.emplace(static_cast<http::status>(reply.status), 11);
     response.set(http::field::content_type, reply.content_type);
     for (auto& [name, value] : reply.headers) {
       response.set(name, value);
@@ -728,7 +731,7 @@ private:
     state_ = State::responding;
     countMetrics();
     stream_.expires_after(settings().server.client_idle_timeout);
-    http::async_write(stream_, *reply_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    http::async_write(stream_, *x_->reply, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       self->bytes_out_ += n;
       self->finish(!ec && self->client_keep_alive_);
     });
@@ -739,7 +742,7 @@ private:
   void upstreamFailedBeforeResponse(beast::error_code ec) {
     // A pooled connection the upstream had closed: retry once on a fresh connection when
     // nothing of the request body was consumed (so the request can be sent again as is).
-    const bool stale = reused_ && !retried_ && !body_started_ && parser_->is_done() &&
+    const bool stale = reused_ && !retried_ && !body_started_ && x_->parser->is_done() &&
                        (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
                         ec == net::error::broken_pipe || ec == net::error::eof);
     discardUpstream();
@@ -847,7 +850,7 @@ private:
     if (keep_alive && !worker_.draining()) {
       return doReadHead();
     }
-    if (request_body_unread_ || reply_) {
+    if (request_body_unread_ || (x_ && x_->reply)) {
       // After an answer of our own (often to a request we did not read to its end) the client
       // may still be sending: see kLingerTimeout.
       return lingeringClose();
@@ -886,12 +889,7 @@ private:
   }
 
   void resetExchange() {
-    parser_.reset();
-    response_parser_.reset();
-    request_serializer_.reset();
-    response_serializer_.reset();
-    reply_.reset();
-    switch_response_.reset();
+    x_.reset();
     relay_.reset();
     relay_size_ = 0;
     started_ = {};
@@ -930,12 +928,18 @@ private:
   std::string peer_ip_;
 
   // Per exchange.
-  std::optional<RequestParser> parser_;
-  std::optional<http::request_serializer<http::buffer_body>> request_serializer_;
-  std::optional<http::response_parser<http::buffer_body>> response_parser_;
-  std::optional<http::response_serializer<http::buffer_body>> response_serializer_;
-  std::optional<http::response<http::string_body>> reply_;
-  std::optional<http::response<http::empty_body>> switch_response_;
+  // Parsers, serializers and messages of the exchange in progress. Heap-allocated per exchange
+  // (serializers are large), so an idle keep-alive connection costs only the socket and a few
+  // strings. Serializers are declared after the parsers whose messages they reference.
+  struct Exchange {
+    std::optional<RequestParser> parser;
+    std::optional<http::request_serializer<http::buffer_body>> request_serializer;
+    std::optional<http::response_parser<http::buffer_body>> response_parser;
+    std::optional<http::response_serializer<http::buffer_body>> response_serializer;
+    std::optional<http::response<http::string_body>> reply;
+    std::optional<http::response<http::empty_body>> switch_response;
+  };
+  std::unique_ptr<Exchange> x_;
   std::optional<tcp::resolver> resolver_;
   std::unique_ptr<char[]> relay_;
   std::size_t relay_size_ = 0;

@@ -15,9 +15,8 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// Per direction. WebSocket traffic is mostly small frames; 16 KiB keeps a thousand idle
-// tunnels cheap while large frames still move in few steps.
-constexpr std::size_t kTunnelBufferBytes = 16 * 1024;
+// Bytes moved per readiness event and direction, through one scratch buffer per thread.
+constexpr std::size_t kTunnelBufferBytes = 64 * 1024;
 
 class Tunnel : public std::enable_shared_from_this<Tunnel>, public DrainTarget {
 public:
@@ -42,11 +41,17 @@ public:
     touch();
     armTimer();
     // Bytes that arrived with the handshake go first, then each direction pumps on its own.
-    writeThen(upstream_, std::move(client_pending), to_upstream_, [](const std::shared_ptr<Tunnel>& self) {
-      self->pump(self->client_, self->upstream_, self->to_upstream_, self->stats_.client_to_upstream);
+    boost::system::error_code ec;
+    client_.non_blocking(true, ec);
+    upstream_.non_blocking(true, ec);
+    if (ec) {
+      return closeBoth();
+    }
+    writeThen(upstream_, std::move(client_pending), [](const std::shared_ptr<Tunnel>& self) {
+      self->pump(self->client_, self->upstream_, self->stats_.client_to_upstream);
     });
-    writeThen(client_, std::move(upstream_pending), to_client_, [](const std::shared_ptr<Tunnel>& self) {
-      self->pump(self->upstream_, self->client_, self->to_client_, self->stats_.upstream_to_client);
+    writeThen(client_, std::move(upstream_pending), [](const std::shared_ptr<Tunnel>& self) {
+      self->pump(self->upstream_, self->client_, self->stats_.upstream_to_client);
     });
   }
 
@@ -54,11 +59,8 @@ public:
   void onDrain() override { closeBoth(); }
 
 private:
-  using Buffer = std::array<char, kTunnelBufferBytes>;
-
   template <class Next>
-  void writeThen(tcp::socket& to, std::string pending, std::unique_ptr<Buffer>& buffer, Next next) {
-    buffer = std::make_unique<Buffer>();
+  void writeThen(tcp::socket& to, std::string pending, Next next) {
     if (pending.empty()) {
       return next(shared_from_this());
     }
@@ -72,22 +74,46 @@ private:
                      });
   }
 
-  void pump(tcp::socket& from, tcp::socket& to, std::unique_ptr<Buffer>& buffer, std::uint64_t& counter) {
-    from.async_read_some(net::buffer(*buffer), [self = shared_from_this(), &from, &to, &buffer, &counter](
-                                                   boost::system::error_code ec, std::size_t n) {
-      if (ec) {
+  // Waits for readability instead of keeping a read posted, so an idle tunnel owns no buffer:
+  // bytes are read into the thread's scratch buffer and written straight on; only what the
+  // peer cannot take at once is copied to the heap until it drains.
+  void pump(tcp::socket& from, tcp::socket& to, std::uint64_t& counter) {
+    from.async_wait(tcp::socket::wait_read, [self = shared_from_this(), &from, &to, &counter](
+                                                 boost::system::error_code ec) {
+      if (ec || self->closed_) {
+        return self->closeBoth();
+      }
+      thread_local std::array<char, kTunnelBufferBytes> scratch;
+      boost::system::error_code read_ec;
+      const std::size_t n = from.read_some(net::buffer(scratch), read_ec);
+      if (read_ec == net::error::would_block) {
+        return self->pump(from, to, counter);
+      }
+      if (read_ec) {
         // EOF or reset on one side ends the conversation: pass the close on to the other side.
         return self->closeBoth();
       }
       self->touch();
       counter += n;
-      net::async_write(to, net::buffer(buffer->data(), n),
-                       [self, &from, &to, &buffer, &counter](boost::system::error_code write_ec, std::size_t) {
-                         if (write_ec) {
+      std::size_t written = 0;
+      boost::system::error_code write_ec;
+      while (written < n && !write_ec) {
+        written += to.write_some(net::buffer(scratch.data() + written, n - written), write_ec);
+      }
+      if (write_ec && write_ec != net::error::would_block) {
+        return self->closeBoth();
+      }
+      if (written == n) {
+        return self->pump(from, to, counter);
+      }
+      auto rest = std::make_shared<std::string>(scratch.data() + written, n - written);
+      net::async_write(to, net::buffer(*rest),
+                       [self, rest, &from, &to, &counter](boost::system::error_code async_ec, std::size_t) {
+                         if (async_ec) {
                            return self->closeBoth();
                          }
                          self->touch();
-                         self->pump(from, to, buffer, counter);
+                         self->pump(from, to, counter);
                        });
     });
   }
@@ -126,8 +152,6 @@ private:
   net::steady_timer timer_;
   std::chrono::seconds idle_timeout_;
   std::function<void(const TunnelStats&)> done_;
-  std::unique_ptr<Buffer> to_upstream_;
-  std::unique_ptr<Buffer> to_client_;
   Clock::time_point last_activity_{};
   TunnelStats stats_;
   bool closed_ = false;
