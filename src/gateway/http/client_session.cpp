@@ -541,8 +541,15 @@ private:
     x_->response_serializer.emplace(response);
     state_ = State::responding;
     if (x_->response_parser->is_done()) {
-      countMetrics();  // no body: the head is the last write
+      return finishResponseBody();  // no body: the head is the only write
     }
+    if (upstream_->buffer.size() > 0) {
+      // Body bytes came with the head (the common small response): send the head and the
+      // first body bytes in one write instead of two.
+      allocateRelay(x_->response_parser->content_length());
+      return readResponseBody();
+    }
+    // Nothing of the body yet: send the head now, the body may be slow to come (streams, SSE).
     stream_.expires_after(settings().server.client_idle_timeout);
     http::async_write_header(stream_, *x_->response_serializer,
                              beast::bind_front_handler(&ClientSession::onClientHeadWritten, shared_from_this()));
