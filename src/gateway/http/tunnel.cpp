@@ -17,6 +17,8 @@ using Clock = std::chrono::steady_clock;
 
 // Bytes moved per readiness event and direction, through one scratch buffer per thread.
 constexpr std::size_t kTunnelBufferBytes = 64 * 1024;
+// Reads relayed in a row before a busy tunnel lets the worker's other connections run.
+constexpr int kRoundsBeforeYield = 16;
 
 class Tunnel : public std::enable_shared_from_this<Tunnel>, public DrainTarget {
 public:
@@ -74,26 +76,34 @@ private:
                      });
   }
 
-  // Waits for readability instead of keeping a read posted, so an idle tunnel owns no buffer:
-  // bytes are read into the thread's scratch buffer and written straight on; only what the
-  // peer cannot take at once is copied to the heap until it drains.
+  // Reads whatever is there now into the thread's scratch buffer and writes it straight on;
+  // only when the socket has nothing does it wait for readability. So an idle tunnel owns no
+  // buffer, and only what a slow peer cannot take at once is copied to the heap. Reading before
+  // waiting matters: the reactor is edge-triggered, so bytes that arrived before the wait was
+  // registered would otherwise never wake it.
   void pump(tcp::socket& from, tcp::socket& to, std::uint64_t& counter) {
-    from.async_wait(tcp::socket::wait_read, [self = shared_from_this(), &from, &to, &counter](
-                                                 boost::system::error_code ec) {
-      if (ec || self->closed_) {
-        return self->closeBoth();
+    thread_local std::array<char, kTunnelBufferBytes> scratch;
+    for (int round = 0; round < kRoundsBeforeYield; ++round) {
+      if (closed_) {
+        return;
       }
-      thread_local std::array<char, kTunnelBufferBytes> scratch;
       boost::system::error_code read_ec;
       const std::size_t n = from.read_some(net::buffer(scratch), read_ec);
       if (read_ec == net::error::would_block) {
-        return self->pump(from, to, counter);
+        from.async_wait(tcp::socket::wait_read, [self = shared_from_this(), &from, &to, &counter](
+                                                    boost::system::error_code ec) {
+          if (ec || self->closed_) {
+            return self->closeBoth();
+          }
+          self->pump(from, to, counter);
+        });
+        return;
       }
       if (read_ec) {
         // EOF or reset on one side ends the conversation: pass the close on to the other side.
-        return self->closeBoth();
+        return closeBoth();
       }
-      self->touch();
+      touch();
       counter += n;
       std::size_t written = 0;
       boost::system::error_code write_ec;
@@ -101,21 +111,24 @@ private:
         written += to.write_some(net::buffer(scratch.data() + written, n - written), write_ec);
       }
       if (write_ec && write_ec != net::error::would_block) {
-        return self->closeBoth();
+        return closeBoth();
       }
-      if (written == n) {
-        return self->pump(from, to, counter);
+      if (written < n) {
+        auto rest = std::make_shared<std::string>(scratch.data() + written, n - written);
+        net::async_write(to, net::buffer(*rest),
+                         [self = shared_from_this(), rest, &from, &to, &counter](boost::system::error_code async_ec,
+                                                                                 std::size_t) {
+                           if (async_ec) {
+                             return self->closeBoth();
+                           }
+                           self->touch();
+                           self->pump(from, to, counter);
+                         });
+        return;
       }
-      auto rest = std::make_shared<std::string>(scratch.data() + written, n - written);
-      net::async_write(to, net::buffer(*rest),
-                       [self, rest, &from, &to, &counter](boost::system::error_code async_ec, std::size_t) {
-                         if (async_ec) {
-                           return self->closeBoth();
-                         }
-                         self->touch();
-                         self->pump(from, to, counter);
-                       });
-    });
+    }
+    // A busy tunnel yields so other connections of this worker get their turn.
+    net::post(from.get_executor(), [self = shared_from_this(), &from, &to, &counter] { self->pump(from, to, counter); });
   }
 
   void touch() { last_activity_ = Clock::now(); }
