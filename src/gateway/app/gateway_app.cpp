@@ -72,6 +72,11 @@ int runGateway(const std::string& config_path) {
     spdlog::warn("origin check is OFF (mode = local, origin.enabled = false): never expose this listener");
   }
 
+  // Signal handlers exist before the ready line: whoever waits for that line may signal at once.
+  boost::asio::io_context signals_context(1);
+  boost::asio::signal_set stop_signals(signals_context, SIGTERM, SIGINT);
+  boost::asio::signal_set reload_signal(signals_context, SIGHUP);
+
   Metrics metrics;
   GatewayServer server(snapshot, metrics);
   if (auto error = server.start()) {
@@ -88,10 +93,6 @@ int runGateway(const std::string& config_path) {
   std::fflush(stdout);
   spdlog::info("proxying to {} with {} mode", snapshot->settings->upstream.url,
                snapshot->settings->mode == Mode::local ? "local" : "aws");
-
-  boost::asio::io_context signals_context(1);
-  boost::asio::signal_set stop_signals(signals_context, SIGTERM, SIGINT);
-  boost::asio::signal_set reload_signal(signals_context, SIGHUP);
 
   std::function<void()> wait_reload = [&] {
     reload_signal.async_wait([&](boost::system::error_code ec, int) {

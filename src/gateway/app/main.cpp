@@ -1,16 +1,25 @@
 // oh-gateway: the data plane in front of OpenHands (DESIGN.md section 4).
 //   oh-gateway --config FILE          serve
 //   oh-gateway check-config FILE      validate a configuration file
+//   oh-gateway users add|remove|passwd|list ...   manage local accounts (auth/users_command.h)
 //   oh-gateway --version
 
 #include <cstdio>
+#include <cstring>
+#include <iostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "app/gateway_app.h"
+#include "auth/users_command.h"
 
 int main(int argc, char** argv) {
+  // `users` has its own grammar (auth/users_command.h); hand it everything after the word.
+  if (argc > 1 && std::strcmp(argv[1], "users") == 0) {
+    return oh::gateway::auth::runUsersCommand(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
+  }
   CLI::App app{"oh-gateway: OpenHands reverse proxy (origin check, limits, HTTP and WebSocket relay)"};
   app.set_version_flag("--version", std::string("oh-gateway ") + OH_GATEWAY_VERSION);
   std::string config_path;

@@ -1,4 +1,4 @@
-#include "gateway/auth/authorization_request.h"
+#include "auth/authorization_request.h"
 
 #include "common/base64.h"
 

@@ -4,7 +4,7 @@
 // short-lived sealed cookie (see flow_state in session_cookie.h) and come back at /_callback.
 
 #include "common/random_source.h"
-#include "gateway/auth/oidc_provider.h"
+#include "auth/oidc_provider.h"
 
 #include <string>
 #include <string_view>

@@ -1,26 +1,15 @@
-#include "gateway/auth/challenge.h"
+#include "auth/challenge.h"
 
 #include <boost/json.hpp>
+
+#include "common/text.h"
 
 namespace oh::gateway::auth {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool icontains(std::string_view haystack, std::string_view needle) {
   for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    if (iequals(haystack.substr(i, needle.size()), needle)) {
+    if (common::equalsIgnoreCase(haystack.substr(i, needle.size()), needle)) {
       return true;
     }
   }
@@ -43,7 +32,7 @@ Challenge decideChallenge(const ChallengeRequest& r) {
   }
   if (!r.sec_fetch_mode.empty()) {
     // Fetch Metadata (https://www.w3.org/TR/fetch-metadata/): only a navigation is a page load.
-    return iequals(r.sec_fetch_mode, "navigate") ? Challenge::redirect_to_sign_in : Challenge::unauthorized_json;
+    return common::equalsIgnoreCase(r.sec_fetch_mode, "navigate") ? Challenge::redirect_to_sign_in : Challenge::unauthorized_json;
   }
   return icontains(r.accept, "text/html") ? Challenge::redirect_to_sign_in : Challenge::unauthorized_json;
 }

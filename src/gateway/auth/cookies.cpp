@@ -1,33 +1,25 @@
-#include "gateway/auth/cookies.h"
+#include "auth/cookies.h"
 
 #include <fmt/format.h>
 
+#include "common/text.h"
+
 namespace oh::gateway::auth {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // Calls f(name, value, whole_pair) for each "name=value" in a Cookie header.
 template <class F>
 void forEachCookie(std::string_view header, F&& f) {
   while (!header.empty()) {
     const std::size_t semi = header.find(';');
-    const std::string_view pair = trim(header.substr(0, semi));
+    const std::string_view pair = common::trimOws(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
     if (pair.empty()) {
       continue;
     }
     const std::size_t eq = pair.find('=');
-    const std::string_view name = trim(pair.substr(0, eq));
-    const std::string_view value = eq == std::string_view::npos ? std::string_view() : trim(pair.substr(eq + 1));
+    const std::string_view name = common::trimOws(pair.substr(0, eq));
+    const std::string_view value = eq == std::string_view::npos ? std::string_view() : common::trimOws(pair.substr(eq + 1));
     if (!f(name, value, pair)) {
       return;
     }

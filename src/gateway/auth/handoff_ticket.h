@@ -12,8 +12,8 @@
 
 #include "common/random_source.h"
 #include "common/wall_clock.h"
-#include "gateway/auth/identity_headers.h"
-#include "gateway/auth/result.h"
+#include "auth/identity_headers.h"
+#include "auth/result.h"
 
 #include <chrono>
 #include <mutex>

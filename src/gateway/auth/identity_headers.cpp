@@ -1,4 +1,4 @@
-#include "gateway/auth/identity_headers.h"
+#include "auth/identity_headers.h"
 
 namespace oh::gateway::auth {
 namespace {

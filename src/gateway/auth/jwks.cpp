@@ -1,4 +1,4 @@
-#include "gateway/auth/jwks.h"
+#include "auth/jwks.h"
 
 #include "common/base64.h"
 

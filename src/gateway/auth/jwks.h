@@ -4,7 +4,7 @@
 // ES256) signature keys are loaded; anything else is skipped with a note, never an error,
 // because providers publish extra keys (encryption keys, other curves) beside the ones we use.
 
-#include "gateway/auth/result.h"
+#include "auth/result.h"
 
 #include <memory>
 #include <optional>

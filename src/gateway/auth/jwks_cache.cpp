@@ -1,4 +1,4 @@
-#include "gateway/auth/jwks_cache.h"
+#include "auth/jwks_cache.h"
 
 #include <fmt/format.h>
 

@@ -10,7 +10,7 @@
 // findKey/refresh; a server that must not block uses findCached/claimRefetch/applyFetch.
 
 #include "common/wall_clock.h"
-#include "gateway/auth/jwks.h"
+#include "auth/jwks.h"
 
 #include <chrono>
 #include <memory>

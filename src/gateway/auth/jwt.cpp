@@ -1,4 +1,4 @@
-#include "gateway/auth/jwt.h"
+#include "auth/jwt.h"
 
 #include "common/base64.h"
 

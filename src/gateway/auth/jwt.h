@@ -9,8 +9,8 @@
 //   auto claims = verifyIdToken(token, jwks_cache, want, clock.now());
 //   if (!claims) log("token refused: {}", describe(claims.error()));
 
-#include "gateway/auth/jwks.h"
-#include "gateway/auth/result.h"
+#include "auth/jwks.h"
+#include "auth/result.h"
 
 #include <boost/json/object.hpp>
 

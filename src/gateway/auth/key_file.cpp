@@ -1,6 +1,7 @@
-#include "gateway/auth/key_file.h"
+#include "auth/key_file.h"
 
 #include "common/base64.h"
+#include "common/text.h"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -11,23 +12,6 @@
 #include <sstream>
 
 namespace oh::gateway::auth {
-namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-}  // namespace
-
 Result<std::string> decodeKeyMaterial(std::string_view contents) {
   if (contents.size() == kKeyBytes) {
     return std::string(contents);
@@ -39,8 +23,8 @@ Result<std::string> decodeKeyMaterial(std::string_view contents) {
   if (text.size() == kKeyBytes * 2) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); i += 2) {
-      const int hi = hexValue(text[i]);
-      const int lo = hexValue(text[i + 1]);
+      const int hi = common::hexDigitValue(text[i]);
+      const int lo = common::hexDigitValue(text[i + 1]);
       if (hi < 0 || lo < 0) {
         return failure("key is 64 characters but not hex");
       }

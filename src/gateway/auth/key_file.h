@@ -4,7 +4,7 @@
 // base64url of 32 bytes, with an optional trailing newline. Anything else is refused rather
 // than stretched, so a truncated or empty secret can never become a weak key.
 
-#include "gateway/auth/result.h"
+#include "auth/result.h"
 
 #include <string>
 #include <string_view>

@@ -1,7 +1,8 @@
-#include "gateway/auth/local_login_page.h"
+#include "auth/local_login_page.h"
 
 #include "common/constant_time.h"
-#include "gateway/auth/return_path.h"
+#include "common/text.h"
+#include "auth/return_path.h"
 
 #include <fmt/format.h>
 
@@ -11,40 +12,6 @@ namespace oh::gateway::auth {
 namespace {
 
 constexpr std::string_view kCsrfPurpose = "oh-local-login-v1";
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::optional<std::string> formDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%') {
-      const int hi = i + 1 < s.size() ? hexValue(s[i + 1]) : -1;
-      const int lo = i + 2 < s.size() ? hexValue(s[i + 2]) : -1;
-      if (hi < 0 || lo < 0) {
-        return std::nullopt;
-      }
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -149,7 +116,7 @@ Result<LoginForm> parseLoginForm(std::string_view body) {
     }
     const std::size_t eq = pair.find('=');
     const std::string_view key = pair.substr(0, eq);
-    auto value = formDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    auto value = common::percentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), /*plus_as_space=*/true);
     if (!value) {
       return failure("login form has a malformed escape");
     }

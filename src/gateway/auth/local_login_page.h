@@ -5,9 +5,9 @@
 // carry both, equal, and younger than kLoginCsrfLifetime.
 
 #include "common/random_source.h"
-#include "gateway/auth/result.h"
-#include "gateway/auth/sealed_box.h"
-#include "gateway/auth/session.h"
+#include "auth/result.h"
+#include "auth/sealed_box.h"
+#include "auth/session.h"
 
 #include <chrono>
 #include <string>

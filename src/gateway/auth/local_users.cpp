@@ -1,4 +1,4 @@
-#include "gateway/auth/local_users.h"
+#include "auth/local_users.h"
 
 #include <fcntl.h>
 #include <sodium.h>

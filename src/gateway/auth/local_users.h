@@ -9,7 +9,7 @@
 // limits guessing instead. Stored hashes carry their own parameters, so raising the cost later
 // only needs needsRehash() + passwd.
 
-#include "gateway/auth/result.h"
+#include "auth/result.h"
 
 #include <cstddef>
 #include <string>

@@ -1,4 +1,4 @@
-#include "gateway/auth/login_flow_cookie.h"
+#include "auth/login_flow_cookie.h"
 
 #include "common/constant_time.h"
 

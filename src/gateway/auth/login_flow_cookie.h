@@ -4,8 +4,8 @@
 // browser can neither read the verifier nor forge a state; the callback's `state` parameter
 // must equal the sealed one (CSRF, RFC 6749 10.12).
 
-#include "gateway/auth/authorization_request.h"
-#include "gateway/auth/sealed_box.h"
+#include "auth/authorization_request.h"
+#include "auth/sealed_box.h"
 
 #include <chrono>
 

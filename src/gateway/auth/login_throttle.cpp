@@ -1,4 +1,4 @@
-#include "gateway/auth/login_throttle.h"
+#include "auth/login_throttle.h"
 
 #include <algorithm>
 

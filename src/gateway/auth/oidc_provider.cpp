@@ -1,6 +1,6 @@
-#include "gateway/auth/oidc_provider.h"
+#include "auth/oidc_provider.h"
 
-#include "gateway/auth/token_exchange.h"
+#include "auth/token_exchange.h"
 
 #include <boost/json.hpp>
 #include <boost/url.hpp>

@@ -3,7 +3,7 @@
 // Cognito's published URL scheme or read from a standard OIDC discovery document
 // (OpenID Connect Discovery 1.0 section 3). Built once at start-up and shared read-only.
 
-#include "gateway/auth/result.h"
+#include "auth/result.h"
 
 #include <initializer_list>
 #include <optional>

@@ -1,42 +1,11 @@
-#include "gateway/auth/return_path.h"
+#include "auth/return_path.h"
 
 #include <optional>
 
+#include "common/text.h"
+
 namespace oh::gateway::auth {
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-// One round of percent-decoding; nullopt on a malformed escape.
-std::optional<std::string> percentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    const int hi = i + 1 < s.size() ? hexValue(s[i + 1]) : -1;
-    const int lo = i + 2 < s.size() ? hexValue(s[i + 2]) : -1;
-    if (hi < 0 || lo < 0) {
-      return std::nullopt;
-    }
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
 
 // The raw form: printable ASCII from the URI path/query alphabet, no backslash, no fragment.
 bool rawCharactersOk(std::string_view s) {
@@ -71,7 +40,7 @@ bool isSafeReturnPath(std::string_view candidate) {
   // introduce no control characters or backslashes.
   std::string current(candidate);
   for (int round = 0; round < 3; ++round) {
-    auto decoded = percentDecode(current);
+    auto decoded = common::percentDecode(current);
     if (!decoded) {
       return false;
     }

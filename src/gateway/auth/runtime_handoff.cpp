@@ -1,8 +1,8 @@
-#include "gateway/auth/runtime_handoff.h"
+#include "auth/runtime_handoff.h"
 
-#include "gateway/auth/cookies.h"
-#include "gateway/auth/oidc_provider.h"
-#include "gateway/auth/return_path.h"
+#include "auth/cookies.h"
+#include "auth/oidc_provider.h"
+#include "auth/return_path.h"
 
 #include <boost/url.hpp>
 #include <fmt/format.h>

@@ -12,9 +12,9 @@
 // forwarding to the user's app.
 
 #include "common/random_source.h"
-#include "gateway/auth/handoff_ticket.h"
-#include "gateway/auth/sealed_box.h"
-#include "gateway/auth/session.h"
+#include "auth/handoff_ticket.h"
+#include "auth/sealed_box.h"
+#include "auth/session.h"
 
 #include <chrono>
 #include <functional>

@@ -1,7 +1,7 @@
-#include "gateway/auth/sealed_box.h"
+#include "auth/sealed_box.h"
 
 #include "common/base64.h"
-#include "gateway/auth/key_file.h"
+#include "auth/key_file.h"
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>

@@ -7,7 +7,7 @@
 // Wire format, then base64url: key_id(1) || nonce(12) || ciphertext || tag(16).
 
 #include "common/random_source.h"
-#include "gateway/auth/result.h"
+#include "auth/result.h"
 
 #include <optional>
 #include <string>

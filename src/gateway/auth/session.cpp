@@ -1,4 +1,4 @@
-#include "gateway/auth/session.h"
+#include "auth/session.h"
 
 #include <boost/json.hpp>
 

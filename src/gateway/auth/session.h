@@ -10,9 +10,9 @@
 //   auto back = openSession(box, cookie_value, clock.now());  // on every request
 //   switch (renewalDecision(*back, clock.now())) { ... }
 
-#include "gateway/auth/jwt.h"
-#include "gateway/auth/result.h"
-#include "gateway/auth/sealed_box.h"
+#include "auth/jwt.h"
+#include "auth/result.h"
+#include "auth/sealed_box.h"
 
 #include <chrono>
 #include <string>

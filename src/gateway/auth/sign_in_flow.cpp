@@ -1,27 +1,16 @@
-#include "gateway/auth/sign_in_flow.h"
+#include "auth/sign_in_flow.h"
 
-#include "gateway/auth/cookies.h"
-#include "gateway/auth/login_flow_cookie.h"
-#include "gateway/auth/return_path.h"
+#include "auth/cookies.h"
+#include "auth/login_flow_cookie.h"
+#include "auth/return_path.h"
 
 #include <boost/url.hpp>
 #include <fmt/format.h>
 
+#include "common/text.h"
+
 namespace oh::gateway::auth {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string printable(std::string_view s) {
   std::string out;
@@ -52,7 +41,7 @@ std::string sessionCookie(const SignInConfig& config, const SealedBox& box, cons
 
 std::optional<std::string> callbackUrlFor(const SignInConfig& config, std::string_view request_host) {
   for (const std::string& allowed : config.callback_hosts) {
-    if (!request_host.empty() && iequals(allowed, request_host)) {
+    if (!request_host.empty() && common::equalsIgnoreCase(allowed, request_host)) {
       // Use the configured spelling, never the request's bytes.
       return fmt::format("{}://{}{}", config.https ? "https" : "http", allowed, kCallbackPath);
     }

@@ -11,13 +11,13 @@
 // Every failure is a value with a reason for the log; none of them contains a token or secret.
 
 #include "common/random_source.h"
-#include "gateway/auth/authorization_request.h"
-#include "gateway/auth/jwks.h"
-#include "gateway/auth/jwt.h"
-#include "gateway/auth/oidc_provider.h"
-#include "gateway/auth/sealed_box.h"
-#include "gateway/auth/session.h"
-#include "gateway/auth/token_exchange.h"
+#include "auth/authorization_request.h"
+#include "auth/jwks.h"
+#include "auth/jwt.h"
+#include "auth/oidc_provider.h"
+#include "auth/sealed_box.h"
+#include "auth/session.h"
+#include "auth/token_exchange.h"
 
 #include <chrono>
 #include <memory>

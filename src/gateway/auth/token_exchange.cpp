@@ -1,4 +1,4 @@
-#include "gateway/auth/token_exchange.h"
+#include "auth/token_exchange.h"
 
 #include "common/base64.h"
 

@@ -3,7 +3,7 @@
 // exchange, RFC 6749 4.1.3 + RFC 7636 4.5; refresh, RFC 6749 6) and the parser for its answer
 // (5.1 success, 5.2 error). The HTTPS call itself belongs to the server (next session).
 
-#include "gateway/auth/result.h"
+#include "auth/result.h"
 
 #include <chrono>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "gateway/auth/users_command.h"
+#include "auth/users_command.h"
 
 #include <termios.h>
 #include <unistd.h>

@@ -11,7 +11,7 @@
 // they are prompted for twice with echo off on a terminal, or read as one line from stdin
 // (--password-stdin, or when stdin is not a terminal). Returns the process exit code.
 
-#include "gateway/auth/local_users.h"
+#include "auth/local_users.h"
 
 #include <istream>
 #include <ostream>

@@ -5,22 +5,13 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "common/text.h"
 #include "http/request_policy.h"
 
 namespace oh::gateway {
 namespace http = boost::beast::http;
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -33,7 +24,7 @@ void removeHopByHop(Fields& fields, bool keep_upgrade) {
     std::string_view value = it->value();
     while (!value.empty()) {
       const auto comma = value.find(',');
-      const auto item = trim(value.substr(0, comma));
+      const auto item = common::trimOws(value.substr(0, comma));
       if (!item.empty()) {
         named.emplace_back(item);
       }
@@ -76,7 +67,7 @@ void prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool 
   std::string chain;
   const auto range = fields.equal_range("X-Forwarded-For");
   for (auto it = range.first; it != range.second; ++it) {
-    const auto value = trim(it->value());
+    const auto value = common::trimOws(it->value());
     if (value.empty()) {
       continue;
     }
@@ -103,7 +94,7 @@ void prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool 
 
 bool isHtml(std::string_view content_type) {
   const auto semicolon = content_type.find(';');
-  return boost::beast::iequals(trim(content_type.substr(0, semicolon)), "text/html");
+  return boost::beast::iequals(common::trimOws(content_type.substr(0, semicolon)), "text/html");
 }
 
 void prepareClientResponse(Fields& fields, bool websocket_switch) {

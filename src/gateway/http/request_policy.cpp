@@ -2,20 +2,12 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "common/text.h"
+
 namespace oh::gateway {
 namespace http = boost::beast::http;
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return boost::beast::iequals(a, b);
@@ -26,7 +18,7 @@ bool iequals(std::string_view a, std::string_view b) {
 bool headerHasToken(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     const auto comma = value.find(',');
-    const auto item = trim(value.substr(0, comma));
+    const auto item = common::trimOws(value.substr(0, comma));
     if (iequals(item, token)) {
       return true;
     }
@@ -57,13 +49,13 @@ std::optional<RequestRejection> checkRequestHead(const RequestHeader& head) {
   if (hosts != 1) {
     return RequestRejection{hosts == 0 ? "missing Host" : "more than one Host"};
   }
-  if (trim(head[http::field::host]).empty()) {
+  if (common::trimOws(head[http::field::host]).empty()) {
     return RequestRejection{"empty Host"};
   }
   const auto transfer_encodings = head.count(http::field::transfer_encoding);
   const auto content_lengths = head.count(http::field::content_length);
   if (transfer_encodings > 0) {
-    if (transfer_encodings > 1 || !iequals(trim(head[http::field::transfer_encoding]), "chunked")) {
+    if (transfer_encodings > 1 || !iequals(common::trimOws(head[http::field::transfer_encoding]), "chunked")) {
       return RequestRejection{"Transfer-Encoding other than chunked"};
     }
     if (head.version() == 10) {
@@ -77,7 +69,7 @@ std::optional<RequestRejection> checkRequestHead(const RequestHeader& head) {
     return RequestRejection{"more than one Content-Length"};
   }
   if (content_lengths == 1) {
-    const auto value = trim(head[http::field::content_length]);
+    const auto value = common::trimOws(head[http::field::content_length]);
     if (value.empty() || value.size() > 19 ||
         value.find_first_not_of("0123456789") != std::string_view::npos) {
       return RequestRejection{"invalid Content-Length"};
@@ -108,7 +100,7 @@ std::uint64_t bodyLimitFor(std::string_view path, const LimitSettings& limits) {
 bool isWebSocketUpgrade(const RequestHeader& head) {
   return head.method() == http::verb::get &&
          headerHasToken(head[http::field::connection], "upgrade") &&
-         iequals(trim(head[http::field::upgrade]), "websocket");
+         iequals(common::trimOws(head[http::field::upgrade]), "websocket");
 }
 
 bool isGatewayPath(std::string_view path) {

@@ -1,5 +1,7 @@
 #include "observability/access_log.h"
 
+#include "common/text.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -18,21 +20,17 @@ constexpr std::array<std::string_view, 4> kSecretKeyParts{"secret", "token", "pa
 // Longer values are cut (with "..."), so one line stays far below CloudWatch's 256 KB event limit.
 constexpr std::size_t kMaxFieldBytes = 4096;
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // One round of form decoding ('+' is a space, %XX a byte), lower-cased.
 std::string decodeOnce(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
-      c = static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2]));
+    const int hi = i + 2 < text.size() ? common::hexDigitValue(text[i + 1]) : -1;
+    const int lo = i + 2 < text.size() ? common::hexDigitValue(text[i + 2]) : -1;
+    if (c == '%' && hi >= 0 && lo >= 0) {
+      // Lenient on purpose: a malformed escape stays as it is, the key is still matched.
+      c = static_cast<char>(hi * 16 + lo);
       i += 2;
     } else if (c == '+') {
       c = ' ';

@@ -1,4 +1,4 @@
-#include "gateway/auth/handoff_ticket.h"
+#include "auth/handoff_ticket.h"
 
 #include "common/base64.h"
 #include "test_crypto.h"

@@ -3,10 +3,10 @@
 // same fixture keys. Our verifier and openers must accept them byte for byte, which pins the
 // wire formats (JWS, ES256 r||s, sealed-box layout and key id, ticket MAC input).
 
-#include "gateway/auth/handoff_ticket.h"
-#include "gateway/auth/jwt.h"
-#include "gateway/auth/login_flow_cookie.h"
-#include "gateway/auth/session.h"
+#include "auth/handoff_ticket.h"
+#include "auth/jwt.h"
+#include "auth/login_flow_cookie.h"
+#include "auth/session.h"
 
 #include "test_crypto.h"
 #include "test_tokens.h"

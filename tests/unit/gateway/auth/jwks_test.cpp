@@ -1,5 +1,5 @@
-#include "gateway/auth/jwks.h"
-#include "gateway/auth/jwks_cache.h"
+#include "auth/jwks.h"
+#include "auth/jwks_cache.h"
 
 #include "test_crypto.h"
 #include "test_tokens.h"

@@ -1,4 +1,4 @@
-#include "gateway/auth/local_login_page.h"
+#include "auth/local_login_page.h"
 
 #include "test_crypto.h"
 #include "test_tokens.h"

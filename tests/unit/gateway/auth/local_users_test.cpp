@@ -1,5 +1,5 @@
-#include "gateway/auth/local_users.h"
-#include "gateway/auth/users_command.h"
+#include "auth/local_users.h"
+#include "auth/users_command.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "gateway/auth/login_throttle.h"
+#include "auth/login_throttle.h"
 
 #include "test_crypto.h"
 #include "test_tokens.h"

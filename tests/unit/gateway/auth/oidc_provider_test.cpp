@@ -1,4 +1,4 @@
-#include "gateway/auth/oidc_provider.h"
+#include "auth/oidc_provider.h"
 
 #include <gtest/gtest.h>
 

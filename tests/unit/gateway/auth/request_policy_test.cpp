@@ -1,5 +1,5 @@
-#include "gateway/auth/challenge.h"
-#include "gateway/auth/identity_headers.h"
+#include "auth/challenge.h"
+#include "auth/identity_headers.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "gateway/auth/return_path.h"
+#include "auth/return_path.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-#include "gateway/auth/runtime_handoff.h"
+#include "auth/runtime_handoff.h"
 
-#include "gateway/auth/cookies.h"
+#include "auth/cookies.h"
 #include "test_crypto.h"
 #include "test_tokens.h"
 

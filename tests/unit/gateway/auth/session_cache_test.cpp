@@ -1,4 +1,4 @@
-#include "gateway/auth/session_cache.h"
+#include "auth/session_cache.h"
 
 #include "test_crypto.h"
 #include "test_tokens.h"

@@ -1,8 +1,8 @@
-#include "gateway/auth/cookies.h"
-#include "gateway/auth/key_file.h"
-#include "gateway/auth/login_flow_cookie.h"
-#include "gateway/auth/sealed_box.h"
-#include "gateway/auth/session.h"
+#include "auth/cookies.h"
+#include "auth/key_file.h"
+#include "auth/login_flow_cookie.h"
+#include "auth/sealed_box.h"
+#include "auth/session.h"
 
 #include "common/base64.h"
 #include "test_crypto.h"

@@ -1,6 +1,6 @@
-#include "gateway/auth/sign_in_flow.h"
+#include "auth/sign_in_flow.h"
 
-#include "gateway/auth/cookies.h"
+#include "auth/cookies.h"
 #include "test_crypto.h"
 #include "test_tokens.h"
 

@@ -1,4 +1,4 @@
-#include "gateway/auth/token_exchange.h"
+#include "auth/token_exchange.h"
 
 #include <gtest/gtest.h>
 

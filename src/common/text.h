@@ -1,0 +1,24 @@
+#pragma once
+// Small text primitives for HTTP-shaped input, shared so every parser treats whitespace,
+// case and percent-escapes the same way.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace oh::common {
+
+// Removes RFC 9110 optional whitespace (SP and HTAB) from both ends.
+std::string_view trimOws(std::string_view text);
+
+// ASCII case-insensitive equality (header names, tokens, host names).
+bool equalsIgnoreCase(std::string_view a, std::string_view b);
+
+// The value of one hexadecimal digit, or -1.
+int hexDigitValue(char c);
+
+// One round of percent-decoding; with plus_as_space, '+' becomes ' ' (HTML form encoding).
+// nullopt on a malformed escape (a '%' not followed by two hex digits).
+std::optional<std::string> percentDecode(std::string_view text, bool plus_as_space = false);
+
+}  // namespace oh::common

@@ -1,0 +1,53 @@
+#include "common/text.h"
+
+#include <gtest/gtest.h>
+
+namespace oh::common {
+namespace {
+
+// Only SP and HTAB are optional whitespace; other control characters are content.
+TEST(TrimOws, RemovesSpacesAndTabsOnly) {
+  EXPECT_EQ(trimOws(" \t value \t "), "value");
+  EXPECT_EQ(trimOws(""), "");
+  EXPECT_EQ(trimOws(" \t "), "");
+  EXPECT_EQ(trimOws("\r\nvalue\r\n"), "\r\nvalue\r\n");
+}
+
+// Case folding is ASCII only and lengths must match.
+TEST(EqualsIgnoreCase, AsciiOnly) {
+  EXPECT_TRUE(equalsIgnoreCase("Content-Type", "content-TYPE"));
+  EXPECT_FALSE(equalsIgnoreCase("host", "hosts"));
+  EXPECT_FALSE(equalsIgnoreCase("\xc3\x89", "\xc3\xa9"));
+  EXPECT_TRUE(equalsIgnoreCase("", ""));
+}
+
+// Every hex digit in both cases; everything else is -1.
+TEST(HexDigitValue, DigitsAndRejects) {
+  EXPECT_EQ(hexDigitValue('0'), 0);
+  EXPECT_EQ(hexDigitValue('9'), 9);
+  EXPECT_EQ(hexDigitValue('a'), 10);
+  EXPECT_EQ(hexDigitValue('F'), 15);
+  EXPECT_EQ(hexDigitValue('g'), -1);
+  EXPECT_EQ(hexDigitValue('\0'), -1);
+  EXPECT_EQ(hexDigitValue('\xff'), -1);
+}
+
+// One round only: %252F decodes to %2F, not to a slash.
+TEST(PercentDecode, OneRound) {
+  EXPECT_EQ(percentDecode("%2F%2f"), "//");
+  EXPECT_EQ(percentDecode("%252F"), "%2F");
+  EXPECT_EQ(percentDecode("a+b"), "a+b");
+  EXPECT_EQ(percentDecode("a+b", true), "a b");
+  EXPECT_EQ(percentDecode("%00"), std::string(1, '\0'));
+}
+
+// A '%' without two hex digits after it is malformed, wherever it is.
+TEST(PercentDecode, MalformedEscapes) {
+  EXPECT_FALSE(percentDecode("%"));
+  EXPECT_FALSE(percentDecode("abc%2"));
+  EXPECT_FALSE(percentDecode("%zz"));
+  EXPECT_FALSE(percentDecode("%%41"));
+}
+
+}  // namespace
+}  // namespace oh::common
