@@ -7,17 +7,17 @@
 
 #include "common/random_source.h"
 #include "common/wall_clock.h"
-#include "gateway/auth/cookies.h"
-#include "gateway/auth/handoff_ticket.h"
-#include "gateway/auth/jwt.h"
-#include "gateway/auth/local_login_page.h"
-#include "gateway/auth/local_users.h"
-#include "gateway/auth/login_flow_cookie.h"
-#include "gateway/auth/return_path.h"
-#include "gateway/auth/runtime_handoff.h"
-#include "gateway/auth/sign_in_flow.h"
-#include "gateway/auth/session.h"
-#include "gateway/auth/token_exchange.h"
+#include "auth/cookies.h"
+#include "auth/handoff_ticket.h"
+#include "auth/jwt.h"
+#include "auth/local_login_page.h"
+#include "auth/local_users.h"
+#include "auth/login_flow_cookie.h"
+#include "auth/return_path.h"
+#include "auth/runtime_handoff.h"
+#include "auth/sign_in_flow.h"
+#include "auth/session.h"
+#include "auth/token_exchange.h"
 
 #include <cstddef>
 #include <cstdint>
