@@ -21,4 +21,7 @@ int hexDigitValue(char c);
 // nullopt on a malformed escape (a '%' not followed by two hex digits).
 std::optional<std::string> percentDecode(std::string_view text, bool plus_as_space = false);
 
+// Escapes &, <, >, " and ' for HTML text and attribute values.
+std::string escapeHtml(std::string_view text);
+
 }  // namespace oh::common

@@ -33,25 +33,9 @@ bool checkLoginCsrf(const SealedBox& box, std::string_view cookie_value, std::st
   return now >= at - std::chrono::seconds(60) && now < at + kLoginCsrfLifetime;
 }
 
-std::string htmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string renderLoginPage(const LoginPage& page) {
   const std::string error =
-      page.error.empty() ? std::string() : fmt::format("<p class=\"error\" role=\"alert\">{}</p>\n", htmlEscape(page.error));
+      page.error.empty() ? std::string() : fmt::format("<p class=\"error\" role=\"alert\">{}</p>\n", common::escapeHtml(page.error));
   return fmt::format(
       R"(<!DOCTYPE html>
 <html lang="en">
@@ -84,8 +68,8 @@ button{{margin-top:1.25rem;width:100%;padding:.6rem;font-size:1rem}}
 </body>
 </html>
 )",
-      fmt::arg("action", kLoginPath), fmt::arg("error", error), fmt::arg("username", htmlEscape(page.username)),
-      fmt::arg("rd", htmlEscape(sanitizeReturnPath(page.return_path))), fmt::arg("csrf", htmlEscape(page.csrf)));
+      fmt::arg("action", kLoginPath), fmt::arg("error", error), fmt::arg("username", common::escapeHtml(page.username)),
+      fmt::arg("rd", common::escapeHtml(sanitizeReturnPath(page.return_path))), fmt::arg("csrf", common::escapeHtml(page.csrf)));
 }
 
 Session localAccountSession(std::string_view username, std::chrono::sys_seconds now, std::chrono::seconds lifetime) {

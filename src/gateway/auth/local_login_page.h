@@ -44,8 +44,6 @@ struct LoginForm {
 // application/x-www-form-urlencoded with fields username, password, rd, csrf (each at most once).
 Result<LoginForm> parseLoginForm(std::string_view body);
 
-std::string htmlEscape(std::string_view text);
-
 // The session of a signed-in local account: sub = the user name (what X-Cognito-User-Id carries),
 // email = the name when it looks like an address (not verified), no refresh token, valid until
 // the absolute end.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/text.h"
+
 namespace oh::gateway {
 namespace {
 
@@ -15,28 +17,12 @@ ErrorReply plain(unsigned status, std::string body, bool close) {
   return reply;
 }
 
-std::string escapeHtml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
-    default: out += c;
-    }
-  }
-  return out;
-}
-
 // Local mode is a person at a terminal: tell them what is missing instead of a bare 502.
 ErrorReply localUpstreamDownPage(std::string_view upstream_url) {
   ErrorReply reply;
   reply.status = 502;
   reply.content_type = "text/html; charset=utf-8";
-  const std::string url = escapeHtml(upstream_url);
+  const std::string url = common::escapeHtml(upstream_url);
   reply.body = fmt::format(
       "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>OpenHands is not running</title></head>\n"
       "<body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\">\n"

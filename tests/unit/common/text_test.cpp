@@ -49,5 +49,13 @@ TEST(PercentDecode, MalformedEscapes) {
   EXPECT_FALSE(percentDecode("%%41"));
 }
 
+// Markup and both quote kinds are escaped; other bytes (UTF-8 included) pass unchanged.
+TEST(EscapeHtml, MarkupAndQuotes) {
+  EXPECT_EQ(escapeHtml("<a href=\"x\" title='y'>&</a>"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+  EXPECT_EQ(escapeHtml(""), "");
+  EXPECT_EQ(escapeHtml("caf\xc3\xa9"), "caf\xc3\xa9");
+}
+
 }  // namespace
 }  // namespace oh::common

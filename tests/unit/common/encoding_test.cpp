@@ -1,5 +1,4 @@
-// Tests for the shared helpers the sign-in code added to src/common (base64, constant-time
-// compare, randomness). They live here because tests/unit/common has no suite yet.
+// Tests for the shared helpers in src/common: base64, constant-time compare, randomness.
 
 #include "common/base64.h"
 #include "common/constant_time.h"
