@@ -157,11 +157,18 @@ void Worker::doAccept() {
         socket.set_option(tcp::no_delay(true), ec);
         startClientSession(*this, std::move(socket));
       }
-    } else {
-      // EMFILE and friends: log and keep accepting; the condition is usually transient.
-      spdlog::warn("accept failed: {}", ec.message());
+      doAccept();
+      return;
     }
-    doAccept();
+    // EMFILE and friends: the condition is usually transient, but retrying at once would fail
+    // at once again and spin a core; wait a little, as nginx does.
+    spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+    accept_retry_timer_.expires_after(std::chrono::milliseconds(100));
+    accept_retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
+      if (!wait_ec) {
+        doAccept();
+      }
+    });
   });
 }
 
@@ -199,6 +206,7 @@ void Worker::beginDrain() {
     acceptor_->close(ignored);
   }
   sweep_timer_.cancel();
+  accept_retry_timer_.cancel();
   pool_.clear();
   flushAccessLog();
   // onDrain() may remove the target from the set: iterate over a copy.

@@ -81,6 +81,7 @@ private:
   std::optional<boost::asio::ip::tcp::acceptor> admin_acceptor_;
   boost::asio::steady_timer sweep_timer_{context_};
   boost::asio::steady_timer log_flush_timer_{context_};
+  boost::asio::steady_timer accept_retry_timer_{context_};
   std::uint64_t request_counter_ = 0;
 };
 
