@@ -24,7 +24,11 @@ std::string GatewayConfig::toml() const {
   std::ostringstream out;
   out << "mode = " << tomlString(mode) << "\n\n";
   out << "[server]\nlisten_address = \"127.0.0.1\"\nlisten_port = 0\nthreads = " << threads
-      << "\ndrain_timeout_seconds = " << drain_timeout_seconds << "\n\n";
+      << "\ndrain_timeout_seconds = " << drain_timeout_seconds << "\n";
+  if (max_connections > 0) {
+    out << "max_connections = " << max_connections << "\n";
+  }
+  out << "\n";
   out << "[upstream]\nurl = " << tomlString(upstream_url) << "\nconnect_timeout_seconds = " << connect_timeout_seconds
       << "\nread_timeout_seconds = " << read_timeout_seconds << "\n\n";
   if (websocket_idle_timeout_seconds > 0) {

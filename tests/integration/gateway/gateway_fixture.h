@@ -25,6 +25,7 @@ struct GatewayConfig {
   int connect_timeout_seconds = 5;
   int read_timeout_seconds = 30;
   int drain_timeout_seconds = 10;
+  std::size_t max_connections = 0;  // 0: not written (the gateway's default)
   bool origin_enabled = false;
   std::string origin_current_file;
   std::string origin_previous_file;

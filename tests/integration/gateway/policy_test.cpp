@@ -143,6 +143,47 @@ TEST_F(PolicyTest, RateLimitGives429WithRetryAfter) {
   EXPECT_EQ(upstream_.requests().size(), 3u);
 }
 
+// Connections over server.max_connections are closed as they are accepted; the open ones keep
+// working, and a slot freed by a closing client is used again.
+TEST_F(PolicyTest, ConnectionsOverMaxConnectionsAreClosed) {
+  auto config = baseConfig();
+  config.max_connections = 2;
+  OH_START_GATEWAY(config);
+  const std::string request = "GET /echo HTTP/1.1\r\nHost: gateway.test\r\n\r\n";
+  auto expectServed = [&](RawClient& client) {
+    ASSERT_TRUE(client.connected()) << client.error();
+    ASSERT_TRUE(client.send(request)) << client.error();
+    const auto response = client.readResponse();
+    ASSERT_TRUE(response.has_value()) << client.error();
+    EXPECT_EQ(response->status, 200);
+  };
+  RawClient first(port());
+  RawClient second(port());
+  expectServed(first);
+  expectServed(second);
+
+  // The kernel completes the handshake before the gateway accepts, so the refusal is a close.
+  RawClient third(port());
+  ASSERT_TRUE(third.connected()) << third.error();
+  EXPECT_TRUE(third.waitForClose(5s)) << "a third connection was kept over max_connections = 2";
+  expectServed(first);
+
+  // The gateway frees the slot when it sees the close; poll until a new client is served.
+  second.close();
+  bool served_again = false;
+  for (int attempt = 0; attempt < 50 && !served_again; ++attempt) {
+    RawClient next(port());
+    if (next.connected() && next.send(request)) {
+      const auto response = next.readResponse();
+      served_again = response.has_value() && response->status == 200;
+    }
+    if (!served_again) {
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  EXPECT_TRUE(served_again) << "no connection accepted after one of the two closed";
+}
+
 // X-Forwarded-For is believed from a trusted proxy: the upstream sees the client's address and
 // each client gets its own bucket.
 TEST_F(PolicyTest, TrustedProxyForwardedFor) {
