@@ -88,6 +88,55 @@ struct LogSettings {
   bool access_log = true;       // log.access_log: one JSON line per request on stdout
 };
 
+// [auth]: who may use the site (DESIGN.md section 3). `local` (the embedded default) signs users in
+// against a users file of argon2id hashes; `cognito` and `oidc` use the authorization-code flow with
+// PKCE. `none` serves without sign-in and is accepted only in local mode (tests, benchmarks).
+enum class AuthProvider { none, local, cognito, oidc };
+
+struct CognitoSettings {
+  std::string region;          // auth.cognito.region, e.g. "us-east-1"
+  std::string user_pool_id;    // auth.cognito.user_pool_id, e.g. "us-east-1_AbCdEf123"
+  std::string domain_prefix;   // auth.cognito.domain_prefix: https://{prefix}.auth.{region}.amazoncognito.com
+};
+
+struct OidcSettings {
+  std::string issuer;                 // auth.oidc.issuer: discovery at {issuer}/.well-known/openid-configuration
+  bool require_token_use_id = false;  // auth.oidc.require_token_use_id (Cognito-like providers)
+};
+
+struct AuthSettings {
+  AuthProvider provider = AuthProvider::local;  // auth.provider: "local", "cognito", "oidc" or "none"
+  std::string client_id;                // auth.client_id (cognito, oidc)
+  std::string client_secret_file;       // auth.client_secret_file; else $OH_GATEWAY_CLIENT_SECRET; else a public client
+  std::string scope = "openid email profile";  // auth.scope
+  std::vector<std::string> callback_hosts;     // auth.callback_hosts: the main hosts (several domains, one backend)
+  std::chrono::seconds leeway{60};             // auth.leeway_seconds (0..60)
+  std::chrono::hours session_lifetime{30 * 24};  // auth.session_days (1..30)
+  bool cookie_secure = true;            // auth.cookie_secure; false is accepted only in local mode (http://localhost)
+  std::string cookie_key_file;          // auth.cookie_key_file: 32-byte AES-256-GCM key (required unless none)
+  std::string cookie_previous_key_file; // auth.cookie_previous_key_file (rotation)
+  std::string ticket_key_file;          // auth.ticket_key_file: runtime hand-off tickets (required when runtime.enabled)
+  std::string users_file;               // auth.users_file (local)
+  std::string ca_file;                  // auth.ca_file: extra PEM CAs for the provider's TLS (default: system store)
+  std::chrono::seconds http_timeout{10};  // auth.http_timeout_seconds: JWKS, discovery and token endpoint calls
+  CognitoSettings cognito;
+  OidcSettings oidc;
+};
+
+// [runtime]: user apps at https://{port}-{convId}.runtime.{sub}.{domain}/ (issue 5).
+enum class RuntimeAccess { owner, authenticated, public_ };
+
+struct RuntimeSettings {
+  bool enabled = false;                       // runtime.enabled
+  std::vector<std::string> host_suffixes;     // runtime.host_suffixes, e.g. ["runtime.openhands.example.com"]
+  std::string docker_socket = "/var/run/docker.sock";  // runtime.docker_socket (Docker or Podman API)
+  RuntimeAccess access = RuntimeAccess::owner;  // runtime.access: "owner", "authenticated" or "public"
+  std::string conversation_label = "conversation_id";  // runtime.conversation_label
+  std::string user_label = "user_id";                  // runtime.user_label
+  std::string network;                        // runtime.network: the network whose IP is used ("" = the first)
+  std::chrono::seconds connect_timeout{5};    // runtime.connect_timeout_seconds (to the app)
+};
+
 struct Settings {
   Mode mode = Mode::local;      // mode: "local" or "aws"
   ServerSettings server;
@@ -98,6 +147,8 @@ struct Settings {
   RateLimitSettings rate_limit;
   AdminSettings admin;
   LogSettings log;
+  AuthSettings auth;
+  RuntimeSettings runtime;
 };
 
 using SettingsPtr = std::shared_ptr<const Settings>;

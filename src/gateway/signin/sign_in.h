@@ -1,0 +1,63 @@
+#pragma once
+// The sign-in side of the request gate (issue 4): given a request, either answer it (login page,
+// /_callback, /_logout, runtime hand-off, 302 to sign-in, 401 JSON, 403) or say who it is from
+// and how its headers change (identity headers set, platform cookies removed, a renewed cookie
+// added to the response). routing/gateway_gate.h composes it with runtime routing.
+//
+// Built from [auth] on start and on every reload (SignInServices::build); long-lived state (JWKS
+// cache, opened-session cache, ticket replay cache, login throttle, the HTTPS client and the
+// password-hashing threads) lives in SignInServices and survives reloads.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "config/settings.h"
+#include "http/request_gate.h"
+
+namespace oh::gateway {
+
+enum class HostRole {
+  main,     // a configured main host (auth.callback_hosts): the OpenHands UI and API
+  runtime,  // {port}-{convId}.runtime.{sub}.{domain}: a user's app; own cookie via the hand-off
+};
+
+struct AuthOutcome {
+  // Set when the sign-in code answers the request itself (or needs its body first).
+  std::optional<GateDecision> decision;
+  // The signed-in user; empty when anonymous access was allowed and there is no session.
+  std::optional<Identity> identity;
+  // Header edits for the forwarded request (identity headers, X-Cognito-* removal, platform
+  // cookies removed) and cookies added to the response; its targets are left empty.
+  ForwardPlan plan;
+};
+
+class SignIn {
+public:
+  using Done = std::function<void(AuthOutcome)>;
+  virtual ~SignIn() = default;
+  // Same threading contract as RequestGate::admit. allow_anonymous: a request without a session
+  // continues with no identity instead of being challenged (runtime.access = "public").
+  virtual void authenticate(const GateRequest& request, HostRole role, bool allow_anonymous, Done done) = 0;
+};
+
+class SignInServices {
+public:
+  SignInServices();
+  ~SignInServices();
+  SignInServices(const SignInServices&) = delete;
+  SignInServices& operator=(const SignInServices&) = delete;
+
+  // The sign-in for these settings, or the problem (unreadable key file, provider discovery
+  // failed, ...) as text; a reload that fails keeps the previous one. Null for auth.provider =
+  // "none".
+  std::variant<std::shared_ptr<SignIn>, std::string> build(const SettingsPtr& settings);
+
+private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace oh::gateway
