@@ -12,13 +12,32 @@ constexpr std::int64_t kGiB = 1024LL * 1024 * 1024;
 
 constexpr std::array<std::string_view, 2> kModes{"local", "aws"};
 constexpr std::array<std::string_view, 5> kLogLevels{"trace", "debug", "info", "warn", "error"};
+constexpr std::array<std::string_view, 4> kAuthProviders{"local", "cognito", "oidc", "none"};
+constexpr std::array<std::string_view, 3> kRuntimeAccess{"owner", "authenticated", "public"};
+
+AuthProvider authProvider(std::string_view v) {
+  if (v == "cognito") {
+    return AuthProvider::cognito;
+  }
+  if (v == "oidc") {
+    return AuthProvider::oidc;
+  }
+  return v == "none" ? AuthProvider::none : AuthProvider::local;
+}
+
+RuntimeAccess runtimeAccess(std::string_view v) {
+  if (v == "authenticated") {
+    return RuntimeAccess::authenticated;
+  }
+  return v == "public" ? RuntimeAccess::public_ : RuntimeAccess::owner;
+}
 
 std::chrono::seconds seconds(std::int64_t v) { return std::chrono::seconds{v}; }
 // The schema's ranges are checked before any assign runs, so these narrowings are exact.
 std::uint16_t port(std::int64_t v) { return static_cast<std::uint16_t>(v); }
 std::size_t size(std::int64_t v) { return static_cast<std::size_t>(v); }
 
-const std::array<FieldSpec, 33> kSchema{{
+const std::array<FieldSpec, 60> kSchema{{
     {"mode", ChoiceField{kModes, [](Settings& s, std::string_view v) {
                            s.mode = v == "aws" ? Mode::aws : Mode::local;
                          }}},
@@ -62,10 +81,42 @@ const std::array<FieldSpec, 33> kSchema{{
 
     {"log.level", ChoiceField{kLogLevels, [](Settings& s, std::string_view v) { s.log.level = std::string(v); }}},
     {"log.access_log", BoolField{[](Settings& s, bool v) { s.log.access_log = v; }}},
+
+    {"auth.provider", ChoiceField{kAuthProviders, [](Settings& s, std::string_view v) { s.auth.provider = authProvider(v); }}},
+    {"auth.client_id", StringField{[](Settings& s, std::string v) { s.auth.client_id = std::move(v); }}},
+    {"auth.client_secret_file", StringField{[](Settings& s, std::string v) { s.auth.client_secret_file = std::move(v); }}},
+    {"auth.scope", StringField{[](Settings& s, std::string v) { s.auth.scope = std::move(v); }}},
+    {"auth.callback_hosts", StringListField{64, [](Settings& s, std::vector<std::string> v) { s.auth.callback_hosts = std::move(v); }}},
+    // RFC 7519 section 4.1.4 allows "a few minutes"; more than a minute hides clock problems.
+    {"auth.leeway_seconds", IntegerField{0, 60, "seconds", [](Settings& s, std::int64_t v) { s.auth.leeway = seconds(v); }}},
+    // Cognito refresh tokens live 30 days by default: a longer session could not be renewed.
+    {"auth.session_days", IntegerField{1, 30, "days", [](Settings& s, std::int64_t v) { s.auth.session_lifetime = std::chrono::hours{24 * v}; }}},
+    {"auth.cookie_secure", BoolField{[](Settings& s, bool v) { s.auth.cookie_secure = v; }}},
+    {"auth.cookie_key_file", StringField{[](Settings& s, std::string v) { s.auth.cookie_key_file = std::move(v); }}},
+    {"auth.cookie_previous_key_file", StringField{[](Settings& s, std::string v) { s.auth.cookie_previous_key_file = std::move(v); }}},
+    {"auth.ticket_key_file", StringField{[](Settings& s, std::string v) { s.auth.ticket_key_file = std::move(v); }}},
+    {"auth.users_file", StringField{[](Settings& s, std::string v) { s.auth.users_file = std::move(v); }}},
+    {"auth.ca_file", StringField{[](Settings& s, std::string v) { s.auth.ca_file = std::move(v); }}},
+    {"auth.http_timeout_seconds", IntegerField{1, 120, "seconds", [](Settings& s, std::int64_t v) { s.auth.http_timeout = seconds(v); }}},
+    {"auth.cognito.region", StringField{[](Settings& s, std::string v) { s.auth.cognito.region = std::move(v); }}},
+    {"auth.cognito.user_pool_id", StringField{[](Settings& s, std::string v) { s.auth.cognito.user_pool_id = std::move(v); }}},
+    {"auth.cognito.domain_prefix", StringField{[](Settings& s, std::string v) { s.auth.cognito.domain_prefix = std::move(v); }}},
+    {"auth.oidc.issuer", StringField{[](Settings& s, std::string v) { s.auth.oidc.issuer = std::move(v); }}},
+    {"auth.oidc.require_token_use_id", BoolField{[](Settings& s, bool v) { s.auth.oidc.require_token_use_id = v; }}},
+
+    {"runtime.enabled", BoolField{[](Settings& s, bool v) { s.runtime.enabled = v; }}},
+    {"runtime.host_suffixes", StringListField{64, [](Settings& s, std::vector<std::string> v) { s.runtime.host_suffixes = std::move(v); }}},
+    {"runtime.docker_socket", StringField{[](Settings& s, std::string v) { s.runtime.docker_socket = std::move(v); }}},
+    {"runtime.access", ChoiceField{kRuntimeAccess, [](Settings& s, std::string_view v) { s.runtime.access = runtimeAccess(v); }}},
+    {"runtime.conversation_label", StringField{[](Settings& s, std::string v) { s.runtime.conversation_label = std::move(v); }}},
+    {"runtime.user_label", StringField{[](Settings& s, std::string v) { s.runtime.user_label = std::move(v); }}},
+    {"runtime.network", StringField{[](Settings& s, std::string v) { s.runtime.network = std::move(v); }}},
+    {"runtime.connect_timeout_seconds", IntegerField{1, 300, "seconds", [](Settings& s, std::int64_t v) { s.runtime.connect_timeout = seconds(v); }}},
 }};
 
-constexpr std::array<std::string_view, 8> kSections{"server", "upstream", "websocket", "origin",
-                                                    "limits", "rate_limit", "admin", "log"};
+constexpr std::array<std::string_view, 12> kSections{"server", "upstream", "websocket",   "origin",
+                                                     "limits", "rate_limit", "admin",       "log",
+                                                     "auth",   "auth.cognito", "auth.oidc", "runtime"};
 
 }  // namespace
 

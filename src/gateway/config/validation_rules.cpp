@@ -2,9 +2,11 @@
 
 #include <array>
 #include <set>
+#include <vector>
 
 #include <boost/asio/ip/address.hpp>
 
+#include "config/auth_rules.h"
 #include "config/quote.h"
 #include "config/upstream_url.h"
 #include "policy/client_address.h"
@@ -131,6 +133,14 @@ const std::array<ValidationRule, 10> kRules{{
 
 }  // namespace
 
-std::span<const ValidationRule> validationRules() { return kRules; }
+std::span<const ValidationRule> validationRules() {
+  static const std::vector<ValidationRule> all = [] {
+    std::vector<ValidationRule> rules(kRules.begin(), kRules.end());
+    const auto auth = authRules();
+    rules.insert(rules.end(), auth.begin(), auth.end());
+    return rules;
+  }();
+  return all;
+}
 
 }  // namespace oh::gateway::config_rules

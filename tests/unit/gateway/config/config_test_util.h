@@ -12,8 +12,10 @@
 
 namespace oh::gateway::testing {
 
-// The one line every valid file needs (origin is enabled by default).
-inline constexpr std::string_view kSecretLine = "[origin]\ncurrent_secret_file = \"/run/oh/origin\"\n";
+// The lines every valid file needs: the origin secret (origin is enabled by default) and, since
+// the default provider "local" needs a users file and a cookie key, no sign-in (local mode only).
+inline constexpr std::string_view kSecretLine =
+    "[origin]\ncurrent_secret_file = \"/run/oh/origin\"\n[auth]\nprovider = \"none\"\n";
 
 inline std::vector<ConfigProblem> problemsOf(std::string_view text) {
   auto result = parseSettings(text, "test.toml");

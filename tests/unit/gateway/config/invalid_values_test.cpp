@@ -127,7 +127,7 @@ url = "ftp://x"
 [admin]
 listen_address = "10.0.0.1"
 )");
-  ASSERT_EQ(problems.size(), 7u) << describe(problems);
+  ASSERT_EQ(problems.size(), 9u) << describe(problems);
   EXPECT_EQ(problems[0].key, "mode");
   EXPECT_EQ(problems[1].key, "typo");
   EXPECT_EQ(problems[2].key, "server.listen_port");
@@ -136,6 +136,9 @@ listen_address = "10.0.0.1"
   EXPECT_TRUE(hasProblem(problems, "upstream.url", "http"));
   EXPECT_TRUE(hasProblem(problems, "origin.current_secret_file", "required"));
   EXPECT_TRUE(hasProblem(problems, "admin.listen_address", "loopback"));
+  // The default provider, "local", needs its files.
+  EXPECT_TRUE(hasProblem(problems, "auth.cookie_key_file", "required"));
+  EXPECT_TRUE(hasProblem(problems, "auth.users_file", "required"));
 }
 
 // This test verifies that value problems carry their position in the file.
@@ -151,7 +154,7 @@ TEST(ConfigProblems, RulePositionInMessage) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].message.find("(test.toml line 2, column 18)"), std::string::npos) << problems[0].message;
   // A rule about a key absent from the file has no position.
-  const auto absent = problemsOf("[origin]\nenabled = true\n");
+  const auto absent = problemsOf("[origin]\nenabled = true\n[auth]\nprovider = \"none\"\n");
   ASSERT_EQ(absent.size(), 1u);
   EXPECT_EQ(absent[0].message.find("line"), std::string::npos) << absent[0].message;
 }

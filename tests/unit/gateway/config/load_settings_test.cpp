@@ -76,6 +76,37 @@ listen_port = 9999
 [log]
 level = "debug"
 access_log = false
+
+[auth]
+provider = "cognito"
+client_id = "client-123"
+client_secret_file = "/run/oh/client-secret"
+scope = "openid email"
+callback_hosts = ["openhands.example.com", "oh.example.org:8443"]
+leeway_seconds = 30
+session_days = 7
+cookie_secure = true
+cookie_key_file = "/run/oh/cookie-key"
+cookie_previous_key_file = "/run/oh/cookie-key.old"
+ticket_key_file = "/run/oh/ticket-key"
+users_file = "/run/oh/users"
+ca_file = "/etc/oh/ca.pem"
+http_timeout_seconds = 4
+
+[auth.cognito]
+region = "eu-west-1"
+user_pool_id = "eu-west-1_AbC123xyZ"
+domain_prefix = "my-openhands"
+
+[runtime]
+enabled = true
+host_suffixes = ["runtime.openhands.example.com"]
+docker_socket = "/run/podman/podman.sock"
+access = "public"
+conversation_label = "oh.conversation"
+user_label = "oh.user"
+network = "oh-net"
+connect_timeout_seconds = 3
 )";
 
 class TempDir {
@@ -96,12 +127,14 @@ private:
   std::string path_;
 };
 
-// This test verifies an empty file gives the defaults except for the one required key.
-TEST(LoadSettings, EmptyFileNeedsOnlyTheSecretFile) {
+// This test verifies an empty file gives the defaults except for the required keys: the origin
+// secret and the files of the default provider, "local".
+TEST(LoadSettings, EmptyFileNeedsOnlyTheRequiredFiles) {
   const auto problems = problemsOf("");
-  ASSERT_EQ(problems.size(), 1u) << describe(problems);
-  EXPECT_EQ(problems[0].key, "origin.current_secret_file");
-  EXPECT_NE(problems[0].message.find("required"), std::string::npos);
+  ASSERT_EQ(problems.size(), 3u) << describe(problems);
+  EXPECT_TRUE(hasProblem(problems, "origin.current_secret_file", "required"));
+  EXPECT_TRUE(hasProblem(problems, "auth.cookie_key_file", "required when auth.provider is \"local\""));
+  EXPECT_TRUE(hasProblem(problems, "auth.users_file", "required when auth.provider is \"local\""));
 }
 
 // This test verifies that a file with only the secret file yields every documented default.
@@ -189,6 +222,31 @@ TEST(LoadSettings, EveryKeyIsRead) {
   EXPECT_EQ(settings->admin.listen_port, 9999);
   EXPECT_EQ(settings->log.level, "debug");
   EXPECT_FALSE(settings->log.access_log);
+  EXPECT_EQ(settings->auth.provider, AuthProvider::cognito);
+  EXPECT_EQ(settings->auth.client_id, "client-123");
+  EXPECT_EQ(settings->auth.client_secret_file, "/run/oh/client-secret");
+  EXPECT_EQ(settings->auth.scope, "openid email");
+  EXPECT_EQ(settings->auth.callback_hosts, (std::vector<std::string>{"openhands.example.com", "oh.example.org:8443"}));
+  EXPECT_EQ(settings->auth.leeway, std::chrono::seconds(30));
+  EXPECT_EQ(settings->auth.session_lifetime, std::chrono::hours(7 * 24));
+  EXPECT_TRUE(settings->auth.cookie_secure);
+  EXPECT_EQ(settings->auth.cookie_key_file, "/run/oh/cookie-key");
+  EXPECT_EQ(settings->auth.cookie_previous_key_file, "/run/oh/cookie-key.old");
+  EXPECT_EQ(settings->auth.ticket_key_file, "/run/oh/ticket-key");
+  EXPECT_EQ(settings->auth.users_file, "/run/oh/users");
+  EXPECT_EQ(settings->auth.ca_file, "/etc/oh/ca.pem");
+  EXPECT_EQ(settings->auth.http_timeout, std::chrono::seconds(4));
+  EXPECT_EQ(settings->auth.cognito.region, "eu-west-1");
+  EXPECT_EQ(settings->auth.cognito.user_pool_id, "eu-west-1_AbC123xyZ");
+  EXPECT_EQ(settings->auth.cognito.domain_prefix, "my-openhands");
+  EXPECT_TRUE(settings->runtime.enabled);
+  EXPECT_EQ(settings->runtime.host_suffixes, (std::vector<std::string>{"runtime.openhands.example.com"}));
+  EXPECT_EQ(settings->runtime.docker_socket, "/run/podman/podman.sock");
+  EXPECT_EQ(settings->runtime.access, RuntimeAccess::public_);
+  EXPECT_EQ(settings->runtime.conversation_label, "oh.conversation");
+  EXPECT_EQ(settings->runtime.user_label, "oh.user");
+  EXPECT_EQ(settings->runtime.network, "oh-net");
+  EXPECT_EQ(settings->runtime.connect_timeout, std::chrono::seconds(3));
 }
 
 // This test verifies that dotted keys and inline tables are the same keys as sections.
@@ -209,7 +267,7 @@ TEST(LoadSettings, EphemeralPortsAllowed) {
 
 // This test verifies that local mode may turn the origin check off without a secret file.
 TEST(LoadSettings, LocalModeMayDisableOrigin) {
-  auto settings = settingsOf("mode = \"local\"\n[origin]\nenabled = false\n");
+  auto settings = settingsOf("mode = \"local\"\n[origin]\nenabled = false\n[auth]\nprovider = \"none\"\n");
   ASSERT_TRUE(settings);
   EXPECT_FALSE(settings->origin.enabled);
 }
