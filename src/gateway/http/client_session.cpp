@@ -23,6 +23,7 @@
 #include "http/gateway_error.h"
 #include "http/header_policy.h"
 #include "http/request_policy.h"
+#include "http/request_gate.h"
 #include "http/request_reader.h"
 #include "http/tunnel.h"
 #include "http/worker.h"
@@ -54,6 +55,8 @@ constexpr std::uint32_t kUpstreamHeaderLimit = 64 * 1024;
 // error response before the client reads it (the "lingering close" nginx also does).
 constexpr std::chrono::seconds kLingerTimeout{5};
 constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
+// The largest body a gate may ask to read itself (a login form is a few hundred bytes).
+constexpr std::size_t kMaxGateBodyBytes = 64 * 1024;
 
 bool isTimeout(const beast::error_code& ec) {
   return ec == beast::error::timeout;
@@ -187,7 +190,10 @@ private:
     is_head_ = request.method() == http::verb::head;
 
     const std::string_view path = targetPath(target_);
-    if (isGatewayPath(path)) {
+    const bool gateway_path = isGatewayPath(path);
+    // Probes answer before any check (load balancers send neither the origin secret nor
+    // cookies); other /_gateway/ pages (sign-in, hand-off) are the gate's, behind the checks.
+    if (gateway_path && (path == "/_gateway/health" || path == "/_gateway/ready" || !snapshot_->gate)) {
       route_ = RouteClass::gateway;
       return handleGatewayEndpoint(path);
     }
@@ -206,8 +212,142 @@ private:
       }
     }
     websocket_ = isWebSocketUpgrade(request.base());
-    route_ = websocket_ ? RouteClass::websocket : RouteClass::app;
+    route_ = gateway_path ? RouteClass::gateway : websocket_ ? RouteClass::websocket : RouteClass::app;
+    if (snapshot_->gate) {
+      return askGate();
+    }
     acquireUpstream();
+  }
+
+  // --- the request gate (sign-in, runtime routing) ----------------------------------------
+
+  void askGate() {
+    auto& request = x_->parser->get();
+    GateRequest& g = gate_request_.emplace();
+    g.method = method_;
+    g.target = target_;
+    g.host = host_;
+    g.cookie = joinedCookies(request.base());
+    g.accept = request[http::field::accept];
+    g.sec_fetch_mode = request["Sec-Fetch-Mode"];
+    g.x_requested_with = request["X-Requested-With"];
+    g.origin = request[http::field::origin];
+    g.content_type = request[http::field::content_type];
+    g.client_ip = client_ip_;
+    g.websocket = websocket_;
+    if (gate_body_) {
+      g.body = *gate_body_;
+    }
+    // The session waits (reads nothing) until the gate answers, so the views stay valid.
+    snapshot_->gate->admit(g, [self = shared_from_this()](GateDecision decision) {
+      if (self->worker_.context().get_executor().running_in_this_thread()) {
+        return self->onGateDecision(std::move(decision));
+      }
+      net::post(self->worker_.context(), [self, decision = std::move(decision)]() mutable {
+        self->onGateDecision(std::move(decision));
+      });
+    });
+  }
+
+  // Every Cookie field's value, joined with "; " (HTTP/2-to-1 translators may split them).
+  std::string_view joinedCookies(const http::fields& fields) {
+    const auto range = fields.equal_range(http::field::cookie);
+    if (range.first == range.second) {
+      return {};
+    }
+    if (std::next(range.first) == range.second) {
+      return range.first->value();
+    }
+    joined_cookies_.clear();
+    for (auto it = range.first; it != range.second; ++it) {
+      if (!joined_cookies_.empty()) {
+        joined_cookies_ += "; ";
+      }
+      joined_cookies_ += it->value();
+    }
+    return joined_cookies_;
+  }
+
+  void onGateDecision(GateDecision decision) {
+    gate_reason_ = std::move(decision.reason);
+    switch (decision.kind) {
+    case GateDecision::Kind::reply:
+      return sendReply(std::move(decision.reply), gate_reason_.empty() ? "gate" : std::string_view(gate_reason_));
+    case GateDecision::Kind::read_body:
+      return readGateBody(decision.body_limit);
+    case GateDecision::Kind::forward:
+      plan_ = std::move(decision.forward);
+      user_ = plan_->user;
+      if (plan_->rewrite_target) {
+        // What the upstream receives; the access log keeps what the client sent.
+        x_->parser->get().target(*plan_->rewrite_target);
+      }
+      return acquireUpstream();
+    }
+  }
+
+  // Reads the request body (at most `limit` bytes) for the gate, then asks it again.
+  void readGateBody(std::size_t limit) {
+    if (gate_body_ || limit == 0 || limit > kMaxGateBodyBytes) {
+      spdlog::error("request gate asked for a body it cannot have (limit {})", limit);
+      return sendError(GatewayError::bad_request, "gate_body");
+    }
+    const auto length = x_->parser->content_length();
+    if (length && *length > limit) {
+      request_body_unread_ = true;
+      return sendError(GatewayError::payload_too_large, "body_limit");
+    }
+    gate_body_.emplace(limit, '\0');
+    gate_body_used_ = 0;
+    if (headerHasToken(x_->parser->get()[http::field::expect], "100-continue") && !x_->parser->is_done()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(settings().server.client_header_timeout);
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec) {
+                           return self->closeNow();
+                         }
+                         self->readGateBodyMore();
+                       });
+      return;
+    }
+    readGateBodyMore();
+  }
+
+  void readGateBodyMore() {
+    if (x_->parser->is_done()) {
+      gate_body_->resize(gate_body_used_);
+      bytes_in_ += gate_body_used_;
+      return askGate();
+    }
+    if (gate_body_used_ == gate_body_->size()) {
+      request_body_unread_ = true;
+      return sendError(GatewayError::payload_too_large, "body_limit");
+    }
+    auto& body = x_->parser->get().body();
+    body.data = gate_body_->data() + gate_body_used_;
+    body.size = gate_body_->size() - gate_body_used_;
+    stream_.expires_after(settings().server.client_header_timeout);
+    http::async_read_some(stream_, buffer_, *x_->parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec == http::error::need_buffer) {
+        ec = {};
+      }
+      auto& read_body = self->x_->parser->get().body();
+      self->gate_body_used_ = self->gate_body_->size() - read_body.size;
+      if (ec == http::error::body_limit) {
+        self->request_body_unread_ = true;
+        return self->sendError(GatewayError::payload_too_large, "body_limit");
+      }
+      if (ec) {
+        if (isHttpError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+          self->request_body_unread_ = true;
+          return self->sendError(GatewayError::bad_request, "bad request body framing");
+        }
+        self->reason_ = "client_closed_mid_body";
+        return self->finish(false);
+      }
+      self->readGateBodyMore();
+    });
   }
 
   void handleGatewayEndpoint(std::string_view path) {
@@ -245,6 +385,12 @@ private:
     if (!ready) {
       return sendError(GatewayError::not_ready, "not_ready");
     }
+    if (snapshot_->gate) {
+      if (auto why = snapshot_->gate->notReadyReason()) {
+        gate_reason_ = std::move(*why);
+        return sendError(GatewayError::not_ready, gate_reason_);
+      }
+    }
     ErrorReply reply;
     reply.status = 200;
     reply.content_type = "text/plain; charset=utf-8";
@@ -254,9 +400,22 @@ private:
 
   // --- upstream connection ---------------------------------------------------------------
 
-  std::string upstreamKey() const {
-    return fmt::format("{}:{}", settings().upstream.host, settings().upstream.port);
+  // Where this request goes: the gate's current target, else the configured upstream.
+  const ForwardTarget* gateTarget() const {
+    if (plan_ && target_index_ < plan_->targets.size()) {
+      return &plan_->targets[target_index_];
+    }
+    return nullptr;
   }
+  std::string_view targetHost() const {
+    const auto* target = gateTarget();
+    return target ? std::string_view(target->host) : std::string_view(settings().upstream.host);
+  }
+  std::uint16_t targetPort() const {
+    const auto* target = gateTarget();
+    return target ? target->port : settings().upstream.port;
+  }
+  std::string upstreamKey() const { return fmt::format("{}:{}", targetHost(), targetPort()); }
 
   void acquireUpstream() {
     const auto& upstream = settings().upstream;
@@ -272,6 +431,13 @@ private:
     connectUpstream([self = shared_from_this()](beast::error_code ec) {
       if (ec) {
         self->upstream_.reset();
+        if (self->plan_ && self->target_index_ + 1 < self->plan_->targets.size()) {
+          ++self->target_index_;  // the app's next candidate address (DESIGN.md section 4)
+          return self->acquireUpstream();
+        }
+        if (self->plan_ && self->plan_->cors_probe_no_content) {
+          return self->sendCorsProbeNoContent();
+        }
         if (isTimeout(ec)) {
           self->worker_.metrics().upstreamFailed(UpstreamError::timeout);
           return self->sendError(GatewayError::upstream_timeout, "upstream_connect_timeout");
@@ -285,14 +451,16 @@ private:
 
   template <class Done>
   void connectUpstream(Done done) {
-    const auto& upstream = settings().upstream;
     upstream_ = std::make_unique<UpstreamConnection>(stream_.get_executor());
     upstream_->key = upstreamKey();
-    upstream_->stream.expires_after(upstream.connect_timeout);
+    const bool gate_timeout = gateTarget() != nullptr && plan_->connect_timeout.count() > 0;
+    upstream_->stream.expires_after(gate_timeout ? plan_->connect_timeout : settings().upstream.connect_timeout);
+    const std::string host(targetHost());
+    const std::uint16_t port = targetPort();
     beast::error_code ec;
-    const auto address = net::ip::make_address(upstream.host, ec);
+    const auto address = net::ip::make_address(host, ec);
     if (!ec) {
-      upstream_->stream.async_connect(tcp::endpoint(address, upstream.port),
+      upstream_->stream.async_connect(tcp::endpoint(address, port),
                                       [self = shared_from_this(), done](beast::error_code connect_ec) mutable {
                                         self->onUpstreamConnected(connect_ec);
                                         done(connect_ec);
@@ -302,7 +470,7 @@ private:
     // A host name: resolve per connection (rare with pooling; keeps DNS changes effective).
     resolver_.emplace(stream_.get_executor());
     resolver_->async_resolve(
-        upstream.host, std::to_string(upstream.port),
+        host, std::to_string(port),
         [self = shared_from_this(), done](beast::error_code resolve_ec, tcp::resolver::results_type results) mutable {
           if (resolve_ec || !self->upstream_) {
             return done(resolve_ec ? resolve_ec : beast::error_code(net::error::host_not_found));
@@ -337,6 +505,9 @@ private:
       context.websocket = websocket_;
       context.strip_header = settings().origin.header;
       prepareUpstreamRequest(request.base(), context, snapshot_->trusted.contains(peer_address_));
+      if (plan_) {
+        applyRequestEdits(request.base(), *plan_);
+      }
       // The gateway answers 100 Continue itself (below); the upstream must not wait for it.
       request.erase(http::field::expect);
       request.version(11);
@@ -520,6 +691,7 @@ private:
     const bool no_body = is_head_ || status == 204 || status == 304;
     const bool sized = x_->response_parser->content_length().has_value();
     prepareClientResponse(response.base(), false);
+    applyGateResponseEdits(response.base());
     bool keep = client_keep_alive_ && !worker_.draining() && !request_body_unread_;
     if (!no_body && !sized) {
       if (client_version_ == 11) {
@@ -661,6 +833,7 @@ private:
     status_ = 101;
     http::response<http::empty_body> response(std::move(upstream_response.base()));
     prepareClientResponse(response.base(), true);
+    applyGateResponseEdits(response.base());
     x_->switch_response.emplace(std::move(response));
     stream_.expires_after(settings().server.client_idle_timeout);
     http::async_write(stream_, *x_->switch_response, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
@@ -698,7 +871,22 @@ private:
     upstream_.reset();
   }
 
+  void applyGateResponseEdits(http::fields& fields) {
+    if (plan_) {
+      addResponseCookies(fields, *plan_);
+    }
+  }
+
   // --- replies the gateway makes itself --------------------------------------------------
+
+  // A browser's CORS probe of an app that is not listening yet: an empty, uncached answer
+  // instead of a 502 the browser would report as a CORS failure.
+  void sendCorsProbeNoContent() {
+    ErrorReply reply;
+    reply.status = 204;
+    reply.headers.emplace_back("Cache-Control", "no-store");
+    sendReply(std::move(reply), "app_not_listening_cors_probe");
+  }
 
   void sendError(GatewayError error, std::string_view reason) {
     ErrorContext context;
@@ -724,9 +912,11 @@ private:
       request_body_unread_ = true;
     }
     auto& response = x_->reply.emplace(static_cast<http::status>(reply.status), 11);
-    response.set(http::field::content_type, reply.content_type);
+    if (!reply.content_type.empty()) {
+      response.set(http::field::content_type, reply.content_type);
+    }
     for (auto& [name, value] : reply.headers) {
-      response.set(name, value);
+      response.insert(name, value);  // insert: a reply may carry several Set-Cookie fields
     }
     response.body() = std::move(reply.body);
     response.keep_alive(keep);
@@ -777,7 +967,7 @@ private:
 
   struct AccessRecord {
     std::chrono::system_clock::time_point time;
-    std::string client_ip, method, target, host, user_agent, request_id, upstream_status, reason;
+    std::string client_ip, method, target, host, user_agent, request_id, upstream_status, reason, user;
     unsigned status = 0;
     std::uint64_t bytes_in = 0, bytes_out = 0;
     Clock::time_point started;
@@ -809,6 +999,7 @@ private:
       entry.route = route;
       entry.upstream_status = upstream_status;
       entry.reason = reason;
+      entry.user = user;
       emitAccessLog(entry);
     }
   };
@@ -825,6 +1016,7 @@ private:
     record.request_id = request_id_;
     record.upstream_status = upstream_status_;
     record.reason = reason_;
+    record.user = user_;
     record.status = status_;
     record.bytes_in = bytes_in_;
     record.bytes_out = bytes_out_;
@@ -922,6 +1114,14 @@ private:
     request_body_unread_ = false;
     metrics_counted_ = false;
     retry_after_ = std::chrono::seconds{0};
+    gate_request_.reset();
+    gate_body_.reset();
+    gate_body_used_ = 0;
+    gate_reason_.clear();
+    joined_cookies_.clear();
+    plan_.reset();
+    target_index_ = 0;
+    user_.clear();
   }
 
   Worker& worker_;
@@ -972,6 +1172,15 @@ private:
   std::chrono::seconds retry_after_{0};
   Clock::time_point linger_deadline_{};
   std::size_t lingered_bytes_ = 0;
+  // The gate's view of the request, its answer and what it needs kept alive.
+  std::optional<GateRequest> gate_request_;
+  std::optional<std::string> gate_body_;
+  std::size_t gate_body_used_ = 0;
+  std::string gate_reason_;
+  std::string joined_cookies_;
+  std::optional<ForwardPlan> plan_;
+  std::size_t target_index_ = 0;
+  std::string user_;
 };
 
 }  // namespace

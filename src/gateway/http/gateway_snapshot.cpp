@@ -6,7 +6,8 @@ bool originCheckRequired(const Settings& settings) {
   return !(settings.mode == Mode::local && !settings.origin.enabled);
 }
 
-std::variant<SnapshotPtr, std::string> buildSnapshot(SettingsPtr settings, const GatewaySnapshot* previous) {
+std::variant<SnapshotPtr, std::string> buildSnapshot(SettingsPtr settings, const GatewaySnapshot* previous,
+                                                     const GateFactory& gate_factory) {
   auto snapshot = std::make_shared<GatewaySnapshot>();
   if (originCheckRequired(*settings)) {
     std::string error;
@@ -34,6 +35,13 @@ std::variant<SnapshotPtr, std::string> buildSnapshot(SettingsPtr settings, const
     snapshot->limiter = same ? previous->limiter
                              : std::make_shared<RateLimiter>(rate.requests_per_second, rate.burst,
                                                              rate.max_tracked_clients);
+  }
+  if (gate_factory) {
+    auto gate = gate_factory(settings);
+    if (auto* error = std::get_if<std::string>(&gate)) {
+      return std::move(*error);
+    }
+    snapshot->gate = std::get<RequestGatePtr>(std::move(gate));
   }
   snapshot->settings = std::move(settings);
   return SnapshotPtr(std::move(snapshot));

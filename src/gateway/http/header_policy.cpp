@@ -13,6 +13,10 @@ namespace http = boost::beast::http;
 
 namespace {
 
+bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && common::equalsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
 }  // namespace
 
 void removeHopByHop(Fields& fields, bool keep_upgrade) {
@@ -104,6 +108,34 @@ void prepareClientResponse(Fields& fields, bool websocket_switch) {
     fields.set(http::field::cache_control, "no-cache, no-store, must-revalidate");
     fields.set(http::field::pragma, "no-cache");
     fields.set(http::field::expires, "0");
+  }
+}
+
+void applyRequestEdits(Fields& fields, const ForwardPlan& plan) {
+  if (!plan.remove_header_prefixes.empty()) {
+    for (auto it = fields.begin(); it != fields.end();) {
+      const std::string_view name = it->name_string();
+      bool remove = false;
+      for (const auto& prefix : plan.remove_header_prefixes) {
+        remove = remove || startsWithIgnoreCase(name, prefix);
+      }
+      it = remove ? fields.erase(it) : std::next(it);
+    }
+  }
+  if (plan.cookie) {
+    fields.erase(http::field::cookie);
+    if (!plan.cookie->empty()) {
+      fields.set(http::field::cookie, *plan.cookie);
+    }
+  }
+  for (const auto& [name, value] : plan.set_headers) {
+    fields.set(name, value);
+  }
+}
+
+void addResponseCookies(Fields& fields, const ForwardPlan& plan) {
+  for (const auto& cookie : plan.add_response_cookies) {
+    fields.insert(http::field::set_cookie, cookie);
   }
 }
 

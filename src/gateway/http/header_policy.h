@@ -7,6 +7,8 @@
 
 #include <boost/beast/http/fields.hpp>
 
+#include "http/request_gate.h"
+
 namespace oh::gateway {
 
 using Fields = boost::beast::http::fields;
@@ -34,6 +36,14 @@ void prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool 
 // Prepares an upstream response's fields for the client: hop-by-hop removed (Upgrade kept for
 // a 101 WebSocket answer), Server removed, and HTML made uncacheable.
 void prepareClientResponse(Fields& fields, bool websocket_switch);
+
+// Applies a gate's edits to a request bound for the upstream, in this order: every field whose
+// name starts with one of plan.remove_header_prefixes goes (any case, any number), the Cookie
+// header is replaced or removed, then plan.set_headers are set. The target is not touched.
+void applyRequestEdits(Fields& fields, const ForwardPlan& plan);
+
+// Adds plan.add_response_cookies as Set-Cookie fields of a response.
+void addResponseCookies(Fields& fields, const ForwardPlan& plan);
 
 // True when a Content-Type value is text/html (any parameters, any case).
 bool isHtml(std::string_view content_type);

@@ -8,6 +8,7 @@
 // Beast-free on purpose: gates are unit-tested with plain structs, and the session applies the
 // edits to its Beast fields.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -77,6 +78,8 @@ struct ForwardPlan {
   std::vector<std::string> add_response_cookies;
   // Set for user apps: see RuntimeResponsePolicy.
   std::optional<RuntimeResponsePolicy> runtime_response;
+  // Connect timeout for `targets` (0 = upstream.connect_timeout_seconds).
+  std::chrono::seconds connect_timeout{0};
   // When no target accepts a connection and the request is a browser CORS probe, answer 204
   // with Cache-Control: no-store instead of 502 (the reference design's runtime proxy does).
   bool cors_probe_no_content = false;

@@ -261,6 +261,9 @@ std::string formatAccessLog(const AccessLogEntry& entry) {
   if (!entry.reason.empty()) {
     appendString(out, "reason", entry.reason);
   }
+  if (!entry.user.empty()) {
+    appendString(out, "user", entry.user);
+  }
   appendString(out, "user_agent", entry.user_agent);
   appendString(out, "request_id", entry.request_id);
   out += '}';

@@ -5,11 +5,11 @@
 // api_key, apikey, signature, and any key containing secret, token, password or credential
 // (keys compared case-insensitively after percent-decoding).
 //
-// Line shape (fields in this order; upstream_status and reason only when set):
+// Line shape (fields in this order; upstream_status, reason and user only when set):
 //   {"time":"2026-11-28T16:55:19.123Z","client_ip":"203.0.113.7","method":"GET",
 //    "target":"/api/x?session_api_key=REDACTED","host":"oh.example.com","status":200,
 //    "bytes_in":0,"bytes_out":512,"duration_ms":1.250,"route":"app","upstream_status":"200",
-//    "reason":"...","user_agent":"...","request_id":"..."}
+//    "reason":"...","user":"...","user_agent":"...","request_id":"..."}
 
 #include <chrono>
 #include <cstdint>
@@ -35,6 +35,7 @@ struct AccessLogEntry {
   RouteClass route = RouteClass::app;
   std::string_view upstream_status;  // "" when no upstream was involved
   std::string_view reason;           // why the gateway answered itself (e.g. "origin", "rate_limit")
+  std::string_view user;             // the signed-in subject id ("" when anonymous); never an e-mail
 };
 
 // The target with sensitive query values replaced, and the user information of an

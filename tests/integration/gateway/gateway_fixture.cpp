@@ -54,7 +54,8 @@ std::string GatewayConfig::toml() const {
   }
   out << "]\n\n";
   out << "[admin]\nenabled = true\nlisten_address = \"127.0.0.1\"\nlisten_port = 0\n\n";
-  out << "[log]\nlevel = \"info\"\naccess_log = " << (access_log ? "true" : "false") << "\n";
+  out << "[log]\nlevel = \"info\"\naccess_log = " << (access_log ? "true" : "false") << "\n\n";
+  out << auth_toml << "\n" << extra_toml;
   return out.str();
 }
 

@@ -42,6 +42,10 @@ struct GatewayConfig {
   double burst = 200.0;
   std::vector<std::string> trusted_proxies;
   bool access_log = true;
+  // The [auth] section: no sign-in unless a test says otherwise (sign-in and runtime tests
+  // replace it and add their own sections through extra_toml).
+  std::string auth_toml = "[auth]\nprovider = \"none\"\n";
+  std::string extra_toml;
   int websocket_idle_timeout_seconds = 0;  // 0: not written (the gateway's default)
 
   std::string toml() const;

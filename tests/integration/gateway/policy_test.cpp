@@ -18,11 +18,11 @@ constexpr std::string_view kSecretC = "secret-C-00112233445566778899aabbccddeeff
 
 class PolicyTest : public GatewayTest {
 protected:
-  // aws mode with the origin check on: current = A, previous = B.
+  // The origin check on, as in aws mode: current = A, previous = B. (Local mode, so that no
+  // sign-in stands between the check and the upstream; the check itself is the same code.)
   GatewayConfig originConfig() {
     gateway_ = std::make_unique<GatewayProcess>(GatewayProcess::defaultBinary());
     auto config = baseConfig();
-    config.mode = "aws";
     config.origin_enabled = true;
     config.origin_current_file = gateway_->writeFile("origin-current", std::string(kSecretA) + "\n").string();
     config.origin_previous_file = gateway_->writeFile("origin-previous", std::string(kSecretB) + "\n").string();

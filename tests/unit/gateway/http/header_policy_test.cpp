@@ -132,5 +132,57 @@ TEST(HeaderPolicyTest, NonHtmlCachingUntouched) {
   EXPECT_TRUE(isHtml(" text/html "));
 }
 
+// This test verifies a gate's edits: every identity header goes whatever its case or count,
+// the Cookie header is replaced, then the gate's own headers are set (replacing spoofed ones).
+TEST(HeaderPolicyTest, GateRequestEdits) {
+  Fields f;
+  f.insert("X-Cognito-User-Id", "spoofed");
+  f.insert("x-cognito-user-id", "spoofed-again");
+  f.insert("X-COGNITO-EMAIL", "evil@example.com");
+  f.insert("X-Cognitive", "kept: prefix is x-cognito-");
+  f.insert(http::field::cookie, "oh_session=abc; app=1");
+  f.insert(http::field::cookie, "second=2");
+  f.set(http::field::accept, "text/html");
+  ForwardPlan plan;
+  plan.remove_header_prefixes = {"x-cognito-"};
+  plan.cookie = "app=1";
+  plan.set_headers = {{"X-Cognito-User-Id", "sub-1"}, {"X-Cognito-Email", "a@example.com"}};
+  applyRequestEdits(f, plan);
+  EXPECT_EQ(f.count("X-Cognito-User-Id"), 1u);
+  EXPECT_EQ(f["X-Cognito-User-Id"], "sub-1");
+  EXPECT_EQ(f["X-Cognito-Email"], "a@example.com");
+  EXPECT_EQ(f.count("X-Cognito-Email"), 1u);
+  EXPECT_EQ(f["X-Cognitive"], "kept: prefix is x-cognito-");
+  EXPECT_EQ(f.count(http::field::cookie), 1u);
+  EXPECT_EQ(f[http::field::cookie], "app=1");
+  EXPECT_EQ(f[http::field::accept], "text/html");
+}
+
+// This test verifies an empty replacement removes every Cookie header and nullopt keeps them.
+TEST(HeaderPolicyTest, GateCookieRemovedOrKept) {
+  Fields removed;
+  removed.insert(http::field::cookie, "a=1");
+  removed.insert(http::field::cookie, "b=2");
+  ForwardPlan strip;
+  strip.cookie = "";
+  applyRequestEdits(removed, strip);
+  EXPECT_EQ(removed.count(http::field::cookie), 0u);
+
+  Fields kept;
+  kept.insert(http::field::cookie, "a=1");
+  applyRequestEdits(kept, ForwardPlan{});
+  EXPECT_EQ(kept[http::field::cookie], "a=1");
+}
+
+// This test verifies renewed cookies are added next to the upstream's own Set-Cookie fields.
+TEST(HeaderPolicyTest, GateResponseCookiesAdded) {
+  Fields f;
+  f.insert(http::field::set_cookie, "app=1");
+  ForwardPlan plan;
+  plan.add_response_cookies = {"oh_session=new; Path=/; HttpOnly", "oh_other=x"};
+  addResponseCookies(f, plan);
+  EXPECT_EQ(f.count(http::field::set_cookie), 3u);
+}
+
 }  // namespace
 }  // namespace oh::gateway

@@ -147,6 +147,14 @@ TEST(AccessLog, ReasonWithoutUpstream) {
   EXPECT_EQ(object.at("route").as_string(), "rejected");
 }
 
+// This test verifies the signed-in subject appears only when set.
+TEST(AccessLog, UserOnlyWhenSignedIn) {
+  AccessLogEntry entry = sampleEntry();
+  EXPECT_EQ(parsedLine(entry).count("user"), 0u);
+  entry.user = "7d1e2f9a-user";
+  EXPECT_EQ(parsedLine(entry).at("user").as_string(), "7d1e2f9a-user");
+}
+
 // This test verifies newline injection cannot forge a second line, and values survive intact.
 TEST(AccessLog, NewlineInjection) {
   AccessLogEntry entry = sampleEntry();
