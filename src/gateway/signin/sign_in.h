@@ -14,8 +14,11 @@
 #include <string>
 #include <variant>
 
+#include "common/random_source.h"
+#include "common/wall_clock.h"
 #include "config/settings.h"
 #include "http/request_gate.h"
+#include "outbound/https_client.h"
 
 namespace oh::gateway {
 
@@ -43,16 +46,32 @@ public:
   virtual void authenticate(const GateRequest& request, HostRole role, bool allow_anonymous, Done done) = 0;
 };
 
+// What SignInServices uses from the outside world; every member has a production default, and
+// tests replace them (a fake provider client, an inline executor, a settable clock).
+struct SignInDependencies {
+  std::shared_ptr<const common::WallClock> clock;   // default: the system clock
+  std::shared_ptr<common::RandomSource> random;     // default: the OS CSPRNG
+  // Creates the client for the provider's discovery, JWKS and token endpoint; default
+  // HttpsClient::create. Called again only when auth.ca_file or auth.http_timeout_seconds change.
+  std::function<std::variant<std::unique_ptr<HttpsClient>, std::string>(const HttpsClient::Options&)> make_client;
+  // Runs a password check off the I/O threads; false when its queue is full (the login gets
+  // 503). Default: a BlockingPool of 2 threads and 32 queued jobs, created on first use.
+  std::function<bool(std::function<void()>)> submit_blocking;
+};
+
 class SignInServices {
 public:
   SignInServices();
+  explicit SignInServices(SignInDependencies dependencies);
   ~SignInServices();
   SignInServices(const SignInServices&) = delete;
   SignInServices& operator=(const SignInServices&) = delete;
 
   // The sign-in for these settings, or the problem (unreadable key file, provider discovery
   // failed, ...) as text; a reload that fails keeps the previous one. Null for auth.provider =
-  // "none".
+  // "none". Blocks (key files, users file, OIDC discovery, first JWKS fetch): call it at start
+  // and on reload, never from a worker thread. A SignIn must not outlive the services that built
+  // it (they own its HTTPS client and password-hashing threads).
   std::variant<std::shared_ptr<SignIn>, std::string> build(const SettingsPtr& settings);
 
 private:

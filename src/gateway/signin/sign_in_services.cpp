@@ -1,0 +1,275 @@
+// SignInServices::build: reads the key files, the client secret and the users file, derives or
+// discovers the provider, and keeps what must survive reloads (HTTPS client, JWKS cache,
+// opened-session cache, ticket replay cache, login throttle, password-hashing threads).
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "auth/key_file.h"
+#include "auth/local_users.h"
+#include "auth/oidc_provider.h"
+#include "outbound/blocking_pool.h"
+#include "signin/gateway_sign_in.h"
+#include "signin/sign_in.h"
+
+namespace oh::gateway {
+namespace {
+
+using signin::JwksSource;
+
+constexpr const char* kClientSecretEnv = "OH_GATEWAY_CLIENT_SECRET";
+
+std::string discoveryUrl(std::string issuer) {
+  while (!issuer.empty() && issuer.back() == '/') {
+    issuer.pop_back();
+  }
+  return issuer + "/.well-known/openid-configuration";
+}
+
+}  // namespace
+
+struct SignInServices::State {
+  SignInDependencies deps;
+  std::mutex build_mutex;  // build() is not re-entrant (start-up and SIGHUP may race in tests)
+  std::shared_ptr<signin::LongLivedState> long_lived;
+  std::string cookie_keys;  // the key material the session cache was filled with
+  // Declared before the clients: members are destroyed in reverse order, so every client (and
+  // the pool) stops first, ending pending callbacks while the sources they touch still exist.
+  std::map<std::string, std::shared_ptr<JwksSource>> jwks_sources;  // by client + JWKS URL
+  std::vector<std::unique_ptr<HttpsClient>> retired_clients;        // may still serve old SignIns
+  std::unique_ptr<HttpsClient> client;
+  std::tuple<std::string, std::int64_t, bool> client_options{};
+  bool default_pool = false;  // submit_blocking is ours: create the pool with the first local sign-in
+  std::unique_ptr<BlockingPool> pool;
+
+  HttpsClient* clientFor(const HttpsClient::Options& options, std::string& problem) {
+    const auto wanted = std::make_tuple(options.ca_file, static_cast<std::int64_t>(options.timeout.count()),
+                                        options.allow_loopback_http);
+    if (client && client_options == wanted) {
+      return client.get();
+    }
+    auto made = deps.make_client(options);
+    if (auto* reason = std::get_if<std::string>(&made)) {
+      problem = "auth.ca_file: " + *reason;
+      return nullptr;
+    }
+    if (client) {
+      retired_clients.push_back(std::move(client));
+    }
+    client = std::move(std::get<std::unique_ptr<HttpsClient>>(made));
+    client_options = wanted;
+    return client.get();
+  }
+};
+
+SignInServices::SignInServices() : SignInServices(SignInDependencies{}) {}
+
+SignInServices::SignInServices(SignInDependencies dependencies) : state_(std::make_unique<State>()) {
+  if (!dependencies.clock) {
+    dependencies.clock = std::make_shared<common::SystemWallClock>();
+  }
+  if (!dependencies.random) {
+    dependencies.random = std::make_shared<common::SystemRandomSource>();
+  }
+  if (!dependencies.make_client) {
+    dependencies.make_client = [](const HttpsClient::Options& options) { return HttpsClient::create(options); };
+  }
+  State* state = state_.get();
+  if (!dependencies.submit_blocking) {
+    state_->default_pool = true;
+    // Two argon2id checks at once (64 MiB each) and a short queue: a burst beyond that gets 503.
+    dependencies.submit_blocking = [state](std::function<void()> job) {
+      return state->pool->submit(std::move(job));
+    };
+  }
+  state_->deps = std::move(dependencies);
+  state_->long_lived = std::make_shared<signin::LongLivedState>(state_->deps.clock, state_->deps.random);
+  state_->long_lived->submit_blocking = state_->deps.submit_blocking;
+}
+
+SignInServices::~SignInServices() = default;
+
+std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const SettingsPtr& settings_ptr) {
+  const Settings& settings = *settings_ptr;
+  const AuthSettings& auth_settings = settings.auth;
+  if (auth_settings.provider == AuthProvider::none) {
+    return std::shared_ptr<SignIn>();
+  }
+  std::lock_guard lock(state_->build_mutex);
+
+  signin::SignInSetup setup;
+  setup.provider = auth_settings.provider;
+  setup.https = auth_settings.cookie_secure;
+  setup.session_lifetime = std::chrono::duration_cast<std::chrono::seconds>(auth_settings.session_lifetime);
+  if (settings.runtime.enabled) {
+    setup.runtime_suffixes = settings.runtime.host_suffixes;
+  }
+
+  std::string warning;
+  auto current_key = auth::readKeyFile(auth_settings.cookie_key_file, &warning);
+  if (!current_key) {
+    return "auth.cookie_key_file: " + current_key.error().reason;
+  }
+  if (!warning.empty()) {
+    spdlog::warn("auth.cookie_key_file: {}", warning);
+  }
+  std::optional<std::string> previous_key;
+  if (!auth_settings.cookie_previous_key_file.empty()) {
+    warning.clear();
+    auto previous = auth::readKeyFile(auth_settings.cookie_previous_key_file, &warning);
+    if (!previous) {
+      return "auth.cookie_previous_key_file: " + previous.error().reason;
+    }
+    if (!warning.empty()) {
+      spdlog::warn("auth.cookie_previous_key_file: {}", warning);
+    }
+    previous_key = std::move(previous).value();
+  }
+  const std::string key_material = *current_key + previous_key.value_or("");
+  auto box = auth::SealedBox::create(*current_key, previous_key);
+  if (!box) {
+    return "auth.cookie_key_file: " + box.error().reason;
+  }
+  setup.box = std::make_shared<const auth::SealedBox>(std::move(box).value());
+
+  if (!auth_settings.ticket_key_file.empty()) {
+    warning.clear();
+    auto ticket_key = auth::readKeyFile(auth_settings.ticket_key_file, &warning);
+    if (!ticket_key) {
+      return "auth.ticket_key_file: " + ticket_key.error().reason;
+    }
+    if (!warning.empty()) {
+      spdlog::warn("auth.ticket_key_file: {}", warning);
+    }
+    if (*ticket_key == *current_key || (previous_key && *ticket_key == *previous_key)) {
+      return std::string("auth.ticket_key_file: holds the same key as a cookie key file (one key, one purpose)");
+    }
+    setup.ticket_key = std::move(ticket_key).value();
+  }
+
+  if (auth_settings.provider == AuthProvider::local) {
+    warning.clear();
+    auto users = auth::loadUsersFile(auth_settings.users_file, false, &warning);
+    if (!users) {
+      std::string problems;
+      for (const std::string& p : users.error()) {
+        problems += (problems.empty() ? "" : "; ") + p;
+      }
+      return "auth.users_file: " + problems;
+    }
+    if (!warning.empty()) {
+      spdlog::warn("auth.users_file: {}", warning);
+    }
+    if (users->users.empty()) {
+      spdlog::warn("auth.users_file: no accounts yet; create one with `oh-gateway users add NAME --file {}`",
+                   auth_settings.users_file);
+    }
+    setup.accounts = std::make_shared<const auth::LocalAccounts>(std::move(users).value(),
+                                                                 auth::PasswordHashParams::interactive());
+    if (state_->default_pool && !state_->pool) {
+      state_->pool = std::make_unique<BlockingPool>(2, 32);
+    }
+  } else {
+    HttpsClient::Options options;
+    options.ca_file = auth_settings.ca_file;
+    options.timeout = auth_settings.http_timeout;
+    options.allow_loopback_http = settings.mode == Mode::local;
+    std::string problem;
+    HttpsClient* client = state_->clientFor(options, problem);
+    if (client == nullptr) {
+      return problem;
+    }
+    setup.client = client;
+
+    auth::OidcProvider provider;
+    if (auth_settings.provider == AuthProvider::cognito) {
+      auto derived = auth::cognitoProvider({auth_settings.cognito.region, auth_settings.cognito.user_pool_id,
+                                            auth_settings.cognito.domain_prefix});
+      if (!derived) {
+        std::string problems;
+        for (const std::string& p : derived.error()) {
+          problems += (problems.empty() ? "auth.cognito." : "; auth.cognito.") + p;
+        }
+        return problems;
+      }
+      provider = std::move(derived).value();
+    } else {
+      OutboundRequest request;
+      request.url = discoveryUrl(auth_settings.oidc.issuer);
+      request.headers.emplace_back("Accept", "application/json");
+      auto body = signin::bodyOf200(signin::sendBlocking(*client, std::move(request)), "OIDC discovery");
+      if (!body) {
+        return "auth.oidc.issuer: " + body.error().reason;
+      }
+      auto discovered = auth::parseDiscovery(*body, {auth_settings.oidc.issuer, settings.mode == Mode::local});
+      if (!discovered) {
+        std::string problems;
+        for (const std::string& p : discovered.error()) {
+          problems += (problems.empty() ? "" : "; ") + p;
+        }
+        return "auth.oidc.issuer: discovery document refused: " + problems;
+      }
+      provider = std::move(discovered).value();
+      provider.require_token_use_id = auth_settings.oidc.require_token_use_id;
+    }
+
+    std::string secret;
+    if (!auth_settings.client_secret_file.empty()) {
+      warning.clear();
+      auto read = auth::readSecretFile(auth_settings.client_secret_file, &warning);
+      if (!read) {
+        return "auth.client_secret_file: " + read.error().reason;
+      }
+      if (!warning.empty()) {
+        spdlog::warn("auth.client_secret_file: {}", warning);
+      }
+      secret = std::move(read).value();
+    } else if (const char* env = std::getenv(kClientSecretEnv); env != nullptr && *env != '\0') {
+      secret = env;
+    }
+
+    // One JWKS cache per (client, JWKS URL), kept across reloads: keys and rate limit survive.
+    const std::string source_key = fmt::format("{}|{}", static_cast<const void*>(client), provider.jwks_uri);
+    std::shared_ptr<JwksSource>& source = state_->jwks_sources[source_key];
+    if (!source) {
+      source = std::make_shared<JwksSource>(*client, provider.jwks_uri, *state_->deps.clock);
+    }
+    if (source->cache().keyCount() == 0) {
+      auto fetched = source->cache().refresh(true);
+      if (!fetched) {
+        // Not fatal: sign-ins fail until the provider answers, and the next unknown kid retries.
+        spdlog::warn("sign-in: JWKS not loaded from {}: {}", provider.jwks_uri, fetched.error().reason);
+      }
+    }
+    setup.jwks = source;
+
+    auth::SignInConfig flow;
+    flow.provider = std::move(provider);
+    flow.client = {auth_settings.client_id, std::move(secret)};
+    flow.callback_hosts = auth_settings.callback_hosts;
+    flow.https = auth_settings.cookie_secure;
+    flow.scope = auth_settings.scope;
+    flow.leeway = auth_settings.leeway;
+    flow.session_lifetime = setup.session_lifetime;
+    setup.flow = std::move(flow);
+  }
+
+  if (state_->cookie_keys != key_material) {
+    // Sessions opened with a retired key must not stay trusted from the cache.
+    state_->long_lived->sessions.clear();
+    state_->cookie_keys = key_material;
+  }
+  spdlog::info("sign-in: provider {} ready{}",
+               auth_settings.provider == AuthProvider::local     ? "local"
+               : auth_settings.provider == AuthProvider::cognito ? "cognito"
+                                                                 : "oidc",
+               setup.ticket_key ? " (runtime hand-off on)" : "");
+  return signin::makeGatewaySignIn(state_->long_lived, std::move(setup));
+}
+
+}  // namespace oh::gateway

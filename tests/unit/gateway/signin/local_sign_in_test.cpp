@@ -1,0 +1,268 @@
+// SignIn decisions for local accounts: the login page, the form (CSRF, body read through the
+// gate, password check off the calling thread), throttling, a saturated pool, open-redirect
+// attempts, logout, and the users-file permission warning.
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <sstream>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "auth/token_exchange.h"
+#include "sign_in_test_support.h"
+
+namespace oh::gateway::signin_test {
+namespace {
+
+class LocalSignInTest : public ::testing::Test {
+protected:
+  LocalSignInTest() {
+    SignInDependencies deps;
+    deps.clock = clock_;
+    deps.random = std::make_shared<auth::test::CountingRandom>();
+    deps.make_client = [](const HttpsClient::Options&) {
+      ADD_FAILURE() << "local accounts need no HTTPS client";
+      return std::variant<std::unique_ptr<HttpsClient>, std::string>(std::string("unused"));
+    };
+    deps.submit_blocking = [this](std::function<void()> job) {
+      if (pool_full_) {
+        return false;
+      }
+      queued_.push_back(std::move(job));
+      return true;
+    };
+    services_ = std::make_unique<SignInServices>(std::move(deps));
+  }
+
+  Settings settings() const {
+    Settings s;
+    s.mode = Mode::local;
+    s.auth.provider = AuthProvider::local;
+    s.auth.cookie_secure = false;
+    s.auth.cookie_key_file = files_.path("cookie.key");
+    s.auth.users_file = files_.path("users");
+    return s;
+  }
+
+  SignIn& signIn() {
+    if (!sign_in_) {
+      auto built = services_->build(std::make_shared<const Settings>(settings()));
+      if (auto* problem = std::get_if<std::string>(&built)) {
+        ADD_FAILURE() << *problem;
+      } else {
+        sign_in_ = std::get<std::shared_ptr<SignIn>>(built);
+      }
+    }
+    return *sign_in_;
+  }
+
+  // Runs the queued password checks (the pool's threads, here on the test thread).
+  void drain() {
+    while (!queued_.empty()) {
+      auto job = std::move(queued_.front());
+      queued_.pop_front();
+      job();
+    }
+  }
+
+  // GET the login page; returns the CSRF value (cookie and form field are the same value).
+  std::string csrf() {
+    TestRequest get;
+    get.target = "/_gateway/login?rd=%2Fconversations%2F1";
+    auto page = run(signIn(), get);
+    EXPECT_TRUE(page && page->decision);
+    const std::string pair = cookiePair(page->decision->reply, "oh_login_csrf");
+    return pair.substr(pair.find('=') + 1);
+  }
+
+  // POSTs the form (two calls: the gate first asks for the body). Returns the final outcome.
+  std::optional<AuthOutcome> post(const std::string& user, const std::string& password, const std::string& rd,
+                                   const std::string& token, const std::string& cookie_token) {
+    TestRequest r;
+    r.method = "POST";
+    r.target = "/_gateway/login";
+    r.cookie = cookie_token.empty() ? "" : "oh_login_csrf=" + cookie_token;
+    auto first = run(signIn(), r);
+    EXPECT_TRUE(first && first->decision);
+    if (!first || !first->decision) {
+      return std::nullopt;
+    }
+    EXPECT_EQ(first->decision->kind, GateDecision::Kind::read_body);
+    EXPECT_EQ(first->decision->body_limit, 8u * 1024);
+    r.body = "username=" + auth::formEncode(user) + "&password=" + auth::formEncode(password) +
+             "&rd=" + auth::formEncode(rd) + "&csrf=" + auth::formEncode(token);
+    auto pending = std::make_shared<std::optional<AuthOutcome>>();
+    auto immediate = run(signIn(), r, HostRole::main, false, pending);
+    if (immediate) {
+      return immediate;
+    }
+    drain();
+    return *pending;
+  }
+
+  Files files_;
+  std::shared_ptr<auth::test::FakeClock> clock_ = std::make_shared<auth::test::FakeClock>(1'800'000'000);
+  std::unique_ptr<SignInServices> services_;
+  std::shared_ptr<SignIn> sign_in_;
+  std::deque<std::function<void()>> queued_;
+  bool pool_full_ = false;
+};
+
+// This test verifies a page load without a session goes to the login page with the return path.
+TEST_F(LocalSignInTest, RedirectsToLoginPage) {
+  TestRequest r;
+  r.target = "/conversations/1?x=2";
+  auto out = run(signIn(), r);
+  ASSERT_TRUE(out && out->decision);
+  EXPECT_EQ(out->decision->reply.status, 302u);
+  EXPECT_EQ(header(out->decision->reply, "Location"), "/_gateway/login?rd=%2Fconversations%2F1%3Fx%3D2");
+  for (const std::string hostile : {"//evil.example", "/\\evil.example", "/%2F%2Fevil.example", "/%5cevil.example"}) {
+    r.target = hostile;
+    EXPECT_EQ(header(run(signIn(), r)->decision->reply, "Location"), "/_gateway/login?rd=%2F") << hostile;
+  }
+}
+
+// This test verifies the login page: HTML without external assets, a CSRF cookie, no caching.
+TEST_F(LocalSignInTest, LoginPage) {
+  TestRequest get;
+  get.target = "/_gateway/login?rd=%2Fconversations%2F1";
+  auto page = run(signIn(), get);
+  ASSERT_TRUE(page && page->decision);
+  const ErrorReply& reply = page->decision->reply;
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(reply.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(reply.body.find("<form"), std::string::npos);
+  EXPECT_EQ(reply.body.find("<script"), std::string::npos);
+  EXPECT_NE(header(reply, "Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+  EXPECT_EQ(header(reply, "Cache-Control"), "no-store");
+  const std::string cookie = cookiePair(reply, "oh_login_csrf");
+  ASSERT_FALSE(cookie.empty());
+  // No Secure on http://localhost (auth.cookie_secure = false).
+  for (const std::string& line : setCookies(reply)) {
+    EXPECT_EQ(line.find("Secure"), std::string::npos);
+    EXPECT_NE(line.find("HttpOnly"), std::string::npos);
+  }
+}
+
+// This test verifies a correct password signs in (after the body was asked for), returning to
+// the path, and the session then carries the account name as the identity.
+TEST_F(LocalSignInTest, SignInWithPassword) {
+  const std::string token = csrf();
+  auto out = post("alice", std::string(kPassword), "/conversations/1", token, token);
+  ASSERT_TRUE(out && out->decision);
+  EXPECT_EQ(out->decision->reply.status, 302u) << out->decision->reply.body;
+  EXPECT_EQ(header(out->decision->reply, "Location"), "/conversations/1");
+  const std::string session = cookiePair(out->decision->reply, "oh_session");
+  ASSERT_FALSE(session.empty());
+  TestRequest next;
+  next.target = "/api/x";
+  next.cookie = session + "; oh_login_csrf=" + token;
+  auto forwarded = run(signIn(), next);
+  ASSERT_TRUE(forwarded);
+  EXPECT_FALSE(forwarded->decision);
+  EXPECT_EQ(forwarded->identity->sub, "alice");
+  EXPECT_EQ(forwarded->plan.cookie, std::optional<std::string>(session));
+  // Logout clears it.
+  next.target = "/_logout";
+  auto out2 = run(signIn(), next);
+  EXPECT_EQ(out2->decision->reply.status, 302u);
+  EXPECT_TRUE(cookiePair(out2->decision->reply, "oh_session").empty());
+}
+
+// This test verifies a hostile return path in the form lands on "/".
+TEST_F(LocalSignInTest, FormReturnPathSanitised) {
+  for (const std::string hostile : {"//evil.example", "https:evil.example", "/%2F%2Fevil.example", "/\\evil.example",
+                                    "HTTPS://evil.example", "/%252F%252Fevil.example"}) {
+    const std::string token = csrf();
+    auto out = post("alice", std::string(kPassword), hostile, token, token);
+    ASSERT_TRUE(out && out->decision);
+    EXPECT_EQ(header(out->decision->reply, "Location"), "/") << hostile;
+  }
+}
+
+// This test verifies wrong passwords and unknown users get 401 with the form again, and after
+// five free failures (the sixth is recorded with a lock) the account is throttled with 429 and Retry-After (before any password check).
+TEST_F(LocalSignInTest, WrongPasswordThenThrottled) {
+  const std::string token = csrf();
+  auto unknown = post("mallory", "whatever-password", "/", token, token);
+  EXPECT_EQ(unknown->decision->reply.status, 401u);
+  for (int i = 0; i < 5; ++i) {
+    auto out = post("alice", "wrong-password", "/", token, token);
+    ASSERT_TRUE(out && out->decision);
+    EXPECT_EQ(out->decision->reply.status, 401u);
+    EXPECT_NE(out->decision->reply.body.find("Wrong user name or password."), std::string::npos);
+    EXPECT_TRUE(cookiePair(out->decision->reply, "oh_session").empty());
+  }
+  auto fifth = post("ALICE", "wrong-password", "/", token, token);
+  EXPECT_EQ(fifth->decision->reply.status, 401u);
+  auto throttled = post("alice", std::string(kPassword), "/", token, token);
+  ASSERT_TRUE(throttled && throttled->decision);
+  EXPECT_EQ(throttled->decision->reply.status, 429u);
+  EXPECT_GE(std::stoi(header(throttled->decision->reply, "Retry-After")), 1);
+  EXPECT_TRUE(queued_.empty());
+  // After the lock passes, the right password works.
+  clock_->advance(std::chrono::seconds(3600));
+  auto later = post("alice", std::string(kPassword), "/", token, csrf());
+  EXPECT_EQ(later->decision->reply.status, 403u);  // a CSRF token from another page load
+  const std::string fresh = csrf();
+  EXPECT_EQ(post("alice", std::string(kPassword), "/", fresh, fresh)->decision->reply.status, 302u);
+}
+
+// This test verifies CSRF: a form without the cookie, or with a different token, gets 403.
+TEST_F(LocalSignInTest, LoginCsrf) {
+  const std::string token = csrf();
+  EXPECT_EQ(post("alice", std::string(kPassword), "/", token, "")->decision->reply.status, 403u);
+  EXPECT_EQ(post("alice", std::string(kPassword), "/", token, csrf())->decision->reply.status, 403u);
+  clock_->advance(std::chrono::seconds(601));
+  EXPECT_EQ(post("alice", std::string(kPassword), "/", token, token)->decision->reply.status, 403u);
+}
+
+// This test verifies malformed forms and other methods are refused.
+TEST_F(LocalSignInTest, MalformedForm) {
+  TestRequest r;
+  r.method = "POST";
+  r.target = "/_gateway/login";
+  r.body = "username=a&username=b&password=x";
+  EXPECT_EQ(run(signIn(), r)->decision->reply.status, 400u);
+  r.body = "%zz";
+  EXPECT_EQ(run(signIn(), r)->decision->reply.status, 400u);
+  r.body = std::string(9000, 'a');
+  EXPECT_EQ(run(signIn(), r)->decision->reply.status, 400u);
+  r.method = "PUT";
+  r.body.reset();
+  EXPECT_EQ(run(signIn(), r)->decision->reply.status, 405u);
+}
+
+// This test verifies a saturated password-check pool answers 503 instead of queueing.
+TEST_F(LocalSignInTest, PoolFull) {
+  const std::string token = csrf();
+  pool_full_ = true;
+  auto out = post("alice", std::string(kPassword), "/", token, token);
+  ASSERT_TRUE(out && out->decision);
+  EXPECT_EQ(out->decision->reply.status, 503u);
+  EXPECT_EQ(header(out->decision->reply, "Retry-After"), "1");
+}
+
+// This test verifies a users file readable by others is used with a logged warning, and a
+// broken users file fails the build with its key.
+TEST_F(LocalSignInTest, UsersFileChecks) {
+  auto previous = spdlog::default_logger();
+  std::ostringstream text;
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(text)));
+  std::filesystem::permissions(files_.path("users"), std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  auto built = services_->build(std::make_shared<const Settings>(settings()));
+  spdlog::set_default_logger(previous);
+  EXPECT_TRUE(std::holds_alternative<std::shared_ptr<SignIn>>(built));
+  EXPECT_NE(text.str().find("auth.users_file"), std::string::npos) << text.str();
+
+  files_.write("users", "alice:not-a-hash\n", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  built = services_->build(std::make_shared<const Settings>(settings()));
+  ASSERT_TRUE(std::holds_alternative<std::string>(built));
+  EXPECT_TRUE(std::get<std::string>(built).starts_with("auth.users_file:")) << std::get<std::string>(built);
+}
+
+}  // namespace
+}  // namespace oh::gateway::signin_test
