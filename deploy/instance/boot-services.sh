@@ -18,15 +18,27 @@ notify() {
     --message "$(hostname): $1" >/dev/null 2>&1 || true
 }
 trap 'notify "boot-services.sh line $LINENO in ${FUNCNAME[0]:-main}: $BASH_COMMAND (exit $?)"' ERR
+# A failed step leaves no half-written secret file behind.
+trap 'rm -f "$sec"/*.tmp "$sec"/gateway/*.tmp' EXIT
 
 # Secret values go from the AWS CLI's stdout straight into a root-only file: never echoed,
 # never in an argument list or an environment, never traced.
-fetch_secret() { # ARN FILE
+fetch_secret() { # ARN FILE [STAGE]
   set +x
   umask 077
-  aws secretsmanager get-secret-value --secret-id "$1" --query SecretString --output text >"$2.tmp"
+  aws secretsmanager get-secret-value --secret-id "$1" --version-stage "${3:-AWSCURRENT}" \
+    --query SecretString --output text >"$2.tmp"
   mv -f "$2.tmp" "$2"
 }
+# oh-gateway's 32-byte keys (64 hex digits) from the generated session secret: one per purpose
+# (labels keep the cookie and ticket keys apart), the same on every instance.
+derive_key() { # SOURCE LABEL DEST
+  umask 077
+  { printf 'oh-gateway %s key v1\n' "$2"; sed -z 's/\n$//' "$1"; } | openssl dgst -sha256 -r | cut -c1-64 >"$3.tmp"
+  mv -f "$3.tmp" "$3"
+}
+# The gateway container runs as this uid (deploy/gateway.Dockerfile): its secrets are its own.
+gateway_uid=${OH_GATEWAY_UID:-10001}
 json_field() { # FILE KEY DEST: one field of a JSON secret into its own root-only file
   umask 077
   jq -er --arg k "$2" '.[$k]' "$1" >"$3.tmp"
@@ -41,33 +53,26 @@ phase_secrets() {
   chmod 700 "$sec" "$sec/gateway"
   fetch_secret "$DB_ADMIN_SECRET_ARN" "$sec/db-admin.json"
   fetch_secret "$ORIGIN_SECRET_ARN" "$sec/gateway/origin-secret"
-  # The gateway wants a 32-byte key (64 hex digits); any generated secret becomes one as its
-  # SHA-256, the same on every instance.
   fetch_secret "$SESSION_KEY_SECRET_ARN" "$sec/session-key.source"
-  sed -z 's/\n$//' "$sec/session-key.source" | openssl dgst -sha256 -r | cut -c1-64 >"$sec/gateway/session-key.tmp"
-  mv -f "$sec/gateway/session-key.tmp" "$sec/gateway/session-key"
-  rm -f "$sec/session-key.source"
-  fetch_secret "$AUTH_SECRET_ARN" "$sec/gateway/auth-settings.json"
-  # The sign-in settings are JSON; the client secret also gets its own file for the gateway.
-  if jq -e 'type == "object" and has("clientSecret")' "$sec/gateway/auth-settings.json" >/dev/null; then
-    json_field "$sec/gateway/auth-settings.json" clientSecret "$sec/gateway/client-secret"
+  derive_key "$sec/session-key.source" cookie "$sec/gateway/cookie-key"
+  derive_key "$sec/session-key.source" ticket "$sec/gateway/ticket-key"
+  # After a rotation the previous version still opens the cookies it sealed.
+  rm -f "$sec/gateway/cookie-previous-key"
+  if fetch_secret "$SESSION_KEY_SECRET_ARN" "$sec/session-key.previous" AWSPREVIOUS 2>/dev/null; then
+    derive_key "$sec/session-key.previous" cookie "$sec/gateway/cookie-previous-key"
   fi
-  # The application's database password: its own secret when the stacks give one (RDS Proxy
-  # only admits users whose secret it knows), else generated once on the encrypted EFS.
-  if [ -n "$APP_DB_SECRET_ARN" ]; then
-    fetch_secret "$APP_DB_SECRET_ARN" "$sec/app-db.json"
-    json_field "$sec/app-db.json" password "$sec/app-db-password"
-  else
-    echo "boot-services: no application database secret; using a password kept on EFS" \
-      "(RDS Proxy admits it only if a proxy secret holds it: docs/instance.md)" >&2
-    mkdir -p "$data/.secrets"
-    chmod 700 "$data/.secrets"
-    if [ ! -s "$data/.secrets/app-db-password" ]; then
-      openssl rand -hex 32 >"$data/.secrets/app-db-password.tmp"
-      mv -f "$data/.secrets/app-db-password.tmp" "$data/.secrets/app-db-password"
-    fi
-    cp "$data/.secrets/app-db-password" "$sec/app-db-password"
-  fi
+  rm -f "$sec/session-key.source" "$sec/session-key.previous" "$sec/session-key.previous.tmp"
+  # The sign-in settings are JSON (issuer, clientId, clientSecret, domain); only the client
+  # secret goes to the gateway, as its own file.
+  fetch_secret "$AUTH_SECRET_ARN" "$sec/auth-settings.json"
+  json_field "$sec/auth-settings.json" clientSecret "$sec/gateway/client-secret"
+  chown -R "$gateway_uid:$gateway_uid" "$sec/gateway"
+  # The application role's credentials: the secret RDS Proxy also holds (it admits only users
+  # whose secret is in its Auth list), for the role the bootstrap manages.
+  fetch_secret "$APP_DB_SECRET_ARN" "$sec/app-db.json"
+  jq -e --arg role "${OH_APP_ROLE:-openhands_app}" '.username == $role' "$sec/app-db.json" >/dev/null \
+    || { echo "boot-services: the application database secret is not for ${OH_APP_ROLE:-openhands_app}" >&2; return 1; }
+  json_field "$sec/app-db.json" password "$sec/app-db-password"
 }
 
 phase_images() {
@@ -82,6 +87,13 @@ phase_images() {
     echo "GATEWAY_IMAGE=$GATEWAY_IMAGE"
   } >"$etc/images.env.tmp"
   mv -f "$etc/images.env.tmp" "$etc/images.env"
+  # Every main host (all domains), which the config phase checks before use.
+  if [ -n "$MAIN_HOSTS_PARAMETER" ]; then
+    parameter "$MAIN_HOSTS_PARAMETER" >"$etc/main-hosts.tmp"
+  else
+    echo "$MAIN_HOST" >"$etc/main-hosts.tmp"
+  fi
+  mv -f "$etc/main-hosts.tmp" "$etc/main-hosts"
 }
 
 phase_db() {
@@ -92,6 +104,16 @@ phase_db() {
 
 phase_config() {
   umask 022
+  # Every main host (phase_images read them; the primary first), as origins and TOML lists.
+  local host origins="" hosts="" suffixes="" main_hosts=()
+  IFS=, read -r -a main_hosts <"$etc/main-hosts"
+  [ ${#main_hosts[@]} -gt 0 ] || { echo "boot-services: no main host" >&2; return 1; }
+  for host in "${main_hosts[@]}"; do
+    [[ $host =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || { echo "boot-services: bad main host" >&2; return 1; }
+    origins+="${origins:+,}https://$host"
+    hosts+="${hosts:+, }\"$host\""
+    suffixes+="${suffixes:+, }\"runtime.$host\""
+  done
   # OpenHands reads these (docs/instance.md says where each one comes from in its source).
   cat >"$etc/openhands.env.tmp" <<EOF
 LLM_MODEL=$LLM_MODEL
@@ -100,7 +122,7 @@ AWS_REGION_NAME=$REGION
 AWS_DEFAULT_REGION=$REGION
 WEB_HOST=$MAIN_HOST
 OH_WEB_URL=https://$MAIN_HOST
-PERMITTED_CORS_ORIGINS=https://$MAIN_HOST
+PERMITTED_CORS_ORIGINS=$origins
 SANDBOX_CONTAINER_URL_PATTERN=$SANDBOX_URL_PATTERN
 SANDBOX_VOLUMES=/data/openhands/workspace:/workspace:rw
 OH_PERSISTENCE_DIR=/.openhands
@@ -134,21 +156,33 @@ EOF
   { printf 'DB_PASS='; cat "$sec/app-db-password"; } >"$sec/openhands-db.env.tmp"
   mv -f "$sec/openhands-db.env.tmp" "$sec/openhands-db.env"
   umask 022
-  local proxies="" auth=$sec/gateway/auth-settings.json pool client domain
+  local proxies="" auth=$sec/auth-settings.json pool client domain previous docker_gid
   [ -z "$VPC_CIDR" ] || proxies="\"$VPC_CIDR\""
   # The sign-in settings that are not secret (Cognito pool, region, domain prefix, client id).
   pool=$(jq -r '.issuer // "" | sub(".*/"; "")' "$auth")
   client=$(jq -r '.clientId // ""' "$auth")
   domain=$(jq -r '.domain // "" | sub("[.].*"; "")' "$auth")
   for value in "$pool" "$client" "$domain"; do
-    [[ $value =~ ^[A-Za-z0-9_-]*$ ]] || { echo "boot-services: unexpected sign-in setting" >&2; return 1; }
+    [[ $value =~ ^[A-Za-z0-9_-]+$ ]] || { echo "boot-services: missing or unexpected sign-in setting" >&2; return 1; }
   done
   printf 'AUTH_REGION=%s\nAUTH_USER_POOL_ID=%s\nAUTH_CLIENT_ID=%s\nAUTH_DOMAIN_PREFIX=%s\n' \
     "${pool%%_*}" "$pool" "$client" "$domain" >"$etc/gateway-auth.env"
+  # The gateway reads the Docker socket (runtime index) as a member of its group.
+  docker_gid=${OH_DOCKER_GID:-$(getent group docker | cut -d: -f3)}
+  [[ $docker_gid =~ ^[0-9]+$ ]] || { echo "boot-services: no docker group" >&2; return 1; }
+  printf 'DOCKER_GID=%s\nGATEWAY_UID=%s\n' "$docker_gid" "$gateway_uid" >"$etc/gateway.env"
+  previous=""
+  [ ! -s "$sec/gateway/cookie-previous-key" ] || previous='cookie_previous_key_file = "/etc/oh-gateway/secrets/cookie-previous-key"'
   sed -e "s|@GATEWAY_PORT@|$GATEWAY_PORT|g" -e "s|@TRUSTED_PROXIES@|$proxies|g" \
     -e "s|@AUTH_REGION@|${pool%%_*}|g" -e "s|@AUTH_USER_POOL_ID@|$pool|g" \
     -e "s|@AUTH_CLIENT_ID@|$client|g" -e "s|@AUTH_DOMAIN_PREFIX@|$domain|g" \
+    -e "s|@CALLBACK_HOSTS@|$hosts|g" -e "s|@RUNTIME_SUFFIXES@|$suffixes|g" \
+    -e "s|^@COOKIE_PREVIOUS_KEY@\$|$previous|" \
     "$root/opt/openhands/gateway.toml.in" >"$etc/gateway.toml.tmp"
+  if grep -q '^[^#]*@[A-Z_]*@' "$etc/gateway.toml.tmp"; then
+    echo "boot-services: gateway.toml has an unfilled placeholder" >&2
+    return 1
+  fi
   mv -f "$etc/gateway.toml.tmp" "$etc/gateway.toml"
 }
 

@@ -49,6 +49,7 @@ ORIGIN_SECRET_ARN=${OriginSecretArn}
 SESSION_KEY_SECRET_ARN=${SessionKeySecretArn}
 OPENHANDS_VERSION_PARAMETER=${OpenHandsVersionParameter}
 RUNTIME_IMAGE_PARAMETER=${RuntimeImageParameter}
+MAIN_HOSTS_PARAMETER=${MainHostsParameter}
 OPENHANDS_IMAGE_REPOSITORY=${OpenHandsImageRepository}
 GATEWAY_IMAGE=${GatewayImageUri}
 GATEWAY_PORT=${GatewayPort}

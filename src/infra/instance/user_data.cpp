@@ -224,7 +224,8 @@ std::vector<std::string> validateUserDataInputs(const UserDataInputs& in) {
   checkValue(problems, "openhands_version_parameter", in.openhands_version_parameter);
   checkValue(problems, "runtime_image_parameter", in.runtime_image_parameter);
   checkValue(problems, "gateway_image_uri", in.gateway_image_uri);
-  checkValue(problems, "app_db_secret_arn", in.app_db_secret_arn, true);
+  checkValue(problems, "app_db_secret_arn", in.app_db_secret_arn);
+  checkValue(problems, "main_hosts_parameter", in.main_hosts_parameter, true);
   checkValue(problems, "bedrock_model", boost::json::string(in.bedrock_model), true);
   checkValue(problems, "openhands_image_repository", boost::json::string(in.openhands_image_repository));
   checkValue(problems, "sandbox_url_pattern", boost::json::string(in.sandbox_url_pattern));
@@ -279,6 +280,7 @@ UserDataParts renderUserDataParts(const UserDataInputs& in) {
   v["MainHost"] = boost::json::string(in.main_host);
   v["SandboxUrlPattern"] = boost::json::string(in.sandbox_url_pattern);
   v["VpcCidr"] = boost::json::string(in.vpc_cidr);
+  v["MainHostsParameter"] = in.main_hosts_parameter;
   return parts;
 }
 

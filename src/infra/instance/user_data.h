@@ -37,10 +37,9 @@ struct UserDataInputs {
   std::uint16_t gateway_port = 8080;
 
   // Added by the instance issue; the defaults keep the fields above sufficient.
-  // The application role's password secret (JSON with "password"). RDS Proxy admits only users
-  // whose secret is in its auth list, so the Database stack should create it and register it;
-  // "" makes the instance generate one on EFS (fine for direct connections, not the proxy).
-  boost::json::value app_db_secret_arn = "";
+  // The application role's secret ({"username":"openhands_app","password":...}), which the
+  // Database stack creates and lists in the RDS Proxy's Auth (the proxy admits only those users).
+  boost::json::value app_db_secret_arn;
   // Stock OpenHands image; the tag is the SSM parameter's value.
   std::string openhands_image_repository = "docker.openhands.dev/openhands/openhands";
   // OpenHands' SANDBOX_CONTAINER_URL_PATTERN ({port} is the sandbox's published host port).
@@ -48,6 +47,11 @@ struct UserDataInputs {
   // The VPC's CIDR (the ALB's addresses): the gateway believes X-Forwarded-For from it.
   // "" = trust no forwarder.
   std::string vpc_cidr;
+  // The SSM parameter (String, comma list) that names every main host the deployment serves
+  // ({sub}.{domain} of each domain, the primary first): the gateway's auth.callback_hosts and
+  // runtime.{host} suffixes, OpenHands' CORS origins. Read at boot rather than carried here,
+  // so fifty domains cost the user data nothing. "" = main_host alone.
+  boost::json::value main_hosts_parameter = "";
 };
 
 // The two halves of the Fn::Sub: the script (every literal "${" written "${!") and the values

@@ -77,6 +77,8 @@ std::vector<StackSpec> buildApp(const AppContext& context, const DockerImageAsse
   compute.main_host = context.mainHost();
   compute.origin_host = context.originHost();
   compute.hosted_zone_id = context.hosted_zone_id;
+  compute.callback_hosts = auth.callback_domains;
+  compute.vpc_cidr = context.vpc_cidr;
   compute.instance_type = context.instance_type;
   compute.bedrock_model = context.bedrock_model;
   compute.openhands_version = context.openhands_version;

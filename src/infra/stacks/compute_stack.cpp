@@ -168,6 +168,8 @@ json::value userData(const ComputeStackProps& props) {
   inputs.efs_access_point_id = cfn::ref("AccessPoint");
   inputs.db_proxy_endpoint = props.database.proxy_endpoint;
   inputs.db_admin_secret_arn = props.database.admin_secret_arn;
+  // The application role's secret, which the proxy's Auth lists: OpenHands signs in with it.
+  inputs.app_db_secret_arn = props.database.app_secret_arn;
   // The replica of Auth's secret in this region, read by name.
   inputs.auth_settings_secret_arn = names::kAuthSettingsSecret;
   inputs.origin_secret_arn = cfn::ref("OriginVerifySecret");
@@ -178,6 +180,8 @@ json::value userData(const ComputeStackProps& props) {
   inputs.bedrock_model = props.bedrock_model;
   inputs.main_host = props.main_host;
   inputs.gateway_port = static_cast<std::uint16_t>(props.gateway_port);
+  inputs.main_hosts_parameter = cfn::ref("MainHostsParameter");
+  inputs.vpc_cidr = props.vpc_cidr;
   return instance::renderUserData(inputs);
 }
 
@@ -241,6 +245,17 @@ void addParameters(cfn::Template& t, const ComputeStackProps& props) {
                  {"Type", "String"},
                  {"Value", props.openhands_version},
                  {"Description", "OpenHands app image version the instance runs"}});
+  std::string main_hosts = props.main_host;
+  for (const auto& host : props.callback_hosts) {
+    if (host != props.main_host && (","  + main_hosts + ",").find("," + host + ",") == std::string::npos) {
+      main_hosts += "," + host;
+    }
+  }
+  t.addResource("MainHostsParameter", "AWS::SSM::Parameter",
+                {{"Name", names::kMainHostsParameter},
+                 {"Type", "String"},
+                 {"Value", main_hosts},
+                 {"Description", "Every main host the gateway serves (sign-in callbacks, runtime.{host} apps)"}});
   t.addResource("RuntimeImageParameter", "AWS::SSM::Parameter",
                 {{"Name", names::kRuntimeImageParameter},
                  {"Type", "String"},

@@ -4,6 +4,7 @@
 // origin secret, the origin's Route 53 name and certificate, version parameters and alarms.
 
 #include <string>
+#include <vector>
 
 #include "stacks/database_stack.h"
 #include "stacks/monitoring_stack.h"
@@ -18,6 +19,11 @@ struct ComputeStackProps {
   std::string main_host;       // openhands.example.com
   std::string origin_host;     // origin.openhands.example.com (ALB alias, own certificate)
   std::string hosted_zone_id;  // Z0123456789ABCDEFGHIJ
+  // Every main host the gateway serves (authCallbackDomains; main_host when empty): sign-in
+  // callbacks, runtime.{host} app suffixes and OpenHands' CORS origins.
+  std::vector<std::string> callback_hosts;
+  // The VPC's CIDR: the ALB's addresses, whose X-Forwarded-For the gateway believes.
+  std::string vpc_cidr;
   // @default "m7g.xlarge" (Graviton; the AMI is arm64)
   std::string instance_type = "m7g.xlarge";
   // Root volume, gp3, encrypted; the reference README's cost table prices 300 GB. @default 300

@@ -86,6 +86,17 @@ void addCluster(cfn::Template& t, const DatabaseStackProps& props) {
                  {"PubliclyAccessible", false},
                  {"AutoMinorVersionUpgrade", true}});
 
+  // The application role's credentials. The instance creates the role and sets its password
+  // from this secret (db-bootstrap.sh); the proxy signs in with the same secret on its behalf.
+  t.addResource("AppDbSecret", "AWS::SecretsManager::Secret",
+                {{"Name", names::kAppDbSecret},
+                 {"Description", "OpenHands application database role (through RDS Proxy)"},
+                 {"GenerateSecretString",
+                  json::object{{"SecretStringTemplate", std::string(R"({"username":")") + names::kAppDbRole + "\"}"},
+                               {"GenerateStringKey", "password"},
+                               {"PasswordLength", 32},
+                               {"ExcludeCharacters", " %+~`#$&*()|[]{}:;<>?!'/@\"\\"}}}});
+
   t.addResource("DbAdminSecretAttachment", "AWS::SecretsManager::SecretTargetAttachment",
                 {{"SecretId", cfn::ref("DbAdminSecret")},
                  {"TargetId", cfn::ref("DbCluster")},
@@ -95,25 +106,30 @@ void addCluster(cfn::Template& t, const DatabaseStackProps& props) {
 void addProxy(cfn::Template& t, const DatabaseStackProps& props) {
   t.addResource(
       "DbProxyRole", "AWS::IAM::Role",
-      {{"Description", "RDS Proxy reads the admin secret"},
+      {{"Description", "RDS Proxy reads the admin and application secrets"},
        {"AssumeRolePolicyDocument",
         policyDocument(json::array{json::object{{"Effect", "Allow"},
                                                 {"Principal", json::object{{"Service", "rds.amazonaws.com"}}},
                                                 {"Action", "sts:AssumeRole"}}})},
        {"Policies",
         json::array{json::object{
-            {"PolicyName", "read-admin-secret"},
+            {"PolicyName", "read-database-secrets"},
             {"PolicyDocument", policyDocument(json::array{json::object{
                                    {"Effect", "Allow"},
                                    {"Action", json::array{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}},
-                                   {"Resource", cfn::ref("DbAdminSecret")}}})}}}}});
+                                   {"Resource", json::array{cfn::ref("DbAdminSecret"), cfn::ref("AppDbSecret")}}}})}}}}});
   t.addResource("DbProxy", "AWS::RDS::DBProxy",
                 {{"DBProxyName", "openhands-proxy"},
                  {"EngineFamily", "POSTGRESQL"},
                  {"RequireTLS", true},
                  {"IdleClientTimeout", 1800},
+                 // One entry per database user the proxy admits: the admin (the instance's
+                 // bootstrap) and the application role (OpenHands).
                  {"Auth", json::array{json::object{{"AuthScheme", "SECRETS"},
                                                    {"SecretArn", cfn::ref("DbAdminSecret")},
+                                                   {"IAMAuth", "DISABLED"}},
+                                      json::object{{"AuthScheme", "SECRETS"},
+                                                   {"SecretArn", cfn::ref("AppDbSecret")},
                                                    {"IAMAuth", "DISABLED"}}}},
                  {"RoleArn", cfn::getAtt("DbProxyRole", "Arn")},
                  {"VpcSubnetIds", props.network.private_subnet_ids},
@@ -140,6 +156,7 @@ DatabaseStack buildDatabaseStack(const DatabaseStackProps& props) {
 
   out.refs.proxy_endpoint = exportValue(spec, "DbProxyEndpoint", cfn::getAtt("DbProxy", "Endpoint"), "RDS Proxy endpoint");
   out.refs.admin_secret_arn = exportValue(spec, "DbAdminSecretArn", cfn::ref("DbAdminSecret"), "Database admin secret");
+  out.refs.app_secret_arn = exportValue(spec, "AppDbSecretArn", cfn::ref("AppDbSecret"), "Application database role secret");
   exportValue(spec, "DbSecurityGroupId", cfn::getAtt("DbSecurityGroup", "GroupId"), "Database security group");
   return out;
 }

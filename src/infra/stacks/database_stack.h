@@ -27,6 +27,7 @@ struct DatabaseStackProps {
 struct DatabaseRefs {
   boost::json::value proxy_endpoint;
   boost::json::value admin_secret_arn;
+  boost::json::value app_secret_arn;  // openhands/app-db: {"username":"openhands_app","password":...}
 };
 
 struct DatabaseStack {

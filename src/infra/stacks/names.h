@@ -27,11 +27,18 @@ inline constexpr const char* kOriginVerifySecret = "openhands/origin-verify";
 inline constexpr const char* kOriginHostSecret = "openhands/origin-host";
 inline constexpr const char* kSessionKeySecret = "openhands/session-key";
 inline constexpr const char* kDbAdminSecret = "openhands/db-admin";
+// The application role (openhands_app) OpenHands signs in as: RDS Proxy admits only users whose
+// secret is in its Auth list, and the instance sets the role's password from the same secret.
+inline constexpr const char* kAppDbSecret = "openhands/app-db";
+inline constexpr const char* kAppDbRole = "openhands_app";
 inline constexpr const char* kSecretPrefix = "openhands/";
 
 // SSM parameters the instance reads at boot (and Watchtower-style updates compare against).
 inline constexpr const char* kOpenHandsVersionParameter = "/openhands/version/openhands";
 inline constexpr const char* kRuntimeImageParameter = "/openhands/version/runtime-image";
+// Every main host ({sub}.{domain} per domain, the primary first), comma-separated: the gateway's
+// callback hosts and runtime suffixes, read at boot (fifty domains would not fit the user data).
+inline constexpr const char* kMainHostsParameter = "/openhands/config/main-hosts";
 inline constexpr const char* kParameterPrefix = "/openhands/";
 
 inline constexpr const char* kLogGroup = "/openhands/application";

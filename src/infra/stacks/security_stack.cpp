@@ -80,6 +80,16 @@ json::object allow(json::array actions, json::value resources, const char* sid) 
   return json::object{{"Sid", sid}, {"Effect", "Allow"}, {"Action", std::move(actions)}, {"Resource", std::move(resources)}};
 }
 
+json::array instanceSecretArns() {
+  json::array arns;
+  for (const char* name : {names::kDbAdminSecret, names::kAppDbSecret, names::kAuthSettingsSecret,
+                           names::kOriginVerifySecret, names::kSessionKeySecret}) {
+    arns.push_back(cfn::sub(std::string("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:") +
+                            name + "-??????"));
+  }
+  return arns;
+}
+
 void addInstanceRole(cfn::Template& t, const SecurityStackProps& props) {
   json::array statements{
       // Claude foundation models and the cross-region inference profiles that route to them.
@@ -87,10 +97,10 @@ void addInstanceRole(cfn::Template& t, const SecurityStackProps& props) {
             json::array{cfn::sub("arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-*"),
                         cfn::sub("arn:${AWS::Partition}:bedrock:*:${AWS::AccountId}:inference-profile/*anthropic.claude-*")},
             "BedrockInvokeClaude"),
-      allow(json::array{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
-            json::array{cfn::sub(std::string("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:") +
-                                 names::kSecretPrefix + "*")},
-            "ReadProjectSecrets"),
+      // The secrets the boot services read, by name: Secrets Manager appends "-" and six
+      // random characters to a secret's ARN, hence "-??????" (and nothing wider).
+      allow(json::array{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, instanceSecretArns(),
+            "ReadInstanceSecrets"),
       allow(json::array{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
             json::array{props.monitoring.log_group_arn}, "WriteAppLogs"),
       allow(json::array{"s3:ListBucket", "s3:GetBucketLocation"}, json::array{props.monitoring.data_bucket_arn},

@@ -17,7 +17,6 @@ if [ ! -x "$CDK" ]; then
   exit 77
 fi
 
-export OH_PROJECT_ROOT="$ROOT"
 export CDK_DISABLE_CLI_TELEMETRY=true NODE_NO_WARNINGS=1
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
@@ -27,6 +26,15 @@ unset AWS_PROFILE AWS_SESSION_TOKEN CDK_CONTEXT_JSON CONTEXT_OVERFLOW_LOCATION_E
 
 WORK="$(mktemp -d /tmp/oh-infra-e2e.XXXXXX)"
 cleanup_work() { if [ -n "${OH_E2E_KEEP:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi; }
+
+# A frozen copy of the gateway's Docker build context (the files docker_asset.cpp hashes into
+# the image tag): in a work tree others edit at the same time, the tag would otherwise change
+# between a deploy and the diff that must find nothing.
+mkdir -p "$WORK/context/deploy"
+cp -r "$ROOT/CMakeLists.txt" "$ROOT/CMakePresets.json" "$ROOT/cmake" "$ROOT/src" "$WORK/context/"
+cp "$ROOT/deploy/gateway.Dockerfile" "$WORK/context/deploy/"
+if [ -f "$ROOT/.dockerignore" ]; then cp "$ROOT/.dockerignore" "$WORK/context/"; fi
+export OH_PROJECT_ROOT="$WORK/context"
 
 # A CDK project folder of our own, so cdk.out and cdk.context.json stay out of the repository.
 printf '{"app": "%s/scripts/cdk-app"}\n' "$ROOT" >"$WORK/cdk.json"

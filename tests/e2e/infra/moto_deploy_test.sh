@@ -120,8 +120,8 @@ for stack in OpenHands-Auth OpenHands-Edge; do
   stacks_in us-east-1 | grep -Eq "^${stack}[[:space:]]+(CREATE|UPDATE)_COMPLETE" || fail "$stack not deployed in us-east-1"
 done
 grep -q 'docker build' "$WORK/docker.log" || grep -q 'docker push' "$WORK/docker.log" || fail "the gateway image was not published"
-grep -- '--platform linux/arm64' "$WORK/docker.log" | grep -q -- "--file deploy/gateway.Dockerfile --platform linux/arm64 . (in $ROOT)" \
-  || fail "the image was not built for linux/arm64 from the project root with deploy/gateway.Dockerfile"
+grep -- '--platform linux/arm64' "$WORK/docker.log" | grep -q -- "--file deploy/gateway.Dockerfile --platform linux/arm64 . (in $OH_PROJECT_ROOT)" \
+  || fail "the image was not built for linux/arm64 from the build context with deploy/gateway.Dockerfile"
 
 echo "== cdk diff --method=template"
 cdk diff --method=template "${CONTEXT[@]}" >"$WORK/diff.log" 2>&1

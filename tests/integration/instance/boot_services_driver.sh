@@ -57,11 +57,15 @@ aws secretsmanager create-secret --name oh/db-admin --secret-string \
   "{\"username\":\"postgres\",\"password\":\"$admin_password\",\"engine\":\"postgres\",\"port\":5432,\"dbname\":\"postgres\"}" >/dev/null
 aws secretsmanager create-secret --name oh/origin --secret-string "origin-s3cr3t-value-0123456789" >/dev/null
 aws secretsmanager create-secret --name oh/session-key --secret-string "session-key-s3cr3t-abcdefabcdef" >/dev/null
+app_password=app-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+aws secretsmanager create-secret --name oh/app-db --secret-string \
+  "{\"username\":\"openhands_app\",\"password\":\"$app_password\"}" >/dev/null
 aws secretsmanager create-secret --name oh/auth --secret-string \
   '{"issuer":"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc","clientId":"client123","clientSecret":"client-s3cr3t-xyz","domain":"auth.example.com"}' >/dev/null
 aws ssm put-parameter --name /openhands/version --type String --value 1.3.0 >/dev/null
 aws ssm put-parameter --name /openhands/runtime-image --type String \
   --value ghcr.io/openhands/agent-server:1.3.0-python >/dev/null
+aws ssm put-parameter --name /openhands/main-hosts --type String --value openhands.example.com >/dev/null
 topic=$(aws sns create-topic --name oh-alerts --query TopicArn --output text)
 queue=$(aws --endpoint-url "$AWS_ENDPOINT_URL" sqs create-queue --queue-name oh-alerts --query QueueUrl --output text)
 queue_arn=$(aws --endpoint-url "$AWS_ENDPOINT_URL" sqs get-queue-attributes --queue-url "$queue" --attribute-names QueueArn --query Attributes.QueueArn --output text)
@@ -71,7 +75,7 @@ sed -i "s|^ALERT_TOPIC_ARN=.*|ALERT_TOPIC_ARN=$topic|" "$work/root/etc/openhands
 boot() { # LOG [VAR=VALUE...]
   local log=$1
   shift
-  env OH_ROOT="$work/root" OH_DB_CA_FILE="$work/tls/cert.pem" "$@" bash "$work/root/opt/openhands/bin/boot-services.sh" >"$log" 2>&1
+  env OH_ROOT="$work/root" OH_DB_CA_FILE="$work/tls/cert.pem" OH_DOCKER_GID=994 "$@" bash "$work/root/opt/openhands/bin/boot-services.sh" >"$log" 2>&1
 }
 catalog() {
   PGSSLMODE=require PGPASSWORD=$admin_password psql -X -qtA -h 127.0.0.1 -p 5432 -U postgres -d postgres -c "
@@ -117,10 +121,14 @@ PY
 PGSSLMODE=disable PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \
   -c "SELECT 1" >"$results/app-login-plain.txt" 2>&1 || true
 
-# A rotated password is applied on the next boot (the old one stops working).
-openssl rand -hex 32 >"$work/root/data/openhands/.secrets/app-db-password"
+# Rotated secrets are applied on the next boot: the application password (the old one stops
+# working) and the session key (the previous one still opens cookies).
+rotated_password=rotated-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+aws secretsmanager put-secret-value --secret-id oh/app-db --secret-string \
+  "{\"username\":\"openhands_app\",\"password\":\"$rotated_password\"}" >/dev/null
+aws secretsmanager put-secret-value --secret-id oh/session-key --secret-string "session-key-r0tated-fedcbafedcba" >/dev/null
 boot "$results/boot3.log" && echo 0 >"$results/boot3.rc" || echo $? >"$results/boot3.rc"
-{ printf '*:*:*:*:'; cat "$work/root/data/openhands/.secrets/app-db-password"; } >"$work/app.pgpass"
+printf '*:*:*:*:%s\n' "$rotated_password" >"$work/app.pgpass"
 PGSSLMODE=require PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \
   -c "SELECT 'rotated-ok'" >"$results/app-login-rotated.txt" 2>&1 || true
 

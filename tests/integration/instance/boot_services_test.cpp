@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -18,8 +19,7 @@
 #include <openssl/sha.h>
 
 #include "instance/embedded_files.h"
-#include "instance/fn_sub.h"
-#include "instance/user_data.h"
+#include "rendered_instance_env.h"
 
 namespace oh::infra::instance {
 namespace {
@@ -62,38 +62,17 @@ bool have(const char* command) {
   return std::system((std::string("command -v ") + command + " >/dev/null 2>&1").c_str()) == 0;
 }
 
-// The instance.env here-document of the rendered user data, with the test's resources.
-std::string renderedInstanceEnv() {
-  UserDataInputs in;
-  in.region = "eu-central-1";
-  in.log_group_name = "/openhands/application";
-  in.alert_topic_arn = "arn:aws:sns:eu-central-1:123456789012:replaced-by-driver";
-  in.data_bucket_name = "openhands-data-test";
-  in.efs_file_system_id = "fs-0123456789abcdef0";
-  in.efs_access_point_id = "fsap-0123456789abcdef0";
-  in.db_proxy_endpoint = "localhost";
-  in.db_admin_secret_arn = "oh/db-admin";
-  in.auth_settings_secret_arn = "oh/auth";
-  in.origin_secret_arn = "oh/origin";
-  in.session_key_secret_arn = "oh/session-key";
-  in.openhands_version_parameter = "/openhands/version";
-  in.runtime_image_parameter = "/openhands/runtime-image";
-  in.gateway_image_uri = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/oh-gateway:test";
-  in.main_host = "openhands.example.com";
-  in.vpc_cidr = "10.20.0.0/16";
-  const auto parts = renderUserDataParts(in);
-  std::map<std::string, std::string> values;
-  for (const auto& [name, value] : parts.variables) {
-    values[std::string(name)] = std::string(value.as_string());
-  }
-  const auto script = resolveSub(parts.script, values).text;
-  const std::string open = "/etc/openhands/instance.env <<'EOF'\n";
-  const auto begin = script.find(open);
-  const auto end = script.find("\nEOF\n", begin);
-  if (begin == std::string::npos || end == std::string::npos) {
-    throw std::runtime_error("instance.env here-document not found in the user data");
-  }
-  return script.substr(begin + open.size(), end - begin - open.size() + 1);
+// The instance.env of the rendered user data, naming the driver's moto resources.
+std::string renderedInstanceEnv() { return testing::renderedInstanceEnv(testing::sampleInputs()); }
+
+// oh-gateway's keys as the boot derives them from the session secret (one label per purpose).
+std::string derivedKey(std::string_view label, std::string_view secret) {
+  return sha256Hex("oh-gateway " + std::string(label) + " key v1\n" + std::string(secret)) + "\n";
+}
+
+uid_t ownerOf(const fs::path& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? st.st_uid : static_cast<uid_t>(-1);
 }
 
 class BootServicesTest : public ::testing::Test {
@@ -153,23 +132,44 @@ class BootServicesTest : public ::testing::Test {
   static inline int driver_status_ = -1;
 };
 
-// This test verifies the secrets land in root-only files with the values Secrets Manager holds.
+// This test verifies the secrets land in root-only files with the values Secrets Manager holds;
+// the gateway's own files belong to its uid (10001), and it gets only what it needs.
 void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
   EXPECT_EQ(result("boot1.rc"), "0\n") << result("boot1.log");
   EXPECT_EQ(modeOf(secrets()), 0700u);
   EXPECT_EQ(modeOf(secrets() / "gateway"), 0700u);
+  EXPECT_EQ(ownerOf(secrets() / "gateway"), 10001u);
+  // After boot3 (the rotation): the current key is the new value's, the previous the old one's.
   const std::map<std::string, std::string> expected{
       {"gateway/origin-secret", "origin-s3cr3t-value-0123456789\n"},
-      {"gateway/session-key", sha256Hex("session-key-s3cr3t-abcdefabcdef") + "\n"},
+      {"gateway/cookie-key", derivedKey("cookie", "session-key-r0tated-fedcbafedcba")},
+      {"gateway/ticket-key", derivedKey("ticket", "session-key-r0tated-fedcbafedcba")},
+      {"gateway/cookie-previous-key", derivedKey("cookie", "session-key-s3cr3t-abcdefabcdef")},
       {"gateway/client-secret", "client-s3cr3t-xyz\n"}};
   for (const auto& [name, value] : expected) {
     EXPECT_EQ(readFile(secrets() / name), value) << name;
     EXPECT_EQ(modeOf(secrets() / name), 0600u) << name;
+    EXPECT_EQ(ownerOf(secrets() / name), 10001u) << name;
   }
-  for (const char* name : {"db-admin.json", "app-db-password", "openhands-db.env", "gateway/auth-settings.json"}) {
+  EXPECT_NE(readFile(secrets() / "gateway/cookie-key"), readFile(secrets() / "gateway/ticket-key"));
+  // Nothing else, not even what a failed boot (the last run) was writing.
+  std::set<std::string> gateway_files;
+  for (const auto& entry : fs::directory_iterator(secrets() / "gateway")) {
+    gateway_files.insert("gateway/" + entry.path().filename().string());
+  }
+  std::set<std::string> expected_files;
+  for (const auto& [name, value] : expected) {
+    expected_files.insert(name);
+  }
+  EXPECT_EQ(gateway_files, expected_files);
+  for (const char* name : {"db-admin.json", "app-db.json", "app-db-password", "openhands-db.env", "auth-settings.json"}) {
     EXPECT_EQ(modeOf(secrets() / name), 0600u) << name;
+    EXPECT_EQ(ownerOf(secrets() / name), 0u) << name;
   }
-  EXPECT_TRUE(readFile(secrets() / "openhands-db.env").starts_with("DB_PASS="));
+  EXPECT_TRUE(readFile(secrets() / "openhands-db.env").starts_with("DB_PASS=rotated-"));
+  for (const char* name : {"session-key.source", "session-key.previous"}) {
+    EXPECT_FALSE(fs::exists(secrets() / name)) << name;
+  }
 }
 
 // This test verifies no secret value reaches the boot output (what the journal would log).
@@ -177,8 +177,8 @@ void BootServicesTest::checkNothingSecretIsLogged() {
   const std::string logs = result("boot1.log") + result("boot2.log") + result("boot3.log");
   const std::string app_password = readFile(secrets() / "app-db-password");
   for (const std::string& secret : {std::string("origin-s3cr3t"), std::string("session-key-s3cr3t"),
-                                    std::string("client-s3cr3t"), std::string("admin-"),
-                                    app_password.substr(0, 16)}) {
+                                    std::string("session-key-r0tated"), std::string("client-s3cr3t"),
+                                    std::string("admin-"), app_password.substr(0, 16)}) {
     EXPECT_EQ(logs.find(secret), std::string::npos) << secret;
   }
   EXPECT_NE(result("boot1.log").find("db-bootstrap: "), std::string::npos);
@@ -205,7 +205,14 @@ void BootServicesTest::checkServiceConfigurationWritten() {
   EXPECT_NE(gateway.find("listen_port = 8080\n"), std::string::npos);
   EXPECT_NE(gateway.find("mode = \"aws\""), std::string::npos);
   EXPECT_NE(gateway.find("trusted_proxies = [\"10.20.0.0/16\"]\n"), std::string::npos);
-  EXPECT_EQ(gateway.find('@'), std::string::npos);
+  EXPECT_NE(gateway.find("provider = \"cognito\"\n"), std::string::npos);
+  EXPECT_NE(gateway.find("client_id = \"client123\"\n"), std::string::npos);
+  EXPECT_NE(gateway.find("callback_hosts = [\"openhands.example.com\"]\n"), std::string::npos);
+  EXPECT_NE(gateway.find("host_suffixes = [\"runtime.openhands.example.com\"]\n"), std::string::npos);
+  // Rotated once (boot3): the previous cookie key is offered.
+  EXPECT_NE(gateway.find("cookie_previous_key_file = \"/etc/oh-gateway/secrets/cookie-previous-key\"\n"),
+            std::string::npos);
+  EXPECT_EQ(gateway.find("client-s3cr3t"), std::string::npos);
   // The sign-in placeholders, filled from the non-secret fields of the sign-in secret.
   EXPECT_EQ(readFile(work_ / "root/etc/openhands/gateway-auth.env"),
             "AUTH_REGION=us-east-1\nAUTH_USER_POOL_ID=us-east-1_Abc\nAUTH_CLIENT_ID=client123\nAUTH_DOMAIN_PREFIX=auth\n");

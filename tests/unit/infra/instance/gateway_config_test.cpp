@@ -1,53 +1,210 @@
-// The gateway configuration the boot services write on the instance (deploy/instance/
-// gateway.toml.in, filled as boot-services.sh fills it) must load with oh-gateway's own parser.
+// The gateway configuration the instance writes at boot: boot-services.sh's config phase runs for
+// real (bash, jq, sed as on the instance) in a scratch root, with the instance.env the user data
+// writes and stand-in secret files, and its gateway.toml is loaded by oh-gateway's own parser.
+// `aws` is a stub that fails, so nothing here can reach AWS.
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "config/load_settings.h"
 #include "instance/embedded_files.h"
+#include "rendered_instance_env.h"
 
 namespace oh::infra::instance {
 namespace {
 
-std::string replaceAll(std::string text, const std::string& from, const std::string& to) {
-  for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
-    text.replace(pos, from.size(), to);
+namespace fs = std::filesystem;
+
+// Stand-in secret values: none of them may appear in what the boot writes outside secrets/.
+constexpr const char* kClientSecret = "client-s3cr3t-value-xyz";
+constexpr const char* kAppPassword = "app-db-s3cr3t-password-0123";
+constexpr const char* kGoodAuthSettings =
+    R"({"issuer":"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123","clientId":"5abcdefghijklmnopqrstuvwx1",)"
+    R"("clientSecret":"client-s3cr3t-value-xyz","domain":"openhands-123456789012-shared.auth.us-east-1.amazoncognito.com"})";
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void writeFile(const fs::path& path, std::string_view text, fs::perms mode = fs::perms::owner_read | fs::perms::owner_write) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+  fs::permissions(path, mode);
+}
+
+bool have(const char* command) {
+  return std::system((std::string("command -v ") + command + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+gateway::Settings parse(const std::string& text) {
+  auto result = gateway::parseSettings(text, "gateway.toml");
+  if (auto* problems = std::get_if<std::vector<gateway::ConfigProblem>>(&result)) {
+    ADD_FAILURE() << gateway::describe(*problems) << "\n" << text;
+    return {};
   }
-  return text;
+  return std::get<gateway::Settings>(result);
 }
 
-// As boot-services.sh's phase_config does with sed.
-std::string filled(const std::string& port, const std::string& proxies) {
-  std::string text(*embeddedFile("gateway.toml.in"));
-  text = replaceAll(text, "@GATEWAY_PORT@", port);
-  return replaceAll(text, "@TRUSTED_PROXIES@", proxies);
+class InstanceGatewayConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have("bash") || !have("jq") || !have("openssl") || !have("sed")) {
+      GTEST_SKIP() << "needs bash, jq, openssl and sed";
+    }
+    std::string pattern = (fs::temp_directory_path() / "oh-gwconf-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    work_ = pattern;
+    root_ = work_ / "root";
+    const auto exec = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec;
+    writeFile(root_ / "opt/openhands/bin/boot-services.sh", *embeddedFile("boot-services.sh"), exec);
+    writeFile(root_ / "opt/openhands/gateway.toml.in", *embeddedFile("gateway.toml.in"));
+    writeFile(work_ / "bin/aws", "#!/bin/sh\nexit 1\n", exec);
+    writeFile(secrets() / "app-db-password", std::string(kAppPassword) + "\n");
+    fs::create_directories(secrets() / "gateway");
+  }
+  void TearDown() override {
+    if (!work_.empty()) {
+      fs::remove_all(work_);
+    }
+  }
+  fs::path secrets() const { return root_ / "etc/openhands/secrets"; }
+  fs::path etc() const { return root_ / "etc/openhands"; }
+
+  // Runs the config phase with the main hosts as phase_images leaves them (the SSM parameter's
+  // value); returns the script's exit status. Its output goes to log_.
+  int boot(std::string_view main_hosts, std::string_view auth_settings) {
+    writeFile(etc() / "instance.env", testing::renderedInstanceEnv(testing::sampleInputs()));
+    writeFile(etc() / "main-hosts", std::string(main_hosts) + "\n");
+    writeFile(secrets() / "auth-settings.json", auth_settings);
+    const std::string command = "env PATH='" + (work_ / "bin").string() + ":/usr/bin:/bin' OH_ROOT='" +
+                                root_.string() + "' OH_PHASES=config OH_DOCKER_GID=994 OH_DATA_DIR='" +
+                                (work_ / "data").string() + "' bash '" +
+                                (root_ / "opt/openhands/bin/boot-services.sh").string() + "' >'" +
+                                (work_ / "boot.log").string() + "' 2>&1";
+    const int status = std::system(command.c_str());
+    log_ = readFile(work_ / "boot.log");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  std::string gatewayToml() const { return readFile(etc() / "gateway.toml"); }
+
+  fs::path work_;
+  fs::path root_;
+  std::string log_;
+};
+
+constexpr const char* kTwoDomains = "openhands.example.com,openhands.example.org";
+constexpr const char* kOneDomain = "openhands.example.com";
+
+// This test verifies the rendered file loads in aws mode with Cognito sign-in (values from the
+// sign-in secret's non-secret fields), every domain's main host and runtime suffix, the two
+// derived keys, the owner policy and the Docker socket.
+TEST_F(InstanceGatewayConfigTest, LoadsWithCognitoSignInAndRuntimeApps) {
+  ASSERT_EQ(boot(kTwoDomains, kGoodAuthSettings), 0) << log_;
+  const auto s = parse(gatewayToml());
+  EXPECT_EQ(s.mode, gateway::Mode::aws);
+  EXPECT_TRUE(s.origin.enabled);
+  EXPECT_EQ(s.origin.current_secret_file, "/etc/oh-gateway/secrets/origin-secret");
+  EXPECT_EQ(s.server.listen_port, 8080);
+  EXPECT_EQ(s.rate_limit.trusted_proxies, (std::vector<std::string>{"10.20.0.0/16"}));
+  EXPECT_EQ(s.auth.provider, gateway::AuthProvider::cognito);
+  EXPECT_EQ(s.auth.client_id, "5abcdefghijklmnopqrstuvwx1");
+  EXPECT_EQ(s.auth.client_secret_file, "/etc/oh-gateway/secrets/client-secret");
+  EXPECT_EQ(s.auth.cognito.region, "us-east-1");
+  EXPECT_EQ(s.auth.cognito.user_pool_id, "us-east-1_AbCdEf123");
+  EXPECT_EQ(s.auth.cognito.domain_prefix, "openhands-123456789012-shared");
+  EXPECT_EQ(s.auth.callback_hosts, (std::vector<std::string>{"openhands.example.com", "openhands.example.org"}));
+  EXPECT_TRUE(s.auth.cookie_secure);
+  EXPECT_EQ(s.auth.cookie_key_file, "/etc/oh-gateway/secrets/cookie-key");
+  EXPECT_EQ(s.auth.ticket_key_file, "/etc/oh-gateway/secrets/ticket-key");
+  EXPECT_NE(s.auth.cookie_key_file, s.auth.ticket_key_file);
+  EXPECT_TRUE(s.auth.cookie_previous_key_file.empty());
+  EXPECT_TRUE(s.runtime.enabled);
+  EXPECT_EQ(s.runtime.host_suffixes,
+            (std::vector<std::string>{"runtime.openhands.example.com", "runtime.openhands.example.org"}));
+  EXPECT_EQ(s.runtime.docker_socket, "/var/run/docker.sock");
+  EXPECT_EQ(s.runtime.access, gateway::RuntimeAccess::owner);
+  // The service reads the gateway's uid and the Docker group from here.
+  EXPECT_EQ(readFile(etc() / "gateway.env"), "DOCKER_GID=994\nGATEWAY_UID=10001\n");
+  EXPECT_EQ(readFile(etc() / "gateway-auth.env"),
+            "AUTH_REGION=us-east-1\nAUTH_USER_POOL_ID=us-east-1_AbCdEf123\nAUTH_CLIENT_ID=5abcdefghijklmnopqrstuvwx1\n"
+            "AUTH_DOMAIN_PREFIX=openhands-123456789012-shared\n");
 }
 
-// This test verifies the instance configuration loads in aws mode with the origin check on.
-TEST(InstanceGatewayConfigTest, LoadsWithTheGatewayParser) {
-  const auto result = gateway::parseSettings(filled("8080", "\"10.0.0.0/16\""), "gateway.toml");
-  ASSERT_TRUE(std::holds_alternative<gateway::Settings>(result))
-      << gateway::describe(std::get<std::vector<gateway::ConfigProblem>>(result));
-  const auto& settings = std::get<gateway::Settings>(result);
-  EXPECT_EQ(settings.mode, gateway::Mode::aws);
-  EXPECT_TRUE(settings.origin.enabled);
-  EXPECT_EQ(settings.origin.current_secret_file, "/etc/oh-gateway/secrets/origin-secret");
-  EXPECT_EQ(settings.server.listen_port, 8080);
-  EXPECT_EQ(settings.upstream.port, 3000);
-  EXPECT_EQ(settings.rate_limit.trusted_proxies, (std::vector<std::string>{"10.0.0.0/16"}));
-  EXPECT_EQ(settings.admin.listen_address, "127.0.0.1");
+// This test verifies one domain (the default) gives one main host and one runtime suffix.
+TEST_F(InstanceGatewayConfigTest, OneDomainByDefault) {
+  ASSERT_EQ(boot(kOneDomain, kGoodAuthSettings), 0) << log_;
+  const auto s = parse(gatewayToml());
+  EXPECT_EQ(s.auth.callback_hosts, (std::vector<std::string>{"openhands.example.com"}));
+  EXPECT_EQ(s.runtime.host_suffixes, (std::vector<std::string>{"runtime.openhands.example.com"}));
+  EXPECT_NE(readFile(etc() / "openhands.env").find("\nPERMITTED_CORS_ORIGINS=https://openhands.example.com\n"),
+            std::string::npos);
 }
 
-// This test verifies the configuration without a VPC CIDR and on another port loads too.
-TEST(InstanceGatewayConfigTest, LoadsWithoutTrustedProxies) {
-  const auto result = gateway::parseSettings(filled("18080", ""), "gateway.toml");
-  ASSERT_TRUE(std::holds_alternative<gateway::Settings>(result))
-      << gateway::describe(std::get<std::vector<gateway::ConfigProblem>>(result));
-  EXPECT_TRUE(std::get<gateway::Settings>(result).rate_limit.trusted_proxies.empty());
-  EXPECT_EQ(std::get<gateway::Settings>(result).server.listen_port, 18080);
+// This test verifies every placeholder is filled, no secret value reaches any file outside
+// secrets/ or the output, and the file is small.
+TEST_F(InstanceGatewayConfigTest, EverySubstitutionResolvedAndNoSecretsOutsideSecrets) {
+  ASSERT_EQ(boot(kTwoDomains, kGoodAuthSettings), 0) << log_;
+  const std::string toml = gatewayToml();
+  EXPECT_FALSE(std::regex_search(toml, std::regex("@[A-Z_]+@"))) << toml;
+  EXPECT_LT(toml.size(), 16384u);
+  for (const char* name : {"gateway.toml", "openhands.env", "gateway-auth.env", "gateway.env", "db-tls.conf"}) {
+    const std::string text = readFile(etc() / name);
+    EXPECT_FALSE(text.empty()) << name;
+    EXPECT_EQ(text.find(kClientSecret), std::string::npos) << name;
+    EXPECT_EQ(text.find(kAppPassword), std::string::npos) << name;
+  }
+  EXPECT_EQ(log_.find(kClientSecret), std::string::npos);
+  EXPECT_EQ(log_.find(kAppPassword), std::string::npos);
+  EXPECT_NE(readFile(etc() / "openhands.env")
+                .find("\nPERMITTED_CORS_ORIGINS=https://openhands.example.com,https://openhands.example.org\n"),
+            std::string::npos);
+}
+
+// This test verifies a previous session key (after a rotation) is offered to the gateway.
+TEST_F(InstanceGatewayConfigTest, PreviousCookieKeyWhenThereIsOne) {
+  writeFile(secrets() / "gateway/cookie-previous-key", std::string(64, 'a') + "\n");
+  ASSERT_EQ(boot(kTwoDomains, kGoodAuthSettings), 0) << log_;
+  EXPECT_EQ(parse(gatewayToml()).auth.cookie_previous_key_file, "/etc/oh-gateway/secrets/cookie-previous-key");
+}
+
+// This test verifies hostile or missing sign-in settings stop the boot before any gateway.toml
+// is written (a quote or a newline would otherwise inject TOML).
+TEST_F(InstanceGatewayConfigTest, HostileOrMissingSignInSettingsStopTheBoot) {
+  const std::vector<std::string> bad = {
+      R"({"issuer":"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc","clientId":"x\"\n[runtime]\naccess = \"public","domain":"d.auth.example.com"})",
+      R"({"issuer":"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc","domain":"d.auth.example.com"})",
+      R"({"issuer":"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_A bc","clientId":"c","domain":"d.auth.example.com"})",
+      "not json"};
+  for (const auto& settings : bad) {
+    fs::remove(etc() / "gateway.toml");
+    EXPECT_NE(boot(kOneDomain, settings), 0) << settings;
+    EXPECT_FALSE(fs::exists(etc() / "gateway.toml")) << settings;
+  }
+}
+
+// This test verifies a main-hosts value that is not a list of DNS names (it comes from an SSM
+// parameter anyone with write access to it could change) stops the boot the same way.
+TEST_F(InstanceGatewayConfigTest, HostileOrMissingMainHostsStopTheBoot) {
+  for (const char* hosts : {"", "openhands.example.com,\"]\n[runtime]", "a b.example.com", "Openhands.example.com",
+                            "openhands.example.com,,x.example.com", "-x.example.com", "x.example.com/"}) {
+    fs::remove(etc() / "gateway.toml");
+    EXPECT_NE(boot(hosts, kGoodAuthSettings), 0) << hosts;
+    EXPECT_FALSE(fs::exists(etc() / "gateway.toml")) << hosts;
+  }
 }
 
 }  // namespace

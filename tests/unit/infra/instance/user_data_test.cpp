@@ -39,6 +39,8 @@ UserDataInputs stackInputs() {
   in.efs_access_point_id = ref("AccessPoint");
   in.db_proxy_endpoint = getAtt("DbProxy", "Endpoint");
   in.db_admin_secret_arn = ref("DbAdminSecret");
+  in.app_db_secret_arn = json::object{{"Fn::ImportValue", "OpenHands-Database-AppDbSecretArn"}};
+  in.main_hosts_parameter = ref("MainHostsParameter");
   in.auth_settings_secret_arn = ref("AuthSettingsSecret");
   in.origin_secret_arn = ref("OriginSecret");
   in.session_key_secret_arn = ref("SessionKeySecret");
@@ -132,6 +134,7 @@ TEST(UserDataTest, StaysUnderTheEc2Limit) {
   literal.main_host = std::string(60, 'a') + "." + std::string(60, 'b') + ".example.com";
   literal.gateway_port = 18080;
   literal.vpc_cidr = "172.31.128.0/17";
+  literal.main_hosts_parameter = "/openhands/config/main-hosts";
   literal.sandbox_url_pattern = "https://" + literal.main_host + "/_gateway/sandbox/{port}";
   for (const auto& in : {minimal, literal}) {
     const std::string text = resolved(in);
@@ -259,10 +262,13 @@ TEST(UserDataTest, RefusesUnsafeInputs) {
   in.data_bucket_name = 42;
   in.bedrock_model = "bedrock/$(id)";
   in.vpc_cidr = "10.0.0.0/33";
+  in.main_hosts_parameter = "/x'; id; '";
+  in.app_db_secret_arn = "";
   const auto problems = validateUserDataInputs(in);
-  ASSERT_EQ(problems.size(), 8u);
+  ASSERT_EQ(problems.size(), 10u);
   for (const char* field : {"region:", "main_host:", "gateway_port:", "sandbox_url_pattern:", "log_group_name:",
-                            "data_bucket_name:", "bedrock_model:", "vpc_cidr:"}) {
+                            "data_bucket_name:", "bedrock_model:", "vpc_cidr:", "main_hosts_parameter:",
+                            "app_db_secret_arn:"}) {
     bool found = false;
     for (const auto& problem : problems) {
       found = found || problem.starts_with(field);

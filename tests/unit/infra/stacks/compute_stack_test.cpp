@@ -152,5 +152,47 @@ TEST(ComputeStackTest, UserDataGetsTheGatewayImageFromTheBootstrapRepository) {
             std::string::npos);
 }
 
+// This test verifies the user data gets the application database secret (imported from the
+// Database stack), the VPC CIDR and the parameter naming every main host of the context.
+TEST(ComputeStackTest, UserDataGetsTheAppSecretTheVpcCidrAndTheMainHosts) {
+  auto context = testing::exampleContext();
+  context.auth_callback_domains = {"openhands.example.com", "openhands.example.org"};
+  const auto app = buildApp(context, testing::fixedGatewayImage());
+  const auto t = testing::TemplateAssert::of(testing::stackNamed(app, "OpenHands-Compute").template_);
+  // A copy: resourcesOfType returns a temporary.
+  const boost::json::object variables = t.resourcesOfType("AWS::EC2::LaunchTemplate")
+                                            .at(0)
+                                            .second.at("Properties")
+                                            .at("LaunchTemplateData")
+                                            .at("UserData")
+                                            .at("Fn::Base64")
+                                            .at("Fn::Sub")
+                                            .at(1)
+                                            .as_object();
+  EXPECT_EQ(boost::json::serialize(variables.at("AppDbSecretArn")),
+            R"({"Fn::ImportValue":"OpenHands-Database-AppDbSecretArn"})");
+  EXPECT_EQ(variables.at("VpcCidr"), "10.20.0.0/16");
+  EXPECT_EQ(boost::json::serialize(variables.at("MainHostsParameter")), R"({"Ref":"MainHostsParameter"})");
+  EXPECT_TRUE(t.hasResourceProperties("AWS::SSM::Parameter", R"({
+    "Name": "/openhands/config/main-hosts", "Type": "String",
+    "Value": "openhands.example.com,openhands.example.org"})"));
+}
+
+// This test verifies the main-hosts parameter puts the primary host first, once, even when the
+// callback domains list it later or not at all.
+TEST(ComputeStackTest, MainHostsParameterPrimaryFirstWithoutDuplicates) {
+  auto context = testing::exampleContext();
+  context.auth_callback_domains = {"openhands.example.org", "openhands.example.com", "openhands.example.net"};
+  auto app = buildApp(context, testing::fixedGatewayImage());
+  EXPECT_TRUE(testing::TemplateAssert::of(testing::stackNamed(app, "OpenHands-Compute").template_)
+                  .hasResourceProperties("AWS::SSM::Parameter", R"({"Name": "/openhands/config/main-hosts",
+                    "Value": "openhands.example.com,openhands.example.org,openhands.example.net"})"));
+  context.auth_callback_domains = {"openhands.example.org"};
+  app = buildApp(context, testing::fixedGatewayImage());
+  EXPECT_TRUE(testing::TemplateAssert::of(testing::stackNamed(app, "OpenHands-Compute").template_)
+                  .hasResourceProperties("AWS::SSM::Parameter", R"({"Name": "/openhands/config/main-hosts",
+                    "Value": "openhands.example.com,openhands.example.org"})"));
+}
+
 }  // namespace
 }  // namespace oh::infra

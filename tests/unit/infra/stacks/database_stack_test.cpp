@@ -44,15 +44,34 @@ TEST(DatabaseStackTest, AdminCredentialsComeOnlyFromSecretsManager) {
                                       R"({"TargetType":"AWS::RDS::DBCluster","TargetId":{"Ref":"DbCluster"}})"));
 }
 
-TEST(DatabaseStackTest, ProxyRequiresTlsAndUsesTheSecret) {
+TEST(DatabaseStackTest, ProxyRequiresTlsAndAdmitsTheAdminAndTheApplication) {
   const auto t = database();
   EXPECT_TRUE(t.hasResourceProperties("AWS::RDS::DBProxy", R"({
     "EngineFamily": "POSTGRESQL", "RequireTLS": true,
-    "Auth": [{"AuthScheme": "SECRETS", "SecretArn": {"Ref": "DbAdminSecret"}, "IAMAuth": "DISABLED"}]})"));
+    "Auth": [{"AuthScheme": "SECRETS", "SecretArn": {"Ref": "DbAdminSecret"}, "IAMAuth": "DISABLED"},
+             {"AuthScheme": "SECRETS", "SecretArn": {"Ref": "AppDbSecret"}, "IAMAuth": "DISABLED"}]})"));
   EXPECT_TRUE(t.hasResource("AWS::RDS::DBProxyTargetGroup", R"({
     "Properties": {"DBClusterIdentifiers": [{"Ref": "DbCluster"}]}, "DependsOn": ["DbWriter"]})"));
+  // The proxy's role reads exactly those two secrets.
   EXPECT_TRUE(t.hasResourceProperties("AWS::IAM::Role", R"({"Policies": [{"PolicyDocument": {"Statement": [
-    {"Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Resource": {"Ref": "DbAdminSecret"}}]}}]})"));
+    {"Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+     "Resource": [{"Ref": "DbAdminSecret"}, {"Ref": "AppDbSecret"}]}]}}]})"));
+}
+
+// This test verifies the application role's secret: generated (never a template value), named as
+// the instance role's policy expects, for the role the instance bootstraps, and exported.
+TEST(DatabaseStackTest, ApplicationRoleSecretIsGeneratedAndExported) {
+  const auto t = database();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::SecretsManager::Secret", R"({
+    "Name": "openhands/app-db",
+    "GenerateSecretString": {"SecretStringTemplate": "{\"username\":\"openhands_app\"}",
+                             "GenerateStringKey": "password", "PasswordLength": 32}})"));
+  const auto secret = t.resourcesOfType("AWS::SecretsManager::Secret");
+  for (const auto& [id, resource] : secret) {
+    EXPECT_EQ(resource.at("Properties").as_object().if_contains("SecretString"), nullptr) << id;
+  }
+  EXPECT_TRUE(t.hasOutput("AppDbSecretArn", R"({"Value": {"Ref": "AppDbSecret"},
+    "Export": {"Name": "OpenHands-Database-AppDbSecretArn"}})"));
 }
 
 TEST(DatabaseStackTest, PostgresOnlyFromTheInstances) {

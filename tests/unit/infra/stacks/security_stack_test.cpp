@@ -62,8 +62,12 @@ TEST(SecurityStackTest, InstanceRoleGrantsExactlyTheNeededServices) {
       {"Sid": "BedrockInvokeClaude", "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
        "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-*"},
                     {"Fn::Sub": "arn:${AWS::Partition}:bedrock:*:${AWS::AccountId}:inference-profile/*anthropic.claude-*"}]},
-      {"Sid": "ReadProjectSecrets",
-       "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/*"}]},
+      {"Sid": "ReadInstanceSecrets",
+       "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/db-admin-??????"},
+                    {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/app-db-??????"},
+                    {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/auth-settings-??????"},
+                    {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/origin-verify-??????"},
+                    {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/session-key-??????"}]},
       {"Sid": "WriteAppLogs", "Resource": [{"Fn::ImportValue": "OpenHands-Monitoring-AppLogGroupArn"}]},
       {"Sid": "ListDataBucket", "Resource": [{"Fn::ImportValue": "OpenHands-Monitoring-DataBucketArn"}]},
       {"Sid": "EcrPullGatewayImage"},
@@ -93,6 +97,30 @@ TEST(SecurityStackTest, TheLaunchTemplateUsesTheExportedProfile) {
   const auto compute = TemplateAssert::of(testing::stackNamed(testing::testApp(), "OpenHands-Compute").template_);
   EXPECT_TRUE(compute.hasResourceProperties("AWS::EC2::LaunchTemplate", R"({"LaunchTemplateData": {
     "IamInstanceProfile": {"Arn": {"Fn::ImportValue": "OpenHands-Security-InstanceProfileArn"}}}})"));
+}
+
+// This test verifies the instance reads only the secrets it needs, each by its own name: not the
+// origin-host secret (CloudFront's), and no prefix wildcard that a new secret would fall under.
+TEST(SecurityStackTest, InstanceReadsOnlyItsOwnSecretsByName) {
+  const auto roles = security().resourcesOfType("AWS::IAM::Role");
+  ASSERT_EQ(roles.size(), 1u);
+  const auto& statements =
+      roles.at(0).second.at("Properties").at("Policies").at(0).at("PolicyDocument").at("Statement").as_array();
+  std::size_t secret_statements = 0;
+  for (const auto& statement : statements) {
+    const auto text = boost::json::serialize(statement);
+    if (text.find("secretsmanager") == std::string::npos) {
+      continue;
+    }
+    ++secret_statements;
+    EXPECT_EQ(text.find("openhands/*"), std::string::npos) << text;
+    EXPECT_EQ(text.find("origin-host"), std::string::npos) << text;
+    for (const auto& resource : statement.at("Resource").as_array()) {
+      const std::string arn(resource.at("Fn::Sub").as_string());
+      EXPECT_TRUE(arn.ends_with("-??????")) << arn;
+    }
+  }
+  EXPECT_EQ(secret_statements, 1u);
 }
 
 }  // namespace
