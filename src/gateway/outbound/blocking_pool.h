@@ -11,12 +11,14 @@ namespace oh::gateway {
 
 class BlockingPool {
 public:
-  BlockingPool(unsigned threads, std::size_t max_queued);
+  BlockingPool(unsigned threads, std::size_t max_queued);  // threads 0 counts as 1
   ~BlockingPool();  // runs nothing more: joins after the jobs already running
   BlockingPool(const BlockingPool&) = delete;
   BlockingPool& operator=(const BlockingPool&) = delete;
 
   // False (and `job` dropped unrun) when max_queued jobs are already waiting or the pool stops.
+  // Jobs wait in the queue until a thread is free, so max_queued = 0 refuses every job; an
+  // empty job is refused too. A job that throws is ended there; its thread carries on.
   bool submit(std::function<void()> job);
 
 private:

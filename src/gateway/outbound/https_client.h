@@ -43,12 +43,16 @@ public:
 
   // Fails (returns the reason) when the CA file cannot be loaded.
   static std::variant<std::unique_ptr<HttpsClient>, std::string> create(Options options);
+  // Ends every exchange still running (its `done` gets a reason) and joins the thread.
+  // Never destroy a client from one of its own callbacks.
   virtual ~HttpsClient() = default;
 
-  // Asynchronous: `done` runs once, on the client's own thread.
+  // Asynchronous: `done` runs once, on the client's own thread (also for a refused URL or
+  // request, and when the client is destroyed first). A 3xx answer is returned, not followed.
   virtual void send(OutboundRequest request, std::function<void(OutboundResult)> done) = 0;
 
-  // Blocking, for start-up and reloads only (never from a worker thread).
+  // Blocking, for start-up and reloads only (never from a worker thread). Called on an
+  // HttpsClient's own thread (from a callback) it returns an error instead of deadlocking.
   OutboundResult sendAndWait(OutboundRequest request);
 };
 

@@ -269,6 +269,15 @@ TEST_F(OutboundIntegrationTest, ExpiredCertificateRefused) {
   EXPECT_NE(reason.find("certificate verification failed: certificate has expired"), std::string::npos) << reason;
 }
 
+// This test verifies that a server offering only TLS 1.0/1.1 is refused (TLS 1.2 is the floor).
+TEST_F(OutboundIntegrationTest, OutdatedTlsVersionRefused) {
+  TestServer outdated(kServerScript, pki("good.pem"), pki("good.key"), {"--tls-1-1-only"});
+  auto https = client();
+  ASSERT_NE(https, nullptr);
+  const std::string reason = errorOf(https->sendAndWait(secretPost(url("localhost", outdated.port(), "/echo"))));
+  EXPECT_NE(reason.find("TLS handshake failed"), std::string::npos) << reason;
+}
+
 // This test verifies that a server slower than the deadline ends the exchange with a timeout.
 TEST_F(OutboundIntegrationTest, SlowServerTimesOut) {
   auto server = startTls("good");

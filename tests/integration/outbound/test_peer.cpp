@@ -79,7 +79,7 @@ std::optional<std::string> runCommand(const std::vector<std::string>& argv) {
 }
 
 TestServer::TestServer(const std::filesystem::path& script, const std::filesystem::path& cert,
-                       const std::filesystem::path& key) {
+                       const std::filesystem::path& key, const std::vector<std::string>& extra_args) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
@@ -88,6 +88,7 @@ TestServer::TestServer(const std::filesystem::path& script, const std::filesyste
   if (!cert.empty()) {
     argv.insert(argv.end(), {"--cert", cert.string(), "--key", key.string()});
   }
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = spawn(argv, fds[1]);
   ::close(fds[1]);
   stdout_fd_ = fds[0];

@@ -20,7 +20,7 @@ class TestServer {
 public:
   // Plain HTTP when cert is empty. Throws std::runtime_error when it does not come up.
   TestServer(const std::filesystem::path& script, const std::filesystem::path& cert,
-             const std::filesystem::path& key);
+             const std::filesystem::path& key, const std::vector<std::string>& extra_args = {});
   ~TestServer();  // SIGTERM, then SIGKILL if it lingers; always reaped
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """HTTP(S) peer for the outbound client's integration tests.
 
-Listens on 127.0.0.1:0 (TLS with --cert/--key, plain HTTP without), prints "port N" once bound,
+Listens on 127.0.0.1:0 (TLS with --cert/--key, plain HTTP without; --tls-1-1-only for an
+outdated server), prints "port N" once bound,
 and serves until killed. Routes:
   /echo           200 JSON: method, path, headers, body, sni (the TLS server name the client sent)
   /big/N          200 with Content-Length N
@@ -20,6 +21,7 @@ import socket
 import ssl
 import sys
 import time
+import warnings
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -105,11 +107,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--tls-1-1-only", action="store_true", help="an outdated server: TLS 1.0 and 1.1 only")
     args = parser.parse_args()
     server = Server(("127.0.0.1", 0), Handler)
     if args.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
+        if args.tls_1_1_only:
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                context.minimum_version = ssl.TLSVersion.TLSv1
+                context.maximum_version = ssl.TLSVersion.TLSv1_1
 
         def remember_sni(ssl_socket, server_name, _context):
             ssl_socket.oh_sni = server_name
