@@ -190,6 +190,29 @@ TEST_F(OutboundIntegrationTest, IpLiteralVerifiedAgainstIpSan) {
   EXPECT_EQ(parseEcho(response.body).sni, "");
 }
 
+// This test verifies an IPv6 literal end to end: brackets in the URL and Host, the address
+// checked against the certificate's IP SANs.
+TEST_F(OutboundIntegrationTest, Ipv6LiteralVerifiedAgainstIpSan) {
+  std::unique_ptr<TestServer> server;
+  try {
+    server = std::make_unique<TestServer>(kServerScript, pki("good.pem"), pki("good.key"),
+                                          std::vector<std::string>{"--bind", "::1"});
+  } catch (const std::exception& e) {
+    GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+  }
+  auto https = client();
+  ASSERT_NE(https, nullptr);
+  const std::string address = "https://[::1]:" + std::to_string(server->port());
+  const OutboundResponse response = responseOf(https->sendAndWait(secretGet(address + "/echo")));
+  EXPECT_EQ(response.status, 200U);
+  EXPECT_EQ(parseEcho(response.body).header("Host"), "[::1]:" + std::to_string(server->port()));
+  TestServer wrong(kServerScript, pki("wrong_host.pem"), pki("wrong_host.key"), {"--bind", "::1"});
+  const std::string reason =
+      errorOf(https->sendAndWait(secretGet("https://[::1]:" + std::to_string(wrong.port()) + "/echo")));
+  EXPECT_NE(reason.find("certificate verification failed: IP address mismatch"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("[::1]:"), std::string::npos) << reason;
+}
+
 // This test verifies that several exchanges run at once on the client's one thread.
 TEST_F(OutboundIntegrationTest, ConcurrentExchanges) {
   auto server = startTls("good");

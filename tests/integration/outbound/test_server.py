@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """HTTP(S) peer for the outbound client's integration tests.
 
-Listens on 127.0.0.1:0 (TLS with --cert/--key, plain HTTP without; --tls-1-1-only for an
+Listens on 127.0.0.1:0 (or --bind ::1) (TLS with --cert/--key, plain HTTP without; --tls-1-1-only for an
 outdated server), prints "port N" once bound,
 and serves until killed. Routes:
   /echo           200 JSON: method, path, headers, body, sni (the TLS server name the client sent)
@@ -107,9 +107,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--bind", default="127.0.0.1", help="listen address (::1 for IPv6)")
     parser.add_argument("--tls-1-1-only", action="store_true", help="an outdated server: TLS 1.0 and 1.1 only")
     args = parser.parse_args()
-    server = Server(("127.0.0.1", 0), Handler)
+    if ":" in args.bind:
+        Server.address_family = socket.AF_INET6
+    server = Server((args.bind, 0), Handler)
     if args.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
