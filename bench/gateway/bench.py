@@ -199,7 +199,9 @@ def start_nginx(work, name, conf, port):
     return proc
 
 
-def start_gateway(binary, work, name, upstream_port, threads):
+def start_gateway(binary, work, name, upstream_port, threads, auth_config='[auth]\nprovider = "none"\n'):
+    # auth_config: the [auth] table. Plain proxying ("none") unless a caller (signin_bench.py)
+    # measures sign-in; the default provider is "local", which needs a users file and a key.
     config = f"""mode = "local"
 
 [server]
@@ -224,6 +226,8 @@ listen_port = 0
 [log]
 level = "warn"
 access_log = false
+
+{auth_config}
 """
     path = f"{work}/{name}.toml"
     with open(path, "w") as f:
