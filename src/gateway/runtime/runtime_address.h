@@ -3,6 +3,7 @@
 // (strict, case-insensitive) and the path form /runtime/{convId}/{port}/... on a main host.
 // A pure function: refusals cost no Docker call.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,5 +32,17 @@ using RuntimeClassification = std::variant<NotRuntime, RuntimeAddress, RuntimeRe
 
 RuntimeClassification classifyRuntimeRequest(std::string_view host, std::string_view target,
                                               const RuntimeSettings& settings);
+
+// The conversation / sandbox id forms OpenHands uses (checked against OpenHands' source):
+// - conversation ids: uuid4().hex, 32 lowercase hex digits (0.x and 1.x);
+// - 1.x sandbox ids: base62 of 16 random bytes (up to 22 of [0-9A-Za-z]), the suffix of the
+//   sandbox container's name "oh-agent-server-{id}";
+// - 0.x runtime ids: 16 hex digits ("openhands-runtime-{id}").
+// Host names are case-insensitive, so ids are compared lowercased; the accepted grammar is
+// 12 to 32 of [0-9a-z] (12 covers the reference README's example "abc123def456").
+inline constexpr std::size_t kMinConversationIdLength = 12;
+inline constexpr std::size_t kMaxConversationIdLength = 32;
+bool isConversationId(std::string_view id);            // case-insensitive
+std::string normaliseConversationId(std::string_view id);  // lowercase; "" when not an id
 
 }  // namespace oh::gateway

@@ -23,4 +23,8 @@ GateDecision routeRuntime(const RuntimeAddress& address, const std::optional<Ide
                           const GateRequest& request, const ContainerDirectory& directory,
                           const RuntimeSettings& settings);
 
+// A browser's CORS probe (Origin present, Accept contains application/json, Sec-Fetch-Mode
+// cors): when the app is not listening it gets 204 + no-store instead of 502.
+bool isCorsProbe(const GateRequest& request);
+
 }  // namespace oh::gateway

@@ -1,0 +1,18 @@
+#pragma once
+// Applies the runtime response policy (runtime_response.h) to an app's response headers. The
+// client session calls it when ForwardPlan::runtime_response is set, before the head goes out.
+
+#include <boost/beast/http/fields.hpp>
+
+#include "http/request_gate.h"
+
+namespace oh::gateway {
+
+// X-Frame-Options SAMEORIGIN (an app's stricter DENY is kept), X-Content-Type-Options nosniff,
+// Referrer-Policy strict-origin-when-cross-origin (replacing the app's), one more
+// Content-Security-Policy "frame-ancestors 'self' https://{main_host}" beside any of the app's
+// (browsers enforce every CSP header, so the app's policy stays and cannot widen framing), and
+// each Set-Cookie rewritten by rewriteAppSetCookie().
+void applyRuntimeResponsePolicy(boost::beast::http::fields& fields, const RuntimeResponsePolicy& policy);
+
+}  // namespace oh::gateway

@@ -1,0 +1,106 @@
+#include "runtime/runtime_router.h"
+
+#include <utility>
+
+#include "runtime/container_directory.h"
+
+namespace oh::gateway {
+namespace {
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool containsIgnoreCase(std::string_view text, std::string_view needle) {
+  if (needle.size() > text.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    std::size_t j = 0;
+    while (j < needle.size() && lower(text[i + j]) == lower(needle[j])) {
+      ++j;
+    }
+    if (j == needle.size()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && containsIgnoreCase(a, b);
+}
+
+GateDecision refuse(unsigned status, std::string_view error, std::string reason) {
+  ErrorReply reply;
+  reply.status = status;
+  reply.content_type = "application/json";
+  reply.body = "{\"error\":\"";
+  reply.body.append(error);
+  reply.body.append("\"}\n");
+  reply.headers.emplace_back("Cache-Control", "no-store");
+  if (status == 503) {
+    reply.headers.emplace_back("Retry-After", "5");
+  }
+  return GateDecision::answer(std::move(reply), std::move(reason));
+}
+
+}  // namespace
+
+bool isCorsProbe(const GateRequest& request) {
+  return !request.origin.empty() && containsIgnoreCase(request.accept, "application/json") &&
+         equalsIgnoreCase(request.sec_fetch_mode, "cors");
+}
+
+GateDecision routeRuntime(const RuntimeAddress& address, const std::optional<Identity>& identity,
+                          const GateRequest& request, const ContainerDirectory& directory,
+                          const RuntimeSettings& settings) {
+  if (auto reason = directory.notReadyReason()) {
+    return refuse(503, "sandbox directory unavailable", "runtime: " + *reason);
+  }
+  if (settings.access != RuntimeAccess::public_ && !identity) {
+    // The caller runs sign-in first and redirects browsers; this is the backstop.
+    return refuse(401, "sign-in required", "runtime: no identity");
+  }
+  const ContainerIndexPtr index = directory.index();
+  const ContainerRecord* container = index->find(address.conversation_id);
+  if (container == nullptr) {
+    return refuse(404, "unknown sandbox", "runtime: unknown conversation");
+  }
+  if (settings.access == RuntimeAccess::owner) {
+    if (!container->has_owner_label || container->owner.empty()) {
+      return refuse(403, "forbidden", "runtime: container has no owner label");
+    }
+    if (container->owner != identity->sub) {
+      return refuse(403, "forbidden", "runtime: not the owner");
+    }
+  }
+  if (!container->running() || container->ip.empty()) {
+    return refuse(502, "sandbox not running", "runtime: container without an IP (" + container->state + ")");
+  }
+
+  ForwardPlan plan;
+  plan.targets.push_back(ForwardTarget{container->ip, address.port});
+  // The reference design's rule: a port the sandbox published on the host stands for the
+  // container port behind it (agents print the host URL they were told about).
+  for (const PortMapping& mapping : container->ports) {
+    if (mapping.host_port == address.port && mapping.container_port != address.port) {
+      plan.targets.push_back(ForwardTarget{container->ip, mapping.container_port});
+      break;
+    }
+  }
+  if (address.path_form) {
+    plan.rewrite_target = address.forward_target;
+  }
+  plan.remove_header_prefixes = {"x-cognito-", "x-origin-verify", "x-forwarded-user", "x-auth-request-"};
+  plan.runtime_response = RuntimeResponsePolicy{address.main_host};
+  plan.cors_probe_no_content = isCorsProbe(request);
+  if (identity) {
+    plan.user = identity->sub;
+  }
+  GateDecision decision = GateDecision::forwardTo(std::move(plan));
+  decision.reason = "runtime";
+  return decision;
+}
+
+}  // namespace oh::gateway

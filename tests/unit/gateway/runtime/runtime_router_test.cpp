@@ -1,0 +1,136 @@
+#include "runtime/runtime_router.h"
+
+#include <gtest/gtest.h>
+
+#include "runtime/container_directory.h"
+
+namespace oh::gateway {
+namespace {
+
+constexpr const char* kAlice = "0123456789abcdef0123456789abcdef";
+constexpr const char* kNoOwner = "1123456789abcdef0123456789abcdef";
+constexpr const char* kStopped = "2123456789abcdef0123456789abcdef";
+
+ContainerRecordPtr record(std::string id, std::string conversation, std::string state, bool owner_label,
+                          std::string owner) {
+  ContainerRecord r;
+  r.id = std::move(id);
+  r.conversation_id = std::move(conversation);
+  r.state = std::move(state);
+  r.ip = r.state == "running" ? "10.88.0.7" : "";
+  r.has_owner_label = owner_label;
+  r.owner = std::move(owner);
+  r.ports = {PortMapping{80, 18080}, PortMapping{3000, 3000}};
+  return std::make_shared<const ContainerRecord>(std::move(r));
+}
+
+class RuntimeRouterTest : public ::testing::Test {
+protected:
+  RuntimeRouterTest() {
+    settings_.enabled = true;
+    settings_.host_suffixes = {"runtime.oh.test"};
+    directory_ = ContainerDirectory::fixed(std::make_shared<const ContainerIndex>(std::vector<ContainerRecordPtr>{
+        record("a", kAlice, "running", true, "alice"), record("b", kNoOwner, "running", false, ""),
+        record("c", kStopped, "exited", true, "alice")}));
+  }
+
+  GateDecision route(const std::string& conversation, std::uint16_t port, std::optional<Identity> identity,
+                     bool path_form = false) {
+    RuntimeAddress address;
+    address.conversation_id = conversation;
+    address.port = port;
+    address.main_host = "oh.test";
+    address.path_form = path_form;
+    address.forward_target = "/add?x=1";
+    return routeRuntime(address, identity, request_, *directory_, settings_);
+  }
+
+  static Identity user(std::string sub) {
+    Identity identity;
+    identity.sub = std::move(sub);
+    return identity;
+  }
+
+  RuntimeSettings settings_;
+  ContainerDirectoryPtr directory_;
+  GateRequest request_;
+};
+
+// This test verifies the owner is forwarded to the container's IP with the response policy.
+TEST_F(RuntimeRouterTest, OwnerForwarded) {
+  const auto d = route(kAlice, 5000, user("alice"));
+  ASSERT_EQ(d.kind, GateDecision::Kind::forward);
+  ASSERT_EQ(d.forward.targets.size(), 1u);
+  EXPECT_EQ(d.forward.targets[0].host, "10.88.0.7");
+  EXPECT_EQ(d.forward.targets[0].port, 5000);
+  ASSERT_TRUE(d.forward.runtime_response);
+  EXPECT_EQ(d.forward.runtime_response->main_host, "oh.test");
+  EXPECT_FALSE(d.forward.rewrite_target);
+  EXPECT_FALSE(d.forward.cors_probe_no_content);
+  EXPECT_EQ(d.forward.user, "alice");
+}
+
+// This test verifies a published host port adds the container port behind it as a second target.
+TEST_F(RuntimeRouterTest, PublishedHostPort) {
+  const auto d = route(kAlice, 18080, user("alice"));
+  ASSERT_EQ(d.forward.targets.size(), 2u);
+  EXPECT_EQ(d.forward.targets[0].port, 18080);
+  EXPECT_EQ(d.forward.targets[1].port, 80);
+  EXPECT_EQ(route(kAlice, 3000, user("alice")).forward.targets.size(), 1u);  // same port: no duplicate
+}
+
+// This test verifies the access policies: another user 403, no owner label 403, none 401.
+TEST_F(RuntimeRouterTest, OwnerPolicy) {
+  EXPECT_EQ(route(kAlice, 5000, user("bob")).reply.status, 403u);
+  EXPECT_EQ(route(kAlice, 5000, user("")).reply.status, 403u);
+  EXPECT_EQ(route(kNoOwner, 5000, user("alice")).reply.status, 403u);
+  EXPECT_EQ(route(kNoOwner, 5000, user("")).reply.status, 403u);
+  EXPECT_EQ(route(kAlice, 5000, std::nullopt).reply.status, 401u);
+  const auto d = route(kAlice, 5000, user("bob"));
+  EXPECT_EQ(d.kind, GateDecision::Kind::reply);
+  EXPECT_EQ(d.reply.content_type, "application/json");
+  EXPECT_NE(d.reply.body.find("forbidden"), std::string::npos);
+}
+
+// This test verifies "authenticated" admits any signed-in user and "public" anyone.
+TEST_F(RuntimeRouterTest, AuthenticatedAndPublic) {
+  settings_.access = RuntimeAccess::authenticated;
+  EXPECT_EQ(route(kAlice, 5000, user("bob")).kind, GateDecision::Kind::forward);
+  EXPECT_EQ(route(kNoOwner, 5000, user("bob")).kind, GateDecision::Kind::forward);
+  EXPECT_EQ(route(kAlice, 5000, std::nullopt).reply.status, 401u);
+  settings_.access = RuntimeAccess::public_;
+  EXPECT_EQ(route(kAlice, 5000, std::nullopt).kind, GateDecision::Kind::forward);
+  EXPECT_EQ(route(kNoOwner, 5000, std::nullopt).kind, GateDecision::Kind::forward);
+}
+
+// This test verifies unknown 404, stopped 502, and Docker unreachable 503 (before any lookup).
+TEST_F(RuntimeRouterTest, Failures) {
+  EXPECT_EQ(route("ffffffffffffffffffffffffffffffff", 5000, user("alice")).reply.status, 404u);
+  EXPECT_EQ(route(kStopped, 5000, user("alice")).reply.status, 502u);
+  directory_ = ContainerDirectory::fixed(directory_->index(), "docker API unreachable: test");
+  const auto d = route(kAlice, 5000, user("alice"));
+  EXPECT_EQ(d.reply.status, 503u);
+  EXPECT_NE(d.reason.find("docker API unreachable"), std::string::npos);
+}
+
+// This test verifies the path form rewrites the target and CORS probes are flagged.
+TEST_F(RuntimeRouterTest, PathFormAndCorsProbe) {
+  request_.origin = "https://oh.test";
+  request_.accept = "Application/JSON, text/plain";
+  request_.sec_fetch_mode = "CORS";
+  const auto d = route(kAlice, 5000, user("alice"), true);
+  ASSERT_TRUE(d.forward.rewrite_target);
+  EXPECT_EQ(*d.forward.rewrite_target, "/add?x=1");
+  EXPECT_TRUE(d.forward.cors_probe_no_content);
+  request_.sec_fetch_mode = "navigate";
+  EXPECT_FALSE(route(kAlice, 5000, user("alice")).forward.cors_probe_no_content);
+  request_.sec_fetch_mode = "cors";
+  request_.origin = "";
+  EXPECT_FALSE(isCorsProbe(request_));
+  request_.origin = "https://x";
+  request_.accept = "text/html";
+  EXPECT_FALSE(isCorsProbe(request_));
+}
+
+}  // namespace
+}  // namespace oh::gateway
