@@ -12,6 +12,7 @@
 #include "config/load_settings.h"
 #include "http/gateway_server.h"
 #include "observability/metrics.h"
+#include "routing/gateway_gate.h"
 
 namespace oh::gateway {
 namespace {
@@ -24,7 +25,7 @@ void applyLogLevel(const Settings& settings) {
 }
 
 // Loads settings and builds the snapshot; logs the problems and returns null on failure.
-SnapshotPtr loadSnapshot(const std::string& path, const GatewaySnapshot* previous) {
+SnapshotPtr loadSnapshot(const std::string& path, const GatewaySnapshot* previous, GateAssembly& gates) {
   auto loaded = loadSettingsFile(path);
   if (auto* problems = std::get_if<std::vector<ConfigProblem>>(&loaded)) {
     for (const auto& problem : *problems) {
@@ -33,7 +34,7 @@ SnapshotPtr loadSnapshot(const std::string& path, const GatewaySnapshot* previou
     return nullptr;
   }
   auto settings = std::make_shared<const Settings>(std::move(std::get<Settings>(loaded)));
-  auto built = buildSnapshot(settings, previous);
+  auto built = buildSnapshot(settings, previous, gates.factory());
   if (auto* error = std::get_if<std::string>(&built)) {
     spdlog::error("{}: {}", path, *error);
     return nullptr;
@@ -51,7 +52,8 @@ int checkConfig(const std::string& config_path) {
   }
   // Secrets and proxy lists are part of a usable configuration too.
   auto settings = std::make_shared<const Settings>(std::move(std::get<Settings>(loaded)));
-  auto built = buildSnapshot(settings, nullptr);
+  GateAssembly gates;
+  auto built = buildSnapshot(settings, nullptr, gates.factory());
   if (auto* error = std::get_if<std::string>(&built)) {
     std::fputs((*error + "\n").c_str(), stdout);
     return kExitBadConfig;
@@ -63,7 +65,8 @@ int checkConfig(const std::string& config_path) {
 int runGateway(const std::string& config_path) {
   // Diagnostics go to stderr; stdout carries only the ready line and the access log.
   spdlog::set_default_logger(spdlog::stderr_color_mt("oh-gateway"));
-  SnapshotPtr snapshot = loadSnapshot(config_path, nullptr);
+  GateAssembly gates;  // outlives every snapshot (declared first, destroyed last)
+  SnapshotPtr snapshot = loadSnapshot(config_path, nullptr, gates);
   if (!snapshot) {
     return kExitBadConfig;
   }
@@ -100,7 +103,7 @@ int runGateway(const std::string& config_path) {
         return;
       }
       spdlog::info("SIGHUP: reloading {}", config_path);
-      SnapshotPtr next = loadSnapshot(config_path, snapshot.get());
+      SnapshotPtr next = loadSnapshot(config_path, snapshot.get(), gates);
       if (!next) {
         spdlog::error("reload failed; keeping the running configuration");
       } else {

@@ -1,0 +1,133 @@
+#include "routing/gateway_gate.h"
+
+#include <array>
+#include <string_view>
+#include <utility>
+
+#include "auth/cookies.h"
+#include "auth/local_login_page.h"
+#include "runtime/runtime_address.h"
+#include "runtime/runtime_router.h"
+
+namespace oh::gateway {
+namespace {
+
+// Every cookie the platform sets: none of them is any business of a user's app.
+constexpr std::array<std::string_view, 4> kPlatformCookies{auth::kSessionCookieName, auth::kLoginFlowCookieName,
+                                                           auth::kRuntimeCookieName, auth::kLoginCsrfCookieName};
+
+// No client may claim an identity: the header family is always removed, whatever sign-in does.
+constexpr std::string_view kIdentityHeaderPrefix = "x-cognito-";
+
+std::string withoutPlatformCookies(std::string_view cookie_header) {
+  std::string remaining(cookie_header);
+  for (std::string_view name : kPlatformCookies) {
+    if (auth::findCookie(remaining, name)) {
+      remaining = auth::removeCookie(remaining, name);
+    }
+  }
+  return remaining;
+}
+
+GateDecision refuse(const RuntimeRefusal& refusal) {
+  ErrorReply reply;
+  reply.status = refusal.status;
+  reply.content_type = "text/plain; charset=utf-8";
+  reply.body = refusal.status == 404 ? "Not Found\n" : "Bad Request\n";
+  reply.headers.emplace_back("Cache-Control", "no-store");
+  return GateDecision::answer(std::move(reply), refusal.reason);
+}
+
+bool sameRuntimeDirectory(const RuntimeSettings& a, const RuntimeSettings& b) {
+  return a.docker_socket == b.docker_socket && a.conversation_label == b.conversation_label &&
+         a.user_label == b.user_label && a.network == b.network;
+}
+
+}  // namespace
+
+GatewayGate::GatewayGate(SettingsPtr settings, std::shared_ptr<SignIn> sign_in, ContainerDirectoryPtr directory)
+    : settings_(std::move(settings)), sign_in_(std::move(sign_in)), directory_(std::move(directory)) {}
+
+void GatewayGate::admit(const GateRequest& request, Done done) {
+  std::optional<RuntimeAddress> address;
+  if (directory_) {
+    auto where = classifyRuntimeRequest(request.host, request.target, settings_->runtime);
+    if (const auto* refusal = std::get_if<RuntimeRefusal>(&where)) {
+      return done(refuse(*refusal));
+    }
+    if (auto* found = std::get_if<RuntimeAddress>(&where)) {
+      address = std::move(*found);
+    }
+  }
+  if (!sign_in_) {
+    return forward(request, address, std::nullopt, ForwardPlan{}, done);
+  }
+  // The path form lives on the main host and so uses the main session; only runtime hosts
+  // have their own cookie (and the hand-off that issues it).
+  const HostRole role = address && !address->path_form ? HostRole::runtime : HostRole::main;
+  const bool allow_anonymous = address && settings_->runtime.access == RuntimeAccess::public_;
+  // `request` stays valid until `done` runs (RequestGate's contract), and this gate lives as
+  // long as the snapshot the waiting session holds.
+  sign_in_->authenticate(request, role, allow_anonymous,
+                         [this, &request, address = std::move(address), done = std::move(done)](AuthOutcome outcome) {
+                           if (outcome.decision) {
+                             return done(std::move(*outcome.decision));
+                           }
+                           forward(request, address, outcome.identity, std::move(outcome.plan), done);
+                         });
+}
+
+void GatewayGate::forward(const GateRequest& request, const std::optional<RuntimeAddress>& address,
+                          const std::optional<Identity>& identity, ForwardPlan plan, const Done& done) const {
+  if (!address) {
+    plan.remove_header_prefixes.emplace_back(kIdentityHeaderPrefix);
+    if (identity && plan.user.empty()) {
+      plan.user = identity->sub;
+    }
+    return done(GateDecision::forwardTo(std::move(plan)));
+  }
+  GateDecision decision = routeRuntime(*address, identity, request, *directory_, settings_->runtime);
+  if (decision.kind != GateDecision::Kind::forward) {
+    return done(std::move(decision));
+  }
+  // The app gets neither an identity nor a platform cookie, whatever sign-in planned for the
+  // main site; a renewed runtime cookie still reaches the browser.
+  ForwardPlan& app = decision.forward;
+  app.remove_header_prefixes.emplace_back(kIdentityHeaderPrefix);
+  app.cookie = withoutPlatformCookies(request.cookie);
+  app.add_response_cookies = std::move(plan.add_response_cookies);
+  app.connect_timeout = settings_->runtime.connect_timeout;
+  done(std::move(decision));
+}
+
+std::optional<std::string> GatewayGate::notReadyReason() const {
+  return directory_ ? directory_->notReadyReason() : std::nullopt;
+}
+
+GateAssembly::GateAssembly() = default;
+
+GateAssembly::~GateAssembly() {
+  if (directory_) {
+    directory_->stop();
+  }
+}
+
+std::variant<RequestGatePtr, std::string> GateAssembly::build(const SettingsPtr& settings) {
+  auto sign_in = sign_in_services_.build(settings);
+  if (auto* error = std::get_if<std::string>(&sign_in)) {
+    return "auth: " + *error;
+  }
+  ContainerDirectoryPtr directory;
+  if (settings->runtime.enabled) {
+    if (!directory_ || !directory_settings_ || !sameRuntimeDirectory(*directory_settings_, settings->runtime)) {
+      // The old directory stops when the last snapshot using it is gone (its destructor).
+      directory_ = ContainerDirectory::start(settings->runtime);
+      directory_settings_ = settings->runtime;
+    }
+    directory = directory_;
+  }
+  return RequestGatePtr(std::make_shared<GatewayGate>(
+      settings, std::get<std::shared_ptr<SignIn>>(std::move(sign_in)), std::move(directory)));
+}
+
+}  // namespace oh::gateway

@@ -1,0 +1,57 @@
+#pragma once
+// The snapshot's RequestGate: runtime-app addressing first (a malformed runtime host is refused
+// before anything else runs), then sign-in for the host's role, then either the OpenHands
+// upstream or the user's app (DESIGN.md sections 3 and 4).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "config/settings.h"
+#include "http/gateway_snapshot.h"
+#include "http/request_gate.h"
+#include "runtime/container_directory.h"
+#include "runtime/runtime_address.h"
+#include "signin/sign_in.h"
+
+namespace oh::gateway {
+
+class GatewayGate final : public RequestGate {
+public:
+  // sign_in null: auth.provider = "none". directory null: runtime.enabled = false.
+  GatewayGate(SettingsPtr settings, std::shared_ptr<SignIn> sign_in, ContainerDirectoryPtr directory);
+
+  void admit(const GateRequest& request, Done done) override;
+  std::optional<std::string> notReadyReason() const override;
+
+private:
+  void forward(const GateRequest& request, const std::optional<RuntimeAddress>& address,
+               const std::optional<Identity>& identity, ForwardPlan plan, const Done& done) const;
+
+  SettingsPtr settings_;
+  std::shared_ptr<SignIn> sign_in_;
+  ContainerDirectoryPtr directory_;
+};
+
+// What outlives configurations: the sign-in services and the container directory (restarted
+// only when the Docker socket or the label names change). Its factory goes to buildSnapshot.
+class GateAssembly {
+public:
+  GateAssembly();
+  ~GateAssembly();
+  GateAssembly(const GateAssembly&) = delete;
+  GateAssembly& operator=(const GateAssembly&) = delete;
+
+  std::variant<RequestGatePtr, std::string> build(const SettingsPtr& settings);
+  GateFactory factory() {
+    return [this](const SettingsPtr& settings) { return build(settings); };
+  }
+
+private:
+  SignInServices sign_in_services_;
+  ContainerDirectoryPtr directory_;
+  std::optional<RuntimeSettings> directory_settings_;
+};
+
+}  // namespace oh::gateway

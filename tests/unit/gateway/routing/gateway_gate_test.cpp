@@ -1,0 +1,189 @@
+// The composition of runtime addressing, sign-in and runtime routing (routing/gateway_gate.h),
+// with a scripted SignIn and a fixed container directory: what reaches the app, what reaches
+// OpenHands, and what is refused before sign-in runs.
+
+#include "routing/gateway_gate.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace oh::gateway {
+namespace {
+
+constexpr std::string_view kConversation = "0123456789abcdef0123456789abcdef";
+constexpr std::string_view kRuntimeHost = "5173-0123456789abcdef0123456789abcdef.runtime.oh.example.com";
+
+// A SignIn that answers with a prepared outcome and remembers how it was asked.
+class ScriptedSignIn : public SignIn {
+public:
+  void authenticate(const GateRequest&, HostRole role, bool allow_anonymous, Done done) override {
+    ++calls;
+    last_role = role;
+    last_allow_anonymous = allow_anonymous;
+    done(outcome);
+  }
+  AuthOutcome outcome;
+  int calls = 0;
+  HostRole last_role = HostRole::main;
+  bool last_allow_anonymous = false;
+};
+
+AuthOutcome signedIn(std::string sub) {
+  AuthOutcome outcome;
+  outcome.identity = Identity{std::move(sub), "user@example.com", true};
+  outcome.plan.set_headers = {{"X-Cognito-User-Id", outcome.identity->sub}};
+  outcome.plan.add_response_cookies = {"oh_runtime=renewed; Path=/; HttpOnly"};
+  outcome.plan.user = outcome.identity->sub;
+  return outcome;
+}
+
+ContainerDirectoryPtr directoryWith(std::string owner, std::optional<std::string> not_ready = std::nullopt) {
+  auto record = std::make_shared<ContainerRecord>();
+  record->id = "c1";
+  record->name = "oh-agent-server-x";
+  record->conversation_id = std::string(kConversation);
+  record->owner = std::move(owner);
+  record->has_owner_label = !record->owner.empty();
+  record->state = "running";
+  record->ip = "10.88.0.7";
+  record->ports = {PortMapping{5173, 40001}};
+  auto index = std::make_shared<const ContainerIndex>(std::vector<ContainerRecordPtr>{record});
+  return ContainerDirectory::fixed(index, std::move(not_ready));
+}
+
+SettingsPtr settingsWith(RuntimeAccess access) {
+  auto settings = std::make_shared<Settings>();
+  settings->runtime.enabled = true;
+  settings->runtime.host_suffixes = {"runtime.oh.example.com"};
+  settings->runtime.access = access;
+  return settings;
+}
+
+class GatewayGateTest : public ::testing::Test {
+protected:
+  GateDecision admit(GatewayGate& gate, std::string_view host, std::string_view target) {
+    GateRequest request;
+    request.method = "GET";
+    request.host = host;
+    request.target = target;
+    request.cookie = cookie_;
+    std::optional<GateDecision> decision;
+    gate.admit(request, [&](GateDecision d) { decision = std::move(d); });
+    EXPECT_TRUE(decision.has_value()) << "the gate never answered";
+    return decision ? std::move(*decision) : GateDecision{};
+  }
+  std::shared_ptr<ScriptedSignIn> sign_in_ = std::make_shared<ScriptedSignIn>();
+  std::string cookie_ = "oh_session=s; theme=dark; oh_runtime=r; oh_login=l; oh_login_csrf=c";
+};
+
+// This test verifies a main-host request keeps sign-in's identity headers and always loses
+// client-sent X-Cognito-* headers, and goes to the configured upstream.
+TEST_F(GatewayGateTest, MainHostForwardsToUpstreamWithIdentity) {
+  sign_in_->outcome = signedIn("alice");
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  const auto decision = admit(gate, "oh.example.com", "/api/conversations");
+  ASSERT_EQ(decision.kind, GateDecision::Kind::forward);
+  EXPECT_TRUE(decision.forward.targets.empty());
+  EXPECT_EQ(sign_in_->last_role, HostRole::main);
+  EXPECT_FALSE(sign_in_->last_allow_anonymous);
+  EXPECT_EQ(decision.forward.set_headers.size(), 1u);
+  EXPECT_NE(std::find(decision.forward.remove_header_prefixes.begin(), decision.forward.remove_header_prefixes.end(),
+                      "x-cognito-"),
+            decision.forward.remove_header_prefixes.end());
+  EXPECT_EQ(decision.forward.user, "alice");
+}
+
+// This test verifies the owner reaches the app: container IP and port, then the container port
+// behind a published host port; no identity header and no platform cookie reach the app, and a
+// renewed runtime cookie reaches the browser.
+TEST_F(GatewayGateTest, OwnerReachesAppWithoutPlatformCookies) {
+  sign_in_->outcome = signedIn("alice");
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  const auto decision = admit(gate, kRuntimeHost, "/add?x=1");
+  ASSERT_EQ(decision.kind, GateDecision::Kind::forward) << decision.reason;
+  EXPECT_EQ(sign_in_->last_role, HostRole::runtime);
+  const auto& plan = decision.forward;
+  ASSERT_FALSE(plan.targets.empty());
+  EXPECT_EQ(plan.targets[0].host, "10.88.0.7");
+  EXPECT_EQ(plan.targets[0].port, 5173);
+  EXPECT_TRUE(plan.set_headers.empty());
+  ASSERT_TRUE(plan.cookie.has_value());
+  EXPECT_EQ(*plan.cookie, "theme=dark");
+  ASSERT_EQ(plan.add_response_cookies.size(), 1u);
+  ASSERT_TRUE(plan.runtime_response.has_value());
+  EXPECT_EQ(plan.runtime_response->main_host, "oh.example.com");
+  EXPECT_FALSE(plan.rewrite_target.has_value());
+}
+
+// This test verifies another user gets 403 and an unknown conversation 404.
+TEST_F(GatewayGateTest, OtherUserRefused) {
+  sign_in_->outcome = signedIn("mallory");
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  EXPECT_EQ(admit(gate, kRuntimeHost, "/").reply.status, 403u);
+  const std::string unknown = "5173-ffffffffffffffffffffffffffffffff.runtime.oh.example.com";
+  EXPECT_EQ(admit(gate, unknown, "/").reply.status, 404u);
+}
+
+// This test verifies a malformed runtime host is refused before sign-in is even asked.
+TEST_F(GatewayGateTest, MalformedRuntimeHostRefusedBeforeSignIn) {
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  for (std::string_view host : {"0-0123456789abcdef0123456789abcdef.runtime.oh.example.com",
+                                "65536-0123456789abcdef0123456789abcdef.runtime.oh.example.com",
+                                "08080-0123456789abcdef0123456789abcdef.runtime.oh.example.com",
+                                "x.5173-0123456789abcdef0123456789abcdef.runtime.oh.example.com"}) {
+    const auto decision = admit(gate, host, "/");
+    EXPECT_EQ(decision.kind, GateDecision::Kind::reply) << host;
+    EXPECT_GE(decision.reply.status, 400u) << host;
+  }
+  EXPECT_EQ(sign_in_->calls, 0);
+}
+
+// This test verifies a sign-in answer (a redirect to the hand-off, say) is returned as is.
+TEST_F(GatewayGateTest, SignInAnswerPassesThrough) {
+  ErrorReply redirect;
+  redirect.status = 302;
+  redirect.headers.emplace_back("Location", "https://oh.example.com/_gateway/handoff?x");
+  sign_in_->outcome.decision = GateDecision::answer(redirect, "handoff");
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  const auto decision = admit(gate, kRuntimeHost, "/");
+  EXPECT_EQ(decision.kind, GateDecision::Kind::reply);
+  EXPECT_EQ(decision.reply.status, 302u);
+}
+
+// This test verifies public apps let sign-in pass anonymous requests, and that they route.
+TEST_F(GatewayGateTest, PublicAccessIsAnonymous) {
+  GatewayGate gate(settingsWith(RuntimeAccess::public_), sign_in_, directoryWith(""));
+  const auto decision = admit(gate, kRuntimeHost, "/");
+  EXPECT_TRUE(sign_in_->last_allow_anonymous);
+  EXPECT_EQ(decision.kind, GateDecision::Kind::forward) << decision.reason;
+  EXPECT_TRUE(decision.forward.user.empty());
+}
+
+// This test verifies the path form uses the main session and rewrites the target.
+TEST_F(GatewayGateTest, PathFormUsesMainSession) {
+  sign_in_->outcome = signedIn("alice");
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  const auto decision = admit(gate, "oh.example.com", "/runtime/0123456789abcdef0123456789abcdef/5173/add");
+  EXPECT_EQ(sign_in_->last_role, HostRole::main);
+  ASSERT_EQ(decision.kind, GateDecision::Kind::forward) << decision.reason;
+  ASSERT_TRUE(decision.forward.rewrite_target.has_value());
+  EXPECT_EQ(*decision.forward.rewrite_target, "/add");
+}
+
+// This test verifies without sign-in (provider none) requests still lose X-Cognito-* headers,
+// and that an unreachable Docker API makes the gate not ready and runtime requests 503.
+TEST_F(GatewayGateTest, NoSignInAndDockerDown) {
+  GatewayGate gate(settingsWith(RuntimeAccess::public_), nullptr, directoryWith("", "docker API unreachable"));
+  const auto main = admit(gate, "oh.example.com", "/");
+  ASSERT_EQ(main.kind, GateDecision::Kind::forward);
+  EXPECT_FALSE(main.forward.remove_header_prefixes.empty());
+  EXPECT_EQ(admit(gate, kRuntimeHost, "/").reply.status, 503u);
+  ASSERT_TRUE(gate.notReadyReason().has_value());
+}
+
+}  // namespace
+}  // namespace oh::gateway
