@@ -64,5 +64,12 @@ if ! "$engine" image inspect "$gateway_image" >/dev/null 2>&1; then
   }
 fi
 mkdir -p "$state/openhands" "$state/workspace"
+# The gateway container runs as the owner of .local/ (its keys and accounts are 0600) and reads
+# the engine's socket through the socket's group.
+socket=${DOCKER_SOCKET:-/var/run/docker.sock}
+OH_UID=$(id -u)
+OH_GID=$(id -g)
+DOCKER_GID=$(stat -c %g "$socket" 2>/dev/null || id -g)
+export OH_UID OH_GID DOCKER_GID
 "${compose[@]}" -p openhands-local -f "$here/compose.yaml" up -d
-echo "start-services: OpenHands and oh-gateway are up on http://127.0.0.1:$port/ ($engine)"
+echo "start-services: OpenHands and oh-gateway are up on http://openhands.localhost:$port/ ($engine)"

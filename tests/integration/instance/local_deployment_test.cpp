@@ -33,11 +33,17 @@ TEST(LocalDeploymentTest, ComposeFileIsValid) {
     GTEST_SKIP() << "docker-compose (Debian package) is not installed";
   }
   std::string output;
-  ASSERT_EQ(run(std::string("cd / && OH_STATE=/srv/oh OH_PORT=18080 docker-compose -f '") + OH_LOCAL_COMPOSE +
-                    "' config",
+  ASSERT_EQ(run(std::string("cd / && OH_STATE=/srv/oh OH_PORT=18080 OH_UID=1234 OH_GID=1235 DOCKER_GID=994 "
+                            "docker-compose -f '") +
+                    OH_LOCAL_COMPOSE + "' config",
                 output),
             0)
       << output;
+  // The gateway runs as the owner of the state folder, reads the engine socket (read-only) by group.
+  EXPECT_NE(output.find("user: 1234:1235"), std::string::npos) << output;
+  EXPECT_NE(output.find("- '994'"), std::string::npos) << output;
+  EXPECT_NE(output.find("/var/run/docker.sock:/var/run/docker.sock:ro"), std::string::npos) << output;
+  EXPECT_NE(output.find("http://openhands.localhost:18080"), std::string::npos) << output;
   EXPECT_NE(output.find("network_mode: host"), std::string::npos) << output;
   EXPECT_NE(output.find("/srv/oh/gateway.toml:/etc/oh-gateway/gateway.toml:ro"), std::string::npos) << output;
   EXPECT_NE(output.find("http://127.0.0.1:18080"), std::string::npos) << output;
