@@ -424,7 +424,7 @@ void ClientSession::handOffTunnel() {
   auto record = std::make_shared<AccessRecord>(accessRecord());
   Worker* worker = &worker_;
   startTunnel(worker_, stream_.release_socket(), upstream_->stream.release_socket(), std::move(client_pending),
-              std::move(upstream_pending), settings().websocket.idle_timeout,
+              std::move(upstream_pending), settings().websocket.idle_timeout, settings().websocket.max_message_bytes,
               [worker, record](const TunnelStats& stats) {
                 worker->metrics().websocketClosed();
                 worker->metrics().connectionClosed();

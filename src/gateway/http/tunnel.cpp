@@ -6,6 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include "http/websocket_meter.h"
 #include "http/worker.h"
 
 namespace oh::gateway {
@@ -23,9 +26,9 @@ constexpr int kRoundsBeforeYield = 16;
 class Tunnel : public std::enable_shared_from_this<Tunnel>, public DrainTarget {
 public:
   Tunnel(Worker& worker, tcp::socket client, tcp::socket upstream, std::chrono::seconds idle_timeout,
-         std::function<void(const TunnelStats&)> done)
+         std::uint64_t max_message_bytes, std::function<void(const TunnelStats&)> done)
       : worker_(worker), client_(std::move(client)), upstream_(std::move(upstream)), timer_(worker.context()),
-        idle_timeout_(idle_timeout), done_(std::move(done)) {
+        idle_timeout_(idle_timeout), meter_(max_message_bytes), done_(std::move(done)) {
     worker_.add(this);
   }
 
@@ -47,6 +50,9 @@ public:
     client_.non_blocking(true, ec);
     upstream_.non_blocking(true, ec);
     if (ec) {
+      return closeBoth();
+    }
+    if (!admitFromClient(client_pending)) {
       return closeBoth();
     }
     writeThen(upstream_, std::move(client_pending), [](const std::shared_ptr<Tunnel>& self) {
@@ -104,6 +110,9 @@ private:
         return closeBoth();
       }
       touch();
+      if (&from == &client_ && !admitFromClient(std::string_view(scratch.data(), n))) {
+        return closeBoth();
+      }
       counter += n;
       std::size_t written = 0;
       boost::system::error_code write_ec;
@@ -129,6 +138,19 @@ private:
     }
     // A busy tunnel yields so other connections of this worker get their turn.
     net::post(from.get_executor(), [self = shared_from_this(), &from, &to, &counter] { self->pump(from, to, counter); });
+  }
+
+  // False when the client's bytes complete a message over the limit or break the framing; the
+  // offending bytes are never forwarded.
+  bool admitFromClient(std::string_view bytes) {
+    const auto verdict = meter_.consume(bytes);
+    if (verdict == WebSocketMeter::Verdict::ok) {
+      return true;
+    }
+    spdlog::info("websocket closed: {}", verdict == WebSocketMeter::Verdict::too_large
+                                             ? "message over websocket.max_message_bytes"
+                                             : "invalid client framing");
+    return false;
   }
 
   void touch() { last_activity_ = Clock::now(); }
@@ -164,6 +186,7 @@ private:
   tcp::socket upstream_;
   net::steady_timer timer_;
   std::chrono::seconds idle_timeout_;
+  WebSocketMeter meter_;
   std::function<void(const TunnelStats&)> done_;
   Clock::time_point last_activity_{};
   TunnelStats stats_;
@@ -173,9 +196,10 @@ private:
 }  // namespace
 
 void startTunnel(Worker& worker, tcp::socket client, tcp::socket upstream, std::string client_pending,
-                 std::string upstream_pending, std::chrono::seconds idle_timeout,
+                 std::string upstream_pending, std::chrono::seconds idle_timeout, std::uint64_t max_message_bytes,
                  std::function<void(const TunnelStats&)> done) {
-  auto tunnel = std::make_shared<Tunnel>(worker, std::move(client), std::move(upstream), idle_timeout, std::move(done));
+  auto tunnel = std::make_shared<Tunnel>(worker, std::move(client), std::move(upstream), idle_timeout,
+                                         max_message_bytes, std::move(done));
   tunnel->start(std::move(client_pending), std::move(upstream_pending));
 }
 

@@ -31,8 +31,15 @@ std::string GatewayConfig::toml() const {
   out << "\n";
   out << "[upstream]\nurl = " << tomlString(upstream_url) << "\nconnect_timeout_seconds = " << connect_timeout_seconds
       << "\nread_timeout_seconds = " << read_timeout_seconds << "\n\n";
-  if (websocket_idle_timeout_seconds > 0) {
-    out << "[websocket]\nidle_timeout_seconds = " << websocket_idle_timeout_seconds << "\n\n";
+  if (websocket_idle_timeout_seconds > 0 || websocket_max_message_bytes > 0) {
+    out << "[websocket]\n";
+    if (websocket_idle_timeout_seconds > 0) {
+      out << "idle_timeout_seconds = " << websocket_idle_timeout_seconds << "\n";
+    }
+    if (websocket_max_message_bytes > 0) {
+      out << "max_message_bytes = " << websocket_max_message_bytes << "\n";
+    }
+    out << "\n";
   }
   out << "[origin]\nenabled = " << (origin_enabled ? "true" : "false") << "\n";
   if (!origin_current_file.empty()) {

@@ -47,6 +47,7 @@ struct GatewayConfig {
   std::string auth_toml = "[auth]\nprovider = \"none\"\n";
   std::string extra_toml;
   int websocket_idle_timeout_seconds = 0;  // 0: not written (the gateway's default)
+  std::uint64_t websocket_max_message_bytes = 0;  // 0: not written
 
   std::string toml() const;
 };

@@ -117,6 +117,25 @@ TEST_F(WebSocketTest, IdleTunnelIsClosed) {
   EXPECT_TRUE(echo_.waitForCloseCodes(1, 10s)) << "the upstream side of the idle tunnel was not closed";
 }
 
+// A client message over websocket.max_message_bytes closes the tunnel before it reaches the
+// upstream; messages up to the limit pass, fragmented or not.
+TEST_F(WebSocketTest, OversizedClientMessageClosesTunnel) {
+  auto config = baseConfig();
+  config.upstream_url = echo_.url();
+  config.websocket_max_message_bytes = 1024;
+  OH_START_GATEWAY(config);
+  WebSocketClient client;
+  ASSERT_FALSE(client.connect(port(), "app.example.test", "/sockets/events/big").has_value());
+  const std::string at_limit(1024, 'a');
+  ASSERT_TRUE(client.sendBinary(at_limit));
+  const auto echoed = client.read();
+  ASSERT_TRUE(echoed.has_value());
+  EXPECT_EQ(echoed->data.size(), at_limit.size());
+  client.sendBinary(std::string(1025, 'b'));  // may already fail: the gateway closes at the header
+  EXPECT_FALSE(client.read(std::chrono::seconds(10)).has_value());
+  EXPECT_FALSE(client.timedOut()) << "the tunnel stayed open after an oversized message";
+}
+
 // Many WebSockets at once are independent tunnels; metrics count them.
 TEST_F(WebSocketTest, ConcurrentTunnels) {
   startWithEchoServer();
