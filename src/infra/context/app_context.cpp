@@ -237,6 +237,18 @@ bool validStackSuffix(const std::string& v) {
   if (v.front() == '-' || v.back() == '-') return false;
   return std::all_of(v.begin(), v.end(), [](char c) { return isLower(c) || isUpper(c) || isDigit(c) || c == '-'; });
 }
+// An http(s) URL with exactly one {port} and no other braces (OpenHands fills it with
+// str.format(port=...), so any other field would fail there), in characters that mean nothing
+// to the shell, systemd or Fn::Sub.
+bool validSandboxUrlPattern(const std::string& v) {
+  if (v.size() > 200 || !(v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0)) return false;
+  const auto at = v.find("{port}");
+  if (at == std::string::npos || v.find("{port}", at + 1) != std::string::npos) return false;
+  std::string rest = v.substr(0, at) + v.substr(at + 6);
+  return std::all_of(rest.begin(), rest.end(), [](char c) {
+    return isLower(c) || isDigit(c) || c == '.' || c == '-' || c == ':' || c == '/' || c == '_';
+  });
+}
 bool validCidr(const std::string& v) {
   const auto slash = v.find('/');
   if (slash == std::string::npos) return false;
@@ -438,6 +450,9 @@ ContextResult parseAppContext(const std::map<std::string, std::string>& raw,
   p.optional("bedrockModel", c.bedrock_model, validBedrockModel, "a LiteLLM Bedrock model name",
              "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0");
   p.optional("openhandsVersion", c.openhands_version, validVersion, "a release version", "1.3.0");
+  p.optional("sandboxUrlPattern", c.sandbox_url_pattern, validSandboxUrlPattern,
+             "an http(s) URL with {port} once (lowercase, no other braces)",
+             "https://{port}-sandbox.runtime.openhands.example.com");
 
   // Cross-key checks, once the keys themselves are valid.
   for (const auto& az : c.availability_zones) {

@@ -38,6 +38,10 @@ struct AppContext {
   std::string instance_type = "m7g.xlarge";          // instanceType
   std::string bedrock_model = "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0";  // bedrockModel
   std::string openhands_version = "1.3.0";           // openhandsVersion (SSM parameter default)
+  // sandboxUrlPattern: OpenHands' SANDBOX_CONTAINER_URL_PATTERN, where {port} is a sandbox's
+  // published host port. The browser talks to the sandbox's agent server at this URL and the
+  // app server health-checks it there (docs/instance.md); the default suits the app server only.
+  std::string sandbox_url_pattern = "http://localhost:{port}";
 
   // Not a context key: the project's root folder (the gateway's Docker build context), set by
   // oh-infra from $OH_PROJECT_ROOT, else the working directory (the CDK CLI runs the app from

@@ -182,6 +182,7 @@ json::value userData(const ComputeStackProps& props) {
   inputs.gateway_port = static_cast<std::uint16_t>(props.gateway_port);
   inputs.main_hosts_parameter = cfn::ref("MainHostsParameter");
   inputs.vpc_cidr = props.vpc_cidr;
+  inputs.sandbox_url_pattern = props.sandbox_url_pattern;
   return instance::renderUserData(inputs);
 }
 

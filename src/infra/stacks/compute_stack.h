@@ -32,6 +32,8 @@ struct ComputeStackProps {
   std::string openhands_version = "1.3.0";
   // The sandbox (agent-server) image OpenHands starts for each conversation.
   std::string runtime_image;
+  // OpenHands' SANDBOX_CONTAINER_URL_PATTERN (context sandboxUrlPattern).
+  std::string sandbox_url_pattern = "http://localhost:{port}";
   int gateway_port = 8080;
   NetworkRefs network;
   MonitoringRefs monitoring;

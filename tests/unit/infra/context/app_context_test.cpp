@@ -288,6 +288,25 @@ TEST(AppContext, ApplicationKeys) {
   EXPECT_TRUE(mentions(problems, "siteName", "siteName must be"));
 }
 
+// This test verifies OpenHands' sandbox URL pattern: http(s), {port} exactly once, nothing that
+// str.format, the shell or Fn::Sub would read.
+TEST(AppContext, SandboxUrlPattern) {
+  EXPECT_EQ(ok(minimal()).sandbox_url_pattern, "http://localhost:{port}");
+  for (const auto* good : {"https://{port}-sandbox.runtime.openhands.example.com", "http://10.0.0.5:{port}",
+                           "https://openhands.example.com/sandbox/{port}/"}) {
+    auto raw = minimal();
+    raw["sandboxUrlPattern"] = good;
+    EXPECT_EQ(ok(raw).sandbox_url_pattern, good);
+  }
+  for (const auto* hostile : {"http://localhost", "http://{port}-{convId}.example.com", "ftp://x:{port}",
+                              "http://x:{port}/{port}", "http://x:{port}'; id; '", "http://x:${AWS::Region}:{port}",
+                              "https://X.example.com:{port}", "http://x:{port:d}", "http://x:{port}\n"}) {
+    auto raw = minimal();
+    raw["sandboxUrlPattern"] = hostile;
+    EXPECT_TRUE(mentions(bad(raw), "sandboxUrlPattern", "sandboxUrlPattern must be")) << hostile;
+  }
+}
+
 TEST(AppContext, OversizedAndHostileValues) {
   auto raw = minimal();
   raw["siteName"] = std::string(100000, 'x');

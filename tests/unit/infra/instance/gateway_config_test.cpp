@@ -150,8 +150,12 @@ TEST_F(InstanceGatewayConfigTest, OneDomainByDefault) {
   const auto s = parse(gatewayToml());
   EXPECT_EQ(s.auth.callback_hosts, (std::vector<std::string>{"openhands.example.com"}));
   EXPECT_EQ(s.runtime.host_suffixes, (std::vector<std::string>{"runtime.openhands.example.com"}));
-  EXPECT_NE(readFile(etc() / "openhands.env").find("\nPERMITTED_CORS_ORIGINS=https://openhands.example.com\n"),
-            std::string::npos);
+  const std::string env = readFile(etc() / "openhands.env");
+  EXPECT_NE(env.find("\nPERMITTED_CORS_ORIGINS=https://openhands.example.com\n"), std::string::npos);
+  // Both names OpenHands 1.x reads the pattern under.
+  EXPECT_NE(env.find("\nSANDBOX_CONTAINER_URL_PATTERN=http://localhost:{port}\n"), std::string::npos);
+  EXPECT_NE(env.find("\nOH_SANDBOX_CONTAINER_URL_PATTERN=http://localhost:{port}\n"), std::string::npos);
+  EXPECT_NE(env.find("\nOH_WEB_URL=https://openhands.example.com\n"), std::string::npos);
 }
 
 // This test verifies every placeholder is filled, no secret value reaches any file outside

@@ -153,10 +153,12 @@ TEST(ComputeStackTest, UserDataGetsTheGatewayImageFromTheBootstrapRepository) {
 }
 
 // This test verifies the user data gets the application database secret (imported from the
-// Database stack), the VPC CIDR and the parameter naming every main host of the context.
+// Database stack), the VPC CIDR, the sandbox URL pattern and the parameter naming every main
+// host of the context.
 TEST(ComputeStackTest, UserDataGetsTheAppSecretTheVpcCidrAndTheMainHosts) {
   auto context = testing::exampleContext();
   context.auth_callback_domains = {"openhands.example.com", "openhands.example.org"};
+  context.sandbox_url_pattern = "https://{port}-sandbox.runtime.openhands.example.com";
   const auto app = buildApp(context, testing::fixedGatewayImage());
   const auto t = testing::TemplateAssert::of(testing::stackNamed(app, "OpenHands-Compute").template_);
   // A copy: resourcesOfType returns a temporary.
@@ -172,6 +174,7 @@ TEST(ComputeStackTest, UserDataGetsTheAppSecretTheVpcCidrAndTheMainHosts) {
   EXPECT_EQ(boost::json::serialize(variables.at("AppDbSecretArn")),
             R"({"Fn::ImportValue":"OpenHands-Database-AppDbSecretArn"})");
   EXPECT_EQ(variables.at("VpcCidr"), "10.20.0.0/16");
+  EXPECT_EQ(variables.at("SandboxUrlPattern"), "https://{port}-sandbox.runtime.openhands.example.com");
   EXPECT_EQ(boost::json::serialize(variables.at("MainHostsParameter")), R"({"Ref":"MainHostsParameter"})");
   EXPECT_TRUE(t.hasResourceProperties("AWS::SSM::Parameter", R"({
     "Name": "/openhands/config/main-hosts", "Type": "String",
