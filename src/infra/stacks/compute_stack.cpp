@@ -41,7 +41,8 @@ void addSecrets(cfn::Template& t, const ComputeStackProps& props) {
   t.addResource("OriginHostSecret", "AWS::SecretsManager::Secret", std::move(origin_host));
   t.addResource("SessionKeySecret", "AWS::SecretsManager::Secret",
                 {{"Name", names::kSessionKeySecret},
-                 {"Description", "Key oh-gateway encrypts its session cookies with"},
+                 {"Description",
+                  "Source of oh-gateway's cookie and hand-off ticket keys (derived on the instance, one per purpose)"},
                  {"GenerateSecretString", json::object{{"PasswordLength", 64}, {"ExcludePunctuation", true}}}});
 }
 
