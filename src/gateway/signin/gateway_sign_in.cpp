@@ -145,7 +145,9 @@ private:
     const auto cookie = auth::findCookie(r.cookie, auth::kSessionCookieName);
     if (cookie) {
       auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now());
-      if (opened) {
+      if (opened && !accountExists(**opened)) {
+        spdlog::info("sign-in: session of account {} refused: no longer in auth.users_file", printable((*opened)->sub));
+      } else if (opened) {
         const auth::SessionPtr session = *opened;
         switch (auth::renewalDecision(*session, now())) {
           case auth::SessionState::valid:
@@ -172,6 +174,10 @@ private:
       }
     }
     noSession(r, host, allow_anonymous, cookie.has_value(), done);
+  }
+
+  bool accountExists(const auth::Session& session) const {
+    return !setup_.account_names || setup_.account_names->count(session.sub) > 0;
   }
 
   AuthOutcome forwardMain(const GateRequest& r, Identity identity, std::vector<std::string> response_cookies) {
@@ -369,7 +375,8 @@ private:
     const auto cookie = auth::findCookie(r.cookie, auth::kSessionCookieName);
     auth::SessionPtr session;
     if (cookie) {
-      if (auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now())) {
+      if (auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now());
+          opened && accountExists(**opened)) {
         session = *opened;
       }
     }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "auth/handoff_ticket.h"
@@ -49,6 +50,9 @@ struct SignInSetup {
   HttpsClient* client = nullptr;
   // local
   std::shared_ptr<const auth::LocalAccounts> accounts;
+  // The account names in the users file: a session of an account removed since (oh-gateway
+  // users remove, then SIGHUP) stops working at once instead of at its cookie's expiry.
+  std::shared_ptr<const std::unordered_set<std::string>> account_names;
 };
 
 std::shared_ptr<SignIn> makeGatewaySignIn(std::shared_ptr<LongLivedState> state, SignInSetup setup);

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -169,6 +170,11 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
       spdlog::warn("auth.users_file: no accounts yet; create one with `oh-gateway users add NAME --file {}`",
                    auth_settings.users_file);
     }
+    auto names = std::make_shared<std::unordered_set<std::string>>();
+    for (const auth::UserRecord& user : users->users) {
+      names->insert(user.name);
+    }
+    setup.account_names = std::move(names);
     setup.accounts = std::make_shared<const auth::LocalAccounts>(std::move(users).value(),
                                                                  auth::PasswordHashParams::interactive());
     if (state_->default_pool && !state_->pool) {

@@ -8,7 +8,7 @@ or (with --stop-at PREFIX) at the first redirect to a URL starting with PREFIX, 
 following it. Prints one JSON line: final url, status, and the cookie jar.
 
   python3 tests/support/oidc/headless_login.py --start http://127.0.0.1:18080/ \
-      --issuer http://127.0.0.1:41234 --login alice
+      --issuer http://127.0.0.1:41234 --login alice [--ca ca.pem] [--stop-at https://oh.test/_callback]
 """
 import argparse
 import json
@@ -26,12 +26,15 @@ def main() -> int:
     parser.add_argument("--login", default="alice")
     parser.add_argument("--stop-at", default=None)
     parser.add_argument("--max-steps", type=int, default=20)
+    parser.add_argument("--ca", default=None, help="PEM file of the CA that signed the provider's certificate")
     args = parser.parse_args()
 
     session = requests.Session()
+    # Per request: a session-level verify loses to $REQUESTS_CA_BUNDLE / $CURL_CA_BUNDLE.
+    verify = args.ca if args.ca else True
     url, method, data = args.start, "GET", None
     for _ in range(args.max_steps):
-        response = session.request(method, url, data=data, allow_redirects=False, timeout=10)
+        response = session.request(method, url, data=data, allow_redirects=False, timeout=10, verify=verify)
         method, data = "GET", None
         if response.status_code in (301, 302, 303, 307, 308):
             target = urljoin(url, response.headers["location"])

@@ -12,14 +12,17 @@
 // Usage (prints one JSON line with issuer, port and client settings on stdout when ready):
 //   node tests/support/oidc/provider.mjs --port 0 --redirect-uri http://127.0.0.1:8080/_callback \
 //        [--logout-uri URL] [--client-id ID] [--client-secret S] [--id-token-ttl 30] \
-//        [--refresh-token-ttl 600] [--keys FILE] [--rotate]
+//        [--refresh-token-ttl 600] [--keys FILE] [--rotate] [--tls-cert PEM --tls-key PEM]
 // --keys FILE keeps the signing keys across restarts; --rotate adds a new signing key in front
 // of the old ones (JWKS rotation test: old tokens keep verifying, new ones use a new kid).
+// --tls-cert/--tls-key serve HTTPS (issuer https://127.0.0.1:PORT) with a certificate the test
+// made from its own CA, so the gateway's certificate verification (auth.ca_file) is exercised.
 // Stop it by PID (SIGTERM). Binds 127.0.0.1 only.
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import process from 'node:process';
 
 import Provider from 'oidc-provider';
@@ -35,6 +38,8 @@ function parseArgs(argv) {
     refreshTokenTtl: 3600,
     keys: null,
     rotate: false,
+    tlsCert: null,
+    tlsKey: null,
   };
   for (let i = 2; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -53,10 +58,13 @@ function parseArgs(argv) {
       case '--refresh-token-ttl': opts.refreshTokenTtl = Number(next()); break;
       case '--keys': opts.keys = next(); break;
       case '--rotate': opts.rotate = true; break;
+      case '--tls-cert': opts.tlsCert = next(); break;
+      case '--tls-key': opts.tlsKey = next(); break;
       default: throw new Error(`unknown argument ${arg}`);
     }
   }
   if (opts.redirectUris.length === 0) throw new Error('--redirect-uri is required');
+  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new Error('--tls-cert and --tls-key go together');
   return opts;
 }
 
@@ -92,10 +100,13 @@ function accountFor(id) {
 async function main() {
   const opts = parseArgs(process.argv);
   const keys = loadKeys(opts);
-  const server = http.createServer();
+  const tls = Boolean(opts.tlsCert);
+  const server = tls
+    ? https.createServer({ cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) })
+    : http.createServer();
   await new Promise((resolve) => { server.listen(opts.port, '127.0.0.1', resolve); });
   const { port } = server.address();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const logoutUris = opts.logoutUris.length > 0
     ? opts.logoutUris
     : opts.redirectUris.map((u) => new URL('/', u).toString());

@@ -10,6 +10,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "auth/local_users.h"
 #include "auth/token_exchange.h"
 #include "sign_in_test_support.h"
 
@@ -169,6 +170,27 @@ TEST_F(LocalSignInTest, SignInWithPassword) {
   auto out2 = run(signIn(), next);
   EXPECT_EQ(out2->decision->reply.status, 302u);
   EXPECT_TRUE(cookiePair(out2->decision->reply, "oh_session").empty());
+}
+
+// This test verifies a removed account's session stops working once the users file is reloaded.
+TEST_F(LocalSignInTest, RemovedAccountSignedOutOnReload) {
+  const std::string token = csrf();
+  auto out = post("alice", std::string(kPassword), "/", token, token);
+  const std::string session = cookiePair(out->decision->reply, "oh_session");
+  TestRequest next;
+  next.target = "/api/x";
+  next.cookie = session;
+  next.accept = "application/json";
+  next.sec_fetch_mode = "cors";
+  EXPECT_TRUE(run(signIn(), next)->identity);
+  auto removed = auth::removeUser(files_.path("users"), "alice");
+  ASSERT_TRUE(removed);
+  auto rebuilt = services_->build(std::make_shared<const Settings>(settings()));
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<SignIn>>(rebuilt));
+  sign_in_ = std::get<std::shared_ptr<SignIn>>(rebuilt);
+  auto refused = run(signIn(), next);
+  ASSERT_TRUE(refused && refused->decision);
+  EXPECT_EQ(refused->decision->reply.status, 401u);
 }
 
 // This test verifies a hostile return path in the form lands on "/".
