@@ -84,5 +84,32 @@ TEST_F(SystemdUnitsTest, BrokenUnitIsCaught) {
   EXPECT_NE(output.find("Unbalanced quoting"), std::string::npos) << output;
 }
 
+// The docker run of a unit as one line (continuations joined).
+std::string execStart(std::string_view unit) {
+  std::string text(*embeddedFile(unit));
+  for (auto at = text.find("\\\n"); at != std::string::npos; at = text.find("\\\n", at)) {
+    text.replace(at, 2, " ");
+  }
+  const auto begin = text.find("\nExecStart=");
+  return begin == std::string::npos ? "" : text.substr(begin + 1, text.find('\n', begin + 1) - begin - 1);
+}
+
+// This test verifies the gateway container runs as its own uid (which owns its secrets) with the
+// Docker socket's group and the socket mounted read-only, and that OpenHands can resolve
+// host.docker.internal (its sandbox health check replaces localhost with that name).
+TEST(ServiceCommandsTest, GatewayAndOpenHandsContainers) {
+  const std::string gateway = execStart("oh-gateway.service");
+  EXPECT_NE(gateway.find("--user ${GATEWAY_UID}:${GATEWAY_UID}"), std::string::npos) << gateway;
+  EXPECT_NE(gateway.find("--group-add ${DOCKER_GID}"), std::string::npos) << gateway;
+  EXPECT_NE(gateway.find("-v /var/run/docker.sock:/var/run/docker.sock:ro"), std::string::npos) << gateway;
+  EXPECT_NE(gateway.find("-v /etc/openhands/secrets/gateway:/etc/oh-gateway/secrets:ro"), std::string::npos) << gateway;
+  EXPECT_EQ(gateway.find("/etc/openhands/secrets:"), std::string::npos) << gateway;
+  EXPECT_NE(std::string(*embeddedFile("oh-gateway.service")).find("EnvironmentFile=/etc/openhands/gateway.env\n"),
+            std::string::npos);
+  const std::string openhands = execStart("openhands.service");
+  EXPECT_NE(openhands.find("--add-host host.docker.internal:host-gateway"), std::string::npos) << openhands;
+  EXPECT_NE(openhands.find("--network host"), std::string::npos) << openhands;
+}
+
 }  // namespace
 }  // namespace oh::infra::instance
