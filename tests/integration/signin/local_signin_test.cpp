@@ -1,0 +1,146 @@
+// Local accounts through the real oh-gateway binary: a user created with `oh-gateway users add`,
+// the login page, sign-in, wrong password, throttling (429 + Retry-After), the CSRF check, and
+// the warning for a users file others may read.
+
+#include <sys/stat.h>
+
+#include "auth/token_exchange.h"
+#include "signin_fixture.h"
+
+namespace oh::testing {
+namespace {
+
+constexpr std::string_view kPassword = "correct horse battery";
+
+class LocalSignInIntegrationTest : public SignInIntegrationTest {
+protected:
+  void addUser(const std::string& name, std::string_view password) {
+    const std::string command = "printf '%s\\n' '" + std::string(password) + "' | '" + GatewayProcess::defaultBinary() +
+                                "' users add " + name + " --file '" + path("users") + "' --password-stdin";
+    auto [code, out] = ChildProcess::run({"bash", "-c", command}, std::chrono::seconds(60));
+    ASSERT_EQ(code, 0) << out;
+  }
+
+  void startLocalGateway() {
+    GatewayConfig config = baseConfig();
+    config.auth_toml = "[auth]\nprovider = \"local\"\ncookie_secure = false\ncookie_key_file = \"" +
+                       path("cookie.key") + "\"\nusers_file = \"" + path("users") + "\"\n";
+    startGateway(config);
+  }
+
+  // GET the login page, then POST the form with its CSRF token.
+  std::optional<RawResponse> login(Browser& browser, const std::string& name, std::string_view password,
+                                   const std::string& rd = "/") {
+    auto page = browser.navigate("/_gateway/login?rd=" + gateway::auth::formEncode(rd));
+    EXPECT_TRUE(page && page->status == 200);
+    if (!page) {
+      return std::nullopt;
+    }
+    const std::string csrf = browser.jar()["oh_login_csrf"];
+    return browser.post("/_gateway/login", "username=" + gateway::auth::formEncode(name) +
+                                               "&password=" + gateway::auth::formEncode(password) +
+                                               "&rd=" + gateway::auth::formEncode(rd) +
+                                               "&csrf=" + gateway::auth::formEncode(csrf));
+  }
+};
+
+// This test verifies sign-in with a password set by the CLI, and the identity the upstream sees.
+TEST_F(LocalSignInIntegrationTest, SignInWithPassword) {
+  addUser("alice", kPassword);
+  startLocalGateway();
+  if (IsSkipped() || HasFatalFailure()) {
+    return;
+  }
+  Browser browser(port(), "localhost:8080");
+  auto first = browser.navigate("/conversations/1");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 302);
+  EXPECT_EQ(first->header("Location"), std::optional<std::string>("/_gateway/login?rd=%2Fconversations%2F1"));
+  auto page = browser.navigate("/_gateway/login?rd=%2Fconversations%2F1");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("<form"), std::string::npos);
+  EXPECT_EQ(page->body.find("<script"), std::string::npos);
+  EXPECT_EQ(page->body.find("http://"), std::string::npos);  // no external assets
+  EXPECT_EQ(page->body.find("https://"), std::string::npos);
+
+  auto signed_in = login(browser, "alice", kPassword, "/conversations/1");
+  ASSERT_TRUE(signed_in);
+  EXPECT_EQ(signed_in->status, 302) << signed_in->body;
+  EXPECT_EQ(signed_in->header("Location"), std::optional<std::string>("/conversations/1"));
+  auto echoed_response = browser.fetch("/api/echo", {{"X-Cognito-User-Id", "root"}});
+  ASSERT_TRUE(echoed_response);
+  ASSERT_EQ(echoed_response->status, 200);
+  auto echoed = parseEcho(echoed_response->body);
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(findHeader(echoed->headers, "X-Cognito-User-Id"), std::optional<std::string>("alice"));
+  EXPECT_EQ(countHeader(echoed->headers, "X-Cognito-User-Id"), 1u);
+  // The password never reaches the logs.
+  EXPECT_EQ(gateway_->stdoutText().find(kPassword), std::string::npos);
+  EXPECT_EQ(gateway_->stderrText().find(kPassword), std::string::npos);
+}
+
+// This test verifies a wrong password gets 401 with the form, hostile return paths land on "/",
+// and repeated failures are throttled with 429 and Retry-After even for the right password.
+TEST_F(LocalSignInIntegrationTest, WrongPasswordAndThrottling) {
+  addUser("alice", kPassword);
+  startLocalGateway();
+  if (IsSkipped() || HasFatalFailure()) {
+    return;
+  }
+  Browser browser(port(), "localhost:8080");
+  for (const std::string hostile : {"//evil.example", "/%2F%2Fevil.example", "https:evil.example", "/\\evil.example"}) {
+    Browser b(port(), "localhost:8080");
+    auto ok = login(b, "alice", kPassword, hostile);
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->header("Location"), std::optional<std::string>("/")) << hostile;
+  }
+  int throttled = 0;
+  for (int i = 0; i < 7; ++i) {
+    auto wrong = login(browser, "alice", "not the password");
+    ASSERT_TRUE(wrong);
+    if (wrong->status == 429) {
+      ++throttled;
+      EXPECT_TRUE(wrong->header("Retry-After").has_value());
+    } else {
+      EXPECT_EQ(wrong->status, 401);
+      EXPECT_NE(wrong->body.find("Wrong user name or password."), std::string::npos);
+    }
+  }
+  EXPECT_GE(throttled, 1);
+  auto locked = login(browser, "alice", kPassword);
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->status, 429);
+  EXPECT_EQ(browser.jar().count("oh_session"), 0u);
+}
+
+// This test verifies a form posted without the login page's CSRF cookie is refused.
+TEST_F(LocalSignInIntegrationTest, CsrfRequired) {
+  addUser("alice", kPassword);
+  startLocalGateway();
+  if (IsSkipped() || HasFatalFailure()) {
+    return;
+  }
+  Browser browser(port(), "localhost:8080");
+  auto forged = browser.post("/_gateway/login", "username=alice&password=correct+horse+battery&rd=%2F&csrf=forged");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+}
+
+// This test verifies a users file readable by others is used but warned about.
+TEST_F(LocalSignInIntegrationTest, UsersFilePermissionWarning) {
+  addUser("alice", kPassword);
+  ::chmod(path("users").c_str(), 0644);
+  startLocalGateway();
+  if (IsSkipped() || HasFatalFailure()) {
+    return;
+  }
+  const std::string output = gateway_->stdoutText() + gateway_->stderrText();
+  EXPECT_NE(output.find("auth.users_file"), std::string::npos) << output;
+  Browser browser(port(), "localhost:8080");
+  auto ok = login(browser, "alice", kPassword);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 302);
+}
+
+}  // namespace
+}  // namespace oh::testing
