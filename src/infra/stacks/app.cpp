@@ -1,5 +1,7 @@
 #include "stacks/app.h"
 
+#include <algorithm>
+
 #include "assembly/docker_asset.h"
 #include "stacks/auth_stack.h"
 #include "stacks/compute_stack.h"
@@ -31,9 +33,13 @@ std::vector<StackSpec> buildApp(const AppContext& context, const DockerImageAsse
 
   AuthStackProps auth;
   auth.main_region = context.region;
-  auth.callback_domains = context.auth_callback_domains;
-  if (auth.callback_domains.empty()) {
-    auth.callback_domains.push_back(context.mainHost());
+  // The main host always, then the extra domains (the reference README's "extra OAuth callback
+  // domains"): the gateway signs people in on the main host whatever the list says.
+  auth.callback_domains = {context.mainHost()};
+  for (const auto& domain : context.auth_callback_domains) {
+    if (std::find(auth.callback_domains.begin(), auth.callback_domains.end(), domain) == auth.callback_domains.end()) {
+      auth.callback_domains.push_back(domain);
+    }
   }
   auth.domain_prefix_suffix = context.auth_domain_prefix_suffix;
   auth.site_name = context.site_name;

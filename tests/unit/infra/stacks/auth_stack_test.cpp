@@ -79,6 +79,20 @@ TEST(AuthStackTest, CallbackUrlsCoverEveryCallbackDomain) {
     "LogoutURLs": ["https://openhands.example.com/", "https://openhands.test.example.com/"]})"));
 }
 
+// This test verifies the main host stays a callback when authCallbackDomains lists only extra
+// domains (the gateway signs people in there), first and once.
+TEST(AuthStackTest, MainHostIsAlwaysACallback) {
+  auto context = testing::exampleContext();
+  context.auth_callback_domains = {"openhands.example.org"};
+  EXPECT_TRUE(authOf(context).hasResourceProperties("AWS::Cognito::UserPoolClient", R"({
+    "CallbackURLs": ["https://openhands.example.com/_callback", "https://openhands.example.com/",
+                     "https://openhands.example.org/_callback", "https://openhands.example.org/"],
+    "LogoutURLs": ["https://openhands.example.com/", "https://openhands.example.org/"]})"));
+  context.auth_callback_domains = {"openhands.example.org", "openhands.example.com"};
+  EXPECT_TRUE(authOf(context).hasResourceProperties("AWS::Cognito::UserPoolClient", R"({
+    "LogoutURLs": ["https://openhands.example.com/", "https://openhands.example.org/"]})"));
+}
+
 TEST(AuthStackTest, SignInSettingsSecretIsReplicatedToTheMainRegion) {
   const auto t = authOf(testing::exampleContext());
   EXPECT_TRUE(t.hasResourceProperties("AWS::SecretsManager::Secret", R"({
