@@ -485,6 +485,12 @@ ContextResult parseAppContext(const std::map<std::string, std::string>& raw,
       p.problem("authCallbackDomains", "authCallbackDomains must name at least one domain, e.g. --context "
                                        "authCallbackDomains=openhands.example.com");
     }
+    // The main host is always a callback too (stacks/app.cpp): with it, still at most 50 domains.
+    if (callbacks.size() == kMaxListEntries && !c.domain_name.empty() &&
+        std::find(callbacks.begin(), callbacks.end(), c.mainHost()) == callbacks.end()) {
+      p.problem("authCallbackDomains", "authCallbackDomains can hold at most 49 domains besides " + c.mainHost() +
+                                           ", which is always one (Cognito allows 100 callback URLs, two per domain)");
+    }
     // Default: the main name (only meaningful when domainName is valid; otherwise we fail anyway).
     c.auth_callback_domains = callbacks.empty() ? std::vector<std::string>{c.mainHost()} : callbacks;
   }

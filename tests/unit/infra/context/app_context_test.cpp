@@ -288,6 +288,20 @@ TEST(AppContext, ApplicationKeys) {
   EXPECT_TRUE(mentions(problems, "siteName", "siteName must be"));
 }
 
+// This test verifies fifty callback domains are fine when they include the main host, and
+// refused when the main host (always a callback) would make fifty-one.
+TEST(AppContext, FiftyCallbackDomainsCountTheMainHost) {
+  auto raw = minimal();
+  std::string list = "openhands.example.com";
+  for (int i = 1; i < 50; ++i) list += ",d" + std::to_string(i) + ".example.org";
+  raw["authCallbackDomains"] = list;
+  EXPECT_EQ(ok(raw).auth_callback_domains.size(), 50u);
+  list = "d0.example.org";
+  for (int i = 1; i < 50; ++i) list += ",d" + std::to_string(i) + ".example.org";
+  raw["authCallbackDomains"] = list;
+  EXPECT_TRUE(mentions(bad(raw), "authCallbackDomains", "at most 49 domains besides openhands.example.com"));
+}
+
 // This test verifies OpenHands' sandbox URL pattern: http(s), {port} exactly once, nothing that
 // str.format, the shell or Fn::Sub would read.
 TEST(AppContext, SandboxUrlPattern) {
