@@ -371,5 +371,59 @@ TEST_F(OwnerRuntimeTest, OwnerOnly) {
   EXPECT_NE(env->body.find("app=1"), std::string::npos) << env->body;
 }
 
+// This test verifies the host form under "owner": the runtime host hands off to the main host
+// for a one-time ticket, the owner ends with a host-only runtime cookie and reaches the app,
+// and another user's hand-off ends in 403.
+TEST_F(OwnerRuntimeTest, HostFormHandOff) {
+  const std::string alice = signIn("alice");
+  const std::string bob = signIn("bob");
+  ASSERT_FALSE(alice.empty());
+  ASSERT_FALSE(bob.empty());
+  // Follows redirects across the two hosts, sending the session only to the main host and the
+  // runtime cookie only to the runtime host (as a browser would with host-only cookies).
+  const auto visit = [&](const std::string& session, int& last_status, std::string& body) {
+    std::string current_host = host(80, alice_);
+    std::string target = "/add";
+    std::string runtime_cookie;
+    for (int hop = 0; hop < 6; ++hop) {
+      Headers headers = {{"Accept", "text/html"}, {"Sec-Fetch-Mode", "navigate"}};
+      if (current_host == kMainHost) {
+        headers.push_back({"Cookie", session});
+      } else if (!runtime_cookie.empty()) {
+        headers.push_back({"Cookie", runtime_cookie});
+      }
+      auto r = get(current_host, target, headers);
+      if (!r) {
+        last_status = 0;
+        return;
+      }
+      if (current_host != kMainHost && runtime_cookie.empty()) {
+        runtime_cookie = cookiePair(*r, "oh_runtime");
+      }
+      last_status = r->status;
+      body = r->body;
+      if (r->status != 302) {
+        return;
+      }
+      std::string location = r->header("Location").value_or("");
+      const std::size_t scheme = location.find("://");
+      if (scheme != std::string::npos) {
+        const std::size_t path_at = location.find('/', scheme + 3);
+        current_host = location.substr(scheme + 3, path_at - scheme - 3);
+        target = path_at == std::string::npos ? "/" : location.substr(path_at);
+      } else {
+        target = location;
+      }
+    }
+  };
+  int status = 0;
+  std::string body;
+  visit(alice, status, body);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(body, "the add route\n");
+  visit(bob, status, body);
+  EXPECT_EQ(status, 403);
+}
+
 }  // namespace
 }  // namespace oh::testing
