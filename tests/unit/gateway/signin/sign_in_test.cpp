@@ -10,7 +10,10 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/json.hpp>
+
 #include "auth/cookies.h"
+#include "common/base64.h"
 #include "sign_in_test_support.h"
 
 namespace oh::gateway::signin_test {
@@ -267,6 +270,87 @@ TEST_F(SignInTest, WrongNonceRefused) {
                                  cookiePair(begin->decision->reply, "oh_login")));
   EXPECT_EQ(done->decision->reply.status, 401u);
   EXPECT_TRUE(cookiePair(done->decision->reply, "oh_session").empty());
+}
+
+// This test verifies the bad-token matrix through the whole callback: each ID token is refused
+// with 401, no session cookie, and a log line naming the reason (never the token).
+TEST_F(SignInTest, BadTokenMatrix) {
+  using auth::test::TestKey;
+  const std::string rs256 = R"({"alg":"RS256","kid":"k1"})";
+  auto with = [this](const std::string& key, const boost::json::value& value) {
+    auto claims = boost::json::parse(idp_->claimsJson(true)).as_object();
+    claims[key] = value;
+    return boost::json::serialize(claims);
+  };
+  auto b64 = [](std::string_view text) { return common::base64UrlEncode(text); };
+  const std::int64_t now = clock_->now().time_since_epoch().count();
+  struct Case {
+    std::string name;
+    std::function<std::string()> token;
+    std::string logged;
+  };
+  const std::vector<Case> cases{
+      {"alg none", [&] { return b64(R"({"alg":"none","kid":"k1"})") + "." + b64(idp_->claimsJson(true)) + "."; },
+       "malformed"},
+      {"alg None with a signature",
+       [&] { return b64(R"({"alg":"None","kid":"k1"})") + "." + b64(idp_->claimsJson(true)) + "." + b64("sig"); },
+       "alg_none"},
+      {"HS256 with the public key",
+       [&] {
+         return auth::test::signHs256(R"({"alg":"HS256","kid":"k1"})", idp_->claimsJson(true),
+                                      auth::test::publicKeyPem(TestKey::rsa1));
+       },
+       "alg_hmac"},
+      {"unknown kid", [&] { return auth::test::signJwt(R"({"alg":"RS256","kid":"nope"})", idp_->claimsJson(true), TestKey::rsa1); },
+       "unknown_kid"},
+      {"missing kid", [&] { return auth::test::signJwt(R"({"alg":"RS256"})", idp_->claimsJson(true), TestKey::rsa1); },
+       "missing_kid"},
+      {"signed by another key", [&] { return auth::test::signJwt(rs256, idp_->claimsJson(true), TestKey::rsa2); },
+       "bad_signature"},
+      {"expired", [&] { return auth::test::signJwt(rs256, with("exp", now - 3600), TestKey::rsa1); }, "expired"},
+      {"not yet valid", [&] { return auth::test::signJwt(rs256, with("nbf", now + 3600), TestKey::rsa1); },
+       "not_yet_valid"},
+      {"wrong iss", [&] { return auth::test::signJwt(rs256, with("iss", "https://evil.test"), TestKey::rsa1); },
+       "wrong_issuer"},
+      {"wrong aud", [&] { return auth::test::signJwt(rs256, with("aud", "other-client"), TestKey::rsa1); },
+       "wrong_audience"},
+      {"token_use access", [&] { return auth::test::signJwt(rs256, with("token_use", "access"), TestKey::rsa1); },
+       "wrong_token_use"},
+      {"wrong nonce", [&] { return auth::test::signJwt(rs256, with("nonce", "other"), TestKey::rsa1); }, "wrong_nonce"},
+      {"tampered payload",
+       [&] {
+         const std::string good = auth::test::signJwt(rs256, idp_->claimsJson(true), TestKey::rsa1);
+         const std::size_t dot1 = good.find('.');
+         const std::size_t dot2 = good.find('.', dot1 + 1);
+         return good.substr(0, dot1 + 1) + b64(with("sub", "admin")) + good.substr(dot2);
+       },
+       "bad_signature"},
+      {"truncated",
+       [&] {
+         const std::string good = auth::test::signJwt(rs256, idp_->claimsJson(true), TestKey::rsa1);
+         return good.substr(0, good.size() - 10);
+       },
+       "refused"},
+      {"100 KB", [&] { return auth::test::signJwt(rs256, with("pad", boost::json::string(std::string(100 * 1024, 'x'))), TestKey::rsa1); },
+       "too large"},
+      {"not base64url", [&] { return std::string("eyJ!!!.eyJ***.abc"); }, "bad_base64"},
+  };
+  for (const Case& c : cases) {
+    LogCapture logs;
+    idp_->id_token_override = c.token;
+    auto begin = run(signIn(), page("/"));
+    const std::string location = header(begin->decision->reply, "Location");
+    idp_->nonce = urlParam(location, "nonce");
+    auto done = run(signIn(), page("/_callback?code=c&state=" + urlParam(location, "state"),
+                                   cookiePair(begin->decision->reply, "oh_login")));
+    ASSERT_TRUE(done && done->decision) << c.name;
+    EXPECT_EQ(done->decision->reply.status, 401u) << c.name;
+    EXPECT_TRUE(cookiePair(done->decision->reply, "oh_session").empty()) << c.name;
+    const std::string text = logs.text();
+    EXPECT_NE(text.find(c.logged), std::string::npos) << c.name << ": " << text;
+    const std::string token = c.token();
+    EXPECT_EQ(text.find(token.substr(0, std::min<std::size_t>(token.size(), 60))), std::string::npos) << c.name;
+  }
 }
 
 // This test verifies tampered, truncated and foreign session cookies are refused and deleted.

@@ -14,6 +14,15 @@ namespace oh::gateway::signin_test {
 namespace json = boost::json;
 
 std::string FakeIdp::idToken(bool with_nonce) const {
+  if (id_token_override) {
+    return id_token_override();
+  }
+  const std::string header = R"({"alg":")" + std::string(signing_key == auth::test::TestKey::ec1 ? "ES256" : "RS256") +
+                             R"(","kid":")" + signing_kid + R"("})";
+  return auth::test::signJwt(header, claimsJson(with_nonce), signing_key);
+}
+
+std::string FakeIdp::claimsJson(bool with_nonce) const {
   json::object p;
   p["iss"] = kIssuer;
   p["aud"] = kClientId;
@@ -27,9 +36,7 @@ std::string FakeIdp::idToken(bool with_nonce) const {
   if (with_nonce) {
     p["nonce"] = nonce;
   }
-  const std::string header = R"({"alg":")" + std::string(signing_key == auth::test::TestKey::ec1 ? "ES256" : "RS256") +
-                             R"(","kid":")" + signing_kid + R"("})";
-  return auth::test::signJwt(header, json::serialize(p), signing_key);
+  return json::serialize(p);
 }
 
 std::size_t FakeIdp::count(std::string_view url_part) const {

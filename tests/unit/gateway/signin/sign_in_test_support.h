@@ -50,6 +50,10 @@ public:
   void releaseAll();
 
   std::string idToken(bool with_nonce) const;
+  // The claims idToken() signs (for tests that change one of them).
+  std::string claimsJson(bool with_nonce) const;
+  // When set, the token endpoint answers with this ID token instead (the bad-token matrix).
+  std::function<std::string()> id_token_override;
 
 private:
   const auth::test::FakeClock& clock_;
