@@ -20,8 +20,11 @@
 #include <algorithm>
 #include <array>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <utility>
+
+#include <sys/un.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -99,9 +102,23 @@ struct ContainerDirectory::Impl {
   }
 
   void start() {
+    // asio's endpoint constructor throws for a path that does not fit sockaddr_un: refuse it
+    // here rather than inside a coroutine.
+    if (settings_.docker_socket.empty() || settings_.docker_socket.size() >= sizeof(sockaddr_un{}.sun_path)) {
+      owner_.setNotReady("docker API unreachable: runtime.docker_socket is empty or too long for a Unix socket");
+      return;
+    }
     asio::co_spawn(*io_, followEvents(), asio::detached);
     asio::co_spawn(*io_, refresh(), asio::detached);
-    thread_ = std::thread([this] { io_->run(); });
+    thread_ = std::thread([this] {
+      try {
+        io_->run();
+      } catch (const std::exception& e) {
+        // Not expected (every operation reports errors as values); never take the gateway down.
+        spdlog::error("runtime: container directory stopped: {}", e.what());
+        owner_.setNotReady(std::string("docker API unreachable: directory stopped: ") + e.what());
+      }
+    });
   }
 
   // Stops the thread, then destroys the suspended coroutines (closing their sockets, so the

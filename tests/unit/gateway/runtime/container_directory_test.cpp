@@ -173,3 +173,23 @@ TEST_F(ContainerDirectoryTest, HostileEvents) {
 
 }  // namespace
 }  // namespace oh::gateway
+
+namespace oh::gateway {
+namespace {
+
+// This test verifies a socket path that cannot be a Unix socket address is a readiness
+// problem, not an exception or a crash.
+TEST(ContainerDirectoryPath, TooLongOrEmpty) {
+  RuntimeSettings settings;
+  settings.docker_socket = "/" + std::string(200, 'x');
+  auto directory = ContainerDirectory::start(settings);
+  ASSERT_TRUE(directory->notReadyReason());
+  EXPECT_NE(directory->notReadyReason()->find("too long"), std::string::npos);
+  settings.docker_socket = "";
+  directory = ContainerDirectory::start(settings);
+  EXPECT_TRUE(directory->notReadyReason());
+  directory->stop();
+}
+
+}  // namespace
+}  // namespace oh::gateway
