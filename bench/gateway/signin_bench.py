@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""What checking the session costs: signed-in requests against plain proxying, in the same run.
+
+Two oh-gateway processes in front of the same nginx upstream (a static 1 KB file):
+  none    auth.provider = "none": plain proxying,
+  local   auth.provider = "local": a users file made with `oh-gateway users add`, one sign-in
+          through the login form (POST /_gateway/login with the CSRF cookie and field), then
+          every request carries the oh_session cookie.
+wrk sends the same Cookie header to both, so only the session check differs. The runs are
+interleaved (`--rounds`, median reported). Printed: req/s of both, the ratio local/none (issue 4
+asks for >= 0.90), the overhead per request in microseconds, from throughput
+(1/rps_local - 1/rps_none, machine-wide) and from the gateway's own CPU time per request
+(utime+stime from /proc/PID/stat), and p50/p99.
+
+Everything started here is stopped by PID. A measurement, not a test: it asserts nothing beyond
+checking that the signed-in requests really reach the upstream (not the login page).
+
+  bench/gateway/signin_bench.py --gateway build/h2-release/src/gateway/app/oh-gateway
+"""
+
+import argparse
+import html
+import importlib.util
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location("oh_bench", os.path.join(HERE, "bench.py"))
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+USER = "bench"
+PASSWORD = "bench-password-123"
+BODY_PATH = "1k.bin"
+
+
+# ---------------------------------------------------------------------------------------
+# minimal HTTP/1.1 over a socket: the bench needs the raw Set-Cookie lines and no redirects
+
+
+def http_exchange(port, method, target, headers=(), body=b""):
+    import socket
+
+    lines = [f"{method} {target} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(request)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    head_lines = head.decode("latin-1").split("\r\n")
+    status = int(head_lines[0].split(" ", 2)[1])
+    fields = []
+    for line in head_lines[1:]:
+        name, _, value = line.partition(":")
+        fields.append((name.strip().lower(), value.strip()))
+    return status, fields, rest
+
+
+def set_cookies(fields):
+    """name -> value of every Set-Cookie line."""
+    found = {}
+    for name, value in fields:
+        if name == "set-cookie":
+            pair = value.split(";", 1)[0]
+            key, _, val = pair.partition("=")
+            found[key.strip()] = val.strip()
+    return found
+
+
+def sign_in(port):
+    """The oh_session cookie value, obtained through the login form."""
+    status, fields, body = http_exchange(port, "GET", "/_gateway/login?rd=%2F")
+    if status != 200:
+        raise RuntimeError(f"GET /_gateway/login: status {status}")
+    csrf_cookie = set_cookies(fields).get("oh_login_csrf")
+    match = re.search(rb'name="csrf" value="([^"]*)"', body)
+    if not csrf_cookie or not match:
+        raise RuntimeError("login page without the CSRF cookie or field")
+    form = urllib.parse.urlencode(
+        {"username": USER, "password": PASSWORD, "rd": "/", "csrf": html.unescape(match.group(1).decode())}
+    ).encode()
+    status, fields, body = http_exchange(
+        port, "POST", "/_gateway/login",
+        headers=[("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", f"oh_login_csrf={csrf_cookie}")],
+        body=form,
+    )
+    session = set_cookies(fields).get("oh_session")
+    if status != 302 or not session:
+        raise RuntimeError(f"POST /_gateway/login: status {status}, no oh_session cookie: {body[:200]!r}")
+    return session
+
+
+def check_reaches_upstream(port, cookie, expected):
+    status, _, body = http_exchange(port, "GET", f"/{BODY_PATH}", headers=[("Cookie", cookie)])
+    if status != 200 or body != expected:
+        raise RuntimeError(f"GET /{BODY_PATH} with the session on port {port}: status {status}, "
+                           f"{len(body)} bytes (expected the upstream's {len(expected)})")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def run_wrk(port, cookie, args, seconds, pid):
+    before = cpu_seconds(pid)
+    out = subprocess.run(
+        ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency",
+         "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}/{BODY_PATH}"],
+        check=True, capture_output=True, text=True, timeout=seconds + 60,
+    ).stdout
+    cpu = cpu_seconds(pid) - before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": bench.to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+        "p99": bench.to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
+        "cpu_us_per_request": cpu * 1e6 / max(requests, 1),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gateway", default="build/h2-release/src/gateway/app/oh-gateway", help="oh-gateway binary (release build)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=64, help="wrk connections")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per target (median reported)")
+    parser.add_argument("--gateway-threads", type=int, default=0, help="server.threads (0 = one per core)")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None or shutil.which("nginx") is None:
+        sys.exit("signin_bench: wrk and nginx are needed (apt-get install -y wrk nginx-light)")
+    if not os.access(args.gateway, os.X_OK):
+        sys.exit(f"signin_bench: {args.gateway} is not an executable; build it: "
+                 "cmake --preset release -B build/h2-release && cmake --build build/h2-release --target oh-gateway")
+    args.gateway = os.path.abspath(args.gateway)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+
+    work = tempfile.mkdtemp(prefix="oh-signin-bench-")
+    os.chmod(work, 0o755)  # nginx workers run as nobody and read www/ from here
+    started = []
+    try:
+        os.makedirs(f"{work}/www")
+        payload = os.urandom(1024)
+        with open(f"{work}/www/{BODY_PATH}", "wb") as f:
+            f.write(payload)
+        key_path = f"{work}/cookie.key"
+        with open(os.open(key_path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
+            f.write(os.urandom(32))
+        users_path = f"{work}/users"
+        subprocess.run([args.gateway, "users", "add", USER, "--file", users_path, "--password-stdin"],
+                       input=PASSWORD + "\n", text=True, check=True, capture_output=True, timeout=60)
+
+        up_port = bench.free_port()
+        started.append(bench.start_nginx_static(work, up_port))
+        none = bench.start_gateway(args.gateway, work, "gateway-none", up_port, args.gateway_threads)
+        started += [none] + none.helpers
+        local_auth = (f'[auth]\nprovider = "local"\nusers_file = "{users_path}"\n'
+                      f'cookie_key_file = "{key_path}"\ncookie_secure = false\n')
+        local = bench.start_gateway(args.gateway, work, "gateway-local", up_port, args.gateway_threads, local_auth)
+        started += [local] + local.helpers
+
+        cookie = f"oh_session={sign_in(local.port)}"
+        # Without the session, the local gateway must not serve the file (else we measure nothing).
+        status, _, _ = http_exchange(local.port, "GET", f"/{BODY_PATH}", headers=[("Accept", "text/html")])
+        if status == 200:
+            raise RuntimeError("the local gateway served the file without a session: sign-in is not wired")
+        for port in (none.port, local.port):
+            check_reaches_upstream(port, cookie, payload)
+
+        targets = {"none": none, "local": local}
+        print(f"# oh-gateway sign-in bench  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  cores={os.cpu_count()}  "
+              f"load={os.getloadavg()[0]:.1f}")
+        print(f"# wrk -t{args.threads} -c{args.connections} -d{args.duration}s -H 'Cookie: oh_session=<{len(cookie)} bytes>' "
+              f"/{BODY_PATH}, {args.rounds} rounds interleaved (median), gateway threads={args.gateway_threads or 'per core'}")
+        for proc in targets.values():  # warm-up: connections, session cache, page cache
+            run_wrk(proc.port, cookie, args, 2, proc.pid)
+        rounds = {name: [] for name in targets}
+        for r in range(args.rounds):
+            order = list(targets.items())
+            if r % 2 == 1:
+                order.reverse()
+            for name, proc in order:
+                rounds[name].append(run_wrk(proc.port, cookie, args, args.duration, proc.pid))
+        results = {}
+        for name, runs in rounds.items():
+            median = sorted(runs, key=lambda x: x["rps"])[len(runs) // 2]
+            median["all_rps"] = [round(x["rps"]) for x in runs]
+            results[name] = median
+
+        print("\n| auth | req/s | p50 ms | p99 ms | gateway CPU µs/req | non-2xx | runs req/s |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for name, r in results.items():
+            print(f"| {name} | {r['rps']:.0f} | {r['p50']:.3f} | {r['p99']:.3f} | {r['cpu_us_per_request']:.1f} "
+                  f"| {r['non2xx']} | {r['all_rps']} |")
+        n, s = results["none"], results["local"]
+        ratio = s["rps"] / n["rps"]
+        wall_overhead = (1.0 / s["rps"] - 1.0 / n["rps"]) * 1e6
+        cpu_overhead = s["cpu_us_per_request"] - n["cpu_us_per_request"]
+        print(f"\nsigned-in/plain throughput: {ratio:.3f} (issue 4: >= 0.90) -> {'OK' if ratio >= 0.9 else 'OVER BUDGET'}")
+        print(f"overhead per request: {wall_overhead:.2f} µs of machine time (from req/s), "
+              f"{cpu_overhead:.2f} µs of gateway CPU (from /proc)")
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
