@@ -199,14 +199,14 @@ def start_nginx(work, name, conf, port):
     return proc
 
 
-def start_gateway(binary, work, name, upstream_port, threads, auth_config='[auth]\nprovider = "none"\n'):
+def start_gateway(binary, work, name, upstream_port, threads, auth_config='[auth]\nprovider = "none"\n', listen_port=0):
     # auth_config: the [auth] table. Plain proxying ("none") unless a caller (signin_bench.py)
     # measures sign-in; the default provider is "local", which needs a users file and a key.
     config = f"""mode = "local"
 
 [server]
 listen_address = "127.0.0.1"
-listen_port = 0
+listen_port = {listen_port}
 threads = {threads}
 
 [upstream]

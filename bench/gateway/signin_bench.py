@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """What checking the session costs: signed-in requests against plain proxying, in the same run.
 
-Two oh-gateway processes in front of the same nginx upstream (a static 1 KB file):
+oh-gateway processes in front of the same nginx upstream (a static 1 KB file):
   none    auth.provider = "none": plain proxying,
   local   auth.provider = "local": a users file made with `oh-gateway users add`, one sign-in
-          through the login form (POST /_gateway/login with the CSRF cookie and field), then
-          every request carries the oh_session cookie.
-wrk sends the same Cookie header to both, so only the session check differs. The runs are
-interleaved (`--rounds`, median reported). Printed: req/s of both, the ratio local/none (issue 4
-asks for >= 0.90), the overhead per request in microseconds, from throughput
-(1/rps_local - 1/rps_none, machine-wide) and from the gateway's own CPU time per request
-(utime+stime from /proc/PID/stat), and p50/p99.
+          through the login form (POST /_gateway/login with the CSRF cookie and field),
+  oidc    auth.provider = "oidc" against the local OpenID Provider (tests/support/oidc,
+          configured like Cognito; needs node_modules), one sign-in through its login form
+          (tests/support/oidc/headless_login.py); this session cookie carries a refresh token.
+Every request then carries that gateway's oh_session cookie; the "none" gateway gets the largest
+of them, so plain proxying parses at least as many header bytes. The runs are interleaved
+(`--rounds`, median reported). Printed: req/s, the ratio signed-in/none (issue 4 asks for
+>= 0.90), the overhead per request in microseconds, from throughput (1/rps_signed - 1/rps_none,
+machine-wide) and from the gateway's own CPU time per request (utime+stime from /proc/PID/stat),
+and p50/p99.
 
 Everything started here is stopped by PID. A measurement, not a test: it asserts nothing beyond
 checking that the signed-in requests really reach the upstream (not the login page).
@@ -30,8 +33,10 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 _spec = importlib.util.spec_from_file_location("oh_bench", os.path.join(HERE, "bench.py"))
 bench = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench)
@@ -82,7 +87,7 @@ def set_cookies(fields):
     return found
 
 
-def sign_in(port):
+def sign_in_local(port):
     """The oh_session cookie value, obtained through the login form."""
     status, fields, body = http_exchange(port, "GET", "/_gateway/login?rd=%2F")
     if status != 200:
@@ -103,6 +108,62 @@ def sign_in(port):
     if status != 302 or not session:
         raise RuntimeError(f"POST /_gateway/login: status {status}, no oh_session cookie: {body[:200]!r}")
     return session
+
+
+def sign_in_oidc(start, issuer):
+    """Follows the code flow like a browser (one cookie jar, Accept: text/html so the gateway
+    redirects instead of answering 401) and fills oidc-provider's login and consent forms;
+    returns the gateway's oh_session cookie. (tests/support/oidc/headless_login.py does the same
+    but sends Accept: */*, which the gateway rightly treats as an API call.)"""
+    import requests
+
+    jar = requests.Session()
+    jar.headers["Accept"] = "text/html"
+    url, method, data = start, "GET", None
+    for _ in range(20):
+        response = jar.request(method, url, data=data, allow_redirects=False, timeout=30)
+        method, data = "GET", None
+        if response.status_code in (301, 302, 303, 307, 308):
+            url = urllib.parse.urljoin(url, response.headers["location"])
+            continue
+        form = re.search(r'<form[^>]*action="([^"]+)"[^>]*method="post"', response.text or "")
+        if url.startswith(issuer) and form:
+            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', response.text))
+            fields.update({"login": USER, "password": "unused"})
+            url, method, data = urllib.parse.urljoin(url, form.group(1)), "POST", fields
+            continue
+        break
+    session = jar.cookies.get("oh_session")
+    if not session:
+        raise RuntimeError(f"oidc sign-in ended at {url} ({response.status_code}) without an oh_session cookie")
+    return session
+
+
+def start_oidc(args, work, up_port, started):
+    """The provider, an oidc gateway and its session cookie; None when node_modules is missing."""
+    if not os.path.isdir(os.path.join(ROOT, "node_modules", "oidc-provider")):
+        print("# oidc skipped: node_modules/oidc-provider missing (npm ci)")
+        return None
+    port = bench.free_port()  # the provider must know the callback URL before the gateway runs
+    provider = bench.Proc("oidc-provider", [
+        "node", os.path.join(ROOT, "tests/support/oidc/provider.mjs"), "--port", "0",
+        "--redirect-uri", f"http://127.0.0.1:{port}/_callback",
+        # Tokens outlive the run: renewals are not what this measures.
+        "--id-token-ttl", "7200", "--refresh-token-ttl", "14400",
+    ], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    started.append(provider)
+    info = json.loads(provider.popen.stdout.readline())
+    started.append(bench.Proc("oidc-provider-stdout", ["cat"], stdin=provider.popen.stdout, stdout=subprocess.DEVNULL))
+    secret_path = f"{work}/client-secret"
+    with open(os.open(secret_path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write(info["client_secret"])
+    auth = (f'[auth]\nprovider = "oidc"\nclient_id = "{info["client_id"]}"\nclient_secret_file = "{secret_path}"\n'
+            f'callback_hosts = ["127.0.0.1:{port}"]\ncookie_key_file = "{work}/cookie.key"\ncookie_secure = false\n'
+            f'\n[auth.oidc]\nissuer = "{info["issuer"]}"\nrequire_token_use_id = true\n')
+    gateway = bench.start_gateway(args.gateway, work, "gateway-oidc", up_port, args.gateway_threads, auth, port)
+    started.extend([gateway] + gateway.helpers)
+    session = sign_in_oidc(f"http://127.0.0.1:{port}/", info["issuer"])
+    return gateway, f"oh_session={session}"
 
 
 def check_reaches_upstream(port, cookie, expected):
@@ -146,7 +207,9 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="runs per target (median reported)")
     parser.add_argument("--gateway-threads", type=int, default=0, help="server.threads (0 = one per core)")
+    parser.add_argument("--providers", default="local,oidc", help="signed-in gateways to compare with none")
     args = parser.parse_args()
+    args.providers = [p.strip() for p in args.providers.split(",") if p.strip()]
 
     if shutil.which("wrk") is None or shutil.which("nginx") is None:
         sys.exit("signin_bench: wrk and nginx are needed (apt-get install -y wrk nginx-light)")
@@ -176,32 +239,44 @@ def main():
         started.append(bench.start_nginx_static(work, up_port))
         none = bench.start_gateway(args.gateway, work, "gateway-none", up_port, args.gateway_threads)
         started += [none] + none.helpers
-        local_auth = (f'[auth]\nprovider = "local"\nusers_file = "{users_path}"\n'
-                      f'cookie_key_file = "{key_path}"\ncookie_secure = false\n')
-        local = bench.start_gateway(args.gateway, work, "gateway-local", up_port, args.gateway_threads, local_auth)
-        started += [local] + local.helpers
+        signed = {}  # name -> (gateway, Cookie header value)
+        if "local" in args.providers:
+            local_auth = (f'[auth]\nprovider = "local"\nusers_file = "{users_path}"\n'
+                          f'cookie_key_file = "{key_path}"\ncookie_secure = false\n')
+            local = bench.start_gateway(args.gateway, work, "gateway-local", up_port, args.gateway_threads, local_auth)
+            started += [local] + local.helpers
+            signed["local"] = (local, f"oh_session={sign_in_local(local.port)}")
+        if "oidc" in args.providers:
+            oidc = start_oidc(args, work, up_port, started)
+            if oidc:
+                signed["oidc"] = oidc
+        if not signed:
+            sys.exit("signin_bench: no signed-in gateway to measure")
 
-        cookie = f"oh_session={sign_in(local.port)}"
-        # Without the session, the local gateway must not serve the file (else we measure nothing).
-        status, _, _ = http_exchange(local.port, "GET", f"/{BODY_PATH}", headers=[("Accept", "text/html")])
-        if status == 200:
-            raise RuntimeError("the local gateway served the file without a session: sign-in is not wired")
-        for port in (none.port, local.port):
-            check_reaches_upstream(port, cookie, payload)
+        for name, (proc, cookie) in signed.items():
+            # Without the session the gateway must not serve the file (else we measure nothing).
+            status, _, _ = http_exchange(proc.port, "GET", f"/{BODY_PATH}", headers=[("Accept", "text/html")])
+            if status == 200:
+                raise RuntimeError(f"the {name} gateway served the file without a session: sign-in is not wired")
+            check_reaches_upstream(proc.port, cookie, payload)
+        longest = max((cookie for _, cookie in signed.values()), key=len)
+        check_reaches_upstream(none.port, longest, payload)
+        targets = {"none": (none, longest), **signed}
 
-        targets = {"none": none, "local": local}
         print(f"# oh-gateway sign-in bench  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  cores={os.cpu_count()}  "
               f"load={os.getloadavg()[0]:.1f}")
-        print(f"# wrk -t{args.threads} -c{args.connections} -d{args.duration}s -H 'Cookie: oh_session=<{len(cookie)} bytes>' "
-              f"/{BODY_PATH}, {args.rounds} rounds interleaved (median), gateway threads={args.gateway_threads or 'per core'}")
-        for proc in targets.values():  # warm-up: connections, session cache, page cache
+        sizes = ", ".join(f"{name} {len(cookie)} B" for name, (_, cookie) in targets.items())
+        print(f"# wrk -t{args.threads} -c{args.connections} -d{args.duration}s -H 'Cookie: oh_session=...' "
+              f"/{BODY_PATH}, {args.rounds} rounds interleaved (median), gateway threads={args.gateway_threads or 'per core'}; "
+              f"Cookie header: {sizes}")
+        for proc, cookie in targets.values():  # warm-up: connections, session cache, page cache
             run_wrk(proc.port, cookie, args, 2, proc.pid)
         rounds = {name: [] for name in targets}
         for r in range(args.rounds):
             order = list(targets.items())
             if r % 2 == 1:
                 order.reverse()
-            for name, proc in order:
+            for name, (proc, cookie) in order:
                 rounds[name].append(run_wrk(proc.port, cookie, args, args.duration, proc.pid))
         results = {}
         for name, runs in rounds.items():
@@ -214,13 +289,15 @@ def main():
         for name, r in results.items():
             print(f"| {name} | {r['rps']:.0f} | {r['p50']:.3f} | {r['p99']:.3f} | {r['cpu_us_per_request']:.1f} "
                   f"| {r['non2xx']} | {r['all_rps']} |")
-        n, s = results["none"], results["local"]
-        ratio = s["rps"] / n["rps"]
-        wall_overhead = (1.0 / s["rps"] - 1.0 / n["rps"]) * 1e6
-        cpu_overhead = s["cpu_us_per_request"] - n["cpu_us_per_request"]
-        print(f"\nsigned-in/plain throughput: {ratio:.3f} (issue 4: >= 0.90) -> {'OK' if ratio >= 0.9 else 'OVER BUDGET'}")
-        print(f"overhead per request: {wall_overhead:.2f} µs of machine time (from req/s), "
-              f"{cpu_overhead:.2f} µs of gateway CPU (from /proc)")
+        n = results["none"]
+        print("\n| signed in with | req/s ratio to none (issue 4: >= 0.90) | overhead µs/req (from req/s) | overhead µs/req (gateway CPU) |")
+        print("|---|---:|---:|---:|")
+        for name in signed:
+            s = results[name]
+            ratio = s["rps"] / n["rps"]
+            wall_overhead = (1.0 / s["rps"] - 1.0 / n["rps"]) * 1e6
+            cpu_overhead = s["cpu_us_per_request"] - n["cpu_us_per_request"]
+            print(f"| {name} | {ratio:.3f} {'OK' if ratio >= 0.9 else 'OVER BUDGET'} | {wall_overhead:.2f} | {cpu_overhead:.2f} |")
     finally:
         for proc in reversed(started):
             proc.stop()
