@@ -132,7 +132,7 @@ private:
     if (path == kLogoutPath) {
       return logout(host, done);
     }
-    if (setup_.accounts && path == auth::kLoginPath) {
+    if (setup_.users && path == auth::kLoginPath) {
       return loginPage(r, std::move(done));
     }
     if (issuer_ && path == auth::kHandoffPath) {
@@ -177,7 +177,11 @@ private:
   }
 
   bool accountExists(const auth::Session& session) const {
-    return !setup_.account_names || setup_.account_names->count(session.sub) > 0;
+    if (!setup_.users) {
+      return true;
+    }
+    setup_.users->checkSoon(state_->submit_blocking);
+    return setup_.users->current()->names.count(session.sub) > 0;
   }
 
   AuthOutcome forwardMain(const GateRequest& r, Identity identity, std::vector<std::string> response_cookies) {
@@ -213,11 +217,11 @@ private:
   }
 
   // Where a script is told to send the user: a page load there starts the sign-in.
-  std::string signInUrl() const { return setup_.accounts ? std::string(auth::kLoginPath) : "/"; }
+  std::string signInUrl() const { return setup_.users ? std::string(auth::kLoginPath) : "/"; }
 
   void startSignIn(const std::string& host, std::string_view target, std::vector<std::string> cookies,
                    const Done& done) {
-    if (setup_.accounts) {
+    if (setup_.users) {
       const std::string location =
           std::string(auth::kLoginPath) + "?rd=" + auth::formEncode(auth::sanitizeReturnPath(target));
       return done(answer(redirectReply(location, cookies), "signin: to login page"));
@@ -521,7 +525,8 @@ private:
 
   // On a blocking-pool thread.
   void checkPassword(const auth::LoginForm& form, const std::string& client_ip, const Done& done) {
-    if (!setup_.accounts->verify(form.username, form.password)) {
+    setup_.users->refreshIfChanged();  // a user just added with `oh-gateway users add` can sign in
+    if (!setup_.users->current()->accounts.verify(form.username, form.password)) {
       state_->throttle.recordFailure(form.username, client_ip);
       spdlog::warn("sign-in: wrong user name or password for account {} from {}", printable(form.username),
                    printable(client_ip));

@@ -9,7 +9,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "auth/handoff_ticket.h"
@@ -20,6 +19,7 @@
 #include "auth/sign_in_flow.h"
 #include "signin/jwks_source.h"
 #include "signin/sign_in.h"
+#include "signin/users_file_source.h"
 
 namespace oh::gateway::signin {
 
@@ -48,11 +48,9 @@ struct SignInSetup {
   std::optional<auth::SignInConfig> flow;
   std::shared_ptr<JwksSource> jwks;
   HttpsClient* client = nullptr;
-  // local
-  std::shared_ptr<const auth::LocalAccounts> accounts;
-  // The account names in the users file: a session of an account removed since (oh-gateway
-  // users remove, then SIGHUP) stops working at once instead of at its cookie's expiry.
-  std::shared_ptr<const std::unordered_set<std::string>> account_names;
+  // local: the users file, re-read when it changes. A session of an account removed since
+  // stops working at once instead of at its cookie's expiry.
+  std::shared_ptr<UsersFileSource> users;
 };
 
 std::shared_ptr<SignIn> makeGatewaySignIn(std::shared_ptr<LongLivedState> state, SignInSetup setup);

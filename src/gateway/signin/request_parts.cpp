@@ -59,6 +59,15 @@ std::optional<std::string> queryParameter(std::string_view target, std::string_v
 }
 
 std::optional<std::string> withoutCookies(std::string_view cookie_header, const std::vector<std::string_view>& names) {
+  // Fast path for every signed-in request: a substring search (memchr speed) per name rules
+  // out most headers without parsing the 2-3 KB of cookies.
+  bool maybe = false;
+  for (std::string_view name : names) {
+    maybe = maybe || cookie_header.find(name) != std::string_view::npos;
+  }
+  if (!maybe) {
+    return std::nullopt;
+  }
   std::optional<std::string> out;
   for (std::string_view name : names) {
     const std::string_view current = out ? std::string_view(*out) : cookie_header;

@@ -6,7 +6,6 @@
 #include <map>
 #include <mutex>
 #include <tuple>
-#include <unordered_set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -155,28 +154,18 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
 
   if (auth_settings.provider == AuthProvider::local) {
     warning.clear();
-    auto users = auth::loadUsersFile(auth_settings.users_file, false, &warning);
-    if (!users) {
-      std::string problems;
-      for (const std::string& p : users.error()) {
-        problems += (problems.empty() ? "" : "; ") + p;
-      }
-      return "auth.users_file: " + problems;
+    auto users = signin::UsersFileSource::load(auth_settings.users_file, auth::PasswordHashParams::interactive(), &warning);
+    if (auto* problem = std::get_if<std::string>(&users)) {
+      return "auth.users_file: " + *problem;
     }
     if (!warning.empty()) {
       spdlog::warn("auth.users_file: {}", warning);
     }
-    if (users->users.empty()) {
+    setup.users = std::get<std::shared_ptr<signin::UsersFileSource>>(std::move(users));
+    if (setup.users->current()->names.empty()) {
       spdlog::warn("auth.users_file: no accounts yet; create one with `oh-gateway users add NAME --file {}`",
                    auth_settings.users_file);
     }
-    auto names = std::make_shared<std::unordered_set<std::string>>();
-    for (const auth::UserRecord& user : users->users) {
-      names->insert(user.name);
-    }
-    setup.account_names = std::move(names);
-    setup.accounts = std::make_shared<const auth::LocalAccounts>(std::move(users).value(),
-                                                                 auth::PasswordHashParams::interactive());
     if (state_->default_pool && !state_->pool) {
       state_->pool = std::make_unique<BlockingPool>(2, 32);
     }

@@ -113,6 +113,22 @@ TEST_F(LocalSignInIntegrationTest, WrongPasswordAndThrottling) {
   EXPECT_EQ(browser.jar().count("oh_session"), 0u);
 }
 
+// This test verifies an account added with the CLI while the gateway runs can sign in at once
+// (no SIGHUP), as the first user of a fresh local install does.
+TEST_F(LocalSignInIntegrationTest, UserAddedWhileRunning) {
+  addUser("alice", kPassword);
+  startLocalGateway();
+  if (IsSkipped() || HasFatalFailure()) {
+    return;
+  }
+  addUser("bob", "bobs password 1");
+  Browser browser(port(), "localhost:8080");
+  auto signed_in = login(browser, "bob", "bobs password 1");
+  ASSERT_TRUE(signed_in);
+  EXPECT_EQ(signed_in->status, 302) << signed_in->body;
+  EXPECT_EQ(browser.jar().count("oh_session"), 1u);
+}
+
 // This test verifies a form posted without the login page's CSRF cookie is refused.
 TEST_F(LocalSignInIntegrationTest, CsrfRequired) {
   addUser("alice", kPassword);

@@ -1,0 +1,114 @@
+#include "signin/users_file_source.h"
+
+#include <sys/stat.h>
+
+#include <spdlog/spdlog.h>
+
+namespace oh::gateway::signin {
+namespace {
+
+std::string joined(const std::vector<std::string>& problems) {
+  std::string out;
+  for (const std::string& p : problems) {
+    out += (out.empty() ? "" : "; ") + p;
+  }
+  return out;
+}
+
+std::shared_ptr<const UsersFileSource::Accounts> accountsOf(auth::UsersFile file, auth::PasswordHashParams params) {
+  std::unordered_set<std::string> names;
+  for (const auth::UserRecord& user : file.users) {
+    names.insert(user.name);
+  }
+  return std::make_shared<const UsersFileSource::Accounts>(
+      UsersFileSource::Accounts{auth::LocalAccounts(std::move(file), params), std::move(names)});
+}
+
+std::int64_t steadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+UsersFileSource::Stamp UsersFileSource::stampOf(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Stamp{};
+  }
+  return Stamp{st.st_ino, st.st_size, static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+std::variant<std::shared_ptr<UsersFileSource>, std::string> UsersFileSource::load(const std::string& path,
+                                                                                 auth::PasswordHashParams params,
+                                                                                 std::string* warning) {
+  const Stamp stamp = stampOf(path);
+  auto users = auth::loadUsersFile(path, false, warning);
+  if (!users) {
+    return joined(users.error());
+  }
+  std::shared_ptr<UsersFileSource> source(new UsersFileSource(path, params));
+  source->accounts_ = accountsOf(std::move(users).value(), params);
+  source->stamp_ = stamp;
+  source->next_check_ns_ = steadyNs() + std::chrono::nanoseconds(kCheckInterval).count();
+  return source;
+}
+
+std::shared_ptr<const UsersFileSource::Accounts> UsersFileSource::current() const {
+  std::lock_guard lock(mutex_);
+  return accounts_;
+}
+
+void UsersFileSource::checkSoon(const std::function<bool(std::function<void()>)>& submit) {
+  const std::int64_t now = steadyNs();
+  std::int64_t due = next_check_ns_.load(std::memory_order_relaxed);
+  if (now < due ||
+      !next_check_ns_.compare_exchange_strong(due, now + std::chrono::nanoseconds(kCheckInterval).count())) {
+    return;  // not yet, or another thread is checking
+  }
+  const Stamp stamp = stampOf(path_);
+  {
+    std::lock_guard lock(mutex_);
+    if (stamp == stamp_) {
+      return;
+    }
+  }
+  if (reload_queued_.exchange(true)) {
+    return;
+  }
+  if (!submit([self = shared_from_this()] {
+        self->reload_queued_ = false;
+        self->refreshIfChanged();
+      })) {
+    reload_queued_ = false;  // the pool is saturated: the next check tries again
+  }
+}
+
+void UsersFileSource::refreshIfChanged() {
+  const Stamp stamp = stampOf(path_);
+  {
+    std::lock_guard lock(mutex_);
+    if (stamp == stamp_) {
+      return;
+    }
+  }
+  std::string warning;
+  auto users = auth::loadUsersFile(path_, false, &warning);
+  if (!users) {
+    spdlog::error("auth.users_file changed but cannot be used, keeping the accounts loaded before: {}",
+                  joined(users.error()));
+    std::lock_guard lock(mutex_);
+    stamp_ = stamp;  // do not retry a broken file on every check; its next change will be read
+    return;
+  }
+  if (!warning.empty()) {
+    spdlog::warn("auth.users_file: {}", warning);
+  }
+  auto accounts = accountsOf(std::move(users).value(), params_);
+  spdlog::info("auth.users_file re-read: {} accounts", accounts->names.size());
+  std::lock_guard lock(mutex_);
+  accounts_ = std::move(accounts);
+  stamp_ = stamp;
+}
+
+}  // namespace oh::gateway::signin

@@ -1,0 +1,67 @@
+#pragma once
+// The local accounts as the sign-in sees them: loaded at build, then re-read when the users
+// file changes on disk, so `oh-gateway users add|remove|passwd` take effect without a SIGHUP
+// (the first user of a fresh local install can sign in right after creating it).
+//
+// Re-reading builds a LocalAccounts, which hashes a dummy password (argon2id, ~64 MiB): it only
+// ever runs on the blocking pool. The request path only stats the file, at most once per
+// kCheckInterval, and queues the re-read when the file changed. Private to oh_gateway_signin.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+#include "auth/local_users.h"
+
+namespace oh::gateway::signin {
+
+class UsersFileSource : public std::enable_shared_from_this<UsersFileSource> {
+public:
+  struct Accounts {
+    auth::LocalAccounts accounts;
+    std::unordered_set<std::string> names;
+  };
+  static constexpr std::chrono::seconds kCheckInterval{2};
+
+  // Loads the file (problems joined with "; "); `warning` as loadUsersFile's.
+  static std::variant<std::shared_ptr<UsersFileSource>, std::string> load(const std::string& path,
+                                                                          auth::PasswordHashParams params,
+                                                                          std::string* warning);
+
+  std::shared_ptr<const Accounts> current() const;
+
+  // Request path (any thread, cheap): at most every kCheckInterval, stats the file; when it
+  // changed, hands a re-read to `submit` (the blocking pool).
+  void checkSoon(const std::function<bool(std::function<void()>)>& submit);
+
+  // Blocking (pool thread): re-reads now if the file changed. A broken file is logged and the
+  // accounts loaded before are kept.
+  void refreshIfChanged();
+
+private:
+  struct Stamp {
+    ino_t inode = 0;
+    off_t size = -1;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const Stamp&) const = default;
+  };
+  static Stamp stampOf(const std::string& path);
+
+  UsersFileSource(std::string path, auth::PasswordHashParams params) : path_(std::move(path)), params_(params) {}
+
+  const std::string path_;
+  const auth::PasswordHashParams params_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Accounts> accounts_;
+  Stamp stamp_;
+  std::atomic<std::int64_t> next_check_ns_{0};
+  std::atomic<bool> reload_queued_{false};
+};
+
+}  // namespace oh::gateway::signin
