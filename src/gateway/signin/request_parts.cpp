@@ -24,6 +24,9 @@ std::optional<std::string> mainHostOfRuntimeHost(std::string_view host, const st
   if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos && host.find(']') == std::string_view::npos) {
     name = host.substr(0, colon);
     port = host.substr(colon);  // ":8443"
+    if (port.size() < 2 || port.size() > 6 || port.find_first_not_of("0123456789", 1) != std::string_view::npos) {
+      return std::nullopt;
+    }
   }
   for (const std::string& suffix : suffixes) {
     if (name.size() <= suffix.size() + 1 || !name.ends_with(suffix)) {
