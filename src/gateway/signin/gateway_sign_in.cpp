@@ -1,5 +1,6 @@
 #include "signin/gateway_sign_in.h"
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -85,6 +86,14 @@ AuthOutcome answer(ErrorReply reply, std::string reason) {
   AuthOutcome outcome;
   outcome.decision = GateDecision::answer(std::move(reply), std::move(reason));
   return outcome;
+}
+
+std::size_t largestCookie(const std::vector<std::string>& set_cookies) {
+  std::size_t largest = 0;
+  for (const std::string& line : set_cookies) {
+    largest = std::max(largest, line.size());
+  }
+  return largest;
 }
 
 // The kid of the ID token in a token-endpoint answer, when there is one to look up.
@@ -281,6 +290,10 @@ private:
         spdlog::warn("sign-in: session renewal refused for {}: {}", printable(session->sub), renewed.error().reason);
         return self->finishRefresh(key, std::nullopt);
       }
+      if (renewed->set_cookie.size() > auth::kMaxCookieBytes) {
+        spdlog::error("sign-in: renewed session cookie of {} bytes exceeds the browser limit", renewed->set_cookie.size());
+        return self->finishRefresh(key, std::nullopt);
+      }
       self->finishRefresh(key, std::move(renewed).value());
     });
   }
@@ -361,6 +374,16 @@ private:
                                      "The sign-in could not be verified. Go back to the start page to try again.",
                                      clear_flow),
                            "signin: token refused"));
+      }
+      if (const std::size_t size = largestCookie(finished->set_cookies); size > auth::kMaxCookieBytes) {
+        // A browser would drop it silently and the user would bounce between here and the
+        // provider forever: fail visibly instead.
+        spdlog::error("sign-in: session cookie of {} bytes exceeds the {}-byte browser limit (provider tokens "
+                      "too large)",
+                      size, auth::kMaxCookieBytes);
+        return done(answer(pageReply(500, "Sign-in failed", "The sign-in could not be stored in this browser.",
+                                     clear_flow),
+                           "signin: session cookie too large"));
       }
       done(answer(redirectReply(finished->location, finished->set_cookies), "signin: signed in"));
     });

@@ -353,6 +353,37 @@ TEST_F(SignInTest, BadTokenMatrix) {
   }
 }
 
+// This test verifies tokens too large for a cookie fail visibly (500) instead of looping.
+TEST_F(SignInTest, OversizedSessionCookieRefused) {
+  idp_->refresh_token = std::string(5000, 'r');
+  auto begin = run(signIn(), page("/"));
+  const std::string location = header(begin->decision->reply, "Location");
+  idp_->nonce = urlParam(location, "nonce");
+  auto done = run(signIn(), page("/_callback?code=c&state=" + urlParam(location, "state"),
+                                 cookiePair(begin->decision->reply, "oh_login")));
+  ASSERT_TRUE(done && done->decision);
+  EXPECT_EQ(done->decision->reply.status, 500u);
+  EXPECT_TRUE(cookiePair(done->decision->reply, "oh_session").empty());
+}
+
+// This test verifies the client secret comes from $OH_GATEWAY_CLIENT_SECRET when no file is set.
+TEST_F(SignInTest, ClientSecretFromEnvironment) {
+  ::setenv("OH_GATEWAY_CLIENT_SECRET", "secret-from-env", 1);
+  Settings s = settings();
+  s.auth.client_secret_file.clear();
+  sign_in_ = build(s);
+  ::unsetenv("OH_GATEWAY_CLIENT_SECRET");
+  EXPECT_FALSE(signInFrom("/").empty());
+  std::string authorization;
+  for (const auto& [name, value] : idp_->seen.back().headers) {
+    if (name == "Authorization") {
+      authorization = value;
+    }
+  }
+  // Basic base64(client-1:secret-from-env)
+  EXPECT_EQ(authorization, "Basic " + common::base64Encode(std::string(kClientId) + ":secret-from-env"));
+}
+
 // This test verifies tampered, truncated and foreign session cookies are refused and deleted.
 TEST_F(SignInTest, TamperedCookiesRefused) {
   const std::string session = signInFrom("/");

@@ -75,7 +75,7 @@ OutboundResult FakeIdp::answer(const OutboundRequest& request) {
     t["token_type"] = "Bearer";
     t["expires_in"] = id_token_ttl;
     if (!refresh) {
-      t["refresh_token"] = kRefreshToken;
+      t["refresh_token"] = refresh_token;
     }
     return OutboundResponse{200, "application/json", json::serialize(t)};
   }

@@ -34,6 +34,7 @@ public:
   // Test knobs.
   std::string nonce;                   // the nonce of the current sign-in (read from the authorize URL)
   std::string sub = "user-1";
+  std::string refresh_token = std::string(kRefreshToken);
   std::string signing_kid = "k1";
   auth::test::TestKey signing_key = auth::test::TestKey::rsa1;
   std::vector<auth::test::JwkSpec> jwks{{"k1", auth::test::TestKey::rsa1, ""}};
