@@ -19,6 +19,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <regex>
+
+#include "support/gateway_process.h"
+#include "support/raw_client.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -189,6 +195,103 @@ TEST_F(LocalConfigTest, BadArgumentsAreRefused) {
   }
   EXPECT_EQ(writeConfig(quoted(state_.string()), "/tmp/engine sock\"x"), 2) << output_;
   EXPECT_FALSE(fs::exists(state_));
+}
+
+// A minimal browser for the local sign-in: keeps cookies, sends navigations and form posts.
+class LocalBrowser {
+ public:
+  LocalBrowser(std::uint16_t port, std::string host) : port_(port), host_(std::move(host)) {}
+  std::optional<oh::testing::RawResponse> get(const std::string& target) {
+    return send("GET", target, {{"Accept", "text/html"}, {"Sec-Fetch-Mode", "navigate"}}, "");
+  }
+  std::optional<oh::testing::RawResponse> postForm(const std::string& target, const std::string& body) {
+    return send("POST", target,
+                {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "text/html"},
+                 {"Sec-Fetch-Mode", "navigate"}, {"Origin", "http://" + host_}},
+                body);
+  }
+
+ private:
+  std::optional<oh::testing::RawResponse> send(const std::string& method, const std::string& target,
+                                               oh::testing::Headers headers, const std::string& body) {
+    std::string cookies;
+    for (const auto& [name, value] : jar_) {
+      cookies += (cookies.empty() ? "" : "; ") + name + "=" + value;
+    }
+    if (!cookies.empty()) {
+      headers.push_back({"Cookie", cookies});
+    }
+    auto response = oh::testing::simpleRequest(port_, method, target, headers, body, host_);
+    if (response) {
+      for (const auto& field : response->headers) {
+        if (oh::testing::equalsIgnoreCase(field.name, "Set-Cookie")) {
+          const std::string pair = field.value.substr(0, field.value.find(';'));
+          const auto eq = pair.find('=');
+          if (eq != std::string::npos && eq + 1 < pair.size()) {
+            jar_[pair.substr(0, eq)] = pair.substr(eq + 1);
+          }
+        }
+      }
+    }
+    return response;
+  }
+  std::uint16_t port_;
+  std::string host_;
+  std::map<std::string, std::string> jar_;
+};
+
+std::string formEncode(const std::string& text) {
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += "0123456789ABCDEF"[c >> 4];
+      out += "0123456789ABCDEF"[c & 15];
+    }
+  }
+  return out;
+}
+
+// This test verifies the configuration run-local writes actually serves: oh-gateway starts on
+// it, sends an unsigned browser to the login page, signs in the first account made as
+// run-local says (with the generated cookie key), and then proxies to OpenHands (down here: 502).
+TEST_F(LocalConfigTest, GatewayStartsAndSignsInTheFirstAccount) {
+  // An upstream port nothing listens on, so a signed-in request ends in a deterministic 502.
+  const std::string upstream = "http://127.0.0.1:" + std::to_string(oh::testing::unusedPort());
+  ASSERT_EQ(writeConfig(quoted(state_.string()) + " 18080 " + upstream), 0) << output_;
+  ASSERT_EQ(run("printf 'correct horse battery staple\\n' | " + quoted(gatewayBinary()) + " users add alice --file " +
+                quoted((state_ / "users").string()) + " --password-stdin"),
+            0)
+      << output_;
+  // The file as written, with ephemeral ports (the Host header keeps the configured one).
+  const std::string toml =
+      std::regex_replace(readFile(state_ / "gateway.toml"), std::regex("listen_port = [0-9]+"), "listen_port = 0");
+  oh::testing::GatewayProcess gateway(gatewayBinary());
+  const auto error = gateway.start(toml);
+  ASSERT_FALSE(error) << *error;
+
+  LocalBrowser browser(gateway.port(), "openhands.localhost:18080");
+  auto first = browser.get("/");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 302);
+  EXPECT_NE(first->header("Location").value_or("").find("/_gateway/login"), std::string::npos);
+  auto page = browser.get("/_gateway/login?rd=%2F");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200);
+  std::smatch csrf;
+  ASSERT_TRUE(std::regex_search(page->body, csrf, std::regex("name=\"csrf\" value=\"([^\"]+)\"")));
+  auto signed_in = browser.postForm("/_gateway/login", "username=alice&password=" +
+                                                           formEncode("correct horse battery staple") +
+                                                           "&rd=%2F&csrf=" + formEncode(csrf[1].str()));
+  ASSERT_TRUE(signed_in);
+  EXPECT_EQ(signed_in->status, 302) << signed_in->body;
+  auto app = browser.get("/");
+  ASSERT_TRUE(app);
+  EXPECT_EQ(app->status, 502) << app->body;
+  gateway.stop();
 }
 
 }  // namespace
