@@ -76,7 +76,7 @@ TEST_F(SignInIntegrationTest, WithoutSession) {
 // request is renewed with the refresh token (a new cookie, the same user) without a redirect;
 // then /_logout clears the session and sends the browser to the provider's logout.
 TEST_F(SignInIntegrationTest, SilentRenewalThenLogout) {
-  startProvider(64);  // "valid" for 4 s (renewal starts 60 s before expiry)
+  startProvider(70);  // "valid" for 10 s (renewal starts 60 s before expiry)
   startOidcGateway();
   if (IsSkipped() || HasFatalFailure()) {
     return;
@@ -84,7 +84,7 @@ TEST_F(SignInIntegrationTest, SilentRenewalThenLogout) {
   Browser browser(port(), std::string(kMainHost));
   signIn(browser, "/");
   const std::string first_cookie = browser.jar()["oh_session"];
-  std::this_thread::sleep_for(seconds(6));
+  std::this_thread::sleep_for(seconds(11));
   auto renewed = browser.fetch("/api/echo");
   ASSERT_TRUE(renewed);
   ASSERT_EQ(renewed->status, 200) << renewed->body << gateway_->stderrText();
@@ -228,7 +228,7 @@ TEST_F(SignInIntegrationTest, JwksKeyRotation) {
   startProvider(600, /*rotate=*/true, provider_port);
   ASSERT_NE(info_.signing_kid, old_kid);
   // The start-up fetch counts against the refetch limit (60 s).
-  std::this_thread::sleep_until(gateway_started_ + seconds(62));
+  std::this_thread::sleep_until(gateway_started_ + seconds(61));
   Browser after(port(), std::string(kMainHost));
   EXPECT_EQ(signIn(after, "/x"), "/x");
   EXPECT_EQ(after.fetch("/api/echo")->status, 200);

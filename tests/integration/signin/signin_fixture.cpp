@@ -210,8 +210,9 @@ void SignInIntegrationTest::startOidcGateway(const std::string& extra_auth, cons
   GatewayConfig config = baseConfig();
   config.auth_toml = oidcAuthToml(extra_auth);
   config.extra_toml = extra_toml;
-  gateway_started_ = std::chrono::steady_clock::now();
   startGateway(config);
+  // After the ready line, so after the start-up JWKS fetch the refetch limit counts from.
+  gateway_started_ = std::chrono::steady_clock::now();
 }
 
 std::string SignInIntegrationTest::loginAtProvider(const std::string& authorize_url, const std::string& login) {
