@@ -45,6 +45,26 @@ TEST_F(SignInIntegrationTest, FullSignInForwardsIdentity) {
   EXPECT_EQ(gateway_->stderrText().find(info_.client_secret), std::string::npos);
 }
 
+// This test verifies the provider's certificate is verified: without auth.ca_file (the system
+// store does not know the test CA), or with another CA, discovery fails and the gateway refuses
+// to start, naming the key and the TLS reason.
+TEST_F(SignInIntegrationTest, UntrustedProviderCertificateRefused) {
+  startProvider(300);
+  for (const std::string& ca : {std::string(), pkiFile("rogue_ca.pem")}) {
+    GatewayConfig config = baseConfig();
+    config.auth_toml = oidcAuthToml();
+    const std::string line = "ca_file = \"" + pkiFile("ca.pem") + "\"\n";
+    config.auth_toml.replace(config.auth_toml.find(line), line.size(),
+                             ca.empty() ? std::string() : "ca_file = \"" + ca + "\"\n");
+    GatewayProcess gateway(GatewayProcess::defaultBinary());
+    const auto failure = gateway.start(config.toml());
+    ASSERT_TRUE(failure.has_value()) << "started without trusting the provider's CA: " << ca;
+    EXPECT_NE(failure->find("auth.oidc.issuer"), std::string::npos) << *failure;
+    EXPECT_NE(failure->find("certificate verification failed"), std::string::npos) << *failure;
+    EXPECT_EQ(failure->find(info_.client_secret), std::string::npos);
+  }
+}
+
 // This test verifies requests without a session: a script gets 401 JSON (no redirect), a page
 // load a redirect to the provider, and spoofed identity headers reach nothing.
 TEST_F(SignInIntegrationTest, WithoutSession) {
