@@ -475,7 +475,7 @@ private:
     if (const auto cookie = auth::findCookie(r.cookie, auth::kRuntimeCookieName)) {
       auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now(),
                                             auth::runtimeSessionPurpose(host));
-      if (opened && auth::renewalDecision(**opened, now()) != auth::SessionState::expired) {
+      if (opened && auth::renewalDecision(**opened, now()) == auth::SessionState::valid && accountExists(**opened)) {
         // The app learns nothing about the user (no identity headers): with access =
         // "authenticated" it may be another user's app. The router gets the identity.
         outcome.identity = identityOf(**opened);
