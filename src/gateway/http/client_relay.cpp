@@ -77,7 +77,10 @@ void ClientSession::sendUpstreamHead() {
     context.strip_header = settings().origin.header;
     prepareUpstreamRequest(request.base(), context, snapshot_->trusted.contains(peer_address_));
     if (plan_) {
-      applyRequestEdits(request.base(), *plan_);
+      if (const std::size_t spoofed = applyRequestEdits(request.base(), *plan_); spoofed > 0) {
+        spdlog::warn("request {} from {}: removed {} identity header(s) the client sent", request_id_,
+                     client_ip_, spoofed);
+      }
     }
     // The gateway answers 100 Continue itself (below); the upstream must not wait for it.
     request.erase(http::field::expect);

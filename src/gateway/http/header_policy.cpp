@@ -111,7 +111,8 @@ void prepareClientResponse(Fields& fields, bool websocket_switch) {
   }
 }
 
-void applyRequestEdits(Fields& fields, const ForwardPlan& plan) {
+std::size_t applyRequestEdits(Fields& fields, const ForwardPlan& plan) {
+  std::size_t removed = 0;
   if (!plan.remove_header_prefixes.empty()) {
     for (auto it = fields.begin(); it != fields.end();) {
       const std::string_view name = it->name_string();
@@ -119,6 +120,7 @@ void applyRequestEdits(Fields& fields, const ForwardPlan& plan) {
       for (const auto& prefix : plan.remove_header_prefixes) {
         remove = remove || startsWithIgnoreCase(name, prefix);
       }
+      removed += remove ? 1 : 0;
       it = remove ? fields.erase(it) : std::next(it);
     }
   }
@@ -131,6 +133,7 @@ void applyRequestEdits(Fields& fields, const ForwardPlan& plan) {
   for (const auto& [name, value] : plan.set_headers) {
     fields.set(name, value);
   }
+  return removed;
 }
 
 void addResponseCookies(Fields& fields, const ForwardPlan& plan) {

@@ -40,7 +40,9 @@ void prepareClientResponse(Fields& fields, bool websocket_switch);
 // Applies a gate's edits to a request bound for the upstream, in this order: every field whose
 // name starts with one of plan.remove_header_prefixes goes (any case, any number), the Cookie
 // header is replaced or removed, then plan.set_headers are set. The target is not touched.
-void applyRequestEdits(Fields& fields, const ForwardPlan& plan);
+// Returns how many client fields the prefixes removed (identity headers a client should never
+// send: worth a log line).
+std::size_t applyRequestEdits(Fields& fields, const ForwardPlan& plan);
 
 // Adds plan.add_response_cookies as Set-Cookie fields of a response.
 void addResponseCookies(Fields& fields, const ForwardPlan& plan);

@@ -1,5 +1,6 @@
 #include "routing/gateway_gate.h"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,13 @@ constexpr std::array<std::string_view, 4> kPlatformCookies{auth::kSessionCookieN
 
 // No client may claim an identity: the header family is always removed, whatever sign-in does.
 constexpr std::string_view kIdentityHeaderPrefix = "x-cognito-";
+
+void addIdentityPrefix(ForwardPlan& plan) {
+  auto& prefixes = plan.remove_header_prefixes;
+  if (std::find(prefixes.begin(), prefixes.end(), kIdentityHeaderPrefix) == prefixes.end()) {
+    prefixes.emplace_back(kIdentityHeaderPrefix);
+  }
+}
 
 std::string withoutPlatformCookies(std::string_view cookie_header) {
   std::string remaining(cookie_header);
@@ -80,7 +88,7 @@ void GatewayGate::admit(const GateRequest& request, Done done) {
 void GatewayGate::forward(const GateRequest& request, const std::optional<RuntimeAddress>& address,
                           const std::optional<Identity>& identity, ForwardPlan plan, const Done& done) const {
   if (!address) {
-    plan.remove_header_prefixes.emplace_back(kIdentityHeaderPrefix);
+    addIdentityPrefix(plan);
     if (identity && plan.user.empty()) {
       plan.user = identity->sub;
     }
@@ -93,7 +101,7 @@ void GatewayGate::forward(const GateRequest& request, const std::optional<Runtim
   // The app gets neither an identity nor a platform cookie, whatever sign-in planned for the
   // main site; a renewed runtime cookie still reaches the browser.
   ForwardPlan& app = decision.forward;
-  app.remove_header_prefixes.emplace_back(kIdentityHeaderPrefix);
+  addIdentityPrefix(app);
   app.cookie = withoutPlatformCookies(request.cookie);
   app.add_response_cookies = std::move(plan.add_response_cookies);
   app.connect_timeout = settings_->runtime.connect_timeout;

@@ -147,7 +147,7 @@ TEST(HeaderPolicyTest, GateRequestEdits) {
   plan.remove_header_prefixes = {"x-cognito-"};
   plan.cookie = "app=1";
   plan.set_headers = {{"X-Cognito-User-Id", "sub-1"}, {"X-Cognito-Email", "a@example.com"}};
-  applyRequestEdits(f, plan);
+  EXPECT_EQ(applyRequestEdits(f, plan), 3u) << "three spoofed identity headers";
   EXPECT_EQ(f.count("X-Cognito-User-Id"), 1u);
   EXPECT_EQ(f["X-Cognito-User-Id"], "sub-1");
   EXPECT_EQ(f["X-Cognito-Email"], "a@example.com");
