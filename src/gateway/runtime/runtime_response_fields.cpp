@@ -22,21 +22,29 @@ void applyRuntimeResponsePolicy(boost::beast::http::fields& fields, const Runtim
       fields.insert(http::field::set_cookie, cookie);
     }
   }
+  // The same headers as runtimeSecurityHeaders(), set directly (no temporary strings: this
+  // runs on every app response).
   const auto frame_options = fields.find(http::field::x_frame_options);
-  const bool app_denies = frame_options != fields.end() && frame_options->value().size() == 4 &&
-                          (frame_options->value() == "DENY" || frame_options->value() == "deny" ||
-                           frame_options->value() == "Deny");
-  for (const auto& [name, value] : runtimeSecurityHeaders(policy)) {
-    if (name == "Content-Security-Policy") {
-      fields.insert("Content-Security-Policy", value);
-    } else if (name == "X-Frame-Options") {
-      if (!app_denies) {
-        fields.set(http::field::x_frame_options, value);
-      }
-    } else {
-      fields.set(name, value);
+  bool app_denies = false;
+  if (frame_options != fields.end() && frame_options->value().size() == 4) {
+    app_denies = true;
+    for (std::size_t i = 0; i < 4; ++i) {
+      const char c = frame_options->value()[i];
+      app_denies = app_denies && (c | 0x20) == "deny"[i];
     }
   }
+  if (!app_denies) {
+    fields.set(http::field::x_frame_options, "SAMEORIGIN");
+  }
+  fields.set("X-Content-Type-Options", "nosniff");
+  fields.set("Referrer-Policy", "strict-origin-when-cross-origin");
+  std::string csp;
+  csp.reserve(32 + policy.main_host.size());
+  csp.append("frame-ancestors 'self'");
+  if (!policy.main_host.empty()) {
+    csp.append(" https://").append(policy.main_host);
+  }
+  fields.insert("Content-Security-Policy", csp);
 }
 
 }  // namespace oh::gateway

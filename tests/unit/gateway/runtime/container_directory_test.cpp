@@ -100,7 +100,9 @@ TEST_F(ContainerDirectoryTest, LateEventsHead) {
   docker.setEventsHeadEarly(false);
   docker.setList(listWith("running", "10.88.0.9"));
   directory_ = ContainerDirectory::start(settings_, options_);
-  ASSERT_TRUE(eventually([&] { return !directory_->notReadyReason() && find() != nullptr; }));
+  // Wait for the events subscription too: an event pushed before it exists reaches nobody.
+  ASSERT_TRUE(eventually(
+      [&] { return !directory_->notReadyReason() && find() != nullptr && docker.eventConnections() > 0; }));
   docker.setList(listWith("exited", ""));
   docker.pushEvent(event("die"));
   ASSERT_TRUE(eventually([&] { return find() != nullptr && !find()->running(); }));

@@ -65,6 +65,14 @@ TEST(RuntimeResponse, KeepsDeny) {
   fields.insert("X-Frame-Options", "DENY");
   applyRuntimeResponsePolicy(fields, RuntimeResponsePolicy{"oh.test"});
   EXPECT_EQ(fields["X-Frame-Options"], "DENY");
+  boost::beast::http::fields lower;
+  lower.insert("X-Frame-Options", "deny");
+  applyRuntimeResponsePolicy(lower, RuntimeResponsePolicy{"oh.test"});
+  EXPECT_EQ(lower["X-Frame-Options"], "deny");
+  boost::beast::http::fields other;
+  other.insert("X-Frame-Options", "dent");
+  applyRuntimeResponsePolicy(other, RuntimeResponsePolicy{"oh.test"});
+  EXPECT_EQ(other["X-Frame-Options"], "SAMEORIGIN");
 }
 
 }  // namespace
