@@ -112,12 +112,12 @@ void FakeDocker::serve(int fd) {
     head.append(buf, static_cast<std::size_t>(n));
   }
   if (head.starts_with("GET /events")) {
-    ++event_connections_;
     std::lock_guard lock(mutex_);
     if (events_head_early_) {
       writeAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
     }
     event_fds_.push_back(fd);  // stays open until dropEvents()
+    ++event_connections_;      // counted once pushEvent() can reach it (tests wait on this)
     return;
   }
   std::string reply;
