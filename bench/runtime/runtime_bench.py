@@ -6,7 +6,9 @@ nginx with a fixed `proxy_pass http://{container IP}:80` is the best any discove
 Docker index, no Docker call per request) from the Host `80-{convId}.runtime.bench.test`, with
 runtime.access = "public" and auth.provider = "none" so only routing is measured.
 
-Both are measured in the same run, rounds interleaved, first with 10 containers known to the
+"plain" is the same oh-gateway binary as an ordinary reverse proxy with upstream.url set to the
+container's IP (no runtime routing), which separates the routing's cost from the relay's.
+All are measured in the same run, rounds interleaved, first with 10 containers known to the
 Docker API (1 running app + 9 created) and then with 1,000 (990 more created, not started).
 The app in the container is nginx serving a 1 KB file, copied with its libraries into a small
 image at run time (no registry here). Prints requests/s, p50/p99 and the ratio gateway/nginx
@@ -175,7 +177,14 @@ http {{
     return start_nginx(work, "proxy", conf, port)
 
 
-def start_gateway(binary, work, sock, threads):
+def start_gateway(binary, work, sock, threads, name="gateway", upstream="http://127.0.0.1:9", runtime=True):
+    runtime_toml = f"""
+[runtime]
+enabled = true
+host_suffixes = ["{SUFFIX}"]
+docker_socket = "{sock}"
+access = "public"
+""" if runtime else ""
     config = f"""mode = "local"
 
 [server]
@@ -184,7 +193,7 @@ listen_port = 0
 threads = {threads}
 
 [upstream]
-url = "http://127.0.0.1:9"
+url = "{upstream}"
 
 [origin]
 enabled = false
@@ -192,30 +201,29 @@ enabled = false
 [rate_limit]
 enabled = false
 
+[admin]
+enabled = true
+listen_address = "127.0.0.1"
+listen_port = 0
+
 [log]
 level = "warn"
 access_log = false
 
 [auth]
 provider = "none"
-
-[runtime]
-enabled = true
-host_suffixes = ["{SUFFIX}"]
-docker_socket = "{sock}"
-access = "public"
-"""
-    path = f"{work}/gateway.toml"
+{runtime_toml}"""
+    path = f"{work}/{name}.toml"
     with open(path, "w") as f:
         f.write(config)
-    log = open(f"{work}/gateway.log", "w")
-    proc = Proc("gateway", [binary, "--config", path], stdout=subprocess.PIPE, stderr=log, text=True)
+    log = open(f"{work}/{name}.log", "w")
+    proc = Proc(name, [binary, "--config", path], stdout=subprocess.PIPE, stderr=log, text=True)
     line = proc.popen.stdout.readline()
     match = re.search(r"listening on [^ ]*:(\d+)", line)
     if not match:
         proc.stop()
-        raise RuntimeError(f"gateway: no listening line, got {line!r}; see {work}/gateway.log")
-    proc.helpers = [Proc("gateway-stdout", ["cat"], stdin=proc.popen.stdout, stdout=subprocess.DEVNULL)]
+        raise RuntimeError(f"{name}: no listening line, got {line!r}; see {work}/{name}.log")
+    proc.helpers = [Proc(f"{name}-stdout", ["cat"], stdin=proc.popen.stdout, stdout=subprocess.DEVNULL)]
     proc.port = int(match.group(1))
     return proc
 
@@ -300,11 +308,18 @@ def main():
         gateway = start_gateway(args.gateway, work, sock, args.gateway_threads)
         started.append(gateway)
         started.extend(gateway.helpers)
+        # The same binary as a plain reverse proxy to the container (upstream.url = its IP, no
+        # runtime routing): separates the routing's cost from the relay's.
+        plain = start_gateway(args.gateway, work, sock, args.gateway_threads, "plain", f"http://{ip}:80", False)
+        started.append(plain)
+        started.extend(plain.helpers)
         wait_for(lambda: http_status(gateway.port, host) == 200, "the gateway to route to the app")
+        wait_for(lambda: http_status(plain.port, host) == 200, "the plain gateway to reach the app")
         wait_for(lambda: http_status(nginx_port, host) == 200, "nginx to reach the app")
         targets = {
             "direct": (f"http://{ip}:80/1k.bin", None),
             "nginx": (f"http://127.0.0.1:{nginx_port}/1k.bin", host),
+            "plain": (f"http://127.0.0.1:{plain.port}/1k.bin", host),
             "gateway": (f"http://127.0.0.1:{gateway.port}/1k.bin", host),
         }
         results = {}
@@ -328,7 +343,8 @@ def main():
                       + (f"  non-2xx {r['non2xx']}" if r["non2xx"] else ""))
             g = results[(label, "gateway")]["rps"]
             n = results[(label, "nginx")]["rps"]
-            print(f"{label:>6} gateway/nginx = {g / n:.2f}")
+            p = results[(label, "plain")]["rps"]
+            print(f"{label:>6} gateway/nginx = {g / n:.2f}   plain/nginx = {p / n:.2f}   gateway/plain = {g / p:.2f}")
         flat = results[(str(args.many), "gateway")]["rps"] / results[("10", "gateway")]["rps"]
         print(f"gateway {args.many}/10 containers = {flat:.2f}")
     finally:
