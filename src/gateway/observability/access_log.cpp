@@ -11,9 +11,10 @@ namespace oh::gateway {
 namespace {
 
 // Query keys whose values are credentials, compared after percent-decoding and lower-casing.
-constexpr std::array<std::string_view, 12> kSecretKeys{
+// "t" is the runtime hand-off ticket (/_gateway/ticket?t=...): one-time, but a credential.
+constexpr std::array<std::string_view, 13> kSecretKeys{
     "session_api_key", "tkn",       "code",      "state",     "token",    "access_token",
-    "id_token",        "refresh_token", "password", "api_key", "apikey", "signature"};
+    "id_token",        "refresh_token", "password", "api_key", "apikey", "signature", "t"};
 // Any key containing one of these is treated as a credential too.
 constexpr std::array<std::string_view, 4> kSecretKeyParts{"secret", "token", "password", "credential"};
 

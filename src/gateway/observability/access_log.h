@@ -2,7 +2,7 @@
 // One JSON line per request (CloudWatch Logs friendly). Never secrets: no cookies, no
 // Authorization, and the values of sensitive query parameters are replaced with "REDACTED":
 // session_api_key, tkn, code, state, token, access_token, id_token, refresh_token, password,
-// api_key, apikey, signature, and any key containing secret, token, password or credential
+// api_key, apikey, signature, t (the runtime hand-off ticket), and any key containing secret, token, password or credential
 // (keys compared case-insensitively after percent-decoding).
 //
 // Line shape (fields in this order; upstream_status, reason and user only when set):

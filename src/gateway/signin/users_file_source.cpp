@@ -48,15 +48,14 @@ std::variant<std::shared_ptr<UsersFileSource>, std::string> UsersFileSource::loa
     return joined(users.error());
   }
   std::shared_ptr<UsersFileSource> source(new UsersFileSource(path, params));
-  source->accounts_ = accountsOf(std::move(users).value(), params);
+  source->accounts_.store(accountsOf(std::move(users).value(), params), std::memory_order_release);
   source->stamp_ = stamp;
   source->next_check_ns_ = steadyNs() + std::chrono::nanoseconds(kCheckInterval).count();
   return source;
 }
 
 std::shared_ptr<const UsersFileSource::Accounts> UsersFileSource::current() const {
-  std::lock_guard lock(mutex_);
-  return accounts_;
+  return accounts_.load(std::memory_order_acquire);  // every signed-in request: no mutex
 }
 
 void UsersFileSource::checkSoon(const std::function<bool(std::function<void()>)>& submit) {
@@ -107,7 +106,7 @@ void UsersFileSource::refreshIfChanged() {
   auto accounts = accountsOf(std::move(users).value(), params_);
   spdlog::info("auth.users_file re-read: {} accounts", accounts->names.size());
   std::lock_guard lock(mutex_);
-  accounts_ = std::move(accounts);
+  accounts_.store(std::move(accounts), std::memory_order_release);
   stamp_ = stamp;
 }
 

@@ -57,8 +57,8 @@ private:
 
   const std::string path_;
   const auth::PasswordHashParams params_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const Accounts> accounts_;
+  mutable std::mutex mutex_;  // stamp_ and re-reads; readers of the accounts never take it
+  std::atomic<std::shared_ptr<const Accounts>> accounts_;
   Stamp stamp_;
   std::atomic<std::int64_t> next_check_ns_{0};
   std::atomic<bool> reload_queued_{false};

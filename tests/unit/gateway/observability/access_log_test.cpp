@@ -68,6 +68,7 @@ INSTANTIATE_TEST_SUITE_P(
         RedactionCase{"HarmlessQuery", "/search?q=cats&page=2", "/search?q=cats&page=2"},
         RedactionCase{"SessionApiKey", "/sockets/events/abc?session_api_key=s3cr3t", "/sockets/events/abc?session_api_key=REDACTED"},
         RedactionCase{"Tkn", "/x?tkn=abc", "/x?tkn=REDACTED"},
+        RedactionCase{"HandoffTicket", "/_gateway/ticket?t=eyJ.sig&rd=%2F", "/_gateway/ticket?t=REDACTED&rd=%2F"},
         RedactionCase{"Code", "/_callback?code=abc&state=xyz", "/_callback?code=REDACTED&state=REDACTED"},
         RedactionCase{"Token", "/x?token=a", "/x?token=REDACTED"},
         RedactionCase{"AccessToken", "/x?access_token=a", "/x?access_token=REDACTED"},
