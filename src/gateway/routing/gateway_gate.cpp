@@ -73,7 +73,9 @@ void GatewayGate::admit(const GateRequest& request, Done done) {
   // The path form lives on the main host and so uses the main session; only runtime hosts
   // have their own cookie (and the hand-off that issues it).
   const HostRole role = address && !address->path_form ? HostRole::runtime : HostRole::main;
-  const bool allow_anonymous = address && settings_->runtime.access == RuntimeAccess::public_;
+  // Agent servers ({hostPort}-sandbox) authenticate their callers themselves: see runtime_router.
+  const bool allow_anonymous =
+      address && (settings_->runtime.access == RuntimeAccess::public_ || address->sandbox_form);
   // `request` stays valid until `done` runs (RequestGate's contract), and this gate lives as
   // long as the snapshot the waiting session holds.
   sign_in_->authenticate(request, role, allow_anonymous,

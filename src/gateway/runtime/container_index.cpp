@@ -65,6 +65,32 @@ void ContainerIndex::build() {
       by_key_.emplace(key, std::move(slot.record));
     }
   }
+  // Only a running container holds its published ports; two claiming one port (a stale
+  // listing) make it unroutable rather than routed to the wrong sandbox.
+  by_host_port_.clear();
+  std::unordered_map<std::uint16_t, bool> ambiguous_port;
+  for (const ContainerRecordPtr& record : all_) {
+    if (!record || !record->running()) {
+      continue;
+    }
+    for (const PortMapping& mapping : record->ports) {
+      if (mapping.host_port == 0) {
+        continue;
+      }
+      const auto [it, inserted] = by_host_port_.emplace(mapping.host_port, record);
+      if (!inserted && it->second != record) {
+        ambiguous_port[mapping.host_port] = true;
+      }
+    }
+  }
+  for (const auto& [port, unused] : ambiguous_port) {
+    by_host_port_.erase(port);
+  }
+}
+
+const ContainerRecord* ContainerIndex::findByHostPort(std::uint16_t host_port) const {
+  const auto it = by_host_port_.find(host_port);
+  return it == by_host_port_.end() ? nullptr : it->second.get();
 }
 
 const ContainerRecord* ContainerIndex::find(std::string_view conversation_id) const {

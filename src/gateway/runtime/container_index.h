@@ -57,6 +57,9 @@ public:
   // The container of a conversation (id normalised by the caller: lowercase), or nullptr.
   const ContainerRecord* find(std::string_view conversation_id) const;
 
+  // The running container that published `host_port` (tcp), or nullptr (none, or two claim it).
+  const ContainerRecord* findByHostPort(std::uint16_t host_port) const;
+
   // A copy with one container replaced (record set) or removed (record null), by Docker id.
   std::shared_ptr<const ContainerIndex> with(std::string_view container_id, ContainerRecordPtr record) const;
 
@@ -77,6 +80,7 @@ private:
   std::vector<ContainerRecordPtr> all_;
   Map by_id_;
   Map by_key_;
+  std::unordered_map<std::uint16_t, ContainerRecordPtr> by_host_port_;  // running containers only
 };
 
 using ContainerIndexPtr = std::shared_ptr<const ContainerIndex>;

@@ -7,6 +7,7 @@ namespace {
 
 constexpr std::string_view kRuntimeLabelPrefix = "runtime.";
 constexpr std::string_view kPathPrefix = "/runtime/";
+constexpr std::string_view kSandboxLabel = "sandbox";
 // RFC 1035: a label is at most 63 octets, a name at most 253 (plus ":65535").
 constexpr std::size_t kMaxLabelLength = 63;
 constexpr std::size_t kMaxHostLength = 253 + 6;
@@ -140,14 +141,16 @@ RuntimeClassification classifyHostLabel(std::string_view label, std::string_view
   if (!port) {
     return refuse(400, "runtime port is not 1-65535 without a leading zero");
   }
-  const std::string conversation = normaliseConversationId(label.substr(dash + 1));
-  if (conversation.empty()) {
+  const bool sandbox = iequals(label.substr(dash + 1), kSandboxLabel);
+  const std::string conversation = sandbox ? std::string() : normaliseConversationId(label.substr(dash + 1));
+  if (!sandbox && conversation.empty()) {
     return refuse(400, "runtime conversation id malformed");
   }
   if (auto problem = targetProblem(target)) {
     return refuse(400, std::move(*problem));
   }
   RuntimeAddress address;
+  address.sandbox_form = sandbox;
   address.port = *port;
   address.conversation_id = conversation;
   address.main_host = std::string(main_host);

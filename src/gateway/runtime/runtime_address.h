@@ -1,6 +1,7 @@
 #pragma once
 // Which user app a request is for (issue 5): the host form {port}-{convId}.runtime.{sub}.{domain}
-// (strict, case-insensitive) and the path form /runtime/{convId}/{port}/... on a main host.
+// (strict, case-insensitive), the path form /runtime/{convId}/{port}/... on a main host, and the
+// sandbox form {hostPort}-sandbox.runtime.{sub}.{domain} for OpenHands' agent servers.
 // A pure function: refusals cost no Docker call.
 
 #include <cstddef>
@@ -18,6 +19,10 @@ struct RuntimeAddress {
   std::string conversation_id;   // normalised (lowercase)
   std::string main_host;         // the host the runtime suffix belongs to: "{sub}.{domain}"
   bool path_form = false;        // /runtime/{convId}/{port}/... on the main host
+  // {hostPort}-sandbox.runtime.{sub}.{domain}: an OpenHands 1.x agent server by the host port
+  // it published (OpenHands fills its sandbox URL pattern with that port only); conversation_id
+  // is empty and `port` is the published host port.
+  bool sandbox_form = false;
   std::string forward_target;    // the target the app receives ("/..." with the prefix removed for the path form)
 };
 

@@ -1,6 +1,8 @@
 #include "runtime/runtime_router.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "runtime/container_directory.h"
 
@@ -45,6 +47,39 @@ GateDecision refuse(unsigned status, std::string_view error, std::string reason)
   return GateDecision::answer(std::move(reply), std::move(reason));
 }
 
+// The identity headers and platform headers a user's code must never see.
+std::vector<std::string> appStrippedHeaderPrefixes() {
+  return {"x-cognito-", "x-origin-verify", "x-forwarded-user", "x-auth-request-"};
+}
+
+// {hostPort}-sandbox: the OpenHands agent server that published that host port. Reached without
+// a gateway session, on purpose: OpenHands' app server health-checks this URL from the instance
+// and the UI calls it cross-origin, neither with our cookie; the agent server checks its own
+// session API key (X-Session-API-Key) on everything but its health routes. Only containers
+// named as agent servers are reachable this way, never an arbitrary container's port.
+GateDecision routeAgentServer(const RuntimeAddress& address, const GateRequest& request, const ContainerIndex& index) {
+  const ContainerRecord* container = index.findByHostPort(address.port);
+  if (container == nullptr || !container->name.starts_with(kAgentServerNamePrefix)) {
+    return refuse(404, "unknown sandbox", "runtime: no agent server publishes this port");
+  }
+  if (container->ip.empty()) {
+    return refuse(502, "sandbox not running", "runtime: agent server without an IP");
+  }
+  ForwardPlan plan;
+  for (const PortMapping& mapping : container->ports) {
+    if (mapping.host_port == address.port) {
+      plan.targets.push_back(ForwardTarget{container->ip, mapping.container_port});
+      break;
+    }
+  }
+  plan.remove_header_prefixes = appStrippedHeaderPrefixes();
+  plan.runtime_response = RuntimeResponsePolicy{address.main_host};
+  plan.cors_probe_no_content = isCorsProbe(request);
+  GateDecision decision = GateDecision::forwardTo(std::move(plan));
+  decision.reason = "runtime: agent server";
+  return decision;
+}
+
 }  // namespace
 
 bool isCorsProbe(const GateRequest& request) {
@@ -57,6 +92,9 @@ GateDecision routeRuntime(const RuntimeAddress& address, const std::optional<Ide
                           const RuntimeSettings& settings) {
   if (auto reason = directory.notReadyReason()) {
     return refuse(503, "sandbox directory unavailable", "runtime: " + *reason);
+  }
+  if (address.sandbox_form) {
+    return routeAgentServer(address, request, *directory.index());
   }
   if (settings.access != RuntimeAccess::public_ && !identity) {
     // The caller runs sign-in first and redirects browsers; this is the backstop.
@@ -92,7 +130,7 @@ GateDecision routeRuntime(const RuntimeAddress& address, const std::optional<Ide
   if (address.path_form) {
     plan.rewrite_target = address.forward_target;
   }
-  plan.remove_header_prefixes = {"x-cognito-", "x-origin-verify", "x-forwarded-user", "x-auth-request-"};
+  plan.remove_header_prefixes = appStrippedHeaderPrefixes();
   plan.runtime_response = RuntimeResponsePolicy{address.main_host};
   plan.cors_probe_no_content = isCorsProbe(request);
   if (identity) {

@@ -185,5 +185,26 @@ TEST_F(GatewayGateTest, NoSignInAndDockerDown) {
   ASSERT_TRUE(gate.notReadyReason().has_value());
 }
 
+// This test verifies an agent server by host port is reached without a session even under
+// "owner" (it checks its own session key), through the runtime-host sign-in path.
+TEST_F(GatewayGateTest, AgentServerAnonymous) {
+  auto record = std::make_shared<ContainerRecord>();
+  record->id = "agent";
+  record->name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
+  record->state = "running";
+  record->ip = "10.88.0.9";
+  record->ports = {PortMapping{8000, 30500}};
+  auto index = std::make_shared<const ContainerIndex>(std::vector<ContainerRecordPtr>{record});
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, ContainerDirectory::fixed(index));
+  const auto decision = admit(gate, "30500-sandbox.runtime.oh.example.com", "/api/conversations");
+  EXPECT_EQ(sign_in_->last_role, HostRole::runtime);
+  EXPECT_TRUE(sign_in_->last_allow_anonymous);
+  ASSERT_EQ(decision.kind, GateDecision::Kind::forward) << decision.reason;
+  ASSERT_EQ(decision.forward.targets.size(), 1u);
+  EXPECT_EQ(decision.forward.targets[0].port, 8000);
+  ASSERT_TRUE(decision.forward.cookie.has_value());
+  EXPECT_EQ(*decision.forward.cookie, "theme=dark");
+}
+
 }  // namespace
 }  // namespace oh::gateway

@@ -55,5 +55,28 @@ TEST(ContainerIndex, WithReplacesAndRemoves) {
   EXPECT_EQ(added->find(kConv)->id, "c9");
 }
 
+// This test verifies lookups by published host port: running containers only, and a port two
+// running containers claim is refused rather than guessed.
+TEST(ContainerIndex, ByHostPort) {
+  auto with_ports = [](std::string id, std::string state, std::vector<PortMapping> ports) {
+    ContainerRecord r;
+    r.id = std::move(id);
+    r.name = "oh-agent-server-" + r.id;
+    r.state = std::move(state);
+    r.ip = "10.88.0.3";
+    r.ports = std::move(ports);
+    return std::make_shared<const ContainerRecord>(std::move(r));
+  };
+  ContainerIndex index({with_ports("a", "running", {{8000, 30001}, {8001, 30002}}),
+                        with_ports("b", "exited", {{8000, 30003}}), with_ports("c", "running", {{8000, 30004}}),
+                        with_ports("d", "running", {{8000, 30004}})});
+  ASSERT_NE(index.findByHostPort(30001), nullptr);
+  EXPECT_EQ(index.findByHostPort(30001)->id, "a");
+  EXPECT_EQ(index.findByHostPort(30002)->id, "a");
+  EXPECT_EQ(index.findByHostPort(30003), nullptr) << "a stopped container holds no port";
+  EXPECT_EQ(index.findByHostPort(30004), nullptr) << "claimed twice";
+  EXPECT_EQ(index.findByHostPort(1), nullptr);
+}
+
 }  // namespace
 }  // namespace oh::gateway

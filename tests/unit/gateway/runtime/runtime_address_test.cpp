@@ -162,5 +162,21 @@ TEST(RuntimeAddress, OtherHosts) {
       classifyRuntimeRequest("5000-" + conv + ".runtime.openhands.example.com", "/", none)));
 }
 
+// This test verifies the agent-server form {hostPort}-sandbox (any case): no conversation, the
+// host port kept; near misses are refused like any malformed runtime host.
+TEST(RuntimeAddress, SandboxForm) {
+  const auto a = expectAddress("30412-Sandbox.runtime.oh.test", "/alive");
+  EXPECT_TRUE(a.sandbox_form);
+  EXPECT_EQ(a.port, 30412);
+  EXPECT_TRUE(a.conversation_id.empty());
+  EXPECT_EQ(a.main_host, "oh.test");
+  EXPECT_FALSE(expectAddress(std::string("5000-") + kConv + ".runtime.oh.test", "/").sandbox_form);
+  EXPECT_EQ(refusalStatus("030412-sandbox.runtime.oh.test"), 400u);
+  EXPECT_EQ(refusalStatus("0-sandbox.runtime.oh.test"), 400u);
+  EXPECT_EQ(refusalStatus("30412-sandboxes.runtime.oh.test"), 400u);
+  EXPECT_EQ(refusalStatus("sandbox-30412.runtime.oh.test"), 400u);
+  EXPECT_EQ(refusalStatus("30412-sandbox.runtime.oh.test", "/../etc"), 400u);
+}
+
 }  // namespace
 }  // namespace oh::gateway

@@ -132,5 +132,38 @@ TEST_F(RuntimeRouterTest, PathFormAndCorsProbe) {
   EXPECT_FALSE(isCorsProbe(request_));
 }
 
+// This test verifies {hostPort}-sandbox reaches the agent server that published the port, on its
+// container port, without a session even under "owner"; other containers are not reachable so.
+TEST_F(RuntimeRouterTest, AgentServerByHostPort) {
+  ContainerRecord agent;
+  agent.id = "agent";
+  agent.name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
+  agent.state = "running";
+  agent.ip = "10.88.0.9";
+  agent.ports = {PortMapping{8000, 30500}};
+  ContainerRecord other = agent;
+  other.id = "other";
+  other.name = "postgres";
+  other.ports = {PortMapping{5432, 30501}};
+  auto directory = ContainerDirectory::fixed(std::make_shared<const ContainerIndex>(std::vector<ContainerRecordPtr>{
+      std::make_shared<const ContainerRecord>(agent), std::make_shared<const ContainerRecord>(other)}));
+  settings_.access = RuntimeAccess::owner;
+  RuntimeAddress address;
+  address.sandbox_form = true;
+  address.port = 30500;
+  address.main_host = "oh.test";
+  address.forward_target = "/alive";
+  const auto decision = routeRuntime(address, std::nullopt, request_, *directory, settings_);
+  ASSERT_EQ(decision.kind, GateDecision::Kind::forward) << decision.reason;
+  ASSERT_EQ(decision.forward.targets.size(), 1u);
+  EXPECT_EQ(decision.forward.targets[0].host, "10.88.0.9");
+  EXPECT_EQ(decision.forward.targets[0].port, 8000);
+  ASSERT_TRUE(decision.forward.runtime_response.has_value());
+  address.port = 30501;
+  EXPECT_EQ(routeRuntime(address, std::nullopt, request_, *directory, settings_).reply.status, 404u);
+  address.port = 30502;
+  EXPECT_EQ(routeRuntime(address, std::nullopt, request_, *directory, settings_).reply.status, 404u);
+}
+
 }  // namespace
 }  // namespace oh::gateway
