@@ -7,6 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cctype>
 #include <cstdlib>
 #include <memory>
@@ -23,6 +28,25 @@ namespace {
 
 constexpr std::string_view kSuffix = "runtime.oh.test";
 constexpr std::string_view kMainHost = "oh.test";
+
+// A TCP port nothing listens on right now (for a container to publish), or 0.
+std::uint16_t unusedLocalPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    return 0;
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  socklen_t length = sizeof address;
+  std::uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
 
 // Podman with two users' containers, and oh-gateway in front of them.
 class RuntimeGatewayBase : public ::testing::Test {
@@ -369,6 +393,29 @@ TEST_F(OwnerRuntimeTest, OwnerOnly) {
   ASSERT_EQ(env->status, 200);
   EXPECT_EQ(env->body.find("oh_session"), std::string::npos) << env->body;
   EXPECT_NE(env->body.find("app=1"), std::string::npos) << env->body;
+}
+
+// This test verifies {hostPort}-sandbox under "owner" and without a session: the container named
+// as an OpenHands agent server that published the port is reached on the container port behind
+// it (the agent server checks its own key); another container's published port is not.
+TEST_F(OwnerRuntimeTest, AgentServerByHostPort) {
+  const std::uint16_t agent_port = unusedLocalPort();
+  const std::uint16_t other_port = unusedLocalPort();
+  ASSERT_NE(agent_port, 0);
+  ASSERT_NE(other_port, 0);
+  const std::string agent_name = "oh-agent-server-" + randomConversationId().substr(0, 22);
+  ASSERT_FALSE(podman_->createContainer(agent_name, "", "", true, agent_port).empty());
+  ASSERT_FALSE(podman_->createContainer("oh-rt-other-" + randomConversationId().substr(0, 8), "", "", true,
+                                        other_port).empty());
+  const std::string agent_host = std::to_string(agent_port) + "-sandbox." + std::string(kSuffix);
+  ASSERT_TRUE(eventually([&] {
+    auto r = get(agent_host, "/add");
+    return r && r->status == 200;
+  })) << gateway_->stderrText();
+  EXPECT_EQ(get(agent_host, "/add")->body, "the add route\n");
+  auto other = get(std::to_string(other_port) + "-sandbox." + std::string(kSuffix), "/add");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 404);
 }
 
 // This test verifies the host form under "owner": the runtime host hands off to the main host
