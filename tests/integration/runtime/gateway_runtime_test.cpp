@@ -74,7 +74,7 @@ protected:
                                          "threads = 2\n\n[upstream]\nurl = \"") +
                              upstream_.url() +
                              "\"\n\n[origin]\nenabled = false\n\n[rate_limit]\nenabled = false\n\n"
-                             "[log]\nlevel = \"info\"\naccess_log = true\n\n" + auth_toml +
+                             "[admin]\nlisten_port = 0\n\n[log]\nlevel = \"info\"\naccess_log = true\n\n" + auth_toml +
                              "\n[runtime]\nenabled = true\nhost_suffixes = [\"" +
                              std::string(kSuffix) + "\"]\ndocker_socket = \"" + podman_->socket() +
                              "\"\naccess = \"" + std::string(access) + "\"\nconnect_timeout_seconds = 2\n";
