@@ -17,12 +17,28 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
     return false;
   }
   for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) {
+    if (toLowerAscii(a[i]) != toLowerAscii(b[i])) {
       return false;
     }
   }
   return true;
+}
+
+bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && equalsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
+bool endsWithIgnoreCase(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && equalsIgnoreCase(text.substr(text.size() - suffix.size()), suffix);
+}
+
+bool containsIgnoreCase(std::string_view text, std::string_view needle) {
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    if (equalsIgnoreCase(text.substr(i, needle.size()), needle)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 int hexDigitValue(char c) {

@@ -11,8 +11,16 @@ namespace oh::common {
 // Removes RFC 9110 optional whitespace (SP and HTAB) from both ends.
 std::string_view trimOws(std::string_view text);
 
+// ASCII lower case of one character (others unchanged).
+constexpr char toLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
 // ASCII case-insensitive equality (header names, tokens, host names).
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+
+// ASCII case-insensitive prefix, suffix and substring tests.
+bool startsWithIgnoreCase(std::string_view text, std::string_view prefix);
+bool endsWithIgnoreCase(std::string_view text, std::string_view suffix);
+bool containsIgnoreCase(std::string_view text, std::string_view needle);
 
 // The value of one hexadecimal digit, or -1.
 int hexDigitValue(char c);

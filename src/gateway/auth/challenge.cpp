@@ -7,15 +7,6 @@
 namespace oh::gateway::auth {
 namespace {
 
-bool icontains(std::string_view haystack, std::string_view needle) {
-  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    if (common::equalsIgnoreCase(haystack.substr(i, needle.size()), needle)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 }  // namespace
@@ -34,7 +25,7 @@ Challenge decideChallenge(const ChallengeRequest& r) {
     // Fetch Metadata (https://www.w3.org/TR/fetch-metadata/): only a navigation is a page load.
     return common::equalsIgnoreCase(r.sec_fetch_mode, "navigate") ? Challenge::redirect_to_sign_in : Challenge::unauthorized_json;
   }
-  return icontains(r.accept, "text/html") ? Challenge::redirect_to_sign_in : Challenge::unauthorized_json;
+  return common::containsIgnoreCase(r.accept, "text/html") ? Challenge::redirect_to_sign_in : Challenge::unauthorized_json;
 }
 
 std::string unauthorizedJsonBody(std::string_view sign_in_url) {

@@ -11,14 +11,6 @@
 namespace oh::gateway {
 namespace http = boost::beast::http;
 
-namespace {
-
-bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && common::equalsIgnoreCase(text.substr(0, prefix.size()), prefix);
-}
-
-}  // namespace
-
 void removeHopByHop(Fields& fields, bool keep_upgrade) {
   // Fields named by Connection are hop-by-hop too (RFC 9110 section 7.6.1). Collect first:
   // erasing while reading the Connection values would invalidate them.
@@ -118,7 +110,7 @@ std::size_t applyRequestEdits(Fields& fields, const ForwardPlan& plan) {
       const std::string_view name = it->name_string();
       bool remove = false;
       for (const auto& prefix : plan.remove_header_prefixes) {
-        remove = remove || startsWithIgnoreCase(name, prefix);
+        remove = remove || common::startsWithIgnoreCase(name, prefix);
       }
       removed += remove ? 1 : 0;
       it = remove ? fields.erase(it) : std::next(it);

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "common/text.h"
+
 namespace oh::gateway {
 namespace {
 
@@ -11,30 +13,6 @@ constexpr std::string_view kSandboxLabel = "sandbox";
 // RFC 1035: a label is at most 63 octets, a name at most 253 (plus ":65535").
 constexpr std::size_t kMaxLabelLength = 63;
 constexpr std::size_t kMaxHostLength = 253 + 6;
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool iendsWith(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && iequals(text.substr(text.size() - suffix.size()), suffix);
-}
-
-bool istartsWith(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -82,8 +60,8 @@ std::optional<std::string> targetProblem(std::string_view target) {
       if (i + 2 >= target.size()) {
         return "truncated percent escape in path";
       }
-      const char a = lower(target[i + 1]);
-      const char b = lower(target[i + 2]);
+      const char a = common::toLowerAscii(target[i + 1]);
+      const char b = common::toLowerAscii(target[i + 2]);
       if ((a == '2' && b == 'f') || (a == '5' && b == 'c') || (a == '0' && b == '0')) {
         return "encoded slash, backslash or NUL in path";
       }
@@ -104,7 +82,7 @@ std::optional<std::string> targetProblem(std::string_view target) {
         ++dots;
         ++i;
       } else if (segment[i] == '%' && i + 2 < segment.size() && segment[i + 1] == '2' &&
-                 lower(segment[i + 2]) == 'e') {
+                 common::toLowerAscii(segment[i + 2]) == 'e') {
         ++dots;
         i += 3;
       } else {
@@ -125,7 +103,7 @@ RuntimeClassification classifyHostLabel(std::string_view label, std::string_view
     return refuse(400, "runtime host label over 63 characters");
   }
   for (char c : label) {
-    const char l = lower(c);
+    const char l = common::toLowerAscii(c);
     if (!((l >= 'a' && l <= 'z') || isDigit(l) || l == '-' || l == '.')) {
       return refuse(400, "invalid character in runtime host");
     }
@@ -141,7 +119,7 @@ RuntimeClassification classifyHostLabel(std::string_view label, std::string_view
   if (!port) {
     return refuse(400, "runtime port is not 1-65535 without a leading zero");
   }
-  const bool sandbox = iequals(label.substr(dash + 1), kSandboxLabel);
+  const bool sandbox = common::equalsIgnoreCase(label.substr(dash + 1), kSandboxLabel);
   const std::string conversation = sandbox ? std::string() : normaliseConversationId(label.substr(dash + 1));
   if (!sandbox && conversation.empty()) {
     return refuse(400, "runtime conversation id malformed");
@@ -207,7 +185,7 @@ bool isConversationId(std::string_view id) {
     return false;
   }
   for (char c : id) {
-    const char l = lower(c);
+    const char l = common::toLowerAscii(c);
     if (!((l >= 'a' && l <= 'z') || isDigit(l))) {
       return false;
     }
@@ -221,7 +199,7 @@ std::string normaliseConversationId(std::string_view id) {
   }
   std::string out(id);
   for (char& c : out) {
-    c = lower(c);
+    c = common::toLowerAscii(c);
   }
   return out;
 }
@@ -242,14 +220,14 @@ RuntimeClassification classifyRuntimeRequest(std::string_view host, std::string_
     if (suffix.empty()) {
       continue;
     }
-    const std::string_view main_host = istartsWith(suffix, kRuntimeLabelPrefix) &&
+    const std::string_view main_host = common::startsWithIgnoreCase(suffix, kRuntimeLabelPrefix) &&
                                                suffix.size() > kRuntimeLabelPrefix.size()
                                            ? std::string_view(suffix).substr(kRuntimeLabelPrefix.size())
                                            : std::string_view();
-    const bool is_main = !main_host.empty() && iequals(name, main_host);
-    const bool under_suffix = name.size() > suffix.size() + 1 && iendsWith(name, suffix) &&
+    const bool is_main = !main_host.empty() && common::equalsIgnoreCase(name, main_host);
+    const bool under_suffix = name.size() > suffix.size() + 1 && common::endsWithIgnoreCase(name, suffix) &&
                               name[name.size() - suffix.size() - 1] == '.';
-    const bool is_bare_suffix = iequals(name, suffix);
+    const bool is_bare_suffix = common::equalsIgnoreCase(name, suffix);
     if (!is_main && !under_suffix && !is_bare_suffix) {
       continue;
     }
@@ -264,7 +242,7 @@ RuntimeClassification classifyRuntimeRequest(std::string_view host, std::string_
     }
     std::string main_lower(main_host.empty() ? std::string_view(suffix) : main_host);
     for (char& c : main_lower) {
-      c = lower(c);
+      c = common::toLowerAscii(c);
     }
     if (is_main) {
       return classifyPathForm(target, main_lower);

@@ -1,32 +1,8 @@
 #include "runtime/runtime_response.h"
 
+#include "common/text.h"
+
 namespace oh::gateway {
-namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 std::string rewriteAppSetCookie(std::string_view set_cookie) {
   std::string out;
@@ -36,17 +12,17 @@ std::string rewriteAppSetCookie(std::string_view set_cookie) {
   bool first = true;
   while (true) {
     const std::size_t semi = set_cookie.find(';');
-    const std::string_view part = trim(set_cookie.substr(0, semi));
+    const std::string_view part = common::trimOws(set_cookie.substr(0, semi));
     if (first) {
       out.append(part);  // name=value, untouched
       first = false;
     } else if (!part.empty()) {
-      const std::string_view name = trim(part.substr(0, part.find('=')));
-      if (iequals(name, "domain")) {
+      const std::string_view name = common::trimOws(part.substr(0, part.find('=')));
+      if (common::equalsIgnoreCase(name, "domain")) {
         // dropped: the cookie stays on the app's own host (no leak to other runtimes)
       } else {
-        has_secure = has_secure || iequals(name, "secure");
-        has_same_site = has_same_site || iequals(name, "samesite");
+        has_secure = has_secure || common::equalsIgnoreCase(name, "secure");
+        has_same_site = has_same_site || common::equalsIgnoreCase(name, "samesite");
         out.append("; ");
         out.append(part);
       }

@@ -4,34 +4,11 @@
 #include <utility>
 #include <vector>
 
+#include "common/text.h"
 #include "runtime/container_directory.h"
 
 namespace oh::gateway {
 namespace {
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool containsIgnoreCase(std::string_view text, std::string_view needle) {
-  if (needle.size() > text.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
-    std::size_t j = 0;
-    while (j < needle.size() && lower(text[i + j]) == lower(needle[j])) {
-      ++j;
-    }
-    if (j == needle.size()) {
-      return true;
-    }
-  }
-  return false;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && containsIgnoreCase(a, b);
-}
 
 GateDecision refuse(unsigned status, std::string_view error, std::string reason) {
   ErrorReply reply;
@@ -83,8 +60,8 @@ GateDecision routeAgentServer(const RuntimeAddress& address, const GateRequest& 
 }  // namespace
 
 bool isCorsProbe(const GateRequest& request) {
-  return !request.origin.empty() && containsIgnoreCase(request.accept, "application/json") &&
-         equalsIgnoreCase(request.sec_fetch_mode, "cors");
+  return !request.origin.empty() && common::containsIgnoreCase(request.accept, "application/json") &&
+         common::equalsIgnoreCase(request.sec_fetch_mode, "cors");
 }
 
 GateDecision routeRuntime(const RuntimeAddress& address, const std::optional<Identity>& identity,

@@ -22,6 +22,20 @@ TEST(EqualsIgnoreCase, AsciiOnly) {
 }
 
 // Every hex digit in both cases; everything else is -1.
+// This test verifies the prefix, suffix and substring forms, empty needles and no false match
+// past the end.
+TEST(AffixIgnoreCase, PrefixSuffixContains) {
+  EXPECT_TRUE(startsWithIgnoreCase("X-Cognito-User-Id", "x-cognito-"));
+  EXPECT_FALSE(startsWithIgnoreCase("X-Cog", "x-cognito-"));
+  EXPECT_TRUE(endsWithIgnoreCase("8080-abc.RUNTIME.oh.test", "runtime.oh.test"));
+  EXPECT_FALSE(endsWithIgnoreCase("oh.test", "runtime.oh.test"));
+  EXPECT_TRUE(containsIgnoreCase("text/html,application/xhtml+xml", "TEXT/HTML"));
+  EXPECT_TRUE(containsIgnoreCase("abc", ""));
+  EXPECT_FALSE(containsIgnoreCase("application/jso", "application/json"));
+  EXPECT_EQ(toLowerAscii('Q'), 'q');
+  EXPECT_EQ(toLowerAscii('\xC4'), '\xC4');
+}
+
 TEST(HexDigitValue, DigitsAndRejects) {
   EXPECT_EQ(hexDigitValue('0'), 0);
   EXPECT_EQ(hexDigitValue('9'), 9);
