@@ -18,28 +18,26 @@ and p50/p99.
 Everything started here is stopped by PID. A measurement, not a test: it asserts nothing beyond
 checking that the signed-in requests really reach the upstream (not the login page).
 
-  bench/gateway/signin_bench.py --gateway build/h2-release/src/gateway/app/oh-gateway
+  bench/gateway/signin_bench.py --gateway build/release/src/gateway/oh-gateway
 """
 
 import argparse
 import html
-import importlib.util
+import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-_spec = importlib.util.spec_from_file_location("oh_bench", os.path.join(HERE, "bench.py"))
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(HERE))
+import common as bench  # noqa: E402  (bench/common.py: shared with the other benchmarks)
 
 USER = "bench"
 PASSWORD = "bench-password-123"
@@ -153,15 +151,16 @@ def start_oidc(args, work, up_port, started):
     ], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     started.append(provider)
     info = json.loads(provider.popen.stdout.readline())
-    started.append(bench.Proc("oidc-provider-stdout", ["cat"], stdin=provider.popen.stdout, stdout=subprocess.DEVNULL))
+    provider.helpers.append(bench.Proc("oidc-provider-stdout", ["cat"], stdin=provider.popen.stdout, stdout=subprocess.DEVNULL))
     secret_path = f"{work}/client-secret"
     with open(os.open(secret_path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
         f.write(info["client_secret"])
     auth = (f'[auth]\nprovider = "oidc"\nclient_id = "{info["client_id"]}"\nclient_secret_file = "{secret_path}"\n'
             f'callback_hosts = ["127.0.0.1:{port}"]\ncookie_key_file = "{work}/cookie.key"\ncookie_secure = false\n'
             f'\n[auth.oidc]\nissuer = "{info["issuer"]}"\nrequire_token_use_id = true\n')
-    gateway = bench.start_gateway(args.gateway, work, "gateway-oidc", up_port, args.gateway_threads, auth, port)
-    started.extend([gateway] + gateway.helpers)
+    gateway = bench.start_gateway(args.gateway, work, "gateway-oidc", f"http://127.0.0.1:{up_port}", args.gateway_threads,
+                                  auth_config=auth, listen_port=port)
+    started.append(gateway)
     session = sign_in_oidc(f"http://127.0.0.1:{port}/", info["issuer"])
     return gateway, f"oh_session={session}"
 
@@ -173,35 +172,14 @@ def check_reaches_upstream(port, cookie, expected):
                            f"{len(body)} bytes (expected the upstream's {len(expected)})")
 
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-
-
 def run_wrk(port, cookie, args, seconds, pid):
-    before = cpu_seconds(pid)
-    out = subprocess.run(
-        ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency",
-         "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}/{BODY_PATH}"],
-        check=True, capture_output=True, text=True, timeout=seconds + 60,
-    ).stdout
-    cpu = cpu_seconds(pid) - before
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": bench.to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
-        "p99": bench.to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
-        "cpu_us_per_request": cpu * 1e6 / max(requests, 1),
-        "non2xx": int(non2xx.group(1)) if non2xx else 0,
-    }
+    return bench.run_wrk(f"http://127.0.0.1:{port}/{BODY_PATH}", args.threads, args.connections, seconds,
+                         headers=[("Cookie", cookie)], cpu_pids=[pid])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gateway", default="build/h2-release/src/gateway/app/oh-gateway", help="oh-gateway binary (release build)")
+    parser.add_argument("--gateway", default=bench.DEFAULT_GATEWAY, help="oh-gateway binary (release build)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -211,14 +189,8 @@ def main():
     args = parser.parse_args()
     args.providers = [p.strip() for p in args.providers.split(",") if p.strip()]
 
-    if shutil.which("wrk") is None or shutil.which("nginx") is None:
-        sys.exit("signin_bench: wrk and nginx are needed (apt-get install -y wrk nginx-light)")
-    if not os.access(args.gateway, os.X_OK):
-        sys.exit(f"signin_bench: {args.gateway} is not an executable; build it: "
-                 "cmake --preset release -B build/h2-release && cmake --build build/h2-release --target oh-gateway")
-    args.gateway = os.path.abspath(args.gateway)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+    args.gateway = bench.require("signin_bench", binary=args.gateway, build_hint=bench.BUILD_HINT)
+    bench.raise_nofile_limit()
 
     work = tempfile.mkdtemp(prefix="oh-signin-bench-")
     os.chmod(work, 0o755)  # nginx workers run as nobody and read www/ from here
@@ -237,14 +209,16 @@ def main():
 
         up_port = bench.free_port()
         started.append(bench.start_nginx_static(work, up_port))
-        none = bench.start_gateway(args.gateway, work, "gateway-none", up_port, args.gateway_threads)
-        started += [none] + none.helpers
+        upstream = f"http://127.0.0.1:{up_port}"
+        none = bench.start_gateway(args.gateway, work, "gateway-none", upstream, args.gateway_threads)
+        started.append(none)
         signed = {}  # name -> (gateway, Cookie header value)
         if "local" in args.providers:
             local_auth = (f'[auth]\nprovider = "local"\nusers_file = "{users_path}"\n'
                           f'cookie_key_file = "{key_path}"\ncookie_secure = false\n')
-            local = bench.start_gateway(args.gateway, work, "gateway-local", up_port, args.gateway_threads, local_auth)
-            started += [local] + local.helpers
+            local = bench.start_gateway(args.gateway, work, "gateway-local", upstream, args.gateway_threads,
+                                        auth_config=local_auth)
+            started.append(local)
             signed["local"] = (local, f"oh_session={sign_in_local(local.port)}")
         if "oidc" in args.providers:
             oidc = start_oidc(args, work, up_port, started)
@@ -271,18 +245,9 @@ def main():
               f"Cookie header: {sizes}")
         for proc, cookie in targets.values():  # warm-up: connections, session cache, page cache
             run_wrk(proc.port, cookie, args, 2, proc.pid)
-        rounds = {name: [] for name in targets}
-        for r in range(args.rounds):
-            order = list(targets.items())
-            if r % 2 == 1:
-                order.reverse()
-            for name, (proc, cookie) in order:
-                rounds[name].append(run_wrk(proc.port, cookie, args, args.duration, proc.pid))
-        results = {}
-        for name, runs in rounds.items():
-            median = sorted(runs, key=lambda x: x["rps"])[len(runs) // 2]
-            median["all_rps"] = [round(x["rps"]) for x in runs]
-            results[name] = median
+        rounds = bench.interleaved(targets, args.rounds,
+                                   lambda name, t: run_wrk(t[0].port, t[1], args, args.duration, t[0].pid))
+        results = {name: bench.median_run(runs) for name, runs in rounds.items()}
 
         print("\n| auth | req/s | p50 ms | p99 ms | gateway CPU µs/req | non-2xx | runs req/s |")
         print("|---|---:|---:|---:|---:|---:|---|")
@@ -299,8 +264,7 @@ def main():
             cpu_overhead = s["cpu_us_per_request"] - n["cpu_us_per_request"]
             print(f"| {name} | {ratio:.3f} {'OK' if ratio >= 0.9 else 'OVER BUDGET'} | {wall_overhead:.2f} | {cpu_overhead:.2f} |")
     finally:
-        for proc in reversed(started):
-            proc.stop()
+        bench.stop_all(started)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -1,24 +1,37 @@
 #!/usr/bin/env python3
 """Runtime-app requests: oh-gateway against nginx proxying straight to the container's IP.
 
-nginx with a fixed `proxy_pass http://{container IP}:80` is the best any discovery could do
-(no lookup at all). oh-gateway finds the container through its ContainerDirectory (the live
-Docker index, no Docker call per request) from the Host `80-{convId}.runtime.bench.test`, with
-runtime.access = "public" and auth.provider = "none" so only routing is measured.
+Peers, all in front of the same app container (nginx serving a 1 KB file, in a small image
+built here from the host's nginx; no registry needed):
+  gateway  oh-gateway routing `80-{convId}.runtime.bench.test` through its ContainerDirectory
+           (the live Docker index; no Docker call per request); runtime.access = "public" and
+           auth.provider = "none", so routing is what is measured,
+  nginx    nginx with a fixed upstream {container IP}:80: the best any discovery could do,
+  plain    (diagnostic) the same oh-gateway binary as a plain reverse proxy to the container's
+           IP (no routing): gateway/plain is the routing's cost, plain/nginx the relay's,
+  direct   (optional, --peers) wrk straight to the app.
 
-"plain" is the same oh-gateway binary as an ordinary reverse proxy with upstream.url set to the
-container's IP (no runtime routing), which separates the routing's cost from the relay's.
-All are measured in the same run, rounds interleaved, first with 10 containers known to the
-Docker API (1 running app + 9 created) and then with 1,000 (990 more created, not started).
-The app in the container is nginx serving a 1 KB file, copied with its libraries into a small
-image at run time (no registry here). Prints requests/s, p50/p99 and the ratio gateway/nginx
-for each size, and the ratio 1,000/10 for the gateway (flat = about 1.0).
+Fairness: both proxies get the same CPU (pinned with sched_setaffinity, like taskset), the same
+number of threads/worker processes (--proxy-threads), the same keep-alive pool to the app (64
+idle connections per thread/worker), the same client keep-alive, the same access-log setting
+(--access-log: both off by default) and the same headers: nginx sets the request headers the
+gateway adds (X-Forwarded-*, X-Real-IP) and adds the response headers the gateway adds to a
+runtime app's response (read from the gateway's own answer at start-up).
+
+Method: two phases, 10 containers known (1 running app + 9 created) and then --many (the rest
+created, not started). In each phase the peers run interleaved for --rounds rounds, the order
+reversed every other round (gateway nginx plain, plain nginx gateway, ...), each measured run
+preceded by a --warmup run of the same peer. Printed per phase and peer: the median, IQR and
+min-max of requests/s, p50/p99, and the proxy's own CPU time per request (utime+stime from
+/proc; much less sensitive than requests/s to other processes on a busy machine); then the
+ratio of medians gateway/nginx, the per-round paired ratios (each pair ran back to back), and
+the flatness (--many)/10 of each peer. The machine's load is printed with every phase.
 
 Everything started here (a private Podman API service, containers, nginx, oh-gateway) is
-stopped or removed by PID / name. This is a measurement, not a test: it asserts nothing and CI
-does not run it. Run it when `uptime` shows a low load.
+stopped or removed by PID / name. This is a measurement, not a test: it asserts nothing beyond
+checking that every peer really serves the app's file, and CI does not run it.
 
-  bench/runtime/runtime_bench.py --gateway build/release/src/gateway/app/oh-gateway
+  bench/runtime/runtime_bench.py --gateway build/release/src/gateway/oh-gateway
 """
 
 import argparse
@@ -26,7 +39,6 @@ import concurrent.futures
 import http.client
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -34,11 +46,25 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gateway"))
-from bench import Proc, free_port, nginx_common, start_nginx, to_ms  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(HERE))
+from common import (  # noqa: E402  (bench/common.py: shared with the other benchmarks)
+    DEFAULT_GATEWAY, BUILD_HINT, FORWARDED_HEADERS, Proc, children_of, free_port, interleaved, parse_cpus,
+    pin_process_tree, raise_nofile_limit, require, run_wrk, spread, start_gateway, start_nginx_proxy, stop_all,
+)
 
 IMAGE = "localhost/oh-runtime-bench-nginx:latest"
 SUFFIX = "runtime.bench.test"
+BODY = "/1k.bin"
+# Response headers a proxy may add or change on its own (framing, date, identity): not part of
+# "what the gateway adds for a runtime app".
+HOP_HEADERS = {"connection", "keep-alive", "date", "server", "content-length", "transfer-encoding",
+               "x-request-id", "via"}
+
+
+# ---------------------------------------------------------------------------------------
+# the Docker Engine API of a private Podman service
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -104,6 +130,7 @@ events { worker_connections 8192; }
 http {
   access_log off;
   keepalive_requests 1000000;
+  keepalive_timeout 75s;
   client_body_temp_path /tmp/b; proxy_temp_path /tmp/p; fastcgi_temp_path /tmp/f;
   uwsgi_temp_path /tmp/u; scgi_temp_path /tmp/s;
   server { listen 80 backlog=4096; root /www; location / { } }
@@ -143,100 +170,50 @@ def remove_all(sock, names):
         list(pool.map(lambda n: api(sock, "DELETE", f"/containers/{n}?force=true"), names))
 
 
-def container_ip(sock, name):
+def inspect(sock, name):
+    """(IP on its first network, PID of its first process)."""
     status, data = api(sock, "GET", f"/containers/{name}/json")
-    networks = json.loads(data)["NetworkSettings"]["Networks"]
-    return next(iter(networks.values()))["IPAddress"]
+    info = json.loads(data)
+    networks = info["NetworkSettings"]["Networks"]
+    return next(iter(networks.values()))["IPAddress"], int(info["State"]["Pid"])
 
 
-def start_nginx_to_ip(work, port, ip, workers):
-    conf = f"""worker_processes {workers};
-{nginx_common(work, "proxy")}
-http {{
-  access_log off;
-  client_body_temp_path {work}/tmp-proxy-body;
-  proxy_temp_path {work}/tmp-proxy-proxy;
-  upstream app {{
-    server {ip}:80;
-    keepalive 64;
-    keepalive_requests 1000000;
-  }}
-  server {{
-    listen 127.0.0.1:{port} backlog=4096;
-    keepalive_requests 1000000;
-    location / {{
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }}
-  }}
-}}
-"""
-    return start_nginx(work, "proxy", conf, port)
+# ---------------------------------------------------------------------------------------
+# peers
 
 
-def start_gateway(binary, work, sock, threads, name="gateway", upstream="http://127.0.0.1:9", runtime=True):
-    runtime_toml = f"""
+def runtime_toml(sock):
+    return f"""
 [runtime]
 enabled = true
 host_suffixes = ["{SUFFIX}"]
 docker_socket = "{sock}"
 access = "public"
-""" if runtime else ""
-    config = f"""mode = "local"
-
-[server]
-listen_address = "127.0.0.1"
-listen_port = 0
-threads = {threads}
-
-[upstream]
-url = "{upstream}"
-
-[origin]
-enabled = false
-
-[rate_limit]
-enabled = false
-
-[admin]
-enabled = true
-listen_address = "127.0.0.1"
-listen_port = 0
-
-[log]
-level = "warn"
-access_log = false
-
-[auth]
-provider = "none"
-{runtime_toml}"""
-    path = f"{work}/{name}.toml"
-    with open(path, "w") as f:
-        f.write(config)
-    log = open(f"{work}/{name}.log", "w")
-    proc = Proc(name, [binary, "--config", path], stdout=subprocess.PIPE, stderr=log, text=True)
-    line = proc.popen.stdout.readline()
-    match = re.search(r"listening on [^ ]*:(\d+)", line)
-    if not match:
-        proc.stop()
-        raise RuntimeError(f"{name}: no listening line, got {line!r}; see {work}/{name}.log")
-    proc.helpers = [Proc(f"{name}-stdout", ["cat"], stdin=proc.popen.stdout, stdout=subprocess.DEVNULL)]
-    proc.port = int(match.group(1))
-    return proc
+"""
 
 
-def http_status(port, host, path="/1k.bin"):
+def get(port, host):
+    """(status, {lower-case name: value}, body) of GET BODY with that Host."""
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("GET", path, headers={"Host": host})
-        status = conn.getresponse().status
+        conn.request("GET", BODY, headers={"Host": host})
+        resp = conn.getresponse()
+        body = resp.read()
+        headers = {k.lower(): v for k, v in resp.getheaders()}
         conn.close()
-        return status
+        return resp.status, headers, body
     except OSError:
-        return 0
+        return 0, {}, b""
+
+
+def get_direct(ip):
+    conn = http.client.HTTPConnection(ip, 80, timeout=5)
+    conn.request("GET", BODY)
+    resp = conn.getresponse()
+    body = resp.read()
+    headers = {k.lower(): v for k, v in resp.getheaders()}
+    conn.close()
+    return resp.status, headers, body
 
 
 def wait_for(predicate, what, timeout=60):
@@ -248,114 +225,217 @@ def wait_for(predicate, what, timeout=60):
     raise RuntimeError(f"timed out waiting for {what}")
 
 
-def measure(args, targets, label, results):
-    for name, (url, host) in targets.items():  # warm-up
-        run_wrk_host(url, host, args.threads, args.connections, 2)
-    rounds = {name: [] for name in targets}
-    for r in range(args.rounds):
-        order = list(targets.items())
-        if r % 2 == 1:
-            order.reverse()
-        for name, (url, host) in order:
-            rounds[name].append(run_wrk_host(url, host, args.threads, args.connections, args.duration))
-    for name, runs in rounds.items():
-        median = sorted(runs, key=lambda x: x["rps"])[len(runs) // 2]
-        median["all_rps"] = [round(x["rps"]) for x in runs]
-        results[(label, name)] = median
+def added_headers(gateway_headers, app_headers):
+    """The response headers the gateway adds to (or changes in) the app's answer."""
+    return [(k, v) for k, v in gateway_headers.items()
+            if k not in HOP_HEADERS and app_headers.get(k) != v]
 
 
-def run_wrk_host(url, host, threads, connections, seconds):
-    """bench.run_wrk's measurement with an optional Host header."""
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    if host is not None:
-        argv.append(f"-HHost: {host}")
-    out = subprocess.run(argv + [url], check=True, capture_output=True, text=True, timeout=seconds + 60).stdout
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50": to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
-        "p99": to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
-        "non2xx": int(errors.group(1)) if errors else 0,
-    }
+def nginx_quote(value):
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# ---------------------------------------------------------------------------------------
+# measurement
+
+
+def measure_phase(args, peers, label):
+    """Interleaved rounds of every peer; returns name -> [wrk result per round]."""
+    def run(name, peer, seconds):
+        return run_wrk(peer["url"], args.threads, args.connections, seconds, headers=peer["headers"],
+                       cpus=args.wrk_cpus, cpu_pids=peer["cpu_pids"]())
+
+    def progress(r, runs):
+        line = "  ".join(f"{name} {runs[name][-1]['rps']:.0f}" for name in peers)
+        print(f"#   {label} containers, round {r + 1}/{args.rounds}: {line}  (load {os.getloadavg()[0]:.2f})",
+              file=sys.stderr, flush=True)
+
+    warmup = (lambda name, peer: run(name, peer, args.warmup)) if args.warmup > 0 else None
+    return interleaved(peers, args.rounds, lambda name, peer: run(name, peer, args.duration), warmup, progress)
+
+
+def fmt_spread(s, digits=0):
+    f = f"{{:.{digits}f}}"
+    return (f.format(s["median"]), f"{f.format(s['q1'])}–{f.format(s['q3'])}",
+            f"{f.format(s['min'])}–{f.format(s['max'])}")
+
+
+def report_phase(label, runs, load, peers):
+    print(f"\n## {label} containers known (load average {load[0]:.2f} before, {load[1]:.2f} after)\n")
+    print("| peer | req/s median | req/s IQR | req/s min–max | p50 ms | p99 ms | proxy CPU µs/req (median, min–max) "
+          "| non-2xx | rounds req/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    summary = {}
+    for name in peers:
+        rs = runs[name]
+        rps = spread([r["rps"] for r in rs])
+        p50 = spread([r["p50"] for r in rs])["median"]
+        p99 = spread([r["p99"] for r in rs])["median"]
+        cpu = spread([r["cpu_us_per_request"] for r in rs]) if "cpu_us_per_request" in rs[0] else None
+        median, iqr, minmax = fmt_spread(rps)
+        cpu_text = f"{cpu['median']:.1f} ({cpu['min']:.1f}–{cpu['max']:.1f})" if cpu else "-"
+        non2xx = sum(r["non2xx"] for r in rs)
+        print(f"| {name} | {median} | {iqr} | {minmax} | {p50:.2f} | {p99:.2f} | {cpu_text} | {non2xx} "
+              f"| {', '.join(str(round(r['rps'])) for r in rs)} |")
+        summary[name] = {"rps": rps, "cpu": cpu}
+    print()
+    for a, b in (("gateway", "nginx"), ("plain", "nginx"), ("gateway", "plain")):
+        if a not in runs or b not in runs:
+            continue
+        pairs = spread([x["rps"] / y["rps"] for x, y in zip(runs[a], runs[b])])
+        line = (f"- {a}/{b} req/s: ratio of medians **{summary[a]['rps']['median'] / summary[b]['rps']['median']:.3f}**; "
+                f"per-round pairs median {pairs['median']:.3f} (min {pairs['min']:.3f}, max {pairs['max']:.3f})")
+        if summary[a]["cpu"] and summary[b]["cpu"]:
+            line += f"; CPU per request {b}/{a} {summary[b]['cpu']['median'] / summary[a]['cpu']['median']:.3f}"
+        print(line)
+    return summary
+
+
+# ---------------------------------------------------------------------------------------
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gateway", required=True, help="path of the oh-gateway binary (release build)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--gateway", default=DEFAULT_GATEWAY, help="oh-gateway binary (release build)")
+    parser.add_argument("--threads", type=int, default=0, help="wrk threads (0: one per CPU wrk is pinned to, else 2)")
     parser.add_argument("--connections", type=int, default=50, help="wrk connections")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk round")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per target (median reported)")
-    parser.add_argument("--gateway-threads", type=int, default=1)
-    parser.add_argument("--nginx-workers", type=int, default=1)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measured wrk run")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each measured run (0: none)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per phase")
+    parser.add_argument("--proxy-threads", type=int, default=1,
+                        help="oh-gateway server.threads and nginx worker_processes (the same for both)")
+    parser.add_argument("--gateway-threads", type=int, help=argparse.SUPPRESS)  # older spelling
+    parser.add_argument("--nginx-workers", type=int, help=argparse.SUPPRESS)    # older spelling
+    parser.add_argument("--wrk-cpus", default="0", help="CPUs wrk is pinned to ('' = not pinned)")
+    parser.add_argument("--proxy-cpus", default="1", help="CPUs the proxies are pinned to ('' = not pinned)")
+    parser.add_argument("--app-cpus", default="1", help="CPUs the app container is pinned to ('' = not pinned)")
+    parser.add_argument("--no-pin", action="store_true", help="pin nothing (the scheduler places everything)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="access log on in both proxies (gateway: JSON lines to a file; nginx: buffered file)")
+    parser.add_argument("--nginx-headers", choices=("same", "minimal"), default="same",
+                        help="same: nginx adds the gateway's request and response headers; minimal: X-Forwarded-For only")
+    parser.add_argument("--peers", default="gateway,nginx,plain", help="comma list of gateway, nginx, plain, direct")
     parser.add_argument("--many", type=int, default=1000, help="containers known in the second phase")
+    parser.add_argument("--json", help="also write every round's numbers to this file")
     args = parser.parse_args()
+    if args.gateway_threads is not None:
+        args.proxy_threads = args.gateway_threads
+    if args.nginx_workers is not None and args.nginx_workers != args.proxy_threads:
+        sys.exit("runtime_bench: use --proxy-threads: the gateway and nginx get the same number")
+    if args.no_pin:
+        args.wrk_cpus = args.proxy_cpus = args.app_cpus = ""
+    args.wrk_cpus, args.proxy_cpus, args.app_cpus = (parse_cpus(c) for c in (args.wrk_cpus, args.proxy_cpus, args.app_cpus))
+    if args.threads <= 0:
+        args.threads = len(args.wrk_cpus) if args.wrk_cpus else 2
+    wanted = [p.strip() for p in args.peers.split(",") if p.strip()]
+    if "gateway" not in wanted or "nginx" not in wanted or not set(wanted) <= {"gateway", "nginx", "plain", "direct"}:
+        sys.exit("runtime_bench: --peers needs gateway and nginx, and knows gateway, nginx, plain, direct")
+    args.gateway = require("runtime_bench", tools=("nginx", "wrk", "podman"), binary=args.gateway, build_hint=BUILD_HINT)
+    raise_nofile_limit()
 
     work = tempfile.mkdtemp(prefix="oh-runtime-bench-")
+    os.chmod(work, 0o755)
     started = []
     names = []
-    sock = None
+    podman = sock = None
     try:
         podman, sock = start_podman(work)
-        started.append(podman)
         build_image(work, sock)
         app = create(sock, names, 0, True)
         create_many(sock, names, 1, 9)
-        ip = container_ip(sock, app)
+        ip, app_pid = inspect(sock, app)
+        pin_process_tree(app_pid, args.app_cpus)
         host = f"80-{conv_id(0)}.{SUFFIX}"
-        nginx_port = free_port()
-        started.append(start_nginx_to_ip(work, nginx_port, ip, args.nginx_workers))
-        gateway = start_gateway(args.gateway, work, sock, args.gateway_threads)
+        status, app_headers, payload = get_direct(ip)
+        if status != 200:
+            raise RuntimeError(f"the app at {ip}:80 answered {status}")
+
+        log = (lambda name: f"{work}/{name}-access.log") if args.access_log else (lambda name: None)
+        gateway = start_gateway(args.gateway, work, "gateway", "http://127.0.0.1:9", args.proxy_threads,
+                                cpus=args.proxy_cpus, access_log=args.access_log, access_log_path=log("gateway"),
+                                extra=runtime_toml(sock))
         started.append(gateway)
-        started.extend(gateway.helpers)
-        # The same binary as a plain reverse proxy to the container (upstream.url = its IP, no
-        # runtime routing): separates the routing's cost from the relay's.
-        plain = start_gateway(args.gateway, work, sock, args.gateway_threads, "plain", f"http://{ip}:80", False)
-        started.append(plain)
-        started.extend(plain.helpers)
-        wait_for(lambda: http_status(gateway.port, host) == 200, "the gateway to route to the app")
-        wait_for(lambda: http_status(plain.port, host) == 200, "the plain gateway to reach the app")
-        wait_for(lambda: http_status(nginx_port, host) == 200, "nginx to reach the app")
-        targets = {
-            "direct": (f"http://{ip}:80/1k.bin", None),
-            "nginx": (f"http://127.0.0.1:{nginx_port}/1k.bin", host),
-            "plain": (f"http://127.0.0.1:{plain.port}/1k.bin", host),
-            "gateway": (f"http://127.0.0.1:{gateway.port}/1k.bin", host),
+        wait_for(lambda: get(gateway.port, host)[0] == 200, "the gateway to route to the app")
+        _, gateway_headers, body = get(gateway.port, host)
+        if body != payload:
+            raise RuntimeError("the gateway's answer is not the app's file")
+        response_headers = []
+        request_headers = FORWARDED_HEADERS
+        if args.nginx_headers == "same":
+            response_headers = [(k, nginx_quote(v)) for k, v in added_headers(gateway_headers, app_headers)]
+        else:
+            request_headers = FORWARDED_HEADERS[:1]
+        nginx_port = free_port()
+        nginx = start_nginx_proxy(work, "proxy", nginx_port, f"{ip}:80", args.proxy_threads, cpus=args.proxy_cpus,
+                                  keepalive=64, request_headers=request_headers, response_headers=response_headers,
+                                  access_log=args.access_log)
+        started.append(nginx)
+        peers = {
+            "gateway": {"port": gateway.port, "cpu_pids": lambda: [gateway.pid]},
+            "nginx": {"port": nginx_port, "cpu_pids": lambda: [nginx.pid] + children_of(nginx.pid)},
         }
-        results = {}
-        measure(args, targets, "10", results)
-        print(f"creating {args.many - 10} more containers ...", file=sys.stderr)
+        if "plain" in wanted:
+            # The same binary as a plain reverse proxy to the container (upstream.url = its IP, no
+            # runtime routing): separates the routing's cost from the relay's.
+            plain = start_gateway(args.gateway, work, "plain", f"http://{ip}:80", args.proxy_threads,
+                                  cpus=args.proxy_cpus, access_log=args.access_log, access_log_path=log("plain"))
+            started.append(plain)
+            peers["plain"] = {"port": plain.port, "cpu_pids": lambda: [plain.pid]}
+        for name, peer in peers.items():
+            peer["url"] = f"http://127.0.0.1:{peer['port']}{BODY}"
+            peer["headers"] = [("Host", host)]
+            wait_for(lambda: get(peer["port"], host)[0] == 200, f"{name} to reach the app")
+            if get(peer["port"], host)[2] != payload:
+                raise RuntimeError(f"{name}'s answer is not the app's file")
+        if "direct" in wanted:
+            peers["direct"] = {"url": f"http://{ip}:80{BODY}", "headers": [], "cpu_pids": lambda: None}
+        peers = {name: peers[name] for name in wanted}
+        nginx_added = sorted(k for k, _ in added_headers(get(nginx_port, host)[1], app_headers))
+
+        pins = ("not pinned" if not (args.wrk_cpus or args.proxy_cpus or args.app_cpus) else
+                f"pinned: wrk to CPU {sorted(args.wrk_cpus or [])}, proxies to {sorted(args.proxy_cpus or [])}, "
+                f"app to {sorted(args.app_cpus or [])}")
+        print(f"# runtime-app bench  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  cores={os.cpu_count()}  "
+              f"load={os.getloadavg()[0]:.2f}", flush=True)
+        print(f"# wrk -t{args.threads} -c{args.connections} -d{args.duration}s {BODY} (1 KB), {args.rounds} rounds "
+              f"interleaved, order reversed every other round, {args.warmup} s warm-up before each run; {pins}")
+        print(f"# gateway server.threads = nginx worker_processes = {args.proxy_threads}; 64 idle keep-alive "
+              f"connections to the app per thread/worker; access log {'on' if args.access_log else 'off'} in both")
+        print(f"# response headers added to the app's: gateway {sorted(k for k, _ in added_headers(gateway_headers, app_headers))}; "
+              f"nginx {nginx_added}")
+
+        phases = {}
+        load_before = os.getloadavg()[0]
+        runs = measure_phase(args, peers, "10")
+        phases["10"] = (runs, (load_before, os.getloadavg()[0]))
+        print(f"# creating {args.many - 10} more containers ...", file=sys.stderr, flush=True)
         create_many(sock, names, 10, args.many - 10)
         last = f"80-{conv_id(args.many - 1)}.{SUFFIX}"
         # The last one created is known once the gateway answers 502 (known, not running)
         # instead of 404 (unknown).
-        wait_for(lambda: http_status(gateway.port, last) == 502, "the directory to know every container", 120)
-        measure(args, targets, str(args.many), results)
+        wait_for(lambda: get(gateway.port, last)[0] == 502, "the directory to know every container", 180)
+        load_before = os.getloadavg()[0]
+        runs = measure_phase(args, peers, str(args.many))
+        phases[str(args.many)] = (runs, (load_before, os.getloadavg()[0]))
 
-        print(f"\nruntime app, 1 KB, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
-              f"median of {args.rounds} rounds; gateway threads {args.gateway_threads}, "
-              f"nginx workers {args.nginx_workers}; load {os.getloadavg()[0]:.2f}")
-        print(f"{'known':>6} {'target':>8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}  rounds")
-        for label in ("10", str(args.many)):
-            for name in targets:
-                r = results[(label, name)]
-                print(f"{label:>6} {name:>8} {r['rps']:>10.0f} {r['p50']:>8.2f} {r['p99']:>8.2f}  {r['all_rps']}"
-                      + (f"  non-2xx {r['non2xx']}" if r["non2xx"] else ""))
-            g = results[(label, "gateway")]["rps"]
-            n = results[(label, "nginx")]["rps"]
-            p = results[(label, "plain")]["rps"]
-            print(f"{label:>6} gateway/nginx = {g / n:.2f}   plain/nginx = {p / n:.2f}   gateway/plain = {g / p:.2f}")
-        flat = results[(str(args.many), "gateway")]["rps"] / results[("10", "gateway")]["rps"]
-        print(f"gateway {args.many}/10 containers = {flat:.2f}")
+        summaries = {label: report_phase(label, runs, load, peers) for label, (runs, load) in phases.items()}
+        few, many = summaries["10"], summaries[str(args.many)]
+        print(f"\n## flatness: {args.many} / 10 containers known (1.00 = flat)\n")
+        for name in peers:
+            line = f"- {name}: req/s medians {many[name]['rps']['median'] / few[name]['rps']['median']:.3f}"
+            if few[name]["cpu"] and many[name]["cpu"]:
+                line += f"; CPU per request {many[name]['cpu']['median'] / few[name]['cpu']['median']:.3f}"
+            print(line)
+        print(f"\n# load average at the end {os.getloadavg()[0]:.2f}")
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({label: {"load": load, "runs": runs} for label, (runs, load) in phases.items()}, f, indent=1)
     finally:
-        for proc in reversed(started):
-            if proc.name != "podman":
-                proc.stop()
+        stop_all(started)
         if sock and names:
             remove_all(sock, names)
-        for proc in started:
-            if proc.name == "podman":
-                proc.stop()
+        if podman:
+            podman.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
