@@ -26,6 +26,37 @@ void forEachCookie(std::string_view header, F&& f) {
   }
 }
 
+bool strippedFor(std::string_view name, CookieAudience audience) {
+  if (audience == CookieAudience::openhands && name == kSessionCookieName) {
+    return false;
+  }
+  for (std::string_view platform : kPlatformCookieNames) {
+    if (name == platform) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// True when a cookie `audience` must not see may be in the header. Runs on every forwarded
+// request: one substring search for the names' common prefix, then a check of each match's
+// name only, without splitting the (2-3 KB) header into pairs. A match inside a value (the
+// sealed session is base64url, so it may contain "oh_") is not at a name's start.
+bool mayHoldStripped(std::string_view header, CookieAudience audience) {
+  constexpr std::string_view kPrefix = "oh_";
+  for (std::size_t at = header.find(kPrefix); at != std::string_view::npos; at = header.find(kPrefix, at + 1)) {
+    if (at > 0 && header[at - 1] != ';' && header[at - 1] != ' ' && header[at - 1] != '\t') {
+      continue;
+    }
+    const std::string_view rest = header.substr(at);
+    const std::string_view name = common::trimOws(rest.substr(0, rest.find_first_of("=;")));
+    if (strippedFor(name, audience)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string buildSetCookie(std::string_view name, std::string_view value, const CookieAttributes& a) {
@@ -60,6 +91,27 @@ std::string removeCookie(std::string_view header, std::string_view name) {
   std::string out;
   forEachCookie(header, [&](std::string_view n, std::string_view, std::string_view pair) {
     if (n != name) {
+      if (!out.empty()) {
+        out += "; ";
+      }
+      out += pair;
+    }
+    return true;
+  });
+  return out;
+}
+
+std::optional<std::string> withoutPlatformCookies(std::string_view header, CookieAudience audience) {
+  static_assert(kSessionCookieName.starts_with("oh_") && kLoginFlowCookieName.starts_with("oh_") &&
+                    kRuntimeCookieName.starts_with("oh_") && kLoginCsrfCookieName.starts_with("oh_"),
+                "mayHoldStripped searches for the platform cookies' common prefix");
+  if (!mayHoldStripped(header, audience)) {
+    return std::nullopt;
+  }
+  std::string out;
+  out.reserve(header.size());
+  forEachCookie(header, [&](std::string_view name, std::string_view, std::string_view pair) {
+    if (!strippedFor(name, audience)) {
       if (!out.empty()) {
         out += "; ";
       }

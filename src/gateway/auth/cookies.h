@@ -2,6 +2,7 @@
 // Cookie headers: building our Set-Cookie values (RFC 6265 section 4.1) and reading or
 // removing our cookies from a request's Cookie header. Pure string functions.
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -12,6 +13,12 @@ namespace oh::gateway::auth {
 constexpr std::string_view kSessionCookieName = "oh_session";
 constexpr std::string_view kLoginFlowCookieName = "oh_login";
 constexpr std::string_view kRuntimeCookieName = "oh_runtime";
+constexpr std::string_view kLoginCsrfCookieName = "oh_login_csrf";
+
+// Every cookie the gateway itself sets: the one list of platform cookie names. Add a new
+// gateway cookie here and no upstream will ever receive it (withoutPlatformCookies).
+constexpr std::array<std::string_view, 4> kPlatformCookieNames{kSessionCookieName, kLoginFlowCookieName,
+                                                               kRuntimeCookieName, kLoginCsrfCookieName};
 // oauth2-proxy's figure: most browsers cap a cookie (name + value + attributes) at 4096 bytes.
 constexpr std::size_t kMaxCookieBytes = 4000;
 
@@ -35,5 +42,18 @@ std::optional<std::string_view> findCookie(std::string_view cookie_header, std::
 
 // The Cookie header without any `name` cookie (every occurrence); "" if nothing remains.
 std::string removeCookie(std::string_view cookie_header, std::string_view name);
+
+// Who receives a forwarded request's Cookie header.
+enum class CookieAudience {
+  // The OpenHands app: keeps oh_session (HttpOnly, and the app cannot misuse it), loses the rest.
+  openhands,
+  // A user's app (untrusted code, or an agent server): loses every platform cookie.
+  user_app,
+};
+
+// The Cookie header without the platform cookies `audience` must not see (every occurrence);
+// nullopt when none of them is present, so the common case leaves the header untouched and
+// allocates nothing; "" when nothing remains. Names match exactly ("my_oh_login" stays).
+std::optional<std::string> withoutPlatformCookies(std::string_view cookie_header, CookieAudience audience);
 
 }  // namespace oh::gateway::auth

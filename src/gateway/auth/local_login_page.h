@@ -5,6 +5,7 @@
 // carry both, equal, and younger than kLoginCsrfLifetime.
 
 #include "common/random_source.h"
+#include "auth/cookies.h"
 #include "auth/result.h"
 #include "auth/sealed_box.h"
 #include "auth/session.h"
@@ -16,7 +17,7 @@
 namespace oh::gateway::auth {
 
 constexpr std::string_view kLoginPath = "/_gateway/login";
-constexpr std::string_view kLoginCsrfCookieName = "oh_login_csrf";
+// kLoginCsrfCookieName: auth/cookies.h, with the other platform cookie names.
 constexpr std::chrono::seconds kLoginCsrfLifetime{600};
 constexpr std::size_t kMaxLoginFormBytes = 8 * 1024;
 

@@ -1,21 +1,15 @@
 #include "routing/gateway_gate.h"
 
 #include <algorithm>
-#include <array>
 #include <string_view>
 #include <utility>
 
 #include "auth/cookies.h"
-#include "auth/local_login_page.h"
 #include "runtime/runtime_address.h"
 #include "runtime/runtime_router.h"
 
 namespace oh::gateway {
 namespace {
-
-// Every cookie the platform sets: none of them is any business of a user's app.
-constexpr std::array<std::string_view, 4> kPlatformCookies{auth::kSessionCookieName, auth::kLoginFlowCookieName,
-                                                           auth::kRuntimeCookieName, auth::kLoginCsrfCookieName};
 
 // No client may claim an identity: the header family is always removed, whatever sign-in does.
 constexpr std::string_view kIdentityHeaderPrefix = "x-cognito-";
@@ -25,16 +19,6 @@ void addIdentityPrefix(ForwardPlan& plan) {
   if (std::find(prefixes.begin(), prefixes.end(), kIdentityHeaderPrefix) == prefixes.end()) {
     prefixes.emplace_back(kIdentityHeaderPrefix);
   }
-}
-
-std::string withoutPlatformCookies(std::string_view cookie_header) {
-  std::string remaining(cookie_header);
-  for (std::string_view name : kPlatformCookies) {
-    if (auth::findCookie(remaining, name)) {
-      remaining = auth::removeCookie(remaining, name);
-    }
-  }
-  return remaining;
 }
 
 GateDecision refuse(const RuntimeRefusal& refusal) {
@@ -89,8 +73,11 @@ void GatewayGate::admit(const GateRequest& request, Done done) {
 
 void GatewayGate::forward(const GateRequest& request, const std::optional<RuntimeAddress>& address,
                           const std::optional<Identity>& identity, ForwardPlan plan, const Done& done) const {
+  // The one place platform cookies are taken out, for every destination and whether sign-in
+  // ran or not (auth.provider = "none"): sign-in reads them, nothing downstream does.
   if (!address) {
     addIdentityPrefix(plan);
+    plan.cookie = auth::withoutPlatformCookies(request.cookie, auth::CookieAudience::openhands);
     if (identity && plan.user.empty()) {
       plan.user = identity->sub;
     }
@@ -101,10 +88,11 @@ void GatewayGate::forward(const GateRequest& request, const std::optional<Runtim
     return done(std::move(decision));
   }
   // The app gets neither an identity nor a platform cookie, whatever sign-in planned for the
-  // main site; a renewed runtime cookie still reaches the browser.
+  // main site (the path form signs in with the main session); a renewed runtime cookie still
+  // reaches the browser.
   ForwardPlan& app = decision.forward;
   addIdentityPrefix(app);
-  app.cookie = withoutPlatformCookies(request.cookie);
+  app.cookie = auth::withoutPlatformCookies(request.cookie, auth::CookieAudience::user_app);
   app.add_response_cookies = std::move(plan.add_response_cookies);
   app.connect_timeout = settings_->runtime.connect_timeout;
   done(std::move(decision));

@@ -24,20 +24,6 @@ namespace {
 constexpr std::string_view kLogoutPath = "/_logout";
 constexpr std::string_view kIdentityHeaderPrefix = "x-cognito-";
 
-// Cookies of the gateway that the OpenHands app never needs (the session cookie itself is left
-// alone on the main host: it is HttpOnly and the app cannot misuse it).
-const std::vector<std::string_view>& mainHostStrippedCookies() {
-  static const std::vector<std::string_view> names{auth::kLoginFlowCookieName, auth::kLoginCsrfCookieName,
-                                                   auth::kRuntimeCookieName};
-  return names;
-}
-// A user's app is untrusted code: none of the platform's cookies may reach it.
-const std::vector<std::string_view>& platformCookies() {
-  static const std::vector<std::string_view> names{auth::kSessionCookieName, auth::kLoginFlowCookieName,
-                                                   auth::kLoginCsrfCookieName, auth::kRuntimeCookieName};
-  return names;
-}
-
 // For log lines: printable ASCII only, cut short (hosts and names come from the client).
 std::string printable(std::string_view text) {
   std::string out;
@@ -160,14 +146,14 @@ private:
         const auth::SessionPtr session = *opened;
         switch (auth::renewalDecision(*session, now())) {
           case auth::SessionState::valid:
-            return done(forwardMain(r, identityOf(*session), {}));
+            return done(forwardMain(identityOf(*session), {}));
           case auth::SessionState::needs_refresh:
             if (setup_.flow && !session->refresh_token.empty()) {
               auto owned = std::make_shared<OwnedRequest>(OwnedRequest::copy(r, host));
               return refresh(*cookie, session, [self = shared_from_this(), owned, allow_anonymous,
                                                 done = std::move(done)](const Refreshed& refreshed) {
                 if (refreshed) {
-                  done(self->forwardMain(owned->view(), identityOf(refreshed->session), {refreshed->set_cookie}));
+                  done(self->forwardMain(identityOf(refreshed->session), {refreshed->set_cookie}));
                 } else {
                   self->noSession(owned->view(), owned->host, allow_anonymous, true, done);
                 }
@@ -193,11 +179,10 @@ private:
     return setup_.users->current()->names.count(session.sub) > 0;
   }
 
-  AuthOutcome forwardMain(const GateRequest& r, Identity identity, std::vector<std::string> response_cookies) {
+  AuthOutcome forwardMain(Identity identity, std::vector<std::string> response_cookies) {
     AuthOutcome outcome;
     outcome.plan.remove_header_prefixes.emplace_back(kIdentityHeaderPrefix);
     outcome.plan.set_headers = auth::identityHeaders({identity.sub, identity.email, identity.email_verified});
-    outcome.plan.cookie = withoutCookies(r.cookie, mainHostStrippedCookies());
     outcome.plan.add_response_cookies = std::move(response_cookies);
     outcome.plan.user = identity.sub;
     outcome.identity = std::move(identity);
@@ -213,7 +198,6 @@ private:
     if (allow_anonymous) {
       AuthOutcome outcome;
       outcome.plan.remove_header_prefixes.emplace_back(kIdentityHeaderPrefix);
-      outcome.plan.cookie = withoutCookies(r.cookie, mainHostStrippedCookies());
       outcome.plan.add_response_cookies = std::move(cookies);
       return done(std::move(outcome));
     }
@@ -471,7 +455,6 @@ private:
     }
     AuthOutcome outcome;
     outcome.plan.remove_header_prefixes.emplace_back(kIdentityHeaderPrefix);
-    outcome.plan.cookie = withoutCookies(r.cookie, platformCookies());
     if (const auto cookie = auth::findCookie(r.cookie, auth::kRuntimeCookieName)) {
       auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now(),
                                             auth::runtimeSessionPurpose(host));

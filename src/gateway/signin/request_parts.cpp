@@ -2,7 +2,6 @@
 
 #include <boost/url/parse.hpp>
 
-#include "auth/cookies.h"
 
 namespace oh::gateway::signin {
 
@@ -59,26 +58,6 @@ std::optional<std::string> queryParameter(std::string_view target, std::string_v
     value = std::string(param.value);
   }
   return value;
-}
-
-std::optional<std::string> withoutCookies(std::string_view cookie_header, const std::vector<std::string_view>& names) {
-  // Fast path for every signed-in request: a substring search (memchr speed) per name rules
-  // out most headers without parsing the 2-3 KB of cookies.
-  bool maybe = false;
-  for (std::string_view name : names) {
-    maybe = maybe || cookie_header.find(name) != std::string_view::npos;
-  }
-  if (!maybe) {
-    return std::nullopt;
-  }
-  std::optional<std::string> out;
-  for (std::string_view name : names) {
-    const std::string_view current = out ? std::string_view(*out) : cookie_header;
-    if (auth::findCookie(current, name)) {
-      out = auth::removeCookie(current, name);
-    }
-  }
-  return out;
 }
 
 }  // namespace oh::gateway::signin

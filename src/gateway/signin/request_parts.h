@@ -1,7 +1,6 @@
 #pragma once
 // Small pure helpers over a request's host and target for the sign-in code: host
-// normalisation, the main host a runtime host belongs to, one query parameter, and the
-// platform cookies that must not travel on. Private to oh_gateway_signin.
+// normalisation, the main host a runtime host belongs to, one query parameter. Private to oh_gateway_signin.
 
 #include <optional>
 #include <string>
@@ -24,9 +23,5 @@ std::optional<std::string> mainHostOfRuntimeHost(std::string_view host, const st
 // The decoded value of the single `name` parameter of the target's query; nullopt when absent,
 // repeated or malformed.
 std::optional<std::string> queryParameter(std::string_view target, std::string_view name);
-
-// The Cookie header without every named cookie; nullopt when none of them is present (so the
-// common case costs no allocation and leaves the header untouched).
-std::optional<std::string> withoutCookies(std::string_view cookie_header, const std::vector<std::string_view>& names);
 
 }  // namespace oh::gateway::signin

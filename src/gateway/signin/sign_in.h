@@ -1,8 +1,7 @@
 #pragma once
 // The sign-in side of the request gate (issue 4): given a request, either answer it (login page,
 // /_callback, /_logout, runtime hand-off, 302 to sign-in, 401 JSON, 403) or say who it is from
-// and how its headers change (identity headers set, platform cookies removed, a renewed cookie
-// added to the response). routing/gateway_gate.h composes it with runtime routing.
+// and how its headers change (identity headers set, a renewed cookie added to the response). routing/gateway_gate.h composes it with runtime routing.
 //
 // Built from [auth] on start and on every reload (SignInServices::build); long-lived state (JWKS
 // cache, opened-session cache, ticket replay cache, login throttle, the HTTPS client and the
@@ -32,8 +31,9 @@ struct AuthOutcome {
   std::optional<GateDecision> decision;
   // The signed-in user; empty when anonymous access was allowed and there is no session.
   std::optional<Identity> identity;
-  // Header edits for the forwarded request (identity headers, X-Cognito-* removal, platform
-  // cookies removed) and cookies added to the response; its targets are left empty.
+  // Header edits for the forwarded request (identity headers, X-Cognito-* removal) and cookies
+  // added to the response; its targets and Cookie header are left alone (GatewayGate takes
+  // the platform cookies out for whichever destination the request goes to).
   ForwardPlan plan;
 };
 

@@ -159,6 +159,47 @@ TEST(CookieHeaderTest, FindsAndRemovesCookies) {
   EXPECT_EQ(removeCookie("oh_runtime=1", "oh_runtime"), "");
 }
 
+// This test verifies the platform cookie names are one list and that a user's app loses every
+// one of them (every occurrence, any spacing) while names that merely resemble them stay.
+TEST(CookieHeaderTest, UserAppLosesEveryPlatformCookie) {
+  EXPECT_EQ(kPlatformCookieNames.size(), 4u);
+  for (std::string_view name : kPlatformCookieNames) {
+    const std::string header = "a=1; " + std::string(name) + "=x;" + std::string(name) + "=y ;\t" + std::string(name) +
+                               "; b=2";
+    EXPECT_EQ(withoutPlatformCookies(header, CookieAudience::user_app), std::optional<std::string>("a=1; b=2"))
+        << name;
+    EXPECT_EQ(withoutPlatformCookies(std::string(name) + "=only", CookieAudience::user_app),
+              std::optional<std::string>(""))
+        << name;
+  }
+  // Look-alikes: prefixes, suffixes, platform names inside values, and an empty name.
+  for (std::string_view kept : {"my_oh_session=1", "oh_sessionx=1", "oh_=1", "app=oh_session", "x=a;b",
+                                "=oh_session", "oh_login_csrfx=1", "OH_SESSION=1"}) {
+    EXPECT_EQ(withoutPlatformCookies(kept, CookieAudience::user_app), std::nullopt) << kept;
+  }
+  // A sealed value may contain "oh_" anywhere; only names count.
+  EXPECT_EQ(withoutPlatformCookies("v=AAoh_session=BB; oh_runtime=r", CookieAudience::user_app),
+            std::optional<std::string>("v=AAoh_session=BB"));
+  EXPECT_EQ(withoutPlatformCookies("", CookieAudience::user_app), std::nullopt);
+  EXPECT_EQ(withoutPlatformCookies(";;; ;", CookieAudience::user_app), std::nullopt);
+  // Oversized: a 64 KiB header of app cookies with one platform cookie at the very end.
+  std::string big;
+  for (int i = 0; i < 4096; ++i) {
+    big += "c" + std::to_string(i) + "=oh_value; ";
+  }
+  const std::string app_only = big.substr(0, big.size() - 2);
+  EXPECT_EQ(withoutPlatformCookies(big + "oh_session=s", CookieAudience::user_app), std::optional(app_only));
+}
+
+// This test verifies the OpenHands app keeps the session cookie (and every other cookie) and
+// loses the login-flow, CSRF and runtime cookies; untouched headers are not copied.
+TEST(CookieHeaderTest, OpenHandsKeepsTheSessionCookie) {
+  EXPECT_EQ(withoutPlatformCookies("oh_session=s; theme=dark", CookieAudience::openhands), std::nullopt);
+  EXPECT_EQ(withoutPlatformCookies("oh_session=s; oh_login=l; oh_login_csrf=c; oh_runtime=r; z=1",
+                                   CookieAudience::openhands),
+            std::optional<std::string>("oh_session=s; z=1"));
+}
+
 // The login-flow cookie: state must match, the attempt expires after 10 minutes.
 TEST(LoginFlowCookieTest, BindsStateAndExpires) {
   test::CountingRandom random;

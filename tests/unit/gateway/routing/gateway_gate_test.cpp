@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/cookies.h"
+
 namespace oh::gateway {
 namespace {
 
@@ -65,6 +67,19 @@ SettingsPtr settingsWith(RuntimeAccess access) {
 
 class GatewayGateTest : public ::testing::Test {
 protected:
+  // The Cookie header the destination receives for this decision.
+  std::string forwardedCookie(const GateDecision& decision) const {
+    EXPECT_EQ(decision.kind, GateDecision::Kind::forward) << decision.reason;
+    return decision.forward.cookie.value_or(cookie_);
+  }
+  static bool holdsPlatformCookie(std::string_view header) {
+    for (std::string_view name : auth::kPlatformCookieNames) {
+      if (auth::findCookie(header, name)) {
+        return true;
+      }
+    }
+    return false;
+  }
   GateDecision admit(GatewayGate& gate, std::string_view host, std::string_view target) {
     GateRequest request;
     request.method = "GET";
@@ -115,7 +130,6 @@ TEST_F(GatewayGateTest, OwnerReachesAppWithoutPlatformCookies) {
   EXPECT_EQ(*plan.cookie, "theme=dark");
   ASSERT_EQ(plan.add_response_cookies.size(), 1u);
   ASSERT_TRUE(plan.runtime_response.has_value());
-  EXPECT_EQ(plan.runtime_response->main_host, "oh.example.com");
   EXPECT_FALSE(plan.rewrite_target.has_value());
 }
 
@@ -204,6 +218,71 @@ TEST_F(GatewayGateTest, AgentServerAnonymous) {
   EXPECT_EQ(decision.forward.targets[0].port, 8000);
   ASSERT_TRUE(decision.forward.cookie.has_value());
   EXPECT_EQ(*decision.forward.cookie, "theme=dark");
+}
+
+// Cookies an app sets for itself, some with names close to the platform's: they all reach it.
+constexpr std::string_view kAppCookies = "theme=dark; my_oh_session=1; oh_sessionx=2; oh_=3; app=oh_session";
+// Every platform cookie, twice, in every position, one without a space after the semicolon.
+constexpr std::string_view kAllCookies =
+    "oh_session=s; theme=dark; oh_runtime=r; my_oh_session=1;oh_login=l; oh_sessionx=2; oh_login_csrf=c; oh_=3; "
+    "app=oh_session; oh_runtime=again; oh_session=twice";
+
+// This test verifies a runtime host with a runtime session forwards the app's own cookies only,
+// whatever the sign-in planned for the request's Cookie header.
+TEST_F(GatewayGateTest, RuntimeHostAppNeverReceivesPlatformCookies) {
+  sign_in_->outcome = signedIn("alice");
+  sign_in_->outcome.plan.cookie = "oh_session=planned-by-sign-in";
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  cookie_ = std::string(kAllCookies);
+  const std::string forwarded = forwardedCookie(admit(gate, kRuntimeHost, "/"));
+  EXPECT_FALSE(holdsPlatformCookie(forwarded)) << forwarded;
+  EXPECT_EQ(forwarded, kAppCookies);
+}
+
+// This test verifies the path form on the main host, signed in with the main session, does not
+// hand that session (or any other platform cookie) to the app.
+TEST_F(GatewayGateTest, PathFormAppNeverReceivesPlatformCookies) {
+  sign_in_->outcome = signedIn("alice");
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  cookie_ = std::string(kAllCookies);
+  const auto decision = admit(gate, "oh.example.com", "/runtime/0123456789abcdef0123456789abcdef/5173/add");
+  ASSERT_TRUE(decision.forward.rewrite_target.has_value()) << decision.reason;
+  EXPECT_EQ(forwardedCookie(decision), kAppCookies);
+}
+
+// This test verifies with auth.provider = "none" (no sign-in at all) an app still never sees a
+// platform cookie a browser may carry from an earlier configuration, in both forms.
+TEST_F(GatewayGateTest, NoSignInAppNeverReceivesPlatformCookies) {
+  GatewayGate gate(settingsWith(RuntimeAccess::public_), nullptr, directoryWith(""));
+  cookie_ = std::string(kAllCookies);
+  EXPECT_EQ(forwardedCookie(admit(gate, kRuntimeHost, "/")), kAppCookies);
+  EXPECT_EQ(forwardedCookie(admit(gate, "oh.example.com", "/runtime/0123456789abcdef0123456789abcdef/5173/")),
+            kAppCookies);
+}
+
+// This test verifies OpenHands keeps the session cookie and the app's cookies but loses the
+// login-flow, CSRF and runtime cookies; a header without any of them is left untouched.
+TEST_F(GatewayGateTest, OpenHandsKeepsOnlyTheSessionCookie) {
+  sign_in_->outcome = signedIn("alice");
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  cookie_ = std::string(kAllCookies);
+  EXPECT_EQ(forwardedCookie(admit(gate, "oh.example.com", "/api/conversations")),
+            "oh_session=s; theme=dark; my_oh_session=1; oh_sessionx=2; oh_=3; app=oh_session; oh_session=twice");
+  cookie_ = "oh_session=s; theme=dark";
+  EXPECT_FALSE(admit(gate, "oh.example.com", "/").forward.cookie.has_value());
+}
+
+// This test verifies an app request without platform cookies keeps its header as is, and one
+// with nothing but platform cookies loses the header.
+TEST_F(GatewayGateTest, AppCookieHeaderEdges) {
+  sign_in_->outcome = signedIn("alice");
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  cookie_ = "a=1";
+  EXPECT_FALSE(admit(gate, kRuntimeHost, "/").forward.cookie.has_value());
+  cookie_ = "oh_runtime=r; oh_session=s";
+  const auto decision = admit(gate, kRuntimeHost, "/");
+  ASSERT_TRUE(decision.forward.cookie.has_value());
+  EXPECT_EQ(*decision.forward.cookie, "");
 }
 
 }  // namespace

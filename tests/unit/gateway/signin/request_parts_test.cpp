@@ -42,18 +42,6 @@ TEST(RequestParts, QueryParameter) {
   EXPECT_EQ(queryParameter("/x?iss=", "iss"), std::optional<std::string>(""));
 }
 
-// This test verifies platform cookies are removed (every occurrence) and others kept in order.
-TEST(RequestParts, WithoutCookies) {
-  const std::vector<std::string_view> names{"oh_login", "oh_runtime"};
-  EXPECT_FALSE(withoutCookies("oh_session=abc; theme=dark", names));
-  EXPECT_FALSE(withoutCookies("", names));
-  EXPECT_EQ(withoutCookies("a=1; oh_login=x; b=2; oh_runtime=y; oh_login=z", names), std::optional<std::string>("a=1; b=2"));
-  EXPECT_EQ(withoutCookies("oh_login=x", names), std::optional<std::string>(""));
-  // A name that merely contains a platform name is kept.
-  EXPECT_EQ(withoutCookies("my_oh_login=1; oh_login_csrf=2", names), std::nullopt);
-  EXPECT_EQ(withoutCookies("x_oh_runtime=1; oh_runtime=2", names), std::optional<std::string>("x_oh_runtime=1"));
-}
-
 // This test verifies the path of a target and lowercase of hosts.
 TEST(RequestParts, PathAndLowercase) {
   EXPECT_EQ(pathOf("/a/b?c=d?e"), "/a/b");
