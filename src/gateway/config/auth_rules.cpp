@@ -188,7 +188,7 @@ Violation issuerProblem(const Settings& s) {
   return "must be " + expected + ", but " + quoted(issuer) + " was provided";
 }
 
-const std::array<ValidationRule, 25> kAuthRules{{
+const std::array<ValidationRule, 26> kAuthRules{{
     {"auth.provider",
      [](const Settings& s) -> Violation {
        if (s.auth.provider == AuthProvider::none && s.mode != Mode::local) {
@@ -414,6 +414,26 @@ const std::array<ValidationRule, 25> kAuthRules{{
        if (!s.runtime.network.empty() && !isToken(s.runtime.network)) {
          return "must be empty (the container's first network) or a network name, but " +
                 quoted(s.runtime.network) + " was provided";
+       }
+       return std::nullopt;
+     }},
+    {"runtime.agent_server_origin",
+     [](const Settings& s) -> Violation {
+       const std::string& origin = s.runtime.agent_server_origin;
+       if (origin.empty()) {
+         return std::nullopt;
+       }
+       std::string_view rest = origin;
+       if (rest.starts_with("https://")) {
+         rest.remove_prefix(8);
+       } else if (rest.starts_with("http://")) {
+         rest.remove_prefix(7);
+       } else {
+         rest = {};
+       }
+       if (!isHostAndPort(rest)) {
+         return "must be empty or an origin, \"https://\" or \"http://\" then a host and an optional port "
+                "with no path (e.g. \"https://openhands.example.com\"), but " + quoted(origin) + " was provided";
        }
        return std::nullopt;
      }},

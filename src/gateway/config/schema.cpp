@@ -37,7 +37,7 @@ std::chrono::seconds seconds(std::int64_t v) { return std::chrono::seconds{v}; }
 std::uint16_t port(std::int64_t v) { return static_cast<std::uint16_t>(v); }
 std::size_t size(std::int64_t v) { return static_cast<std::size_t>(v); }
 
-const std::array<FieldSpec, 60> kSchema{{
+const std::array<FieldSpec, 61> kSchema{{
     {"mode", ChoiceField{kModes, [](Settings& s, std::string_view v) {
                            s.mode = v == "aws" ? Mode::aws : Mode::local;
                          }}},
@@ -111,6 +111,7 @@ const std::array<FieldSpec, 60> kSchema{{
     {"runtime.conversation_label", StringField{[](Settings& s, std::string v) { s.runtime.conversation_label = std::move(v); }}},
     {"runtime.user_label", StringField{[](Settings& s, std::string v) { s.runtime.user_label = std::move(v); }}},
     {"runtime.network", StringField{[](Settings& s, std::string v) { s.runtime.network = std::move(v); }}},
+    {"runtime.agent_server_origin", StringField{[](Settings& s, std::string v) { s.runtime.agent_server_origin = std::move(v); }}},
     {"runtime.connect_timeout_seconds", IntegerField{1, 300, "seconds", [](Settings& s, std::int64_t v) { s.runtime.connect_timeout = seconds(v); }}},
 }};
 

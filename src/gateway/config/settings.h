@@ -135,6 +135,11 @@ struct RuntimeSettings {
   std::string user_label = "user_id";                  // runtime.user_label
   std::string network;                        // runtime.network: the network whose IP is used ("" = the first)
   std::chrono::seconds connect_timeout{5};    // runtime.connect_timeout_seconds (to the app)
+  // runtime.agent_server_origin: the one CORS origin OpenHands gives its agent servers (its web
+  // URL, "https://{primary main host}"). When set, a browser on another main host calling an
+  // agent server ({hostPort}-sandbox) is presented to it with this origin, and the answer's
+  // Access-Control-Allow-Origin is given back for the browser's own. "" = Origin untouched.
+  std::string agent_server_origin;
 };
 
 struct Settings {

@@ -58,7 +58,13 @@ struct ForwardTarget {
 // Response headers for a user's app (runtime hosts): framing limited to the app itself and the
 // main site, and every Set-Cookie host-only, Secure and SameSite=Strict unless it says otherwise.
 struct RuntimeResponsePolicy {
-  std::string main_host;  // for the CSP frame-ancestors 'self' https://{main_host}
+  // Who may frame the app besides itself: CSP frame-ancestors 'self' https://{host} for each.
+  std::vector<std::string> frame_ancestor_hosts;
+  // Set when the gate presented the request to the app with another Origin (an agent server
+  // knows one origin only): an Access-Control-Allow-Origin naming `upstream_origin` is given
+  // back as `client_origin`, with Vary: Origin. Empty = the app's CORS headers are untouched.
+  std::string upstream_origin;
+  std::string client_origin;
 };
 
 // How to forward a request the gate admitted.

@@ -41,18 +41,19 @@ std::string rewriteAppSetCookie(std::string_view set_cookie) {
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> runtimeSecurityHeaders(const RuntimeResponsePolicy& policy) {
-  std::vector<std::pair<std::string, std::string>> headers;
-  headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
-  headers.emplace_back("X-Content-Type-Options", "nosniff");
-  headers.emplace_back("Referrer-Policy", "strict-origin-when-cross-origin");
+std::string frameAncestorsDirective(const RuntimeResponsePolicy& policy) {
   std::string csp = "frame-ancestors 'self'";
-  if (!policy.main_host.empty()) {
-    csp.append(" https://");
-    csp.append(policy.main_host);
+  for (const std::string& host : policy.frame_ancestor_hosts) {
+    csp.append(" https://").append(host);
   }
-  headers.emplace_back("Content-Security-Policy", std::move(csp));
-  return headers;
+  return csp;
+}
+
+std::string_view clientAllowOrigin(const RuntimeResponsePolicy& policy, std::string_view allow_origin) {
+  if (!policy.upstream_origin.empty() && allow_origin == policy.upstream_origin) {
+    return policy.client_origin;
+  }
+  return allow_origin;
 }
 
 }  // namespace oh::gateway

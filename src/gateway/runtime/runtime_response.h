@@ -17,9 +17,13 @@ namespace oh::gateway {
 // SameSite=Strict added when the app set no SameSite. Name, value and other attributes kept.
 std::string rewriteAppSetCookie(std::string_view set_cookie);
 
-// Headers every app response gets (set, replacing the app's, except as noted in
-// applyRuntimeResponsePolicy): X-Frame-Options, X-Content-Type-Options, Referrer-Policy and
-// Content-Security-Policy frame-ancestors 'self' https://{main_host}.
-std::vector<std::pair<std::string, std::string>> runtimeSecurityHeaders(const RuntimeResponsePolicy& policy);
+// The CSP every app response gets beside the app's own: "frame-ancestors 'self'" then
+// "https://{host}" for each of the policy's frame-ancestor hosts.
+std::string frameAncestorsDirective(const RuntimeResponsePolicy& policy);
+
+// The Access-Control-Allow-Origin the browser gets for the app's `allow_origin`: the browser's
+// own origin when the gate presented the request with another one and the app allowed that,
+// else the app's value unchanged.
+std::string_view clientAllowOrigin(const RuntimeResponsePolicy& policy, std::string_view allow_origin);
 
 }  // namespace oh::gateway

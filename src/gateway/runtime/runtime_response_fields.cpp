@@ -5,9 +5,33 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "common/text.h"
 #include "runtime/runtime_response.h"
 
 namespace oh::gateway {
+namespace {
+
+void translateAllowOrigin(boost::beast::http::fields& fields, const RuntimeResponsePolicy& policy) {
+  namespace http = boost::beast::http;
+  const auto allow = fields.find(http::field::access_control_allow_origin);
+  if (allow == fields.end()) {
+    return;
+  }
+  const std::string_view translated = clientAllowOrigin(policy, allow->value());
+  if (translated == allow->value()) {
+    return;
+  }
+  fields.set(http::field::access_control_allow_origin, std::string(translated));
+  // The answer now depends on the request's Origin: caches must not serve it to another origin.
+  const auto vary = fields.find(http::field::vary);
+  if (vary == fields.end()) {
+    fields.set(http::field::vary, "Origin");
+  } else if (!common::containsIgnoreCase(vary->value(), "origin") && vary->value() != "*") {
+    fields.set(http::field::vary, std::string(vary->value()) + ", Origin");
+  }
+}
+
+}  // namespace
 
 void applyRuntimeResponsePolicy(boost::beast::http::fields& fields, const RuntimeResponsePolicy& policy) {
   namespace http = boost::beast::http;
@@ -22,8 +46,6 @@ void applyRuntimeResponsePolicy(boost::beast::http::fields& fields, const Runtim
       fields.insert(http::field::set_cookie, cookie);
     }
   }
-  // The same headers as runtimeSecurityHeaders(), set directly (no temporary strings: this
-  // runs on every app response).
   const auto frame_options = fields.find(http::field::x_frame_options);
   bool app_denies = false;
   if (frame_options != fields.end() && frame_options->value().size() == 4) {
@@ -38,13 +60,10 @@ void applyRuntimeResponsePolicy(boost::beast::http::fields& fields, const Runtim
   }
   fields.set("X-Content-Type-Options", "nosniff");
   fields.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  std::string csp;
-  csp.reserve(32 + policy.main_host.size());
-  csp.append("frame-ancestors 'self'");
-  if (!policy.main_host.empty()) {
-    csp.append(" https://").append(policy.main_host);
+  fields.insert("Content-Security-Policy", frameAncestorsDirective(policy));
+  if (!policy.upstream_origin.empty()) {
+    translateAllowOrigin(fields, policy);
   }
-  fields.insert("Content-Security-Policy", csp);
 }
 
 }  // namespace oh::gateway

@@ -10,9 +10,10 @@ namespace oh::gateway {
 
 // X-Frame-Options SAMEORIGIN (an app's stricter DENY is kept), X-Content-Type-Options nosniff,
 // Referrer-Policy strict-origin-when-cross-origin (replacing the app's), one more
-// Content-Security-Policy "frame-ancestors 'self' https://{main_host}" beside any of the app's
-// (browsers enforce every CSP header, so the app's policy stays and cannot widen framing), and
-// each Set-Cookie rewritten by rewriteAppSetCookie().
+// Content-Security-Policy frameAncestorsDirective() beside any of the app's (browsers enforce
+// every CSP header, so the app's policy stays and cannot widen framing), each Set-Cookie
+// rewritten by rewriteAppSetCookie(), and Access-Control-Allow-Origin given back for the
+// browser's origin (plus Vary: Origin) when the gate presented another one.
 void applyRuntimeResponsePolicy(boost::beast::http::fields& fields, const RuntimeResponsePolicy& policy);
 
 }  // namespace oh::gateway

@@ -1,6 +1,8 @@
 #include "runtime/runtime_router.h"
 
+#include <algorithm>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,12 +31,44 @@ std::vector<std::string> appStrippedHeaderPrefixes() {
   return {"x-cognito-", "x-origin-verify", "x-forwarded-user", "x-auth-request-"};
 }
 
+constexpr std::string_view kRuntimePrefix = "runtime.";
+
+// Every main host of the deployment (each runtime suffix without "runtime."), and the one the
+// request came through (it may carry a port).
+std::vector<std::string> allMainHosts(const RuntimeAddress& address, const RuntimeSettings& settings) {
+  std::vector<std::string> hosts{address.main_host};
+  for (const std::string& suffix : settings.host_suffixes) {
+    std::string host = suffix.substr(std::min(suffix.size(), kRuntimePrefix.size()));
+    if (host != address.main_host) {
+      hosts.push_back(std::move(host));
+    }
+  }
+  return hosts;
+}
+
+// An Origin the platform's own pages send: the agent-server origin's scheme, then a main host.
+bool isPlatformOrigin(std::string_view origin, const std::vector<std::string>& main_hosts,
+                      std::string_view agent_server_origin) {
+  const std::size_t scheme_end = agent_server_origin.find("://");
+  if (scheme_end == std::string_view::npos || !origin.starts_with(agent_server_origin.substr(0, scheme_end + 3))) {
+    return false;
+  }
+  origin.remove_prefix(scheme_end + 3);
+  for (const std::string& host : main_hosts) {
+    if (common::equalsIgnoreCase(origin, host)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // {hostPort}-sandbox: the OpenHands agent server that published that host port. Reached without
 // a gateway session, on purpose: OpenHands' app server health-checks this URL from the instance
 // and the UI calls it cross-origin, neither with our cookie; the agent server checks its own
 // session API key (X-Session-API-Key) on everything but its health routes. Only containers
 // named as agent servers are reachable this way, never an arbitrary container's port.
-GateDecision routeAgentServer(const RuntimeAddress& address, const GateRequest& request, const ContainerIndex& index) {
+GateDecision routeAgentServer(const RuntimeAddress& address, const GateRequest& request, const ContainerIndex& index,
+                              const RuntimeSettings& settings) {
   const ContainerRecord* container = index.findByHostPort(address.port);
   if (container == nullptr || !container->name.starts_with(kAgentServerNamePrefix)) {
     return refuse(404, "unknown sandbox", "runtime: no agent server publishes this port");
@@ -50,7 +84,20 @@ GateDecision routeAgentServer(const RuntimeAddress& address, const GateRequest& 
     }
   }
   plan.remove_header_prefixes = appStrippedHeaderPrefixes();
-  plan.runtime_response = RuntimeResponsePolicy{address.main_host};
+  // One OpenHands serves every domain, and its UI (VS Code, the agent's events) is framed and
+  // called from whichever main host the user signed in on.
+  RuntimeResponsePolicy policy;
+  policy.frame_ancestor_hosts = allMainHosts(address, settings);
+  // The agent server allows one CORS origin, OpenHands' web URL: a browser on another of the
+  // platform's main hosts is presented with that one, and gets its own back.
+  const std::string& known_origin = settings.agent_server_origin;
+  if (!known_origin.empty() && !request.origin.empty() && request.origin != known_origin &&
+      isPlatformOrigin(request.origin, policy.frame_ancestor_hosts, known_origin)) {
+    plan.set_headers.emplace_back("Origin", known_origin);
+    policy.upstream_origin = known_origin;
+    policy.client_origin = std::string(request.origin);
+  }
+  plan.runtime_response = std::move(policy);
   plan.cors_probe_no_content = isCorsProbe(request);
   GateDecision decision = GateDecision::forwardTo(std::move(plan));
   decision.reason = "runtime: agent server";
@@ -71,7 +118,7 @@ GateDecision routeRuntime(const RuntimeAddress& address, const std::optional<Ide
     return refuse(503, "sandbox directory unavailable", "runtime: " + *reason);
   }
   if (address.sandbox_form) {
-    return routeAgentServer(address, request, *directory.index());
+    return routeAgentServer(address, request, *directory.index(), settings);
   }
   if (settings.access != RuntimeAccess::public_ && !identity) {
     // The caller runs sign-in first and redirects browsers; this is the backstop.
@@ -108,7 +155,7 @@ GateDecision routeRuntime(const RuntimeAddress& address, const std::optional<Ide
     plan.rewrite_target = address.forward_target;
   }
   plan.remove_header_prefixes = appStrippedHeaderPrefixes();
-  plan.runtime_response = RuntimeResponsePolicy{address.main_host};
+  plan.runtime_response.emplace().frame_ancestor_hosts = {address.main_host};
   plan.cors_probe_no_content = isCorsProbe(request);
   if (identity) {
     plan.user = identity->sub;

@@ -125,6 +125,12 @@ TEST(AuthSettings, RuntimeAccepted) {
                          "host_suffixes = [\"runtime.localhost.test\"]\naccess = \"public\"\n");
   ASSERT_TRUE(open);
   EXPECT_EQ(open->runtime.access, RuntimeAccess::public_);
+  EXPECT_TRUE(open->runtime.agent_server_origin.empty());
+  auto with_origin = settingsOf(std::string(kOrigin) + "[auth]\nprovider = \"none\"\n[runtime]\nenabled = true\n"
+                                "host_suffixes = [\"runtime.localhost.test\"]\naccess = \"public\"\n"
+                                "agent_server_origin = \"http://localhost.test:8080\"\n");
+  ASSERT_TRUE(with_origin);
+  EXPECT_EQ(with_origin->runtime.agent_server_origin, "http://localhost.test:8080");
 }
 
 // This test verifies every missing Cognito key is reported at once, each under its own key.
@@ -296,6 +302,18 @@ INSTANTIATE_TEST_SUITE_P(
         AuthCase{"SameLabels", suffixes("[\"runtime.a.com\"]\nuser_label = \"conversation_id\""), "runtime.user_label",
                  "must differ"},
         AuthCase{"BadNetwork", suffixes("[\"runtime.a.com\"]\nnetwork = \"a b\""), "runtime.network", "network name"},
+        AuthCase{"AgentOriginWithPath", suffixes("[\"runtime.a.com\"]\nagent_server_origin = \"https://a.com/\""),
+                 "runtime.agent_server_origin", "an origin"},
+        AuthCase{"AgentOriginNoScheme", suffixes("[\"runtime.a.com\"]\nagent_server_origin = \"a.com\""),
+                 "runtime.agent_server_origin", "an origin"},
+        AuthCase{"AgentOriginOtherScheme", suffixes("[\"runtime.a.com\"]\nagent_server_origin = \"wss://a.com\""),
+                 "runtime.agent_server_origin", "an origin"},
+        AuthCase{"AgentOriginUppercase", suffixes("[\"runtime.a.com\"]\nagent_server_origin = \"https://A.com\""),
+                 "runtime.agent_server_origin", "an origin"},
+        AuthCase{"AgentOriginBadPort", suffixes("[\"runtime.a.com\"]\nagent_server_origin = \"https://a.com:99999\""),
+                 "runtime.agent_server_origin", "an origin"},
+        AuthCase{"AgentOriginUserInfo", suffixes("[\"runtime.a.com\"]\nagent_server_origin = \"https://u@a.com\""),
+                 "runtime.agent_server_origin", "an origin"},
         AuthCase{"UnknownAccess", suffixes("[\"runtime.a.com\"]\naccess = \"everyone\""), "runtime.access",
                  "must be one of \"owner\", \"authenticated\", \"public\""},
         AuthCase{"OwnerWithoutSignIn",

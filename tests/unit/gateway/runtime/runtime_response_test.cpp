@@ -10,6 +10,14 @@
 namespace oh::gateway {
 namespace {
 
+RuntimeResponsePolicy framedBy(std::vector<std::string> hosts) {
+  RuntimeResponsePolicy policy;
+  policy.frame_ancestor_hosts = std::move(hosts);
+  return policy;
+}
+
+const RuntimeResponsePolicy kPolicy = framedBy({"oh.test"});
+
 // This test verifies Domain is dropped, Secure and SameSite=Strict added when missing.
 TEST(RuntimeResponse, SetCookieRewrite) {
   EXPECT_EQ(rewriteAppSetCookie("sid=abc"), "sid=abc; Secure; SameSite=Strict");
@@ -24,11 +32,55 @@ TEST(RuntimeResponse, SetCookieRewrite) {
   EXPECT_EQ(rewriteAppSetCookie("x=Domain=evil; Path=/Domain"), "x=Domain=evil; Path=/Domain; Secure; SameSite=Strict");
 }
 
-// This test verifies the header set for a main host.
-TEST(RuntimeResponse, SecurityHeaders) {
-  const auto headers = runtimeSecurityHeaders(RuntimeResponsePolicy{"oh.test"});
-  ASSERT_EQ(headers.size(), 4u);
-  EXPECT_EQ(headers[3].second, "frame-ancestors 'self' https://oh.test");
+// This test verifies the frame-ancestors directive for one, several and no main hosts.
+TEST(RuntimeResponse, FrameAncestors) {
+  EXPECT_EQ(frameAncestorsDirective(kPolicy), "frame-ancestors 'self' https://oh.test");
+  EXPECT_EQ(frameAncestorsDirective(framedBy({"a.test", "b.test"})),
+            "frame-ancestors 'self' https://a.test https://b.test");
+  EXPECT_EQ(frameAncestorsDirective(RuntimeResponsePolicy{}), "frame-ancestors 'self'");
+}
+
+// This test verifies Access-Control-Allow-Origin is given back for the browser's origin only
+// when the app allowed the origin the gate presented, with Vary: Origin added once.
+TEST(RuntimeResponse, AllowOriginTranslated) {
+  RuntimeResponsePolicy policy = kPolicy;
+  policy.upstream_origin = "https://oh.test";
+  policy.client_origin = "https://oh.other.test";
+  EXPECT_EQ(clientAllowOrigin(policy, "https://oh.test"), "https://oh.other.test");
+  EXPECT_EQ(clientAllowOrigin(policy, "*"), "*");
+  EXPECT_EQ(clientAllowOrigin(policy, "https://oh.test.evil"), "https://oh.test.evil");
+  EXPECT_EQ(clientAllowOrigin(kPolicy, "https://oh.test"), "https://oh.test");
+
+  boost::beast::http::fields fields;
+  fields.insert("Access-Control-Allow-Origin", "https://oh.test");
+  fields.insert("Access-Control-Allow-Credentials", "true");
+  applyRuntimeResponsePolicy(fields, policy);
+  EXPECT_EQ(fields["Access-Control-Allow-Origin"], "https://oh.other.test");
+  EXPECT_EQ(fields["Vary"], "Origin");
+  EXPECT_EQ(fields["Access-Control-Allow-Credentials"], "true");
+
+  boost::beast::http::fields varied;
+  varied.insert("Access-Control-Allow-Origin", "https://oh.test");
+  varied.insert("Vary", "Accept-Encoding, origin");
+  applyRuntimeResponsePolicy(varied, policy);
+  EXPECT_EQ(varied["Vary"], "Accept-Encoding, origin");
+
+  boost::beast::http::fields accept;
+  accept.insert("Access-Control-Allow-Origin", "https://oh.test");
+  accept.insert("Vary", "Accept-Encoding");
+  applyRuntimeResponsePolicy(accept, policy);
+  EXPECT_EQ(accept["Vary"], "Accept-Encoding, Origin");
+
+  // Nothing allowed, nothing added; another allowed origin is left alone.
+  boost::beast::http::fields none;
+  applyRuntimeResponsePolicy(none, policy);
+  EXPECT_EQ(none.find("Access-Control-Allow-Origin"), none.end());
+  EXPECT_EQ(none.find("Vary"), none.end());
+  boost::beast::http::fields star;
+  star.insert("Access-Control-Allow-Origin", "*");
+  applyRuntimeResponsePolicy(star, policy);
+  EXPECT_EQ(star["Access-Control-Allow-Origin"], "*");
+  EXPECT_EQ(star.find("Vary"), star.end());
 }
 
 // This test verifies the policy applied to Beast fields: cookies rewritten, headers set, CSP added.
@@ -40,7 +92,7 @@ TEST(RuntimeResponse, AppliedToFields) {
   fields.insert("Referrer-Policy", "unsafe-url");
   fields.insert("X-Frame-Options", "ALLOWALL");
   fields.insert("Content-Security-Policy", "default-src 'self'");
-  applyRuntimeResponsePolicy(fields, RuntimeResponsePolicy{"oh.test"});
+  applyRuntimeResponsePolicy(fields, kPolicy);
   std::vector<std::string> cookies;
   std::vector<std::string> csp;
   for (const auto& field : fields) {
@@ -63,15 +115,15 @@ TEST(RuntimeResponse, AppliedToFields) {
 TEST(RuntimeResponse, KeepsDeny) {
   boost::beast::http::fields fields;
   fields.insert("X-Frame-Options", "DENY");
-  applyRuntimeResponsePolicy(fields, RuntimeResponsePolicy{"oh.test"});
+  applyRuntimeResponsePolicy(fields, kPolicy);
   EXPECT_EQ(fields["X-Frame-Options"], "DENY");
   boost::beast::http::fields lower;
   lower.insert("X-Frame-Options", "deny");
-  applyRuntimeResponsePolicy(lower, RuntimeResponsePolicy{"oh.test"});
+  applyRuntimeResponsePolicy(lower, kPolicy);
   EXPECT_EQ(lower["X-Frame-Options"], "deny");
   boost::beast::http::fields other;
   other.insert("X-Frame-Options", "dent");
-  applyRuntimeResponsePolicy(other, RuntimeResponsePolicy{"oh.test"});
+  applyRuntimeResponsePolicy(other, kPolicy);
   EXPECT_EQ(other["X-Frame-Options"], "SAMEORIGIN");
 }
 

@@ -64,7 +64,8 @@ TEST_F(RuntimeRouterTest, OwnerForwarded) {
   EXPECT_EQ(d.forward.targets[0].host, "10.88.0.7");
   EXPECT_EQ(d.forward.targets[0].port, 5000);
   ASSERT_TRUE(d.forward.runtime_response);
-  EXPECT_EQ(d.forward.runtime_response->main_host, "oh.test");
+  EXPECT_EQ(d.forward.runtime_response->frame_ancestor_hosts, std::vector<std::string>{"oh.test"});
+  EXPECT_TRUE(d.forward.runtime_response->upstream_origin.empty());
   EXPECT_FALSE(d.forward.rewrite_target);
   EXPECT_FALSE(d.forward.cors_probe_no_content);
   EXPECT_EQ(d.forward.user, "alice");
@@ -163,6 +164,81 @@ TEST_F(RuntimeRouterTest, AgentServerByHostPort) {
   EXPECT_EQ(routeRuntime(address, std::nullopt, request_, *directory, settings_).reply.status, 404u);
   address.port = 30502;
   EXPECT_EQ(routeRuntime(address, std::nullopt, request_, *directory, settings_).reply.status, 404u);
+}
+
+class AgentServerOriginTest : public RuntimeRouterTest {
+protected:
+  AgentServerOriginTest() {
+    settings_.host_suffixes = {"runtime.oh.test", "runtime.oh.other.test"};
+    settings_.agent_server_origin = "https://oh.test";
+    ContainerRecord agent;
+    agent.id = "agent";
+    agent.name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
+    agent.state = "running";
+    agent.ip = "10.88.0.9";
+    agent.ports = {PortMapping{8000, 30500}};
+    directory_ = ContainerDirectory::fixed(std::make_shared<const ContainerIndex>(
+        std::vector<ContainerRecordPtr>{std::make_shared<const ContainerRecord>(agent)}));
+  }
+
+  GateDecision callAgentServer(std::string_view origin) {
+    request_.origin = origin;
+    RuntimeAddress address;
+    address.sandbox_form = true;
+    address.port = 30500;
+    address.main_host = "oh.test";
+    address.forward_target = "/api/conversations";
+    return routeRuntime(address, std::nullopt, request_, *directory_, settings_);
+  }
+
+  static std::optional<std::string> sentOrigin(const GateDecision& decision) {
+    for (const auto& [name, value] : decision.forward.set_headers) {
+      if (name == "Origin") {
+        return value;
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+// This test verifies a browser on the second domain is presented to the agent server with
+// OpenHands' one origin, and is told its own back; every main host may frame the agent server.
+TEST_F(AgentServerOriginTest, SecondDomainTranslated) {
+  const auto d = callAgentServer("https://oh.other.test");
+  ASSERT_EQ(d.kind, GateDecision::Kind::forward) << d.reason;
+  EXPECT_EQ(sentOrigin(d), "https://oh.test");
+  ASSERT_TRUE(d.forward.runtime_response);
+  EXPECT_EQ(d.forward.runtime_response->upstream_origin, "https://oh.test");
+  EXPECT_EQ(d.forward.runtime_response->client_origin, "https://oh.other.test");
+  EXPECT_EQ(d.forward.runtime_response->frame_ancestor_hosts,
+            (std::vector<std::string>{"oh.test", "oh.other.test"}));
+}
+
+// This test verifies the primary origin, foreign origins, a wrong scheme, look-alike hosts and a
+// missing Origin are all passed through untouched (the agent server judges them itself).
+TEST_F(AgentServerOriginTest, OtherOriginsUntouched) {
+  for (std::string_view origin : {"https://oh.test", "https://evil.test", "http://oh.other.test",
+                                  "https://oh.other.test.evil.test", "https://x.oh.other.test",
+                                  "https://oh.other.test:8443", "null", ""}) {
+    const auto d = callAgentServer(origin);
+    ASSERT_EQ(d.kind, GateDecision::Kind::forward) << origin;
+    EXPECT_FALSE(sentOrigin(d)) << origin;
+    EXPECT_TRUE(d.forward.runtime_response->upstream_origin.empty()) << origin;
+  }
+  settings_.agent_server_origin.clear();
+  EXPECT_FALSE(sentOrigin(callAgentServer("https://oh.other.test")));
+}
+
+// This test verifies a user's app (conversation form) is framed by its own main host only and
+// never has its Origin changed.
+TEST_F(AgentServerOriginTest, AppsKeepTheirOrigin) {
+  directory_ = ContainerDirectory::fixed(std::make_shared<const ContainerIndex>(
+      std::vector<ContainerRecordPtr>{record("a", kAlice, "running", true, "alice")}));
+  request_.origin = "https://oh.other.test";
+  const auto d = route(kAlice, 5000, user("alice"));
+  ASSERT_EQ(d.kind, GateDecision::Kind::forward) << d.reason;
+  EXPECT_FALSE(sentOrigin(d));
+  EXPECT_EQ(d.forward.runtime_response->frame_ancestor_hosts, std::vector<std::string>{"oh.test"});
 }
 
 }  // namespace
