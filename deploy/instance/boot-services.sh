@@ -177,7 +177,7 @@ EOF
   sed -e "s|@GATEWAY_PORT@|$GATEWAY_PORT|g" -e "s|@TRUSTED_PROXIES@|$proxies|g" \
     -e "s|@AUTH_REGION@|${pool%%_*}|g" -e "s|@AUTH_USER_POOL_ID@|$pool|g" \
     -e "s|@AUTH_CLIENT_ID@|$client|g" -e "s|@AUTH_DOMAIN_PREFIX@|$domain|g" \
-    -e "s|@CALLBACK_HOSTS@|$hosts|g" -e "s|@RUNTIME_SUFFIXES@|$suffixes|g" \
+    -e "s|@CALLBACK_HOSTS@|$hosts|g" -e "s|@RUNTIME_SUFFIXES@|$suffixes|g" -e "s|@MAIN_HOST@|$MAIN_HOST|g" \
     -e "s|^@COOKIE_PREVIOUS_KEY@\$|$previous|" \
     "$root/opt/openhands/gateway.toml.in" >"$etc/gateway.toml.tmp"
   if grep -q '^[^#]*@[A-Z_]*@' "$etc/gateway.toml.tmp"; then

@@ -40,8 +40,8 @@ struct AppContext {
   std::string openhands_version = "1.3.0";           // openhandsVersion (SSM parameter default)
   // sandboxUrlPattern: OpenHands' SANDBOX_CONTAINER_URL_PATTERN, where {port} is a sandbox's
   // published host port. The browser talks to the sandbox's agent server at this URL and the
-  // app server health-checks it there (docs/instance.md); the default suits the app server only.
-  std::string sandbox_url_pattern = "http://localhost:{port}";
+  // app server health-checks it there (docs/instance.md). "" = sandboxUrlPattern()'s default.
+  std::string sandbox_url_pattern;
 
   // Not a context key: the project's root folder (the gateway's Docker build context), set by
   // oh-infra from $OH_PROJECT_ROOT, else the working directory (the CDK CLI runs the app from
@@ -51,6 +51,11 @@ struct AppContext {
   // Derived names.
   std::string mainHost() const { return sub_domain + "." + domain_name; }             // openhands.example.com
   std::string runtimeWildcard() const { return "*.runtime." + mainHost(); }
+  // The context's sandboxUrlPattern, else the agent-server form oh-gateway routes: the primary
+  // domain's https://{port}-sandbox.runtime.{sub}.{domain}, under the wildcard certificate.
+  std::string sandboxUrlPattern() const {
+    return sandbox_url_pattern.empty() ? "https://{port}-sandbox.runtime." + mainHost() : sandbox_url_pattern;
+  }
   std::string originHost() const { return "origin." + mainHost(); }
   std::string edgeStackName() const {
     return edge_stack_suffix.empty() ? "OpenHands-Edge" : "OpenHands-Edge-" + edge_stack_suffix;

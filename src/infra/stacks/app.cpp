@@ -85,7 +85,7 @@ std::vector<StackSpec> buildApp(const AppContext& context, const DockerImageAsse
   compute.hosted_zone_id = context.hosted_zone_id;
   compute.callback_hosts = auth.callback_domains;
   compute.vpc_cidr = context.vpc_cidr;
-  compute.sandbox_url_pattern = context.sandbox_url_pattern;
+  compute.sandbox_url_pattern = context.sandboxUrlPattern();
   compute.instance_type = context.instance_type;
   compute.bedrock_model = context.bedrock_model;
   compute.openhands_version = context.openhands_version;

@@ -305,12 +305,12 @@ TEST(AppContext, FiftyCallbackDomainsCountTheMainHost) {
 // This test verifies OpenHands' sandbox URL pattern: http(s), {port} exactly once, nothing that
 // str.format, the shell or Fn::Sub would read.
 TEST(AppContext, SandboxUrlPattern) {
-  EXPECT_EQ(ok(minimal()).sandbox_url_pattern, "http://localhost:{port}");
+  EXPECT_EQ(ok(minimal()).sandboxUrlPattern(), "https://{port}-sandbox.runtime.openhands.example.com");
   for (const auto* good : {"https://{port}-sandbox.runtime.openhands.example.com", "http://10.0.0.5:{port}",
                            "https://openhands.example.com/sandbox/{port}/"}) {
     auto raw = minimal();
     raw["sandboxUrlPattern"] = good;
-    EXPECT_EQ(ok(raw).sandbox_url_pattern, good);
+    EXPECT_EQ(ok(raw).sandboxUrlPattern(), good);
   }
   for (const auto* hostile : {"http://localhost", "http://{port}-{convId}.example.com", "ftp://x:{port}",
                               "http://x:{port}/{port}", "http://x:{port}'; id; '", "http://x:${AWS::Region}:{port}",

@@ -136,7 +136,10 @@ TEST_F(InstanceGatewayConfigTest, LoadsWithCognitoSignInAndRuntimeApps) {
   EXPECT_EQ(s.runtime.host_suffixes,
             (std::vector<std::string>{"runtime.openhands.example.com", "runtime.openhands.example.org"}));
   EXPECT_EQ(s.runtime.docker_socket, "/var/run/docker.sock");
-  EXPECT_EQ(s.runtime.access, gateway::RuntimeAccess::owner);
+  // Stock OpenHands labels no owner on its sandboxes: see gateway.toml.in.
+  EXPECT_EQ(s.runtime.access, gateway::RuntimeAccess::authenticated);
+  // The second domain's browsers reach the agent servers with the primary's origin.
+  EXPECT_EQ(s.runtime.agent_server_origin, "https://openhands.example.com");
   // The service reads the gateway's uid and the Docker group from here.
   EXPECT_EQ(readFile(etc() / "gateway.env"), "DOCKER_GID=994\nGATEWAY_UID=10001\n");
   EXPECT_EQ(readFile(etc() / "gateway-auth.env"),

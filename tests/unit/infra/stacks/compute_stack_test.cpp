@@ -153,12 +153,11 @@ TEST(ComputeStackTest, UserDataGetsTheGatewayImageFromTheBootstrapRepository) {
 }
 
 // This test verifies the user data gets the application database secret (imported from the
-// Database stack), the VPC CIDR, the sandbox URL pattern and the parameter naming every main
-// host of the context.
+// Database stack), the VPC CIDR, the sandbox URL pattern (by default the agent-server form on the
+// primary domain) and the parameter naming every main host of the context.
 TEST(ComputeStackTest, UserDataGetsTheAppSecretTheVpcCidrAndTheMainHosts) {
   auto context = testing::exampleContext();
   context.auth_callback_domains = {"openhands.example.com", "openhands.example.org"};
-  context.sandbox_url_pattern = "https://{port}-sandbox.runtime.openhands.example.com";
   const auto app = buildApp(context, testing::fixedGatewayImage());
   const auto t = testing::TemplateAssert::of(testing::stackNamed(app, "OpenHands-Compute").template_);
   // A copy: resourcesOfType returns a temporary.
