@@ -99,6 +99,12 @@ void GatewayGate::forward(const GateRequest& request, const std::optional<Runtim
 }
 
 std::optional<std::string> GatewayGate::notReadyReason() const {
+  // Sign-in first: without a discovered provider nobody can sign in, whatever Docker does.
+  if (sign_in_) {
+    if (auto reason = sign_in_->notReadyReason()) {
+      return reason;
+    }
+  }
   return directory_ ? directory_->notReadyReason() : std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 #include "signin/gateway_sign_in.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -102,6 +103,10 @@ public:
     }
   }
 
+  std::optional<std::string> notReadyReason() const override {
+    return setup_.endpoints ? setup_.endpoints->notReadyReason() : std::nullopt;
+  }
+
   void authenticate(const GateRequest& request, HostRole role, bool allow_anonymous, Done done) override {
     const std::string host = lowercase(request.host);
     if (role == HostRole::runtime) {
@@ -116,6 +121,44 @@ private:
   using RefreshWaiter = std::function<void(const Refreshed&)>;
 
   std::chrono::sys_seconds now() const { return state_->clock->now(); }
+
+  // The flow settings joined with the provider's endpoints: null while an OIDC provider is not
+  // discovered yet (and for local accounts). Made once, on the first request after discovery.
+  struct ReadyProvider {
+    auth::SignInConfig flow;
+    std::shared_ptr<JwksSource> jwks;
+  };
+  using ReadyPtr = std::shared_ptr<const ReadyProvider>;
+
+  ReadyPtr ready() const {
+    if (ReadyPtr known = ready_.load(std::memory_order_acquire)) {
+      return known;
+    }
+    if (!setup_.flow || !setup_.endpoints) {
+      return nullptr;
+    }
+    const auto endpoints = setup_.endpoints->current();
+    if (!endpoints) {
+      return nullptr;
+    }
+    auto made = std::make_shared<ReadyProvider>(ReadyProvider{*setup_.flow, endpoints->jwks});
+    made->flow.provider = endpoints->provider;
+    ReadyPtr published = std::move(made);
+    ready_.store(published, std::memory_order_release);  // two racing requests make equal copies
+    return published;
+  }
+
+  static bool wantsJson(const GateRequest& r) {
+    return auth::decideChallenge({r.method, pathOf(r.target), r.accept, r.sec_fetch_mode, r.websocket ? "websocket" : "",
+                                  r.x_requested_with}) == auth::Challenge::unauthorized_json;
+  }
+
+  // 503 + Retry-After while the provider is not discovered: a sign-in cannot start or finish,
+  // and a session cannot be renewed (its cookie is kept: it works again once the provider does).
+  AuthOutcome providerUnavailable(bool json, const std::vector<std::string>& cookies = {}) const {
+    return answer(signInUnavailableReply(json, setup_.endpoints->retryAfter(), cookies),
+                  "signin: provider not discovered");
+  }
 
   // ---- main host --------------------------------------------------------------------------
 
@@ -149,8 +192,12 @@ private:
             return done(forwardMain(identityOf(*session), {}));
           case auth::SessionState::needs_refresh:
             if (setup_.flow && !session->refresh_token.empty()) {
+              ReadyPtr provider = ready();
+              if (!provider) {
+                return done(providerUnavailable(wantsJson(r)));
+              }
               auto owned = std::make_shared<OwnedRequest>(OwnedRequest::copy(r, host));
-              return refresh(*cookie, session, [self = shared_from_this(), owned, allow_anonymous,
+              return refresh(provider, *cookie, session, [self = shared_from_this(), owned, allow_anonymous,
                                                 done = std::move(done)](const Refreshed& refreshed) {
                 if (refreshed) {
                   done(self->forwardMain(identityOf(refreshed->session), {refreshed->set_cookie}));
@@ -201,9 +248,11 @@ private:
       outcome.plan.add_response_cookies = std::move(cookies);
       return done(std::move(outcome));
     }
-    const auth::Challenge challenge = auth::decideChallenge(
-        {r.method, pathOf(r.target), r.accept, r.sec_fetch_mode, r.websocket ? "websocket" : "", r.x_requested_with});
-    if (challenge == auth::Challenge::unauthorized_json) {
+    const bool json = wantsJson(r);
+    if (setup_.flow && !ready()) {
+      return done(providerUnavailable(json, cookies));
+    }
+    if (json) {
       return done(answer(unauthorizedJsonReply(signInUrl(), cookies), "signin: no session"));
     }
     startSignIn(host, r.target, std::move(cookies), done);
@@ -219,7 +268,11 @@ private:
           std::string(auth::kLoginPath) + "?rd=" + auth::formEncode(auth::sanitizeReturnPath(target));
       return done(answer(redirectReply(location, cookies), "signin: to login page"));
     }
-    auto begun = auth::beginSignIn(*setup_.flow, *setup_.box, *state_->random, now(), host, target);
+    const ReadyPtr provider = ready();
+    if (!provider) {
+      return done(providerUnavailable(false, cookies));
+    }
+    auto begun = auth::beginSignIn(provider->flow, *setup_.box, *state_->random, now(), host, target);
     if (!begun) {
       spdlog::warn("sign-in: cannot start a sign-in: {}", begun.error().reason);
       return done(answer(pageReply(400, "Unknown host", "This host name is not configured for sign-in."),
@@ -230,10 +283,14 @@ private:
   }
 
   void logout(const std::string& host, const Done& done) {
-    if (setup_.flow) {
-      auth::Redirect out = auth::signOut(*setup_.flow, host);
+    if (const ReadyPtr provider = ready()) {
+      auth::Redirect out = auth::signOut(provider->flow, host);
       out.set_cookies.push_back(auth::buildClearCookie(auth::kLoginFlowCookieName, setup_.https));
       return done(answer(redirectReply(out.location, out.set_cookies), "signin: logout"));
+    }
+    if (setup_.flow) {
+      // Signed out here; the provider's own session cannot be ended before it is discovered.
+      spdlog::warn("sign-in: logout without the provider's logout: {}", setup_.endpoints->notReadyReason().value_or(""));
     }
     done(answer(redirectReply("/", {auth::buildClearCookie(auth::kSessionCookieName, setup_.https)}),
                 "signin: logout"));
@@ -241,7 +298,8 @@ private:
 
   // ---- renewal (single flight per cookie) -------------------------------------------------
 
-  void refresh(std::string_view cookie, const auth::SessionPtr& session, RefreshWaiter waiter) {
+  void refresh(const ReadyPtr& provider, std::string_view cookie, const auth::SessionPtr& session,
+               RefreshWaiter waiter) {
     std::string key(cookie);
     {
       std::lock_guard lock(refresh_mutex_);
@@ -251,24 +309,24 @@ private:
         return;  // another request of the same browser is renewing it; wait for that answer
       }
     }
-    const auth::TokenRequest token_request = auth::refreshRequestFor(*setup_.flow, *session);
-    setup_.client->send(tokenPost(token_request), [self = shared_from_this(), key = std::move(key),
-                                                   session](OutboundResult result) mutable {
-      self->onRefreshAnswer(std::move(key), session, std::move(result));
+    const auth::TokenRequest token_request = auth::refreshRequestFor(provider->flow, *session);
+    setup_.client->send(tokenPost(*provider, token_request), [self = shared_from_this(), provider, key = std::move(key),
+                                                              session](OutboundResult result) mutable {
+      self->onRefreshAnswer(provider, std::move(key), session, std::move(result));
     });
   }
 
-  void onRefreshAnswer(std::string key, auth::SessionPtr session, OutboundResult result) {
+  void onRefreshAnswer(const ReadyPtr& provider, std::string key, auth::SessionPtr session, OutboundResult result) {
     if (const auto* reason = std::get_if<std::string>(&result)) {
       spdlog::warn("sign-in: session renewal failed, token endpoint unreachable: {}", *reason);
       return finishRefresh(key, std::nullopt);
     }
     auto response = std::make_shared<OutboundResponse>(std::get<OutboundResponse>(std::move(result)));
     const int status = static_cast<int>(response->status);
-    setup_.jwks->ensureKey(idTokenKid(status, response->body), [self = shared_from_this(), key = std::move(key),
-                                                                  session, response, status] {
-      auto renewed = auth::finishRefresh(*self->setup_.flow, *self->setup_.box, *self->state_->random,
-                                         self->setup_.jwks->cachedKeys(), self->now(), *session, status,
+    provider->jwks->ensureKey(idTokenKid(status, response->body), [self = shared_from_this(), provider,
+                                                                     key = std::move(key), session, response, status] {
+      auto renewed = auth::finishRefresh(provider->flow, *self->setup_.box, *self->state_->random,
+                                         provider->jwks->cachedKeys(), self->now(), *session, status,
                                          response->body);
       if (!renewed) {
         spdlog::warn("sign-in: session renewal refused for {}: {}", printable(session->sub), renewed.error().reason);
@@ -297,10 +355,10 @@ private:
     }
   }
 
-  OutboundRequest tokenPost(const auth::TokenRequest& token_request) const {
+  static OutboundRequest tokenPost(const ReadyProvider& provider, const auth::TokenRequest& token_request) {
     OutboundRequest request;
     request.method = "POST";
-    request.url = setup_.flow->provider.token_endpoint;
+    request.url = provider.flow.provider.token_endpoint;
     request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     request.headers.emplace_back("Accept", "application/json");
     if (!token_request.authorization.empty()) {
@@ -314,15 +372,19 @@ private:
 
   void callback(const GateRequest& r, const std::string& host, Done done) {
     const std::vector<std::string> clear_flow{auth::buildClearCookie(auth::kLoginFlowCookieName, setup_.https)};
+    const ReadyPtr provider = ready();
+    if (!provider) {
+      return done(providerUnavailable(false, clear_flow));
+    }
     // RFC 9207: a provider that names itself in the answer must be the one we sent the user to
     // (mix-up defence). Cognito sends no iss; oidc-provider does.
-    if (auto iss = queryParameter(r.target, "iss"); iss && *iss != setup_.flow->provider.issuer) {
+    if (auto iss = queryParameter(r.target, "iss"); iss && *iss != provider->flow.provider.issuer) {
       spdlog::warn("sign-in: callback refused: iss parameter {} is not the configured issuer", printable(*iss));
       return done(answer(pageReply(400, "Sign-in failed", "The sign-in answer came from an unexpected provider.",
                                    clear_flow),
                          "signin: callback iss mismatch"));
     }
-    auto start = auth::startCallback(*setup_.flow, *setup_.box, now(), host, r.target, r.cookie);
+    auto start = auth::startCallback(provider->flow, *setup_.box, now(), host, r.target, r.cookie);
     if (!start) {
       spdlog::warn("sign-in: callback refused on {}: {}", printable(host), start.error().reason);
       return done(answer(pageReply(400, "Sign-in failed",
@@ -331,13 +393,14 @@ private:
                          "signin: callback refused"));
     }
     auto started = std::make_shared<auth::CallbackStart>(std::move(start).value());
-    setup_.client->send(tokenPost(started->token_request), [self = shared_from_this(), started,
-                                                            done = std::move(done)](OutboundResult result) {
-      self->onCodeExchanged(started, std::move(result), done);
+    setup_.client->send(tokenPost(*provider, started->token_request),
+                        [self = shared_from_this(), provider, started, done = std::move(done)](OutboundResult result) {
+                          self->onCodeExchanged(provider, started, std::move(result), done);
     });
   }
 
-  void onCodeExchanged(const std::shared_ptr<auth::CallbackStart>& started, OutboundResult result, const Done& done) {
+  void onCodeExchanged(const ReadyPtr& provider, const std::shared_ptr<auth::CallbackStart>& started,
+                       OutboundResult result, const Done& done) {
     const std::vector<std::string> clear_flow{auth::buildClearCookie(auth::kLoginFlowCookieName, setup_.https)};
     if (const auto* reason = std::get_if<std::string>(&result)) {
       spdlog::warn("sign-in: token endpoint unreachable: {}", *reason);
@@ -347,10 +410,10 @@ private:
     }
     auto response = std::make_shared<OutboundResponse>(std::get<OutboundResponse>(std::move(result)));
     const int status = static_cast<int>(response->status);
-    setup_.jwks->ensureKey(idTokenKid(status, response->body), [self = shared_from_this(), started, response,
-                                                                  status, done, clear_flow] {
-      auto finished = auth::finishCallback(*self->setup_.flow, *self->setup_.box, *self->state_->random,
-                                           self->setup_.jwks->cachedKeys(), self->now(), *started, status,
+    provider->jwks->ensureKey(idTokenKid(status, response->body), [self = shared_from_this(), provider, started,
+                                                                     response, status, done, clear_flow] {
+      auto finished = auth::finishCallback(provider->flow, *self->setup_.box, *self->state_->random,
+                                           provider->jwks->cachedKeys(), self->now(), *started, status,
                                            response->body);
       if (!finished) {
         spdlog::warn("sign-in: sign-in refused: {}", finished.error().reason);
@@ -393,8 +456,12 @@ private:
     }
     const auto state = session ? auth::renewalDecision(*session, now()) : auth::SessionState::expired;
     if (state == auth::SessionState::needs_refresh && setup_.flow && !session->refresh_token.empty()) {
+      const ReadyPtr provider = ready();
+      if (!provider) {
+        return done(providerUnavailable(false));
+      }
       auto owned = std::make_shared<OwnedRequest>(OwnedRequest::copy(r, host));
-      return refresh(*cookie, session, [self = shared_from_this(), owned, done = std::move(done)](const Refreshed& refreshed) {
+      return refresh(provider, *cookie, session, [self = shared_from_this(), owned, done = std::move(done)](const Refreshed& refreshed) {
         if (refreshed) {
           self->issueTicket(owned->target, owned->host, refreshed->session, {refreshed->set_cookie}, done);
         } else {
@@ -555,6 +622,7 @@ private:
   SignInSetup setup_;
   std::optional<auth::TicketIssuer> issuer_;
   std::optional<auth::TicketVerifier> verifier_;
+  mutable std::atomic<ReadyPtr> ready_;
   std::mutex refresh_mutex_;
   std::unordered_map<std::string, std::vector<RefreshWaiter>> refreshing_;
 };

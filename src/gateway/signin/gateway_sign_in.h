@@ -18,6 +18,7 @@
 #include "auth/session_cache.h"
 #include "auth/sign_in_flow.h"
 #include "signin/jwks_source.h"
+#include "signin/provider_source.h"
 #include "signin/sign_in.h"
 #include "signin/users_file_source.h"
 
@@ -44,9 +45,11 @@ struct SignInSetup {
   std::shared_ptr<const auth::SealedBox> box;
   std::optional<std::string> ticket_key;
   std::vector<std::string> runtime_suffixes;
-  // cognito / oidc
+  // cognito / oidc: the flow's settings (client, callback hosts, scope, ...) with its `provider`
+  // left empty, and the provider's endpoints and JWKS once known (at once for Cognito; for an
+  // OIDC provider when discovery has succeeded, possibly long after this setup was built).
   std::optional<auth::SignInConfig> flow;
-  std::shared_ptr<JwksSource> jwks;
+  std::shared_ptr<ProviderSource> endpoints;
   HttpsClient* client = nullptr;
   // local: the users file, re-read when it changes. A session of an account removed since
   // stops working at once instead of at its cookie's expiry.

@@ -65,4 +65,16 @@ ErrorReply tooManyAttemptsReply(std::chrono::seconds retry_after) {
   return reply;
 }
 
+ErrorReply signInUnavailableReply(bool json, std::chrono::seconds retry_after,
+                                  const std::vector<std::string>& set_cookies) {
+  ErrorReply reply =
+      json ? base(503, "application/json",
+                  R"({"error":"sign_in_unavailable","message":"The sign-in provider cannot be reached yet. Retry later."})")
+           : pageReply(503, "Sign-in unavailable",
+                       "The sign-in provider cannot be reached yet. This page will work again in a moment.");
+  reply.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+  addCookies(reply, set_cookies);
+  return reply;
+}
+
 }  // namespace oh::gateway::signin

@@ -24,4 +24,9 @@ ErrorReply unauthorizedJsonReply(std::string_view sign_in_url, const std::vector
 
 ErrorReply tooManyAttemptsReply(std::chrono::seconds retry_after);
 
+// 503 + Retry-After while the sign-in provider is not discovered: JSON for API, XHR and
+// WebSocket requests (the same split as 401 JSON vs 302), else a short page.
+ErrorReply signInUnavailableReply(bool json, std::chrono::seconds retry_after,
+                                  const std::vector<std::string>& set_cookies = {});
+
 }  // namespace oh::gateway::signin

@@ -7,6 +7,7 @@
 // cache, opened-session cache, ticket replay cache, login throttle, the HTTPS client and the
 // password-hashing threads) lives in SignInServices and survives reloads.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,6 +45,8 @@ public:
   // Same threading contract as RequestGate::admit. allow_anonymous: a request without a session
   // continues with no identity instead of being challenged (runtime.access = "public").
   virtual void authenticate(const GateRequest& request, HostRole role, bool allow_anonymous, Done done) = 0;
+  // Why sign-ins cannot work yet (the OIDC provider not discovered), for /_gateway/ready.
+  virtual std::optional<std::string> notReadyReason() const { return std::nullopt; }
 };
 
 // What SignInServices uses from the outside world; every member has a production default, and
@@ -57,6 +60,9 @@ struct SignInDependencies {
   // Runs a password check off the I/O threads; false when its queue is full (the login gets
   // 503). Default: a BlockingPool of 2 threads and 32 queued jobs, created on first use.
   std::function<bool(std::function<void()>)> submit_blocking;
+  // Runs a job once after a delay on a thread of its own (OIDC discovery retries). Default: one
+  // thread owned by the services, started on first use.
+  std::function<void(std::chrono::milliseconds, std::function<void()>)> schedule;
 };
 
 class SignInServices {
@@ -67,10 +73,13 @@ public:
   SignInServices(const SignInServices&) = delete;
   SignInServices& operator=(const SignInServices&) = delete;
 
-  // The sign-in for these settings, or the problem (unreadable key file, provider discovery
-  // failed, ...) as text; a reload that fails keeps the previous one. Null for auth.provider =
-  // "none". Blocks (key files, users file, OIDC discovery, first JWKS fetch): call it at start
-  // and on reload, never from a worker thread. A SignIn must not outlive the services that built
+  // The sign-in for these settings, or the problem (unreadable key file, bad Cognito settings,
+  // ...) as text; a reload that fails keeps the previous one. Null for auth.provider = "none".
+  // An unreachable OIDC provider is not a problem here: the sign-in is built, answers 503 where
+  // it needs the provider and reports notReadyReason() while discovery retries in the
+  // background; a provider discovered once stays discovered across reloads. Blocks (key files,
+  // users file, one OIDC discovery attempt, first JWKS fetch): call it at start and on reload,
+  // never from a worker thread. A SignIn must not outlive the services that built
   // it (they own its HTTPS client and password-hashing threads).
   std::variant<std::shared_ptr<SignIn>, std::string> build(const SettingsPtr& settings);
 

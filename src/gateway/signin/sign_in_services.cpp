@@ -14,7 +14,9 @@
 #include "auth/local_users.h"
 #include "auth/oidc_provider.h"
 #include "outbound/blocking_pool.h"
+#include "signin/delayed_runner.h"
 #include "signin/gateway_sign_in.h"
+#include "signin/provider_source.h"
 #include "signin/sign_in.h"
 
 namespace oh::gateway {
@@ -23,13 +25,6 @@ namespace {
 using signin::JwksSource;
 
 constexpr const char* kClientSecretEnv = "OH_GATEWAY_CLIENT_SECRET";
-
-std::string discoveryUrl(std::string issuer) {
-  while (!issuer.empty() && issuer.back() == '/') {
-    issuer.pop_back();
-  }
-  return issuer + "/.well-known/openid-configuration";
-}
 
 }  // namespace
 
@@ -41,11 +36,28 @@ struct SignInServices::State {
   // Declared before the clients: members are destroyed in reverse order, so every client (and
   // the pool) stops first, ending pending callbacks while the sources they touch still exist.
   std::map<std::string, std::shared_ptr<JwksSource>> jwks_sources;  // by client + JWKS URL
+  // The OIDC provider being (or once) discovered, by client + issuer + options; only the one
+  // the latest configuration uses is kept, and it is stopped before anything else goes.
+  std::pair<std::string, std::shared_ptr<signin::ProviderSource>> discovery;
+  // Default scheduler (discovery retries): shut down first (~State), destroyed after the clients,
+  // whose last callbacks may still call it (it then drops the job).
+  std::unique_ptr<signin::DelayedRunner> runner;
   std::vector<std::unique_ptr<HttpsClient>> retired_clients;        // may still serve old SignIns
   std::unique_ptr<HttpsClient> client;
   std::tuple<std::string, std::int64_t, bool> client_options{};
   bool default_pool = false;  // submit_blocking is ours: create the pool with the first local sign-in
   std::unique_ptr<BlockingPool> pool;
+
+  ~State() {
+    // No retry may start once destruction begins: stop the discovery, then the scheduler; the
+    // clients (destroyed next) call their pending callbacks, which find both stopped.
+    if (discovery.second) {
+      discovery.second->stop();
+    }
+    if (runner) {
+      runner->shutdown();
+    }
+  }
 
   HttpsClient* clientFor(const HttpsClient::Options& options, std::string& problem) {
     const auto wanted = std::make_tuple(options.ca_file, static_cast<std::int64_t>(options.timeout.count()),
@@ -86,6 +98,12 @@ SignInServices::SignInServices(SignInDependencies dependencies) : state_(std::ma
     dependencies.submit_blocking = [state](std::function<void()> job) {
       return state->pool->submit(std::move(job));
     };
+  }
+  if (!dependencies.schedule) {
+    dependencies.schedule = [state](std::chrono::milliseconds delay, std::function<void()> job) {
+      state->runner->after(delay, std::move(job));
+    };
+    state_->runner = std::make_unique<signin::DelayedRunner>();
   }
   state_->deps = std::move(dependencies);
   state_->long_lived = std::make_shared<signin::LongLivedState>(state_->deps.clock, state_->deps.random);
@@ -181,38 +199,6 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
     }
     setup.client = client;
 
-    auth::OidcProvider provider;
-    if (auth_settings.provider == AuthProvider::cognito) {
-      auto derived = auth::cognitoProvider({auth_settings.cognito.region, auth_settings.cognito.user_pool_id,
-                                            auth_settings.cognito.domain_prefix});
-      if (!derived) {
-        std::string problems;
-        for (const std::string& p : derived.error()) {
-          problems += (problems.empty() ? "auth.cognito." : "; auth.cognito.") + p;
-        }
-        return problems;
-      }
-      provider = std::move(derived).value();
-    } else {
-      OutboundRequest request;
-      request.url = discoveryUrl(auth_settings.oidc.issuer);
-      request.headers.emplace_back("Accept", "application/json");
-      auto body = signin::bodyOf200(signin::sendBlocking(*client, std::move(request)), "OIDC discovery");
-      if (!body) {
-        return "auth.oidc.issuer: " + body.error().reason;
-      }
-      auto discovered = auth::parseDiscovery(*body, {auth_settings.oidc.issuer, settings.mode == Mode::local});
-      if (!discovered) {
-        std::string problems;
-        for (const std::string& p : discovered.error()) {
-          problems += (problems.empty() ? "" : "; ") + p;
-        }
-        return "auth.oidc.issuer: discovery document refused: " + problems;
-      }
-      provider = std::move(discovered).value();
-      provider.require_token_use_id = auth_settings.oidc.require_token_use_id;
-    }
-
     std::string secret;
     if (!auth_settings.client_secret_file.empty()) {
       warning.clear();
@@ -228,23 +214,57 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
       secret = env;
     }
 
-    // One JWKS cache per (client, JWKS URL), kept across reloads: keys and rate limit survive.
-    const std::string source_key = fmt::format("{}|{}", static_cast<const void*>(client), provider.jwks_uri);
-    std::shared_ptr<JwksSource>& source = state_->jwks_sources[source_key];
-    if (!source) {
-      source = std::make_shared<JwksSource>(*client, provider.jwks_uri, *state_->deps.clock);
-    }
-    if (source->cache().keyCount() == 0) {
-      auto fetched = source->cache().refresh(true);
-      if (!fetched) {
-        // Not fatal: sign-ins fail until the provider answers, and the next unknown kid retries.
-        spdlog::warn("sign-in: JWKS not loaded from {}: {}", provider.jwks_uri, fetched.error().reason);
+    // The provider last: nothing after it can fail, so a discovery started here is the one the
+    // published configuration uses.
+    if (auth_settings.provider == AuthProvider::cognito) {
+      auto derived = auth::cognitoProvider({auth_settings.cognito.region, auth_settings.cognito.user_pool_id,
+                                            auth_settings.cognito.domain_prefix});
+      if (!derived) {
+        std::string problems;
+        for (const std::string& p : derived.error()) {
+          problems += (problems.empty() ? "auth.cognito." : "; auth.cognito.") + p;
+        }
+        return problems;
+      }
+      auth::OidcProvider provider = std::move(derived).value();
+      // One JWKS cache per (client, JWKS URL), kept across reloads: keys and rate limit survive.
+      const std::string source_key = fmt::format("{}|{}", static_cast<const void*>(client), provider.jwks_uri);
+      std::shared_ptr<JwksSource>& source = state_->jwks_sources[source_key];
+      if (!source) {
+        source = std::make_shared<JwksSource>(*client, provider.jwks_uri, *state_->deps.clock);
+      }
+      setup.endpoints = signin::ProviderSource::known(std::move(provider), source);
+    } else {
+      // Discovered once per (client, issuer, options) and kept across reloads; an unreachable
+      // provider is retried in the background instead of failing the build (and the start).
+      signin::ProviderSource::Discovery discovery;
+      discovery.issuer = auth_settings.oidc.issuer;
+      discovery.allow_loopback_http = settings.mode == Mode::local;
+      discovery.require_token_use_id = auth_settings.oidc.require_token_use_id;
+      const std::string discovery_key =
+          fmt::format("{}|{}|{}|{}", static_cast<const void*>(client), discovery.issuer, discovery.allow_loopback_http,
+                      discovery.require_token_use_id);
+      if (!state_->discovery.second || state_->discovery.first != discovery_key) {
+        if (state_->discovery.second) {
+          state_->discovery.second->stop();  // older snapshots keep what it found, if anything
+        }
+        state_->discovery = {discovery_key, signin::ProviderSource::discover(*client, std::move(discovery),
+                                                                             *state_->deps.clock, state_->deps.schedule)};
+      }
+      setup.endpoints = state_->discovery.second;
+      if (!setup.endpoints->discoverNow()) {
+        setup.endpoints->retryInBackground();
       }
     }
-    setup.jwks = source;
+    if (const auto endpoints = setup.endpoints->current(); endpoints && endpoints->jwks->cache().keyCount() == 0) {
+      auto fetched = endpoints->jwks->cache().refresh(true);
+      if (!fetched) {
+        // Not fatal: sign-ins fail until the provider answers, and the next unknown kid retries.
+        spdlog::warn("sign-in: JWKS not loaded from {}: {}", endpoints->provider.jwks_uri, fetched.error().reason);
+      }
+    }
 
-    auth::SignInConfig flow;
-    flow.provider = std::move(provider);
+    auth::SignInConfig flow;  // its provider is filled in by the sign-in once known
     flow.client = {auth_settings.client_id, std::move(secret)};
     flow.callback_hosts = auth_settings.callback_hosts;
     flow.https = auth_settings.cookie_secure;

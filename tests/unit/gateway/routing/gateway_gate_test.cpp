@@ -28,7 +28,9 @@ public:
     last_allow_anonymous = allow_anonymous;
     done(outcome);
   }
+  std::optional<std::string> notReadyReason() const override { return not_ready; }
   AuthOutcome outcome;
+  std::optional<std::string> not_ready;
   int calls = 0;
   HostRole last_role = HostRole::main;
   bool last_allow_anonymous = false;
@@ -283,6 +285,18 @@ TEST_F(GatewayGateTest, AppCookieHeaderEdges) {
   const auto decision = admit(gate, kRuntimeHost, "/");
   ASSERT_TRUE(decision.forward.cookie.has_value());
   EXPECT_EQ(*decision.forward.cookie, "");
+}
+
+// This test verifies /_gateway/ready's reason: a sign-in that is not ready (the OIDC provider
+// not discovered) makes the gate not ready, before the Docker API's state is considered.
+TEST_F(GatewayGateTest, NotReadyWhileSignInIsNot) {
+  sign_in_->not_ready = "sign-in provider not discovered";
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice", "docker API unreachable"));
+  EXPECT_EQ(gate.notReadyReason(), std::optional<std::string>("sign-in provider not discovered"));
+  sign_in_->not_ready.reset();
+  EXPECT_EQ(gate.notReadyReason(), std::optional<std::string>("docker API unreachable"));
+  GatewayGate ready(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
+  EXPECT_FALSE(ready.notReadyReason());
 }
 
 }  // namespace

@@ -65,7 +65,22 @@ protected:
       job();
       return true;
     };
+    deps.schedule = [scheduled = scheduled_](std::chrono::milliseconds delay, std::function<void()> job) {
+      scheduled->emplace_back(delay, std::move(job));
+    };
     services_ = std::make_unique<SignInServices>(std::move(deps));
+  }
+
+  // Runs the one pending scheduled job (a discovery retry); returns its delay.
+  std::chrono::milliseconds runScheduled() {
+    EXPECT_EQ(scheduled_->size(), 1u);
+    if (scheduled_->empty()) {
+      return std::chrono::milliseconds(-1);
+    }
+    auto [delay, job] = std::move(scheduled_->front());
+    scheduled_->erase(scheduled_->begin());
+    job();
+    return delay;
   }
 
   Settings settings() const {
@@ -128,6 +143,9 @@ protected:
   Files files_;
   std::shared_ptr<auth::test::FakeClock> clock_ = std::make_shared<auth::test::FakeClock>(1'800'000'000);
   std::shared_ptr<FakeIdp> idp_ = std::make_shared<FakeIdp>(*clock_);
+  // Jobs handed to the injected scheduler, run by the test (runScheduled).
+  std::shared_ptr<std::vector<std::pair<std::chrono::milliseconds, std::function<void()>>>> scheduled_ =
+      std::make_shared<std::vector<std::pair<std::chrono::milliseconds, std::function<void()>>>>();
   std::unique_ptr<SignInServices> services_;
   std::shared_ptr<SignIn> sign_in_;
 };
@@ -618,15 +636,20 @@ TEST_F(SignInTest, BuildProblems) {
   ASSERT_TRUE(std::holds_alternative<std::string>(built));
   EXPECT_TRUE(std::get<std::string>(built).starts_with("auth.ticket_key_file:"));
 
+  // An unreachable provider, or a discovery document naming another issuer, is not a build
+  // problem: the sign-in is built and not ready (DiscoveryRetriedInBackground).
   idp_->down = true;
   built = services_->build(std::make_shared<const Settings>(settings()));
-  ASSERT_TRUE(std::holds_alternative<std::string>(built));
-  EXPECT_TRUE(std::get<std::string>(built).starts_with("auth.oidc.issuer:")) << std::get<std::string>(built);
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<SignIn>>(built));
+  EXPECT_TRUE(std::get<std::shared_ptr<SignIn>>(built)->notReadyReason());
 
   idp_->down = false;
   idp_->discovery_issuer = "https://other.test";
   built = services_->build(std::make_shared<const Settings>(settings()));
-  ASSERT_TRUE(std::holds_alternative<std::string>(built));
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<SignIn>>(built));
+  const auto reason = std::get<std::shared_ptr<SignIn>>(built)->notReadyReason();
+  ASSERT_TRUE(reason);
+  EXPECT_NE(reason->find("discovery document refused"), std::string::npos) << *reason;
 
   s = settings();
   s.auth.provider = AuthProvider::none;
@@ -667,6 +690,113 @@ TEST_F(SignInTest, CognitoEndpoints) {
   const std::string logout = header(out->decision->reply, "Location");
   EXPECT_TRUE(logout.starts_with("https://oh-test.auth.eu-west-1.amazoncognito.com/logout?")) << logout;
   EXPECT_EQ(urlParam(logout, "logout_uri"), "https://oh.test/");
+}
+
+// This test verifies an unreachable provider at start: the sign-in is built but not ready,
+// pages get a 503 page and scripts 503 JSON, both with Retry-After, the callback 503; discovery
+// is retried with doubling delays capped at 30 s, and once the provider answers, sign-in works
+// without a rebuild and nothing more is scheduled.
+TEST_F(SignInTest, DiscoveryRetriedInBackground) {
+  idp_->down = true;
+  sign_in_ = build(settings());
+  ASSERT_TRUE(sign_in_);
+  const auto reason = signIn().notReadyReason();
+  ASSERT_TRUE(reason);
+  EXPECT_NE(reason->find("OIDC discovery of https://idp.test failed: OIDC discovery: connect"), std::string::npos)
+      << *reason;
+  EXPECT_EQ(idp_->count("/.well-known/openid-configuration"), 1u);
+
+  auto html = run(signIn(), page("/conversations/1"));
+  ASSERT_TRUE(html && html->decision);
+  EXPECT_EQ(html->decision->reply.status, 503u);
+  EXPECT_EQ(header(html->decision->reply, "Retry-After"), "1");
+  EXPECT_TRUE(html->decision->reply.content_type.starts_with("text/html"));
+  EXPECT_EQ(header(html->decision->reply, "Cache-Control"), "no-store");
+  for (TestRequest script : {api("/api/conversations"), page("/socket.io/?EIO=4")}) {
+    script.websocket = script.target.starts_with("/socket.io");
+    auto json = run(signIn(), script);
+    ASSERT_TRUE(json && json->decision) << script.target;
+    EXPECT_EQ(json->decision->reply.status, 503u) << script.target;
+    EXPECT_EQ(json->decision->reply.content_type, "application/json") << script.target;
+    EXPECT_TRUE(boost::json::parse(json->decision->reply.body).as_object().contains("error"));
+    EXPECT_EQ(header(json->decision->reply, "Retry-After"), "1");
+  }
+  EXPECT_EQ(run(signIn(), page("/_callback?code=c&state=s", "oh_login=x"))->decision->reply.status, 503u);
+  // Logout still signs out of the gateway.
+  auto out = run(signIn(), page("/_logout", "oh_session=x"));
+  EXPECT_EQ(out->decision->reply.status, 302u);
+  EXPECT_EQ(header(out->decision->reply, "Location"), "/");
+
+  // Failed retries double the delay up to the cap; Retry-After follows it.
+  std::vector<std::int64_t> delays;
+  for (int i = 0; i < 7; ++i) {
+    delays.push_back(runScheduled().count());
+  }
+  EXPECT_EQ(delays, (std::vector<std::int64_t>{1000, 2000, 4000, 8000, 16000, 30000, 30000}));
+  EXPECT_EQ(header(run(signIn(), page("/"))->decision->reply, "Retry-After"), "30");
+  EXPECT_EQ(idp_->count("/.well-known/openid-configuration"), 8u);
+
+  idp_->down = false;
+  EXPECT_EQ(runScheduled().count(), 30000);
+  EXPECT_TRUE(scheduled_->empty());
+  EXPECT_FALSE(signIn().notReadyReason());
+  const std::string session = signInFrom("/");
+  ASSERT_FALSE(session.empty());
+  EXPECT_EQ(run(signIn(), api("/api/a", session))->identity->sub, "user-1");
+}
+
+// This test verifies a session cookie needs no provider: after a restart with the provider
+// down, a valid session is still forwarded while new sign-ins get 503.
+TEST_F(SignInTest, ValidSessionWorksBeforeDiscovery) {
+  const std::string session = signInFrom("/");
+  idp_->down = true;
+  SignInDependencies deps;
+  deps.clock = clock_;
+  deps.random = std::make_shared<auth::test::CountingRandom>();
+  deps.make_client = [idp = idp_](const HttpsClient::Options&) {
+    return std::variant<std::unique_ptr<HttpsClient>, std::string>(std::make_unique<FakeClient>(idp));
+  };
+  deps.schedule = [](std::chrono::milliseconds, std::function<void()>) {};
+  SignInServices restarted(std::move(deps));
+  auto built = restarted.build(std::make_shared<const Settings>(settings()));
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<SignIn>>(built));
+  SignIn& after = *std::get<std::shared_ptr<SignIn>>(built);
+  EXPECT_TRUE(after.notReadyReason());
+  auto forwarded = run(after, api("/api/a", session));
+  ASSERT_TRUE(forwarded);
+  EXPECT_FALSE(forwarded->decision);
+  EXPECT_EQ(forwarded->identity->sub, "user-1");
+  EXPECT_EQ(run(after, api("/api/a"))->decision->reply.status, 503u);
+}
+
+// This test verifies reloads keep the discovery: a discovered provider is not fetched again
+// (a reload while it is down still signs in), and a reload while discovery is pending starts
+// no second retry loop; the pending retry then serves both configurations.
+TEST_F(SignInTest, DiscoverySurvivesReloads) {
+  sign_in_ = build(settings());
+  EXPECT_EQ(idp_->count("/.well-known/openid-configuration"), 1u);
+  idp_->down = true;
+  sign_in_ = build(settings());
+  EXPECT_EQ(idp_->count("/.well-known/openid-configuration"), 1u);
+  EXPECT_FALSE(signIn().notReadyReason());
+  auto begin = run(signIn(), page("/"));
+  EXPECT_EQ(begin->decision->reply.status, 302u);
+  EXPECT_TRUE(scheduled_->empty());
+
+  // Other discovery options: discovered anew; pending across a reload.
+  Settings other = settings();
+  other.auth.oidc.require_token_use_id = false;
+  auto first = build(other);
+  ASSERT_TRUE(first && first->notReadyReason());
+  EXPECT_EQ(scheduled_->size(), 1u);
+  auto second = build(other);
+  ASSERT_TRUE(second && second->notReadyReason());
+  EXPECT_EQ(scheduled_->size(), 1u);
+  idp_->down = false;
+  runScheduled();
+  EXPECT_FALSE(first->notReadyReason());
+  EXPECT_FALSE(second->notReadyReason());
+  EXPECT_TRUE(scheduled_->empty());
 }
 
 }  // namespace
