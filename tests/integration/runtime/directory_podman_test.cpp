@@ -138,7 +138,7 @@ TEST_F(DirectoryPodmanTest, ThousandCreatedContainers) {
   for (std::size_t w = 0; w < 4; ++w) {
     workers.emplace_back([&, w] {
       for (std::size_t i = w; i < kCount; i += 4) {
-        const std::string body = "{\"Image\":\"" + std::string(PodmanService::kImage) +
+        const std::string body = "{\"Image\":\"" + PodmanService::image() +
                                  "\",\"Cmd\":[\"httpd\",\"-f\"],\"Labels\":{\"conversation_id\":\"" +
                                  conversations[i] + "\",\"user_id\":\"u" + std::to_string(i % 2) + "\"}}";
         if (podman_->api("POST", "/containers/create?name=" + name(conversations[i]), body).status != 201) {

@@ -133,13 +133,117 @@ std::string findBusybox() {
   return {};
 }
 
-void writeFile(const fs::path& path, std::string_view text, fs::perms perms = fs::perms::owner_read |
-                                                                               fs::perms::owner_write |
-                                                                               fs::perms::group_read |
-                                                                               fs::perms::others_read) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-  fs::permissions(path, perms);
+std::string wsEchoBinary() {
+#ifdef OH_WS_ECHO_BINARY
+  return OH_WS_ECHO_BINARY;
+#else
+  return {};
+#endif
+}
+
+std::optional<std::string> readWholeFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+constexpr auto kReadable = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                           fs::perms::others_read;
+constexpr auto kExecutable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec;
+
+// One entry of the test image's root filesystem: a file with its content, or a symlink.
+struct ImageEntry {
+  std::string path;  // relative to the root
+  std::string content;
+  fs::perms perms = kReadable;
+  std::string link_to;  // non-empty: a symlink
+};
+
+// Everything in the test image. The binaries are read from the host; an empty list means one is
+// missing (unavailable() says which).
+const std::vector<ImageEntry>& imageEntries() {
+  static const std::vector<ImageEntry> entries = [] {
+    std::vector<ImageEntry> out;
+    const auto busybox = readWholeFile(findBusybox());
+    const auto ws_echo = readWholeFile(wsEchoBinary());
+    if (!busybox || !ws_echo || busybox->empty() || ws_echo->empty()) {
+      return out;
+    }
+    out.push_back({"bin/busybox", *busybox, kExecutable, {}});
+    for (const char* applet : {"sh", "httpd", "env", "cat", "echo", "sleep", "printf"}) {
+      out.push_back({std::string("bin/") + applet, {}, kReadable, "busybox"});
+    }
+    out.push_back({"bin/ws-echo", *ws_echo, kExecutable, {}});
+    out.push_back({"www/index.html", "<h1>runtime test app</h1>\n", kReadable, {}});
+    out.push_back({"www/add", "the add route\n", kReadable, {}});
+    // The second app (container port 8080).
+    out.push_back({"www2/index.html", "second app\n", kReadable, {}});
+    // Sets cookies the gateway must rewrite.
+    out.push_back({"www/cgi-bin/cookie",
+                   "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nSet-Cookie: app=1; Domain=oh.test; Path=/\\r\\n"
+                   "Set-Cookie: lax=2; SameSite=Lax\\r\\n\\r\\ncookie\\n'\n",
+                   kExecutable, {}});
+    // Shows the request headers the app received (HTTP_* variables).
+    out.push_back({"www/cgi-bin/env", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nenv\n", kExecutable, {}});
+    return out;
+  }();
+  return entries;
+}
+
+// FNV-1a over every entry: the image tag, so the content decides which image a test runs.
+std::string imageFingerprint() {
+  std::uint64_t hash = 14695981039346656037ull;
+  const auto mix = [&hash](std::string_view bytes) {
+    for (const char c : bytes) {
+      hash ^= static_cast<unsigned char>(c);
+      hash *= 1099511628211ull;
+    }
+    hash ^= 0xff;  // separator, so "ab"+"c" differs from "a"+"bc"
+    hash *= 1099511628211ull;
+  };
+  for (const ImageEntry& entry : imageEntries()) {
+    mix(entry.path);
+    mix(entry.content);
+    mix(entry.link_to);
+    mix(std::to_string(static_cast<unsigned>(entry.perms)));
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
+
+// The value of the first "HostPort" after `from` in a JSON text, or nullopt.
+std::optional<std::uint16_t> hostPortAfter(std::string_view json, std::size_t from) {
+  const std::size_t key = json.find("\"HostPort\"", from);
+  if (key == std::string_view::npos) {
+    return std::nullopt;
+  }
+  // "HostPort": "41234": skip the colon, blanks and the quote; the digits must follow at once.
+  const std::size_t at = json.find_first_not_of(": \t\n\"", key + 10);
+  const std::size_t end = json.find_first_not_of("0123456789", at);
+  if (at == std::string_view::npos || end == std::string_view::npos || end == at || end - at > 5) {
+    return std::nullopt;
+  }
+  const unsigned long port = std::strtoul(std::string(json.substr(at, end - at)).c_str(), nullptr, 10);
+  if (port == 0 || port > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(port);
+}
+
+std::string jsonString(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+    }
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
 }
 
 }  // namespace
@@ -179,6 +283,16 @@ std::string randomConversationId() {
   return text;
 }
 
+std::string randomSandboxId() {
+  static constexpr std::string_view kBase62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  static std::mt19937_64 generator{std::random_device{}()};
+  std::string id;
+  for (int i = 0; i < 22; ++i) {
+    id.push_back(kBase62[generator() % kBase62.size()]);
+  }
+  return id;
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -209,6 +323,9 @@ std::optional<std::string> PodmanService::unavailable() {
   }
   if (findBusybox().empty()) {
     return "busybox is not installed";
+  }
+  if (wsEchoBinary().empty() || !fs::exists(wsEchoBinary())) {
+    return "ws-echo (target oh_ws_echo_server) is not built: " + wsEchoBinary();
   }
   if (::geteuid() != 0) {
     return "podman containers with bridge IPs need root here";
@@ -266,66 +383,115 @@ void PodmanService::stop() {
   pid_ = -1;
 }
 
+const std::string& PodmanService::image() {
+  static const std::string name = "localhost/oh-runtime-test:" + imageFingerprint();
+  return name;
+}
+
+std::string PodmanService::defaultCommand() {
+  return "httpd -p 8080 -h /www2; ws-echo " + std::to_string(kWebSocketPort) + " & exec httpd -f -p 80 -h /www";
+}
+
+std::string PodmanService::webSocketEchoCommand(std::uint16_t port) { return "exec ws-echo " + std::to_string(port); }
+
 std::optional<std::string> PodmanService::ensureImage() {
-  if (api("GET", "/images/" + std::string(kImage) + "/json").status == 200) {
+  if (imageEntries().empty()) {
+    return "cannot read busybox or ws-echo";
+  }
+  if (api("GET", "/images/" + image() + "/json").status == 200) {
     return std::nullopt;
   }
   const fs::path root = dir_ / "rootfs";
-  fs::create_directories(root / "bin");
-  fs::copy_file(findBusybox(), root / "bin" / "busybox", fs::copy_options::overwrite_existing);
-  for (const char* applet : {"sh", "httpd", "env", "cat", "echo", "sleep", "printf"}) {
-    fs::create_symlink("busybox", root / "bin" / applet);
+  for (const ImageEntry& entry : imageEntries()) {
+    const fs::path path = root / entry.path;
+    fs::create_directories(path.parent_path());
+    if (!entry.link_to.empty()) {
+      fs::create_symlink(entry.link_to, path);
+      continue;
+    }
+    std::ofstream(path, std::ios::binary) << entry.content;
+    fs::permissions(path, entry.perms);
   }
-  const auto exec = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                    fs::perms::others_read | fs::perms::others_exec;
-  writeFile(root / "www" / "index.html", "<h1>runtime test app</h1>\n");
-  writeFile(root / "www" / "add", "the add route\n");
-  // The second app (container port 8080).
-  writeFile(root / "www2" / "index.html", "second app\n");
-  // Sets cookies the gateway must rewrite.
-  writeFile(root / "www" / "cgi-bin" / "cookie",
-            "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\nSet-Cookie: app=1; Domain=oh.test; Path=/\\r\\n"
-            "Set-Cookie: lax=2; SameSite=Lax\\r\\n\\r\\ncookie\\n'\n",
-            exec);
-  // Shows the request headers the app received (HTTP_* variables).
-  writeFile(root / "www" / "cgi-bin" / "env", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nenv\n", exec);
   fs::create_directories(root / "tmp");
   const std::string tar = (dir_ / "rootfs.tar").string();
   if (run({"tar", "-C", root.string(), "-cf", tar, "."}) != 0) {
     return "tar failed";
   }
-  if (run({"podman", "--remote", "--url", "unix://" + socket_, "import", tar, std::string(kImage)}) != 0) {
+  if (run({"podman", "--remote", "--url", "unix://" + socket_, "import", tar, image()}) != 0) {
     return "podman import failed";
   }
   return std::nullopt;
 }
 
-std::string PodmanService::createContainer(const std::string& name, const std::string& conversation,
-                                           const std::string& owner, bool start,
-                                           std::optional<std::uint16_t> publish_host_port) {
-  std::string labels = "\"conversation_id\":\"" + conversation + "\"";
-  if (!owner.empty()) {
-    labels += ",\"user_id\":\"" + owner + "\"";
+std::string PodmanService::createContainer(const ContainerSpec& spec) {
+  std::string labels;
+  for (const auto& [key, value] : spec.labels) {
+    labels += (labels.empty() ? "" : ",") + jsonString(key) + ":" + jsonString(value);
   }
-  std::string body = "{\"Image\":\"" + std::string(kImage) +
-                     "\",\"Cmd\":[\"sh\",\"-c\",\"httpd -p 8080 -h /www2; exec httpd -f -p 80 -h /www\"],"
-                     "\"Labels\":{" + labels + "}";
-  if (publish_host_port) {
-    body += ",\"ExposedPorts\":{\"80/tcp\":{}},\"HostConfig\":{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"" +
-            std::to_string(*publish_host_port) + "\"}]}}";
+  const std::string command = spec.command.empty() ? defaultCommand() : spec.command;
+  std::string body = "{\"Image\":" + jsonString(image()) + ",\"Cmd\":[\"sh\",\"-c\"," + jsonString(command) +
+                     "],\"Labels\":{" + labels + "}";
+  if (!spec.publish.empty()) {
+    std::string exposed;
+    std::string bindings;
+    for (const Publish& p : spec.publish) {
+      const std::string key = jsonString(std::to_string(p.container_port) + "/tcp");
+      exposed += (exposed.empty() ? "" : ",") + key + ":{}";
+      // HostPort "" (not "0"): the Docker API's way to ask for a free host port.
+      bindings += (bindings.empty() ? "" : ",") + key + ":[{\"HostPort\":" +
+                  jsonString(p.host_port == 0 ? std::string() : std::to_string(p.host_port)) + "}]";
+    }
+    body += ",\"ExposedPorts\":{" + exposed + "},\"HostConfig\":{\"PortBindings\":{" + bindings + "}}";
   }
   body += "}";
-  const ApiAnswer created = api("POST", "/containers/create?name=" + name, body);
+  const ApiAnswer created = api("POST", "/containers/create?name=" + spec.name, body);
   if (created.status != 201) {
     return {};
   }
-  created_.push_back(name);
+  created_.push_back(spec.name);
   const std::size_t id_at = created.body.find("\"Id\":\"");
   std::string id = id_at == std::string::npos ? std::string() : created.body.substr(id_at + 6, 64);
-  if (start && !startContainer(name)) {
+  if (spec.start && !startContainer(spec.name)) {
     return {};
   }
   return id;
+}
+
+std::string PodmanService::createContainer(const std::string& name, const std::string& conversation,
+                                           const std::string& owner, bool start,
+                                           std::optional<std::uint16_t> publish_host_port) {
+  ContainerSpec spec;
+  spec.name = name;
+  spec.labels["conversation_id"] = conversation;
+  if (!owner.empty()) {
+    spec.labels["user_id"] = owner;
+  }
+  spec.start = start;
+  if (publish_host_port) {
+    spec.publish.push_back(Publish{80, *publish_host_port});
+  }
+  return createContainer(spec);
+}
+
+std::optional<std::uint16_t> PodmanService::publishedHostPort(const std::string& name, std::uint16_t container_port) {
+  const ApiAnswer answer = api("GET", "/containers/" + name + "/json");
+  if (answer.status != 200) {
+    return std::nullopt;
+  }
+  // NetworkSettings.Ports {"8000/tcp": [{"HostIp": "", "HostPort": "41234"}]}; the key also
+  // appears under Config.ExposedPorts and HostConfig.PortBindings (as asked: maybe ""), so
+  // take the last occurrence that carries a port.
+  const std::string key = "\"" + std::to_string(container_port) + "/tcp\"";
+  std::optional<std::uint16_t> found;
+  for (std::size_t at = answer.body.find(key); at != std::string::npos; at = answer.body.find(key, at + 1)) {
+    const std::size_t next_key = answer.body.find(key, at + 1);
+    const auto port = hostPortAfter(answer.body, at);
+    const std::size_t port_at = answer.body.find("\"HostPort\"", at);
+    if (port && (next_key == std::string::npos || port_at < next_key)) {
+      found = port;
+    }
+  }
+  return found;
 }
 
 bool PodmanService::startContainer(const std::string& name) {

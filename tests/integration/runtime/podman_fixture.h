@@ -2,8 +2,9 @@
 // Real sandbox containers for the runtime tests (TESTING.md "containers"): a private Podman
 // API service on a Unix socket in a temporary directory, started and stopped by PID; a test
 // image imported from a busybox root filesystem built at test time (httpd serving "/", a second
-// route "/add" and a CGI that sets cookies); containers created through the Docker-compatible
-// API with the conversation and user labels, and removed at the end.
+// route "/add" and a CGI that sets cookies; ws-echo, a static WebSocket echo server with a
+// /health route); containers created through the Docker-compatible API with the conversation
+// and user labels (or any labels), and removed at the end.
 
 #include <sys/types.h>
 
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,15 +55,42 @@ public:
     return unixHttp(socket_, method, target, body);
   }
 
-  // Imports the test image once per service (idempotent); error text or nullopt.
+  // Imports the test image unless storage already holds this content (idempotent); error text
+  // or nullopt.
   std::optional<std::string> ensureImage();
-  static constexpr std::string_view kImage = "localhost/oh-runtime-test:latest";
+  // The test image's name. Its tag is a fingerprint of the image's content (files, busybox,
+  // ws-echo), so a rebuilt ws-echo or a changed file never runs on an image left in the shared
+  // Podman storage by an older build.
+  static const std::string& image();
 
-  // Creates (and with start, starts) a labelled test container running busybox httpd on
-  // container port 80 (and 8080 for a second app). Returns its Docker id, or "" on failure.
-  // owner empty = no user label.
+  // The default command's apps: busybox httpd on 80 ("/", "/add", CGIs) and on 8080 (a second
+  // app), ws-echo on kWebSocketPort.
+  static constexpr std::uint16_t kWebSocketPort = 3000;
+  static std::string defaultCommand();
+  // ws-echo alone on a port, as PID 1 (e.g. an agent server's 8000).
+  static std::string webSocketEchoCommand(std::uint16_t port);
+
+  struct Publish {
+    std::uint16_t container_port = 0;
+    std::uint16_t host_port = 0;  // 0: Podman picks a free one (publishedHostPort() tells which)
+  };
+  struct ContainerSpec {
+    std::string name;
+    std::map<std::string, std::string> labels;
+    std::string command;  // run by sh -c; empty = defaultCommand()
+    std::vector<Publish> publish;
+    bool start = true;
+  };
+  // Creates (and with spec.start, starts) a container. Returns its Docker id, or "" on failure.
+  std::string createContainer(const ContainerSpec& spec);
+
+  // Creates (and with start, starts) a labelled test container running the default command.
+  // Returns its Docker id, or "" on failure. owner empty = no user label. publish_host_port:
+  // container port 80 published on that host port.
   std::string createContainer(const std::string& name, const std::string& conversation, const std::string& owner,
                               bool start = true, std::optional<std::uint16_t> publish_host_port = std::nullopt);
+  // The host port Podman published container_port on (running container), or nullopt.
+  std::optional<std::uint16_t> publishedHostPort(const std::string& name, std::uint16_t container_port);
   bool startContainer(const std::string& name);
   bool stopContainer(const std::string& name);
   bool removeContainer(const std::string& name);
@@ -83,6 +112,8 @@ private:
 
 // A random 32-hex conversation id (what OpenHands uses), unique per call.
 std::string randomConversationId();
+// A random 22-character base62 id, the form of OpenHands 1.x sandbox ids (base62 of 16 bytes).
+std::string randomSandboxId();
 
 // Polls a condition for up to `limit` (a deadline for hung tests, not a timing assertion).
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = std::chrono::seconds(20));

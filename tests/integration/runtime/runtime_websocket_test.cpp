@@ -1,0 +1,417 @@
+// WebSockets to runtime apps through the real oh-gateway, to real containers (Podman) running
+// ws-echo (ws_echo/ws_echo_server.cpp): the echo through the host form and the path form, the
+// owner policy applied to the upgrade, websocket.max_message_bytes through a runtime app, and
+// the OpenHands 1.x agent-server flow as docs/instance.md ("Sandbox URLs") describes what stock
+// OpenHands 1.3 does: a container named oh-agent-server-{base62 id} with only the
+// sandbox_spec_id label, its port 8000 published on a random host port; the app server's
+// health check without a cookie, the browser's /sockets/events/{id}?session_api_key=... with
+// the main host's Origin, the key never in the gateway's log, other containers' published
+// ports unreachable, and the route gone once the container stops.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "runtime_gateway_fixture.h"
+#include "support/websocket_peers.h"
+
+namespace oh::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint16_t kWsPort = PodmanService::kWebSocketPort;
+
+// Every byte value, so a binary frame that is not relayed byte for byte shows.
+std::string allBytes() {
+  std::string out;
+  for (int i = 0; i < 256; ++i) {
+    out.push_back(static_cast<char>(i));
+  }
+  return out;
+}
+
+// Sends text and binary messages, interleaved, and checks each comes back as sent (same type,
+// same bytes, same order).
+void expectEchoes(WebSocketClient& client) {
+  const std::vector<WebSocketMessage> messages = {{true, "hello"},
+                                                  {false, allBytes()},
+                                                  {true, "{\"action\":\"message\",\"args\":{\"content\":\"é ✓\"}}"},
+                                                  {false, std::string(40000, '\x7f')},
+                                                  {true, std::string(3000, 'x')}};
+  for (const WebSocketMessage& m : messages) {
+    ASSERT_TRUE(m.text ? client.sendText(m.data) : client.sendBinary(m.data));
+  }
+  for (const WebSocketMessage& m : messages) {
+    const auto echoed = client.read();
+    ASSERT_TRUE(echoed.has_value()) << "no echo for a " << (m.text ? "text" : "binary") << " message of "
+                                    << m.data.size() << " bytes";
+    EXPECT_EQ(echoed->text, m.text);
+    EXPECT_EQ(echoed->data, m.data);
+  }
+}
+
+// The upgrade request as the app in the container saw it (ws-echo's "!request"): the target,
+// then one "name: value" line per header field.
+std::string requestSeenByApp(WebSocketClient& client) {
+  if (!client.sendText("!request")) {
+    return {};
+  }
+  const auto answer = client.read();
+  return answer ? answer->data : std::string();
+}
+
+// runtime.access = "public", auth.provider = "none": WebSocket routing alone.
+// Each test starts the gateway itself (some with extra settings); SetUp's skip or failure
+// keeps the test body from running.
+class RuntimeWebSocketTest : public RuntimeGatewayBase {
+protected:
+  void SetUp() override { prepare(); }
+};
+
+// This test verifies a WebSocket to {port}-{convId}.runtime.{suffix} reaches that container's
+// app on that port with the path and query unchanged, echoes text and binary messages, and
+// closes cleanly.
+TEST_F(RuntimeWebSocketTest, EchoThroughHostForm) {
+  ASSERT_NO_FATAL_FAILURE(startPublicGateway());
+  WebSocketClient client;
+  const auto failure = client.connect(gateway_->port(), host(kWsPort, alice_), "/ws/chat?room=1");
+  ASSERT_FALSE(failure.has_value()) << *failure << " status " << client.handshakeStatus() << "\n"
+                                    << gateway_->stdoutText();
+  EXPECT_EQ(client.handshakeStatus(), 101u);
+  expectEchoes(client);
+  const std::string seen = requestSeenByApp(client);
+  EXPECT_EQ(seen.substr(0, seen.find('\n')), "/ws/chat?room=1") << seen;
+  EXPECT_TRUE(client.close(1000));
+  // Bob's container is another app: its own tunnel, its own echo.
+  WebSocketClient bob;
+  ASSERT_FALSE(bob.connect(gateway_->port(), host(kWsPort, bob_), "/").has_value());
+  ASSERT_TRUE(bob.sendText("bob's"));
+  const auto echoed = bob.read();
+  ASSERT_TRUE(echoed.has_value());
+  EXPECT_EQ(echoed->data, "bob's");
+  EXPECT_TRUE(bob.close(1000));
+}
+
+// This test verifies the path form /runtime/{convId}/{port}/... on the main host: the prefix is
+// removed before the app sees the upgrade, messages echo, and the platform's cookies and
+// identity headers never reach the app while the app's own cookie does.
+TEST_F(RuntimeWebSocketTest, EchoThroughPathForm) {
+  ASSERT_NO_FATAL_FAILURE(startPublicGateway());
+  WebSocketClient client;
+  const auto failure =
+      client.connect(gateway_->port(), std::string(kMainHost), "/runtime/" + alice_ + "/" + std::to_string(kWsPort) +
+                                                                   "/socket?transport=websocket",
+                     {{"Cookie", "oh_session=secret-session; app=1; oh_runtime=secret-runtime"},
+                      {"X-Cognito-User-Id", "evil"}});
+  ASSERT_FALSE(failure.has_value()) << *failure << " status " << client.handshakeStatus();
+  expectEchoes(client);
+  const std::string seen = requestSeenByApp(client);
+  EXPECT_EQ(seen.substr(0, seen.find('\n')), "/socket?transport=websocket") << seen;
+  EXPECT_EQ(seen.find("secret-session"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("secret-runtime"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("evil"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("app=1"), std::string::npos) << seen;
+  EXPECT_TRUE(client.close(1000));
+}
+
+// This test verifies an upgrade to a conversation nobody runs gets 404, and to a port where the
+// app does not listen a 502, without the gateway giving up on later upgrades.
+TEST_F(RuntimeWebSocketTest, UnknownConversationAndClosedPort) {
+  ASSERT_NO_FATAL_FAILURE(startPublicGateway());
+  WebSocketClient unknown;
+  EXPECT_TRUE(unknown.connect(gateway_->port(), host(kWsPort, randomConversationId()), "/").has_value());
+  EXPECT_EQ(unknown.handshakeStatus(), 404u);
+  WebSocketClient closed;
+  EXPECT_TRUE(closed.connect(gateway_->port(), host(kWsPort + 1, alice_), "/").has_value());
+  EXPECT_EQ(closed.handshakeStatus(), 502u);
+  WebSocketClient fine;
+  ASSERT_FALSE(fine.connect(gateway_->port(), host(kWsPort, alice_), "/").has_value());
+  ASSERT_TRUE(fine.sendText("still here"));
+  const auto echoed = fine.read();
+  ASSERT_TRUE(echoed.has_value());
+  EXPECT_EQ(echoed->data, "still here");
+}
+
+// This test verifies websocket.max_message_bytes applies to a runtime app's tunnel: a message
+// at the limit echoes, a larger one closes the tunnel (not left hanging), and the gateway goes
+// on serving HTTP and new tunnels to the same app.
+TEST_F(RuntimeWebSocketTest, OversizedMessageClosesRuntimeTunnel) {
+  ASSERT_NO_FATAL_FAILURE(startPublicGateway("[websocket]\nmax_message_bytes = 1024\n"));
+  WebSocketClient client;
+  ASSERT_FALSE(client.connect(gateway_->port(), host(kWsPort, alice_), "/big").has_value());
+  const std::string at_limit(1024, 'a');
+  ASSERT_TRUE(client.sendBinary(at_limit));
+  const auto echoed = client.read();
+  ASSERT_TRUE(echoed.has_value());
+  EXPECT_EQ(echoed->data, at_limit);
+  client.sendBinary(std::string(1025, 'b'));  // may already fail: the gateway closes at the frame header
+  EXPECT_FALSE(client.read(20s).has_value());
+  EXPECT_FALSE(client.timedOut()) << "the runtime tunnel stayed open after an oversized message";
+
+  // The same through the path form.
+  WebSocketClient by_path;
+  ASSERT_FALSE(by_path.connect(gateway_->port(), std::string(kMainHost),
+                               "/runtime/" + alice_ + "/" + std::to_string(kWsPort) + "/big")
+                   .has_value());
+  by_path.sendText(std::string(4096, 'c'));
+  EXPECT_FALSE(by_path.read(20s).has_value());
+  EXPECT_FALSE(by_path.timedOut()) << "the path-form tunnel stayed open after an oversized message";
+
+  auto page = get(host(80, alice_), "/add");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->body, "the add route\n");
+  WebSocketClient again;
+  ASSERT_FALSE(again.connect(gateway_->port(), host(kWsPort, alice_), "/").has_value());
+  ASSERT_TRUE(again.sendText("small"));
+  const auto small = again.read();
+  ASSERT_TRUE(small.has_value());
+  EXPECT_EQ(small->data, "small");
+  EXPECT_TRUE(again.close(1000));
+}
+
+// runtime.access = "owner" with local accounts alice and bob.
+class RuntimeWebSocketOwnerTest : public RuntimeGatewayBase {
+protected:
+  void SetUp() override {
+    prepare();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
+    startOwnerGateway();
+  }
+
+  std::string pathTarget(const std::string& conversation) const {
+    return "/runtime/" + conversation + "/" + std::to_string(kWsPort) + "/events";
+  }
+};
+
+// This test verifies the owner policy decides the upgrade on the path form: the owner's
+// upgrade echoes, another signed-in user's gets 403, and one without a session gets no tunnel.
+TEST_F(RuntimeWebSocketOwnerTest, PathFormUpgradeOwnerOnly) {
+  const std::string alice = signIn("alice");
+  const std::string bob = signIn("bob");
+  ASSERT_FALSE(alice.empty());
+  ASSERT_FALSE(bob.empty());
+  WebSocketClient own;
+  const auto failure = own.connect(gateway_->port(), std::string(kMainHost), pathTarget(alice_), {{"Cookie", alice}});
+  ASSERT_FALSE(failure.has_value()) << *failure << " status " << own.handshakeStatus();
+  expectEchoes(own);
+  const std::string seen = requestSeenByApp(own);
+  EXPECT_EQ(seen.find("oh_session"), std::string::npos) << seen;
+  EXPECT_TRUE(own.close(1000));
+
+  WebSocketClient other;
+  EXPECT_TRUE(other.connect(gateway_->port(), std::string(kMainHost), pathTarget(alice_), {{"Cookie", bob}})
+                  .has_value());
+  EXPECT_EQ(other.handshakeStatus(), 403u);
+
+  WebSocketClient anonymous;
+  EXPECT_TRUE(anonymous.connect(gateway_->port(), std::string(kMainHost), pathTarget(alice_)).has_value());
+  EXPECT_EQ(anonymous.handshakeStatus(), 401u);
+
+  // Bob's own app is his.
+  WebSocketClient bobs;
+  ASSERT_FALSE(bobs.connect(gateway_->port(), std::string(kMainHost), pathTarget(bob_), {{"Cookie", bob}}).has_value());
+  ASSERT_TRUE(bobs.sendText("mine"));
+  const auto echoed = bobs.read();
+  ASSERT_TRUE(echoed.has_value());
+  EXPECT_EQ(echoed->data, "mine");
+}
+
+// This test verifies the owner policy on the host form: after the hand-off the owner's runtime
+// cookie opens a tunnel on her app's host; bob (whose hand-off to alice's app ends in 403) gets
+// no tunnel there, neither with nothing nor with the runtime cookie of his own app's host; no
+// cookie at all gets none either.
+TEST_F(RuntimeWebSocketOwnerTest, HostFormUpgradeOwnerOnly) {
+  const std::string alice = signIn("alice");
+  const std::string bob = signIn("bob");
+  ASSERT_FALSE(alice.empty());
+  ASSERT_FALSE(bob.empty());
+  const std::string alice_host = host(kWsPort, alice_);
+  // ws-echo answers a plain GET on /health: the hand-off's last hop lands there.
+  const Visit own = visit(alice, alice_host, "/health");
+  ASSERT_EQ(own.status, 200) << own.body;
+  ASSERT_FALSE(own.runtime_cookie.empty());
+  WebSocketClient client;
+  const auto failure = client.connect(gateway_->port(), alice_host, "/sockets/events/x",
+                                      {{"Cookie", own.runtime_cookie}, {"Origin", "https://" + alice_host}});
+  ASSERT_FALSE(failure.has_value()) << *failure << " status " << client.handshakeStatus();
+  expectEchoes(client);
+  const std::string seen = requestSeenByApp(client);
+  EXPECT_EQ(seen.find("oh_runtime"), std::string::npos) << seen;
+  EXPECT_TRUE(client.close(1000));
+
+  const Visit others = visit(bob, alice_host, "/health");
+  EXPECT_EQ(others.status, 403);
+  WebSocketClient bob_with_his_cookie;
+  const Visit bobs_own = visit(bob, host(kWsPort, bob_), "/health");
+  ASSERT_EQ(bobs_own.status, 200);
+  ASSERT_FALSE(bobs_own.runtime_cookie.empty());
+  EXPECT_TRUE(bob_with_his_cookie.connect(gateway_->port(), alice_host, "/sockets/events/x",
+                                          {{"Cookie", bobs_own.runtime_cookie}})
+                  .has_value());
+  const unsigned status = bob_with_his_cookie.handshakeStatus();
+  EXPECT_TRUE(status == 401 || status == 403) << status;
+  if (!others.runtime_cookie.empty()) {
+    WebSocketClient bob_after_handoff;
+    EXPECT_TRUE(
+        bob_after_handoff.connect(gateway_->port(), alice_host, "/", {{"Cookie", others.runtime_cookie}}).has_value());
+    EXPECT_EQ(bob_after_handoff.handshakeStatus(), 403u);
+  }
+  WebSocketClient anonymous;
+  EXPECT_TRUE(anonymous.connect(gateway_->port(), alice_host, "/sockets/events/x").has_value());
+  EXPECT_EQ(anonymous.handshakeStatus(), 401u);
+}
+
+// What stock OpenHands 1.3 creates for a sandbox (docs/instance.md "Sandbox URLs").
+constexpr std::string_view kSandboxSpecId = "ghcr.io/openhands/agent-server:1.3.0-python";
+constexpr std::uint16_t kAgentServerPort = 8000;
+constexpr std::string_view kSessionKey = "SECRETVALUE";
+
+// The agent-server flow under runtime.access = "owner" (the deployment's default).
+class RuntimeAgentServerTest : public RuntimeWebSocketOwnerTest {
+protected:
+  // An agent server as OpenHands 1.3 creates it: named oh-agent-server-{22 base62}, only the
+  // sandbox_spec_id label, port 8000 published on a host port Podman picks. Returns that port.
+  std::uint16_t createAgentServer(const std::string& name) {
+    PodmanService::ContainerSpec spec;
+    spec.name = name;
+    spec.labels = {{"sandbox_spec_id", std::string(kSandboxSpecId)}};
+    spec.command = PodmanService::webSocketEchoCommand(kAgentServerPort);
+    spec.publish = {{kAgentServerPort, 0}};
+    if (podman_->createContainer(spec).empty()) {
+      ADD_FAILURE() << "cannot create " << name;
+      return 0;
+    }
+    const auto port = podman_->publishedHostPort(name, kAgentServerPort);
+    if (!port) {
+      ADD_FAILURE() << "no host port published for " << name << ": " << podman_->api("GET", "/containers/" + name + "/json").body;
+      return 0;
+    }
+    return *port;
+  }
+
+  static std::string sandboxHost(std::uint16_t host_port) {
+    return std::to_string(host_port) + "-sandbox." + std::string(kRuntimeSuffix);
+  }
+};
+
+// This test verifies the whole agent-server flow: (a) the app server's health check without a
+// cookie reaches the container; (b) the browser's WebSocket to /sockets/events/{id} with the
+// session key in the query and the main host's Origin echoes, and the app sees the key and the
+// Origin unchanged; (c) the gateway's output never contains the key; (d) a container that is not
+// named as an agent server is not reachable by its published port, even with a conversation
+// label; (e) once the agent server stops, its URL answers 404 or 502.
+TEST_F(RuntimeAgentServerTest, StockOpenHandsSandbox) {
+  const std::string agent_name = "oh-agent-server-" + randomSandboxId();
+  const std::uint16_t agent_port = createAgentServer(agent_name);
+  ASSERT_NE(agent_port, 0);
+  // (d)'s container: indexed (it has a conversation label and an owner) and publishes 8000 too.
+  PodmanService::ContainerSpec other;
+  other.name = "oh-rt-plain-" + randomConversationId().substr(0, 12);
+  other.labels = {{"conversation_id", randomConversationId()}, {"user_id", "alice"}};
+  other.command = PodmanService::webSocketEchoCommand(kAgentServerPort);
+  other.publish = {{kAgentServerPort, 0}};
+  ASSERT_FALSE(podman_->createContainer(other).empty());
+  const auto other_port = podman_->publishedHostPort(other.name, kAgentServerPort);
+  ASSERT_TRUE(other_port.has_value());
+
+  // (a) The app server's health check: no cookie, no Origin.
+  const std::string agent_host = sandboxHost(agent_port);
+  ASSERT_TRUE(eventually([&] {
+    auto r = get(agent_host, "/health");
+    return r && r->status == 200;
+  })) << gateway_->stdoutText() << gateway_->stderrText();
+  auto health = get(agent_host, "/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->body, "{\"status\":\"ok\"}\n");
+
+  // (b) The browser's event socket.
+  const std::string conversation = randomConversationId();
+  const std::string events = "/sockets/events/" + conversation + "?session_api_key=" + std::string(kSessionKey);
+  WebSocketClient browser;
+  const auto failure = browser.connect(gateway_->port(), agent_host, events, {{"Origin", "https://oh.test"}});
+  ASSERT_FALSE(failure.has_value()) << *failure << " status " << browser.handshakeStatus() << "\n"
+                                    << gateway_->stdoutText();
+  expectEchoes(browser);
+  const std::string seen = requestSeenByApp(browser);
+  EXPECT_EQ(seen.substr(0, seen.find('\n')), events) << seen;
+  EXPECT_NE(seen.find("\nOrigin: https://oh.test\n"), std::string::npos) << seen;
+  EXPECT_TRUE(browser.close(1000));
+  // The key also travels in plain requests' queries (e.g. a download link).
+  auto keyed = get(agent_host, "/health?session_api_key=" + std::string(kSessionKey));
+  ASSERT_TRUE(keyed);
+  EXPECT_EQ(keyed->status, 200);
+
+  // (c) The tunnel's access-log line is written when it ends; then the whole output is checked.
+  ASSERT_TRUE(gateway_->waitForStdout(
+      [&](std::string_view line) { return line.find("/sockets/events/" + conversation) != std::string_view::npos; },
+      10s))
+      << gateway_->stdoutText();
+  EXPECT_EQ(gateway_->stdoutText().find(kSessionKey), std::string::npos) << gateway_->stdoutText();
+  EXPECT_EQ(gateway_->stderrText().find(kSessionKey), std::string::npos) << gateway_->stderrText();
+  EXPECT_NE(gateway_->stdoutText().find("session_api_key=REDACTED"), std::string::npos) << gateway_->stdoutText();
+
+  // (d) Another container's published port: 404, for a plain request and for an upgrade.
+  const std::string other_host = sandboxHost(*other_port);
+  auto refused = get(other_host, "/health");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 404);
+  WebSocketClient sneaky;
+  EXPECT_TRUE(sneaky.connect(gateway_->port(), other_host, events, {{"Origin", "https://oh.test"}}).has_value());
+  EXPECT_EQ(sneaky.handshakeStatus(), 404u);
+
+  // (e) The agent server stops: its URL stops routing (events, no Docker call per request).
+  const auto stopped_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(podman_->stopContainer(agent_name));
+  int last_status = 0;
+  // A deadline for a hung test, not a timing assertion; the time taken is recorded.
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto r = get(agent_host, "/health");
+        last_status = r ? r->status : 0;
+        return last_status == 404 || last_status == 502;
+      },
+      20s))
+      << "last status " << last_status;
+  RecordProperty("agent_server_gone_ms",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - stopped_at)
+                                      .count()));
+  WebSocketClient late;
+  EXPECT_TRUE(late.connect(gateway_->port(), agent_host, events).has_value());
+  EXPECT_TRUE(late.handshakeStatus() == 404 || late.handshakeStatus() == 502) << late.handshakeStatus();
+}
+
+// This test verifies the agent-server form never uses the gateway's cookies: a signed-in
+// browser's session is removed before the agent server sees the upgrade.
+TEST_F(RuntimeAgentServerTest, SessionCookieNeverReachesAgentServer) {
+  const std::string agent_name = "oh-agent-server-" + randomSandboxId();
+  const std::uint16_t agent_port = createAgentServer(agent_name);
+  ASSERT_NE(agent_port, 0);
+  const std::string alice = signIn("alice");
+  ASSERT_FALSE(alice.empty());
+  const std::string agent_host = sandboxHost(agent_port);
+  ASSERT_TRUE(eventually([&] {
+    auto r = get(agent_host, "/health");
+    return r && r->status == 200;
+  }));
+  WebSocketClient browser;
+  ASSERT_FALSE(browser
+                   .connect(gateway_->port(), agent_host, "/sockets/events/x",
+                            {{"Origin", "https://oh.test"}, {"Cookie", alice + "; oh_runtime=r"}})
+                   .has_value())
+      << browser.handshakeStatus();
+  const std::string seen = requestSeenByApp(browser);
+  EXPECT_NE(seen.find("/sockets/events/x"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("oh_session"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("oh_runtime"), std::string::npos) << seen;
+  EXPECT_TRUE(browser.close(1000));
+}
+
+}  // namespace
+}  // namespace oh::testing
