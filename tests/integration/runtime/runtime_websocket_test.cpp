@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -171,6 +172,33 @@ TEST_F(RuntimeWebSocketTest, OversizedMessageClosesRuntimeTunnel) {
   ASSERT_TRUE(small.has_value());
   EXPECT_EQ(small->data, "small");
   EXPECT_TRUE(again.close(1000));
+}
+
+// The oh_gateway_websocket_tunnels gauge from the admin listener, or -1.
+long openTunnels(GatewayProcess& gateway) {
+  const auto metrics = simpleRequest(gateway.adminPort(), "GET", "/metrics");
+  if (!metrics || metrics->status != 200) {
+    return -1;
+  }
+  const std::string name = "\noh_gateway_websocket_tunnels ";
+  const std::size_t at = metrics->body.find(name);
+  return at == std::string::npos ? -1 : std::strtol(metrics->body.c_str() + at + name.size(), nullptr, 10);
+}
+
+// This test verifies a tunnel to a runtime app ends, for the browser too, when the app's
+// container stops (not only after websocket.idle_timeout_seconds, set far beyond the wait here),
+// and that the gateway's tunnel gauge goes back to zero.
+TEST_F(RuntimeWebSocketTest, TunnelEndsWhenContainerStops) {
+  ASSERT_NO_FATAL_FAILURE(startPublicGateway("[websocket]\nidle_timeout_seconds = 3600\n"));
+  WebSocketClient client;
+  ASSERT_FALSE(client.connect(gateway_->port(), host(kWsPort, alice_), "/").has_value());
+  ASSERT_TRUE(client.sendText("before"));
+  ASSERT_TRUE(client.read().has_value());
+  EXPECT_EQ(openTunnels(*gateway_), 1);
+  ASSERT_TRUE(podman_->stopContainer(containerName(alice_)));
+  EXPECT_FALSE(client.read(30s).has_value());
+  EXPECT_FALSE(client.timedOut()) << "the tunnel outlived its container by 30 s";
+  EXPECT_TRUE(eventually([&] { return openTunnels(*gateway_) == 0; })) << openTunnels(*gateway_);
 }
 
 // runtime.access = "owner" with local accounts alice and bob.
