@@ -53,23 +53,33 @@ def parse_cpus(text):
     return cpus
 
 
-def _pinned(cpus):
-    """A preexec_fn that pins the child (and every thread and child it makes later) to cpus:
-    the same as `taskset -c`, without depending on util-linux."""
-    if not cpus:
+def preexec(cpus, nice=0):
+    """A preexec_fn that pins the child (and every thread and child it makes later) to cpus,
+    the same as `taskset -c` without depending on util-linux, and sets its nice value (as
+    `nice -n`; below 0 needs root)."""
+    if not cpus and not nice:
         return None
-    return lambda: os.sched_setaffinity(0, cpus)
+
+    def preexec():
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+        if nice:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
+    return preexec
 
 
-def pin_process_tree(pid, cpus):
-    """Pins a running process, all its threads and its descendants (a container's processes,
-    started by someone else)."""
-    if not cpus:
+def pin_process_tree(pid, cpus, nice=0):
+    """Pins (and renices) a running process, all its threads and its descendants (a
+    container's processes, started by someone else)."""
+    if not cpus and not nice:
         return
     for p in [pid] + descendants_of(pid):
         try:
             for tid in os.listdir(f"/proc/{p}/task"):
-                os.sched_setaffinity(int(tid), cpus)
+                if cpus:
+                    os.sched_setaffinity(int(tid), cpus)
+                if nice:
+                    os.setpriority(os.PRIO_PROCESS, int(tid), nice)
         except OSError:
             continue
 
@@ -78,9 +88,9 @@ class Proc:
     """A child process stopped by PID: SIGTERM, then SIGKILL after a grace period. `helpers`
     (e.g. the `cat` draining its stdout) are stopped with it."""
 
-    def __init__(self, name, argv, cpus=None, **kwargs):
+    def __init__(self, name, argv, cpus=None, nice=0, **kwargs):
         self.name = name
-        self.popen = subprocess.Popen(argv, preexec_fn=_pinned(cpus), **kwargs)
+        self.popen = subprocess.Popen(argv, preexec_fn=preexec(cpus, nice), **kwargs)
         self.pid = self.popen.pid
         self.helpers = []
 
@@ -94,6 +104,13 @@ class Proc:
                 self.popen.wait()
         for helper in self.helpers:
             helper.stop()
+
+
+def stop_on_sigterm():
+    """SIGTERM ends the script through SystemExit, so its `finally` stops what it started."""
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, handler)
 
 
 def stop_all(procs):
@@ -178,7 +195,7 @@ events {{ worker_connections 8192; }}
 """
 
 
-def start_nginx(work, name, conf, port, cpus=None):
+def start_nginx(work, name, conf, port, cpus=None, nice=0):
     path = f"{work}/{name}.conf"
     with open(path, "w") as f:
         f.write(conf)
@@ -186,6 +203,7 @@ def start_nginx(work, name, conf, port, cpus=None):
         f"nginx-{name}",
         ["nginx", "-p", work + "/", "-e", f"{work}/{name}-early.log", "-c", path, "-g", "daemon off;"],
         cpus=cpus,
+        nice=nice,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -268,8 +286,8 @@ http {{
     return conf
 
 
-def start_nginx_proxy(work, name, port, upstream, workers, cpus=None, **kwargs):
-    return start_nginx(work, name, nginx_proxy_conf(work, name, port, upstream, workers, **kwargs), port, cpus)
+def start_nginx_proxy(work, name, port, upstream, workers, cpus=None, nice=0, **kwargs):
+    return start_nginx(work, name, nginx_proxy_conf(work, name, port, upstream, workers, **kwargs), port, cpus, nice)
 
 
 # ---------------------------------------------------------------------------------------
@@ -315,14 +333,14 @@ access_log = {"true" if access_log else "false"}
 {extra}"""
 
 
-def start_gateway(binary, work, name, upstream_url, threads, cpus=None, access_log_path=None, **toml):
+def start_gateway(binary, work, name, upstream_url, threads, cpus=None, nice=0, access_log_path=None, **toml):
     """Starts oh-gateway with gateway_toml(...) and returns its Proc with .port (read from the
     "listening on" line). stdout (the access log, when on) goes to access_log_path or nowhere."""
     path = f"{work}/{name}.toml"
     with open(path, "w") as f:
         f.write(gateway_toml(upstream_url, threads, **toml))
     log = open(f"{work}/{name}.log", "w")
-    proc = Proc(name, [binary, "--config", path], cpus=cpus, stdout=subprocess.PIPE, stderr=log, text=True)
+    proc = Proc(name, [binary, "--config", path], cpus=cpus, nice=nice, stdout=subprocess.PIPE, stderr=log, text=True)
     line = proc.popen.stdout.readline()
     match = re.search(r"listening on [^ ]*:(\d+)", line)
     if not match:
@@ -353,28 +371,38 @@ def to_ms(text):
 def parse_wrk(out):
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = int(errors.group(1)) if errors else 0
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "rps": rps,
+        # wrk counts error answers as requests: a proxy answering 503 fast looks fast.
+        "ok_rps": rps * (requests - non2xx) / requests if requests else 0.0,
+        "requests": requests,
         "p50": to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
         "p99": to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
-        "non2xx": int(errors.group(1)) if errors else 0,
+        "non2xx": non2xx,
         "socket_errors": socket_errors.group(1) if socket_errors else "",
     }
 
 
-def run_wrk(url, threads, connections, seconds, headers=(), cpus=None, cpu_pids=None):
+def run_wrk(url, threads, connections, seconds, headers=(), cpus=None, cpu_pids=None, nice=0):
     """One wrk run (with --latency). headers: (name, value) pairs. cpu_pids: processes whose
     CPU time during the run is divided by the requests into "cpu_us_per_request"."""
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in headers:
         argv += ["-H", f"{name}: {value}"]
     before = cpu_seconds(cpu_pids) if cpu_pids else 0.0
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(argv + [url], check=True, capture_output=True, text=True,
-                         timeout=seconds + 60, preexec_fn=_pinned(cpus)).stdout
+                         timeout=seconds + 60, preexec_fn=preexec(cpus, nice)).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = parse_wrk(out)
+    requests = max(result["requests"], 1)
     if cpu_pids:
-        result["cpu_us_per_request"] = (cpu_seconds(cpu_pids) - before) * 1e6 / max(result["requests"], 1)
+        result["cpu_us_per_request"] = (cpu_seconds(cpu_pids) - before) * 1e6 / requests
+    # wrk is the only child reaped meanwhile: its own CPU time.
+    result["wrk_cpu_us_per_request"] = ((after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)) * 1e6 / requests
     return result
 
 

@@ -35,7 +35,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 from common import (  # noqa: E402  (bench/common.py: shared with the other benchmarks)
     BUILD_HINT, DEFAULT_GATEWAY, Proc, children_of, free_port, interleaved, median_run, raise_nofile_limit, require, run_wrk, start_gateway,
-    start_nginx_proxy, start_nginx_static, stop_all,
+    start_nginx_proxy, start_nginx_static, stop_all, stop_on_sigterm,
 )
 
 
@@ -223,6 +223,7 @@ def main():
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
+    stop_on_sigterm()
 
     args.gateway = require("bench", binary=args.gateway, build_hint=BUILD_HINT)
     raise_nofile_limit()

@@ -187,6 +187,7 @@ def main():
     parser.add_argument("--gateway-threads", type=int, default=0, help="server.threads (0 = one per core)")
     parser.add_argument("--providers", default="local,oidc", help="signed-in gateways to compare with none")
     args = parser.parse_args()
+    bench.stop_on_sigterm()
     args.providers = [p.strip() for p in args.providers.split(",") if p.strip()]
 
     args.gateway = bench.require("signin_bench", binary=args.gateway, build_hint=bench.BUILD_HINT)

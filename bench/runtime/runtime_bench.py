@@ -51,7 +51,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(HERE))
 from common import (  # noqa: E402  (bench/common.py: shared with the other benchmarks)
     DEFAULT_GATEWAY, BUILD_HINT, FORWARDED_HEADERS, Proc, children_of, free_port, interleaved, parse_cpus,
-    pin_process_tree, raise_nofile_limit, require, run_wrk, spread, start_gateway, start_nginx_proxy, stop_all,
+    cpu_seconds, descendants_of, pin_process_tree, preexec, raise_nofile_limit, require, run_wrk, spread,
+    start_gateway, start_nginx_proxy, stop_all, stop_on_sigterm,
 )
 
 IMAGE = "localhost/oh-runtime-bench-nginx:latest"
@@ -88,10 +89,12 @@ def api(sock, method, target, body=None):
     return resp.status, data
 
 
-def start_podman(work):
+def start_podman(work, nice=0):
     sock = f"{work}/podman.sock"
     log = open(f"{work}/podman.log", "w")
-    proc = Proc("podman", ["podman", "system", "service", "--time=0", f"unix://{sock}"], stdout=log, stderr=log)
+    # With the same nice value as the peers: a starved Docker API answers a list late, and the
+    # gateway's directory then reports it unreachable (503 for every app).
+    proc = Proc("podman", ["podman", "system", "service", "--time=0", f"unix://{sock}"], nice=nice, stdout=log, stderr=log)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -239,14 +242,21 @@ def nginx_quote(value):
 # measurement
 
 
-def measure_phase(args, peers, label):
+def measure_phase(args, peers, label, host):
     """Interleaved rounds of every peer; returns name -> [wrk result per round]."""
     def run(name, peer, seconds):
-        return run_wrk(peer["url"], args.threads, args.connections, seconds, headers=peer["headers"],
-                       cpus=args.wrk_cpus, cpu_pids=peer["cpu_pids"]())
+        app_before = cpu_seconds(args.app_pids)
+        result = run_wrk(peer["url"], args.threads, args.connections, seconds, headers=peer["headers"],
+                         cpus=args.wrk_cpus, cpu_pids=peer["cpu_pids"](), nice=args.nice)
+        result["app_cpu_us_per_request"] = (cpu_seconds(args.app_pids) - app_before) * 1e6 / max(result["requests"], 1)
+        if result["non2xx"]:
+            status, _, body = get(peer["port"], host)
+            print(f"#   {name}: {result['non2xx']} non-2xx answers in this run; now {status} {body[:120]!r}",
+                  file=sys.stderr, flush=True)
+        return result
 
     def progress(r, runs):
-        line = "  ".join(f"{name} {runs[name][-1]['rps']:.0f}" for name in peers)
+        line = "  ".join(f"{name} {runs[name][-1]['ok_rps']:.0f}" for name in peers)
         print(f"#   {label} containers, round {r + 1}/{args.rounds}: {line}  (load {os.getloadavg()[0]:.2f})",
               file=sys.stderr, flush=True)
 
@@ -262,33 +272,68 @@ def fmt_spread(s, digits=0):
 
 def report_phase(label, runs, load, peers):
     print(f"\n## {label} containers known (load average {load[0]:.2f} before, {load[1]:.2f} after)\n")
-    print("| peer | req/s median | req/s IQR | req/s min–max | p50 ms | p99 ms | proxy CPU µs/req (median, min–max) "
-          "| non-2xx | rounds req/s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| peer | 2xx req/s median | req/s IQR | req/s min–max | p50 ms | p99 ms | proxy CPU µs/req (median, min–max) "
+          "| app µs/req | wrk µs/req | non-2xx | rounds req/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     summary = {}
     for name in peers:
         rs = runs[name]
-        rps = spread([r["rps"] for r in rs])
+        rps = spread([r["ok_rps"] for r in rs])
         p50 = spread([r["p50"] for r in rs])["median"]
         p99 = spread([r["p99"] for r in rs])["median"]
         cpu = spread([r["cpu_us_per_request"] for r in rs]) if "cpu_us_per_request" in rs[0] else None
         median, iqr, minmax = fmt_spread(rps)
         cpu_text = f"{cpu['median']:.1f} ({cpu['min']:.1f}–{cpu['max']:.1f})" if cpu else "-"
         non2xx = sum(r["non2xx"] for r in rs)
-        print(f"| {name} | {median} | {iqr} | {minmax} | {p50:.2f} | {p99:.2f} | {cpu_text} | {non2xx} "
-              f"| {', '.join(str(round(r['rps'])) for r in rs)} |")
+        app = spread([r["app_cpu_us_per_request"] for r in rs])["median"]
+        wrk = spread([r["wrk_cpu_us_per_request"] for r in rs])["median"]
+        print(f"| {name} | {median} | {iqr} | {minmax} | {p50:.2f} | {p99:.2f} | {cpu_text} | {app:.1f} | {wrk:.1f} | {non2xx} "
+              f"| {', '.join(str(round(r['ok_rps'])) for r in rs)} |")
         summary[name] = {"rps": rps, "cpu": cpu}
     print()
+    for name in peers:
+        failed = sum(r["non2xx"] for r in runs[name])
+        if failed:
+            print(f"- **WARNING: {name} answered {failed} requests with an error status** (only 2xx answers are "
+                  f"counted in req/s; the reasons are in stderr)")
     for a, b in (("gateway", "nginx"), ("plain", "nginx"), ("gateway", "plain")):
         if a not in runs or b not in runs:
             continue
-        pairs = spread([x["rps"] / y["rps"] for x, y in zip(runs[a], runs[b])])
+        pairs = spread([x["ok_rps"] / y["ok_rps"] for x, y in zip(runs[a], runs[b])])
         line = (f"- {a}/{b} req/s: ratio of medians **{summary[a]['rps']['median'] / summary[b]['rps']['median']:.3f}**; "
                 f"per-round pairs median {pairs['median']:.3f} (min {pairs['min']:.3f}, max {pairs['max']:.3f})")
         if summary[a]["cpu"] and summary[b]["cpu"]:
             line += f"; CPU per request {b}/{a} {summary[b]['cpu']['median'] / summary[a]['cpu']['median']:.3f}"
         print(line)
     return summary
+
+
+def profile(args, work, peers, names):
+    """perf (software cpu-clock samples, which need no hardware counters) of each proxy while wrk
+    loads it: where its CPU time goes, by shared object and symbol."""
+    if shutil.which("perf") is None:
+        print("\n# --profile: perf not found (apt-get install -y linux-perf)")
+        return
+    for name in names:
+        peer = peers[name]
+        pids = ",".join(str(p) for p in peer["cpu_pids"]())
+        data = f"{work}/perf-{name}.data"
+        load = subprocess.Popen(["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.profile + 2}s", peer["url"]]
+                                + [f"-H{k}: {v}" for k, v in peer["headers"]],
+                                stdout=subprocess.DEVNULL, preexec_fn=preexec(args.wrk_cpus, args.nice))
+        time.sleep(1)
+        subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", "999", "-p", pids, "-o", data,
+                        "--", "sleep", str(args.profile)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        load.wait()
+        report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso",
+                                 "--percent-limit", "2"], capture_output=True, text=True).stdout
+        symbols = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "sym",
+                                  "--percent-limit", "1.5"], capture_output=True, text=True).stdout
+        print(f"\n## perf: {name} (pid {pids}), {args.profile} s under wrk\n\n```")
+        for line in (report + symbols).splitlines():
+            if line.strip() and not line.startswith("#"):
+                print(line.rstrip())
+        print("```")
 
 
 # ---------------------------------------------------------------------------------------
@@ -310,14 +355,21 @@ def main():
     parser.add_argument("--proxy-cpus", default="1", help="CPUs the proxies are pinned to ('' = not pinned)")
     parser.add_argument("--app-cpus", default="1", help="CPUs the app container is pinned to ('' = not pinned)")
     parser.add_argument("--no-pin", action="store_true", help="pin nothing (the scheduler places everything)")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="nice value of wrk, the proxies and the app (e.g. -10 on a machine busy with builds; needs root)")
     parser.add_argument("--access-log", action="store_true",
                         help="access log on in both proxies (gateway: JSON lines to a file; nginx: buffered file)")
     parser.add_argument("--nginx-headers", choices=("same", "minimal"), default="same",
                         help="same: nginx adds the gateway's request and response headers; minimal: X-Forwarded-For only")
     parser.add_argument("--peers", default="gateway,nginx,plain", help="comma list of gateway, nginx, plain, direct")
     parser.add_argument("--many", type=int, default=1000, help="containers known in the second phase")
+    parser.add_argument("--profile", type=int, default=0,
+                        help="after the phases, perf-record each proxy for this many seconds under load and print "
+                             "where its CPU time goes (0: no)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (configurations, logs)")
     parser.add_argument("--json", help="also write every round's numbers to this file")
     args = parser.parse_args()
+    stop_on_sigterm()
     if args.gateway_threads is not None:
         args.proxy_threads = args.gateway_threads
     if args.nginx_workers is not None and args.nginx_workers != args.proxy_threads:
@@ -339,12 +391,13 @@ def main():
     names = []
     podman = sock = None
     try:
-        podman, sock = start_podman(work)
+        podman, sock = start_podman(work, args.nice)
         build_image(work, sock)
         app = create(sock, names, 0, True)
         create_many(sock, names, 1, 9)
         ip, app_pid = inspect(sock, app)
-        pin_process_tree(app_pid, args.app_cpus)
+        pin_process_tree(app_pid, args.app_cpus, args.nice)
+        args.app_pids = [app_pid] + descendants_of(app_pid)
         host = f"80-{conv_id(0)}.{SUFFIX}"
         status, app_headers, payload = get_direct(ip)
         if status != 200:
@@ -352,7 +405,8 @@ def main():
 
         log = (lambda name: f"{work}/{name}-access.log") if args.access_log else (lambda name: None)
         gateway = start_gateway(args.gateway, work, "gateway", "http://127.0.0.1:9", args.proxy_threads,
-                                cpus=args.proxy_cpus, access_log=args.access_log, access_log_path=log("gateway"),
+                                cpus=args.proxy_cpus, nice=args.nice, access_log=args.access_log,
+                                access_log_path=log("gateway"),
                                 extra=runtime_toml(sock))
         started.append(gateway)
         wait_for(lambda: get(gateway.port, host)[0] == 200, "the gateway to route to the app")
@@ -367,7 +421,7 @@ def main():
             request_headers = FORWARDED_HEADERS[:1]
         nginx_port = free_port()
         nginx = start_nginx_proxy(work, "proxy", nginx_port, f"{ip}:80", args.proxy_threads, cpus=args.proxy_cpus,
-                                  keepalive=64, request_headers=request_headers, response_headers=response_headers,
+                                  nice=args.nice, keepalive=64, request_headers=request_headers, response_headers=response_headers,
                                   access_log=args.access_log)
         started.append(nginx)
         peers = {
@@ -378,7 +432,8 @@ def main():
             # The same binary as a plain reverse proxy to the container (upstream.url = its IP, no
             # runtime routing): separates the routing's cost from the relay's.
             plain = start_gateway(args.gateway, work, "plain", f"http://{ip}:80", args.proxy_threads,
-                                  cpus=args.proxy_cpus, access_log=args.access_log, access_log_path=log("plain"))
+                                  cpus=args.proxy_cpus, nice=args.nice, access_log=args.access_log,
+                                  access_log_path=log("plain"))
             started.append(plain)
             peers["plain"] = {"port": plain.port, "cpu_pids": lambda: [plain.pid]}
         for name, peer in peers.items():
@@ -400,13 +455,14 @@ def main():
         print(f"# wrk -t{args.threads} -c{args.connections} -d{args.duration}s {BODY} (1 KB), {args.rounds} rounds "
               f"interleaved, order reversed every other round, {args.warmup} s warm-up before each run; {pins}")
         print(f"# gateway server.threads = nginx worker_processes = {args.proxy_threads}; 64 idle keep-alive "
-              f"connections to the app per thread/worker; access log {'on' if args.access_log else 'off'} in both")
+              f"connections to the app per thread/worker; access log {'on' if args.access_log else 'off'} in both; "
+              f"nice {args.nice}")
         print(f"# response headers added to the app's: gateway {sorted(k for k, _ in added_headers(gateway_headers, app_headers))}; "
               f"nginx {nginx_added}")
 
         phases = {}
         load_before = os.getloadavg()[0]
-        runs = measure_phase(args, peers, "10")
+        runs = measure_phase(args, peers, "10", host)
         phases["10"] = (runs, (load_before, os.getloadavg()[0]))
         print(f"# creating {args.many - 10} more containers ...", file=sys.stderr, flush=True)
         create_many(sock, names, 10, args.many - 10)
@@ -415,7 +471,7 @@ def main():
         # instead of 404 (unknown).
         wait_for(lambda: get(gateway.port, last)[0] == 502, "the directory to know every container", 180)
         load_before = os.getloadavg()[0]
-        runs = measure_phase(args, peers, str(args.many))
+        runs = measure_phase(args, peers, str(args.many), host)
         phases[str(args.many)] = (runs, (load_before, os.getloadavg()[0]))
 
         summaries = {label: report_phase(label, runs, load, peers) for label, (runs, load) in phases.items()}
@@ -426,6 +482,8 @@ def main():
             if few[name]["cpu"] and many[name]["cpu"]:
                 line += f"; CPU per request {many[name]['cpu']['median'] / few[name]['cpu']['median']:.3f}"
             print(line)
+        if args.profile > 0:
+            profile(args, work, peers, [n for n in ("gateway", "plain", "nginx") if n in peers])
         print(f"\n# load average at the end {os.getloadavg()[0]:.2f}")
         if args.json:
             with open(args.json, "w") as f:
@@ -436,7 +494,10 @@ def main():
             remove_all(sock, names)
         if podman:
             podman.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"# kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
