@@ -62,6 +62,9 @@ std::string TicketIssuer::issue(const Identity& identity, std::string_view runti
   o["sub"] = identity.sub;
   o["em"] = identity.email;
   o["ev"] = identity.email_verified;
+  if (!identity.account_fingerprint.empty()) {
+    o["afp"] = identity.account_fingerprint;
+  }
   o["exp"] = (clock_.now() + kTicketLifetime).time_since_epoch().count();
   const std::string payload = common::base64UrlEncode(json::serialize(o));
   return payload + "." + common::base64UrlEncode(mac(key_, payload));
@@ -127,6 +130,10 @@ Result<Identity, TicketFailure> TicketVerifier::verify(std::string_view ticket, 
       exp == nullptr || !exp->is_int64() || ev == nullptr || !ev->is_bool()) {
     return ticketFail(TicketError::malformed, "fields");
   }
+  const json::value* afp = o.if_contains("afp");
+  if (afp != nullptr && !afp->is_string()) {
+    return ticketFail(TicketError::malformed, "fields");
+  }
   const std::chrono::sys_seconds expires_at{std::chrono::seconds(exp->get_int64())};
   const auto now = clock_.now();
   if (now >= expires_at) {
@@ -143,7 +150,8 @@ Result<Identity, TicketFailure> TicketVerifier::verify(std::string_view ticket, 
   if (!replay_cache_.markUsed(std::string(*str("jti")), expires_at, now, &full)) {
     return ticketFail(full ? TicketError::replay_cache_full : TicketError::replayed);
   }
-  return Identity{std::string(*str("sub")), std::string(*str("em")), ev->get_bool()};
+  return Identity{std::string(*str("sub")), std::string(*str("em")), ev->get_bool(),
+                  afp != nullptr ? std::string(afp->get_string()) : std::string()};
 }
 
 }  // namespace oh::gateway::auth

@@ -5,7 +5,8 @@
 // and sets its own short-lived cookie.
 //
 // Ticket: base64url(JSON payload) "." base64url(HMAC-SHA256(ticket key, "oh-handoff-v1." payload))
-// payload: {"jti": 16 random bytes, "aud": runtime host, "sub", "em", "ev", "exp": now + 60}
+// payload: {"jti": 16 random bytes, "aud": runtime host, "sub", "em", "ev", "exp": now + 60,
+//           "afp": the local account's password fingerprint, when there is one}
 //
 //   main host:    std::string t = issuer.issue(identity, "3000-abc.runtime.oh.example.com");
 //   runtime host: auto id = verifier.verify(t, request_host);   // Result<Identity, TicketFailure>

@@ -16,6 +16,9 @@ struct Identity {
   std::string sub;
   std::string email;
   bool email_verified = false;
+  // Local accounts: the session's password-hash fingerprint, carried through the runtime
+  // hand-off ticket into the runtime cookie (never a header).
+  std::string account_fingerprint{};
 };
 
 // True for any header name starting with "x-cognito-" in any case.

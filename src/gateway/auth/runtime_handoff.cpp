@@ -68,7 +68,7 @@ Result<HandoffRedirect> handoffIssue(const HandoffConfig& config, TicketIssuer& 
     return failure("hand-off requested for a host that is not a runtime host");
   }
   const std::string rd = sanitizeReturnPath(params->b.value_or("/"));
-  const std::string ticket = issuer.issue(Identity{session.sub, session.email, session.email_verified}, host);
+  const std::string ticket = issuer.issue(Identity{session.sub, session.email, session.email_verified, session.account_fingerprint}, host);
   auto location = appendQuery(origin(config.https, host) + std::string(kTicketPath), {{"t", ticket}, {"rd", rd}});
   if (!location) {
     return failure("cannot build the ticket URL");
@@ -81,6 +81,7 @@ Session runtimeSession(const Identity& identity, std::chrono::sys_seconds now) {
   s.sub = identity.sub;
   s.email = identity.email;
   s.email_verified = identity.email_verified;
+  s.account_fingerprint = identity.account_fingerprint;
   s.issued_at = now;
   s.id_token_expires_at = now + kRuntimeSessionLifetime;
   s.absolute_expires_at = now + kRuntimeSessionLifetime;

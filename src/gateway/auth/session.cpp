@@ -51,6 +51,9 @@ std::string serializeSession(const Session& s) {
   o["rt"] = s.refresh_token;
   o["iat"] = secs(s.issued_at);
   o["exp"] = secs(s.absolute_expires_at);
+  if (!s.account_fingerprint.empty()) {
+    o["afp"] = s.account_fingerprint;  // optional: providers' sessions have none
+  }
   return json::serialize(o);
 }
 
@@ -86,6 +89,12 @@ Result<Session> parseSession(std::string_view text) {
   s.id_token_expires_at = fromSecs(*num("ite"));
   s.issued_at = fromSecs(*num("iat"));
   s.absolute_expires_at = fromSecs(*num("exp"));
+  if (const json::value* afp = o.if_contains("afp")) {
+    if (!afp->is_string() || afp->get_string().size() > 64) {
+      return failure("session has a malformed account fingerprint");
+    }
+    s.account_fingerprint = std::string(afp->get_string());
+  }
   return s;
 }
 

@@ -33,6 +33,9 @@ struct Session {
   std::string refresh_token;  // empty: cannot renew (local accounts, or provider gave none)
   std::chrono::sys_seconds issued_at;
   std::chrono::sys_seconds absolute_expires_at;
+  // Local accounts: the fingerprint of the password hash signed in with (account_fingerprint.h);
+  // a session whose fingerprint no longer matches the users file is refused. Empty otherwise.
+  std::string account_fingerprint;
 };
 
 // A new session after a successful sign-in.

@@ -183,8 +183,8 @@ private:
     const auto cookie = auth::findCookie(r.cookie, auth::kSessionCookieName);
     if (cookie) {
       auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now());
-      if (opened && !accountExists(**opened)) {
-        spdlog::info("sign-in: session of account {} refused: no longer in auth.users_file", printable((*opened)->sub));
+      if (opened && !accountCurrent(**opened)) {
+        // accountCurrent logged why.
       } else if (opened) {
         const auth::SessionPtr session = *opened;
         switch (auth::renewalDecision(*session, now())) {
@@ -218,12 +218,27 @@ private:
     noSession(r, host, allow_anonymous, cookie.has_value(), done);
   }
 
-  bool accountExists(const auth::Session& session) const {
+  // Local accounts: the session's account is still in the users file and its password has not
+  // changed since the sign-in (the session's fingerprint matches). Lock-free read of the
+  // accounts; true for providers.
+  bool accountCurrent(const auth::Session& session) const {
     if (!setup_.users) {
       return true;
     }
     setup_.users->checkSoon(state_->submit_blocking);
-    return setup_.users->current()->names.count(session.sub) > 0;
+    switch (setup_.users->current()->check(session)) {
+      case UsersFileSource::SessionCheck::ok:
+        return true;
+      case UsersFileSource::SessionCheck::unknown_account:
+        spdlog::info("sign-in: session of account {} refused: no longer in auth.users_file", printable(session.sub));
+        return false;
+      case UsersFileSource::SessionCheck::password_changed:
+        spdlog::info("sign-in: session of account {} refused: its password changed since (or the session predates "
+                     "password binding)",
+                     printable(session.sub));
+        return false;
+    }
+    return false;
   }
 
   AuthOutcome forwardMain(Identity identity, std::vector<std::string> response_cookies) {
@@ -450,7 +465,7 @@ private:
     auth::SessionPtr session;
     if (cookie) {
       if (auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now());
-          opened && accountExists(**opened)) {
+          opened && accountCurrent(**opened)) {
         session = *opened;
       }
     }
@@ -525,7 +540,7 @@ private:
     if (const auto cookie = auth::findCookie(r.cookie, auth::kRuntimeCookieName)) {
       auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now(),
                                             auth::runtimeSessionPurpose(host));
-      if (opened && auth::renewalDecision(**opened, now()) == auth::SessionState::valid && accountExists(**opened)) {
+      if (opened && auth::renewalDecision(**opened, now()) == auth::SessionState::valid && accountCurrent(**opened)) {
         // The app learns nothing about the user (no identity headers): with access =
         // "authenticated" it may be another user's app. The router gets the identity.
         outcome.identity = identityOf(**opened);
@@ -599,7 +614,9 @@ private:
   // On a blocking-pool thread.
   void checkPassword(const auth::LoginForm& form, const std::string& client_ip, const Done& done) {
     setup_.users->refreshIfChanged();  // a user just added with `oh-gateway users add` can sign in
-    if (!setup_.users->current()->accounts.verify(form.username, form.password)) {
+    // One snapshot for the check and the fingerprint: the session binds the hash that verified.
+    const auto accounts = setup_.users->current();
+    if (!accounts->accounts.verify(form.username, form.password)) {
       state_->throttle.recordFailure(form.username, client_ip);
       spdlog::warn("sign-in: wrong user name or password for account {} from {}", printable(form.username),
                    printable(client_ip));
@@ -608,7 +625,8 @@ private:
                          "signin: wrong password"));
     }
     state_->throttle.recordSuccess(form.username);
-    const auth::Session session = auth::localAccountSession(form.username, now(), setup_.session_lifetime);
+    auth::Session session = auth::localAccountSession(form.username, now(), setup_.session_lifetime);
+    session.account_fingerprint = accounts->fingerprintOf(form.username);
     const std::string cookie = auth::buildSetCookie(
         auth::kSessionCookieName, auth::sealSession(*setup_.box, session, *state_->random),
         {setup_.https, std::chrono::duration_cast<std::chrono::seconds>(session.absolute_expires_at - now())});

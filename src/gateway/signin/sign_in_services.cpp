@@ -172,7 +172,9 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
 
   if (auth_settings.provider == AuthProvider::local) {
     warning.clear();
-    auto users = signin::UsersFileSource::load(auth_settings.users_file, auth::PasswordHashParams::interactive(), &warning);
+    auto users = signin::UsersFileSource::load(
+        auth_settings.users_file, auth::PasswordHashParams::interactive(), *current_key,
+        previous_key ? std::optional<std::string_view>(*previous_key) : std::nullopt, &warning);
     if (auto* problem = std::get_if<std::string>(&users)) {
       return "auth.users_file: " + *problem;
     }
@@ -180,7 +182,7 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
       spdlog::warn("auth.users_file: {}", warning);
     }
     setup.users = std::get<std::shared_ptr<signin::UsersFileSource>>(std::move(users));
-    if (setup.users->current()->names.empty()) {
+    if (setup.users->current()->by_name.empty()) {
       spdlog::warn("auth.users_file: no accounts yet; create one with `oh-gateway users add NAME --file {}`",
                    auth_settings.users_file);
     }

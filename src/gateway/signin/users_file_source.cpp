@@ -15,21 +15,38 @@ std::string joined(const std::vector<std::string>& problems) {
   return out;
 }
 
-std::shared_ptr<const UsersFileSource::Accounts> accountsOf(auth::UsersFile file, auth::PasswordHashParams params) {
-  std::unordered_set<std::string> names;
-  for (const auth::UserRecord& user : file.users) {
-    names.insert(user.name);
-  }
-  return std::make_shared<const UsersFileSource::Accounts>(
-      UsersFileSource::Accounts{auth::LocalAccounts(std::move(file), params), std::move(names)});
-}
-
 std::int64_t steadyNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
 }  // namespace
+
+std::string UsersFileSource::Accounts::fingerprintOf(const std::string& name) const {
+  const auto it = by_name.find(name);
+  return it == by_name.end() ? std::string() : it->second.current;
+}
+
+UsersFileSource::SessionCheck UsersFileSource::Accounts::check(const auth::Session& session) const {
+  const auto it = by_name.find(session.sub);
+  if (it == by_name.end()) {
+    return SessionCheck::unknown_account;
+  }
+  if (auth::fingerprintMatches(session.account_fingerprint, it->second.current) ||
+      auth::fingerprintMatches(session.account_fingerprint, it->second.previous)) {
+    return SessionCheck::ok;
+  }
+  return SessionCheck::password_changed;
+}
+
+std::shared_ptr<const UsersFileSource::Accounts> UsersFileSource::accountsOf(auth::UsersFile file) const {
+  std::unordered_map<std::string, Fingerprints> by_name;
+  for (const auth::UserRecord& user : file.users) {
+    by_name[user.name] = Fingerprints{current_.fingerprint(user.name, user.hash),
+                                      previous_ ? previous_->fingerprint(user.name, user.hash) : std::string()};
+  }
+  return std::make_shared<const Accounts>(Accounts{auth::LocalAccounts(std::move(file), params_), std::move(by_name)});
+}
 
 UsersFileSource::Stamp UsersFileSource::stampOf(const std::string& path) {
   struct stat st {};
@@ -41,14 +58,21 @@ UsersFileSource::Stamp UsersFileSource::stampOf(const std::string& path) {
 
 std::variant<std::shared_ptr<UsersFileSource>, std::string> UsersFileSource::load(const std::string& path,
                                                                                  auth::PasswordHashParams params,
+                                                                                 std::string_view current_key,
+                                                                                 std::optional<std::string_view> previous_key,
                                                                                  std::string* warning) {
   const Stamp stamp = stampOf(path);
   auto users = auth::loadUsersFile(path, false, warning);
   if (!users) {
     return joined(users.error());
   }
-  std::shared_ptr<UsersFileSource> source(new UsersFileSource(path, params));
-  source->accounts_.store(accountsOf(std::move(users).value(), params), std::memory_order_release);
+  std::optional<auth::AccountFingerprinter> previous;
+  if (previous_key) {
+    previous.emplace(*previous_key);
+  }
+  std::shared_ptr<UsersFileSource> source(
+      new UsersFileSource(path, params, auth::AccountFingerprinter(current_key), std::move(previous)));
+  source->accounts_.store(source->accountsOf(std::move(users).value()), std::memory_order_release);
   source->stamp_ = stamp;
   source->next_check_ns_ = steadyNs() + std::chrono::nanoseconds(kCheckInterval).count();
   return source;
@@ -103,8 +127,8 @@ void UsersFileSource::refreshIfChanged() {
   if (!warning.empty()) {
     spdlog::warn("auth.users_file: {}", warning);
   }
-  auto accounts = accountsOf(std::move(users).value(), params_);
-  spdlog::info("auth.users_file re-read: {} accounts", accounts->names.size());
+  auto accounts = accountsOf(std::move(users).value());
+  spdlog::info("auth.users_file re-read: {} accounts", accounts->by_name.size());
   std::lock_guard lock(mutex_);
   accounts_.store(std::move(accounts), std::memory_order_release);
   stamp_ = stamp;

@@ -14,24 +14,42 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
+#include <vector>
 
+#include "auth/account_fingerprint.h"
 #include "auth/local_users.h"
+#include "auth/session.h"
 
 namespace oh::gateway::signin {
 
 class UsersFileSource : public std::enable_shared_from_this<UsersFileSource> {
 public:
+  // Password-hash fingerprints of one account under the current cookie key and, after a key
+  // rotation, the previous one (sessions signed in before the rotation carry that one).
+  struct Fingerprints {
+    std::string current;
+    std::string previous;
+  };
+  enum class SessionCheck { ok, unknown_account, password_changed };
   struct Accounts {
     auth::LocalAccounts accounts;
-    std::unordered_set<std::string> names;
+    std::unordered_map<std::string, Fingerprints> by_name;
+    // What a session of `name` signed in now carries; "" for an unknown name.
+    std::string fingerprintOf(const std::string& name) const;
+    // Every request of a local account: one hash lookup and a 16-byte constant-time compare.
+    SessionCheck check(const auth::Session& session) const;
   };
   static constexpr std::chrono::seconds kCheckInterval{2};
 
   // Loads the file (problems joined with "; "); `warning` as loadUsersFile's.
+  // `current_key`/`previous_key`: the cookie keys the fingerprints are derived from.
   static std::variant<std::shared_ptr<UsersFileSource>, std::string> load(const std::string& path,
                                                                           auth::PasswordHashParams params,
+                                                                          std::string_view current_key,
+                                                                          std::optional<std::string_view> previous_key,
                                                                           std::string* warning);
 
   std::shared_ptr<const Accounts> current() const;
@@ -53,10 +71,15 @@ private:
   };
   static Stamp stampOf(const std::string& path);
 
-  UsersFileSource(std::string path, auth::PasswordHashParams params) : path_(std::move(path)), params_(params) {}
+  UsersFileSource(std::string path, auth::PasswordHashParams params, auth::AccountFingerprinter current,
+                  std::optional<auth::AccountFingerprinter> previous)
+      : path_(std::move(path)), params_(params), current_(std::move(current)), previous_(std::move(previous)) {}
+  std::shared_ptr<const Accounts> accountsOf(auth::UsersFile file) const;
 
   const std::string path_;
   const auth::PasswordHashParams params_;
+  const auth::AccountFingerprinter current_;
+  const std::optional<auth::AccountFingerprinter> previous_;
   mutable std::mutex mutex_;  // stamp_ and re-reads; readers of the accounts never take it
   std::atomic<std::shared_ptr<const Accounts>> accounts_;
   Stamp stamp_;

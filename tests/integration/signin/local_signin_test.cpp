@@ -23,6 +23,13 @@ protected:
     ASSERT_EQ(code, 0) << out;
   }
 
+  void changePassword(const std::string& name, std::string_view password) {
+    const std::string command = "printf '%s\\n' '" + std::string(password) + "' | '" + GatewayProcess::defaultBinary() +
+                                "' users passwd " + name + " --file '" + path("users") + "' --password-stdin";
+    auto [code, out] = ChildProcess::run({"bash", "-c", command}, std::chrono::seconds(60));
+    ASSERT_EQ(code, 0) << out;
+  }
+
   void startLocalGateway() {
     GatewayConfig config = baseConfig();
     config.auth_toml = "[auth]\nprovider = \"local\"\ncookie_secure = false\ncookie_key_file = \"" +
@@ -168,6 +175,51 @@ TEST_F(LocalSignInIntegrationTest, UsersFilePermissionWarning) {
   auto ok = login(browser, "alice", kPassword);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 302);
+}
+
+// This test verifies `oh-gateway users passwd` on a running gateway revokes the account's
+// existing session (no SIGHUP): the old cookie gets 401 JSON from scripts and the sign-in
+// redirect on page loads, the old password is refused, and the new one signs in.
+TEST_F(LocalSignInIntegrationTest, PasswordChangeRevokesSession) {
+  addUser("alice", kPassword);
+  startLocalGateway();
+  if (IsSkipped() || HasFatalFailure()) {
+    return;
+  }
+  Browser browser(port(), "localhost:8080");
+  auto signed_in = login(browser, "alice", kPassword);
+  ASSERT_TRUE(signed_in);
+  ASSERT_EQ(signed_in->status, 302) << signed_in->body;
+  const std::string old_cookie = browser.jar()["oh_session"];
+  ASSERT_EQ(browser.fetch("/api/echo")->status, 200);
+
+  changePassword("alice", "a new horse battery");
+  // The users file is stat'ed at most every two seconds and re-read off the request path.
+  int status = 200;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (status == 200 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto answer = browser.fetch("/api/echo");
+    ASSERT_TRUE(answer);
+    status = answer->status;
+  }
+  EXPECT_EQ(status, 401);
+  Browser stale(port(), "localhost:8080");
+  stale.jar()["oh_session"] = old_cookie;
+  auto page = stale.navigate("/conversations/1");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 302);
+  EXPECT_EQ(page->header("Location"), std::optional<std::string>("/_gateway/login?rd=%2Fconversations%2F1"));
+
+  Browser again(port(), "localhost:8080");
+  auto old_password = login(again, "alice", kPassword);
+  ASSERT_TRUE(old_password);
+  EXPECT_EQ(old_password->status, 401);
+  auto new_password = login(again, "alice", "a new horse battery");
+  ASSERT_TRUE(new_password);
+  EXPECT_EQ(new_password->status, 302) << new_password->body;
+  EXPECT_EQ(again.fetch("/api/echo")->status, 200);
+  EXPECT_NE(gateway_->stderrText().find("its password changed"), std::string::npos) << gateway_->stderrText();
 }
 
 }  // namespace

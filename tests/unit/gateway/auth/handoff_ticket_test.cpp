@@ -38,6 +38,19 @@ TEST_F(HandoffTicketTest, VerifiesOnce) {
   expectRefused(t, kHost, TicketError::replayed);
 }
 
+// This test verifies a local account's password fingerprint travels through the ticket (so the
+// runtime cookie is revoked with the main session), and that a ticket without one yields none.
+TEST_F(HandoffTicketTest, CarriesAccountFingerprint) {
+  Identity local = alice_;
+  local.account_fingerprint = "AAAAAAAAAAAAAAAA";
+  auto id = verifier_.verify(issuer_.issue(local, kHost), kHost);
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->account_fingerprint, "AAAAAAAAAAAAAAAA");
+  auto plain = verifier_.verify(issuer_.issue(alice_, kHost), kHost);
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->account_fingerprint.empty());
+}
+
 TEST_F(HandoffTicketTest, RefusesExpiredTicket) {
   const std::string t = issuer_.issue(alice_, kHost);
   clock_.advance(std::chrono::seconds(60));

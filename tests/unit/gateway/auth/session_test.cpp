@@ -1,3 +1,4 @@
+#include "auth/account_fingerprint.h"
 #include "auth/cookies.h"
 #include "auth/key_file.h"
 #include "auth/login_flow_cookie.h"
@@ -57,6 +58,47 @@ TEST(SessionCookieTest, RoundTrips) {
   EXPECT_EQ(back->refresh_token, s.refresh_token);
   EXPECT_EQ(back->id_token_expires_at, s.id_token_expires_at);
   EXPECT_EQ(back->absolute_expires_at, kT0 + seconds(30 * 24 * 3600));
+}
+
+// This test verifies the account fingerprint round-trips, is absent from providers' sessions
+// (old cookies parse with none), and a malformed one refuses the session.
+TEST(SessionCookieTest, AccountFingerprintField) {
+  test::CountingRandom random;
+  Session s = sampleSession();
+  EXPECT_EQ(serializeSession(s).find("afp"), std::string::npos);
+  s.account_fingerprint = "0123456789abcdef";
+  auto back = openSession(box(kKeyA), sealSession(box(kKeyA), s, random), kT0);
+  ASSERT_TRUE(back) << back.error().reason;
+  EXPECT_EQ(back->account_fingerprint, "0123456789abcdef");
+  const std::string base = R"({"v":1,"sub":"a","em":"","ev":false,"ite":1,"rt":"","iat":1,"exp":2)";
+  auto without = parseSession(base + "}");
+  ASSERT_TRUE(without);
+  EXPECT_TRUE(without->account_fingerprint.empty());
+  EXPECT_FALSE(parseSession(base + R"(,"afp":7})"));
+  EXPECT_FALSE(parseSession(base + R"(,"afp":")" + std::string(65, 'x') + R"("})"));
+}
+
+// This test verifies the fingerprint: 16 base64url characters, stable for one key, name and
+// hash, different when any of them changes, and nothing of the hash shows in it.
+TEST(AccountFingerprintTest, KeyedAndShort) {
+  const std::string hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNo";
+  const AccountFingerprinter a(std::string(32, 'a'));
+  const AccountFingerprinter b(std::string(32, 'b'));
+  const std::string fp = a.fingerprint("alice", hash);
+  EXPECT_EQ(fp.size(), kAccountFingerprintChars);
+  EXPECT_EQ(fp.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
+  EXPECT_EQ(fp, a.fingerprint("alice", hash));
+  EXPECT_NE(fp, b.fingerprint("alice", hash));
+  EXPECT_NE(fp, a.fingerprint("bob", hash));
+  EXPECT_NE(fp, a.fingerprint("alice", hash + "x"));
+  // The name is length-prefixed: ("ab", "c…") and ("a", "bc…") differ.
+  EXPECT_NE(a.fingerprint("ab", "c" + hash), a.fingerprint("a", "bc" + hash));
+  EXPECT_EQ(hash.find(fp), std::string::npos);
+  EXPECT_TRUE(fingerprintMatches(fp, fp));
+  EXPECT_FALSE(fingerprintMatches(fp, b.fingerprint("alice", hash)));
+  EXPECT_FALSE(fingerprintMatches("", ""));
+  EXPECT_FALSE(fingerprintMatches("", fp));
+  EXPECT_FALSE(fingerprintMatches(fp.substr(1), fp));
 }
 
 // The whole Set-Cookie line with a ~1,800-character refresh token stays under 4,000 bytes.

@@ -11,6 +11,8 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "auth/key_file.h"
+#include "auth/local_login_page.h"
 #include "auth/local_users.h"
 #include "auth/token_exchange.h"
 #include "sign_in_test_support.h"
@@ -46,6 +48,24 @@ protected:
     s.auth.cookie_key_file = files_.path("cookie.key");
     s.auth.users_file = files_.path("users");
     return s;
+  }
+
+  // Signs alice in with `password`; returns "oh_session=…" ("" when refused).
+  std::string signInAlice(const std::string& password) {
+    const std::string token = csrf();
+    auto out = post("alice", password, "/", token, token);
+    EXPECT_TRUE(out && out->decision);
+    return out && out->decision ? cookiePair(out->decision->reply, "oh_session") : std::string();
+  }
+
+  static TestRequest apiCall(const std::string& cookie, const std::string& host = "oh.test") {
+    TestRequest r;
+    r.target = "/api/x";
+    r.host = host;
+    r.cookie = cookie;
+    r.accept = "application/json";
+    r.sec_fetch_mode = "cors";
+    return r;
   }
 
   SignIn& signIn() {
@@ -313,6 +333,87 @@ TEST_F(LocalSignInTest, UsersFileChecks) {
   built = services_->build(std::make_shared<const Settings>(settings()));
   ASSERT_TRUE(std::holds_alternative<std::string>(built));
   EXPECT_TRUE(std::get<std::string>(built).starts_with("auth.users_file:")) << std::get<std::string>(built);
+}
+
+// This test verifies a password change revokes the account's sessions without a reload: the
+// main session and a runtime cookie obtained through the hand-off both stop working once the
+// changed users file is noticed; the old password is refused and the new one signs in.
+TEST_F(LocalSignInTest, PasswordChangeRevokesSessions) {
+  Settings s = settings();
+  s.auth.ticket_key_file = files_.path("ticket.key");
+  s.runtime.enabled = true;
+  s.runtime.host_suffixes = {"runtime.oh.test"};
+  auto built = services_->build(std::make_shared<const Settings>(s));
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<SignIn>>(built));
+  sign_in_ = std::get<std::shared_ptr<SignIn>>(built);
+  const std::string session = signInAlice(std::string(kPassword));
+  ASSERT_FALSE(session.empty());
+  EXPECT_TRUE(run(signIn(), apiCall(session))->identity);
+
+  // A runtime cookie through the hand-off (main host issues the ticket, runtime host redeems).
+  const std::string runtime_host = "3000-abc.runtime.oh.test";
+  TestRequest handoff;
+  handoff.target = "/_gateway/handoff?host=" + runtime_host + "&rd=%2F";
+  handoff.cookie = session;
+  auto issued = run(signIn(), handoff);
+  ASSERT_TRUE(issued && issued->decision);
+  const std::string ticket_url = header(issued->decision->reply, "Location");
+  ASSERT_NE(ticket_url.find("/_gateway/ticket?"), std::string::npos) << ticket_url;
+  TestRequest redeem;
+  redeem.host = runtime_host;
+  redeem.target = ticket_url.substr(ticket_url.find("/_gateway/ticket"));
+  auto redeemed = run(signIn(), redeem, HostRole::runtime);
+  ASSERT_TRUE(redeemed && redeemed->decision);
+  const std::string runtime_cookie = cookiePair(redeemed->decision->reply, "oh_runtime");
+  ASSERT_FALSE(runtime_cookie.empty());
+  EXPECT_TRUE(run(signIn(), apiCall(runtime_cookie, runtime_host), HostRole::runtime)->identity);
+
+  ASSERT_TRUE(auth::setPassword(files_.path("users"), "alice", "a brand new password",
+                                auth::PasswordHashParams::minimumForTests()));
+  // Noticed by the next request after the two-second stat interval; re-read on the pool.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  run(signIn(), apiCall(session));
+  drain();
+  auto main_refused = run(signIn(), apiCall(session));
+  ASSERT_TRUE(main_refused && main_refused->decision);
+  EXPECT_EQ(main_refused->decision->reply.status, 401u);
+  auto runtime_refused = run(signIn(), apiCall(runtime_cookie, runtime_host), HostRole::runtime);
+  ASSERT_TRUE(runtime_refused && runtime_refused->decision);
+  EXPECT_EQ(runtime_refused->decision->reply.status, 401u);  // scripts: 401 JSON toward the hand-off
+
+  EXPECT_TRUE(signInAlice(std::string(kPassword)).empty());
+  const std::string fresh = signInAlice("a brand new password");
+  ASSERT_FALSE(fresh.empty());
+  EXPECT_EQ(run(signIn(), apiCall(fresh))->identity->sub, "alice");
+}
+
+// This test verifies the fingerprint survives a cookie-key rotation (previous key configured),
+// and that a session without one (sealed before password binding) is refused once.
+TEST_F(LocalSignInTest, FingerprintAcrossKeyRotationAndOldSessions) {
+  Settings s = settings();
+  s.auth.cookie_key_file = files_.path("cookie-old.key");
+  auto built = services_->build(std::make_shared<const Settings>(s));
+  sign_in_ = std::get<std::shared_ptr<SignIn>>(built);
+  const std::string session = signInAlice(std::string(kPassword));
+  ASSERT_FALSE(session.empty());
+  s.auth.cookie_key_file = files_.path("cookie.key");
+  s.auth.cookie_previous_key_file = files_.path("cookie-old.key");
+  built = services_->build(std::make_shared<const Settings>(s));
+  sign_in_ = std::get<std::shared_ptr<SignIn>>(built);
+  EXPECT_TRUE(run(signIn(), apiCall(session))->identity);
+
+  // A session as the gateway sealed them before sessions carried a fingerprint.
+  auto key = auth::readKeyFile(files_.path("cookie.key"));
+  ASSERT_TRUE(key);
+  auto box = auth::SealedBox::create(*key, std::nullopt);
+  ASSERT_TRUE(box);
+  auth::test::CountingRandom random;
+  const auth::Session old = auth::localAccountSession("alice", clock_->now(), std::chrono::hours(24));
+  ASSERT_TRUE(old.account_fingerprint.empty());
+  const std::string old_cookie = "oh_session=" + auth::sealSession(*box, old, random);
+  auto refused = run(signIn(), apiCall(old_cookie));
+  ASSERT_TRUE(refused && refused->decision);
+  EXPECT_EQ(refused->decision->reply.status, 401u);
 }
 
 }  // namespace
