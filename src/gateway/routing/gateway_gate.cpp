@@ -57,9 +57,10 @@ void GatewayGate::admit(const GateRequest& request, Done done) {
   // The path form lives on the main host and so uses the main session; only runtime hosts
   // have their own cookie (and the hand-off that issues it).
   const HostRole role = address && !address->path_form ? HostRole::runtime : HostRole::main;
-  // Agent servers ({hostPort}-sandbox) authenticate their callers themselves: see runtime_router.
+  // An agent server's API and VS Code ({hostPort}-sandbox) check their callers themselves: see
+  // servedWithoutSession. Its other ports (users' apps) sign in like the conversation form.
   const bool allow_anonymous =
-      address && (settings_->runtime.access == RuntimeAccess::public_ || address->sandbox_form);
+      address && (settings_->runtime.access == RuntimeAccess::public_ || servedWithoutSession(*address, *directory_));
   // `request` stays valid until `done` runs (RequestGate's contract), and this gate lives as
   // long as the snapshot the waiting session holds.
   sign_in_->authenticate(request, role, allow_anonymous,

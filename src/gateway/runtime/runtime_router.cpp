@@ -1,6 +1,8 @@
 #include "runtime/runtime_router.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -62,26 +64,77 @@ bool isPlatformOrigin(std::string_view origin, const std::vector<std::string>& m
   return false;
 }
 
-// {hostPort}-sandbox: the OpenHands agent server that published that host port. Reached without
-// a gateway session, on purpose: OpenHands' app server health-checks this URL from the instance
-// and the UI calls it cross-origin, neither with our cookie; the agent server checks its own
-// session API key (X-Session-API-Key) on everything but its health routes. Only containers
-// named as agent servers are reachable this way, never an arbitrary container's port.
-GateDecision routeAgentServer(const RuntimeAddress& address, const GateRequest& request, const ContainerIndex& index,
-                              const RuntimeSettings& settings) {
-  const ContainerRecord* container = index.findByHostPort(address.port);
+// runtime.access applied to one container: nullopt when the caller may reach it.
+std::optional<GateDecision> refusedByAccess(const ContainerRecord& container, const std::optional<Identity>& identity,
+                                            const RuntimeSettings& settings) {
+  if (settings.access != RuntimeAccess::public_ && !identity) {
+    // The caller runs sign-in first and redirects browsers; this is the backstop.
+    return refuse(401, "sign-in required", "runtime: no identity");
+  }
+  if (settings.access == RuntimeAccess::owner) {
+    if (!container.has_owner_label || container.owner.empty()) {
+      return refuse(403, "forbidden", "runtime: container has no owner label");
+    }
+    if (container.owner != identity->sub) {
+      return refuse(403, "forbidden", "runtime: not the owner");
+    }
+  }
+  return std::nullopt;
+}
+
+// The agent server that published `host_port`, and the container port behind it.
+struct AgentServerPort {
+  const ContainerRecord* container = nullptr;
+  std::uint16_t container_port = 0;
+};
+
+AgentServerPort agentServerPort(std::uint16_t host_port, const ContainerIndex& index) {
+  const ContainerRecord* container = index.findByHostPort(host_port);
   if (container == nullptr || !container->name.starts_with(kAgentServerNamePrefix)) {
+    return {};
+  }
+  for (const PortMapping& mapping : container->ports) {
+    if (mapping.host_port == host_port) {
+      return {container, mapping.container_port};
+    }
+  }
+  return {};
+}
+
+// The ports of OpenHands 1.x's sandbox image that guard themselves (docker_sandbox_service.py's
+// exposed ports): the agent server's API checks X-Session-API-Key on everything but its health
+// routes, and VS Code its connection token. The worker ports (8011, 8012), where users' apps
+// run, guard nothing and so follow runtime.access.
+constexpr std::array<std::uint16_t, 2> kSelfGuardedAgentPorts{8000, 8001};
+
+bool selfGuarded(std::uint16_t container_port) {
+  return std::find(kSelfGuardedAgentPorts.begin(), kSelfGuardedAgentPorts.end(), container_port) !=
+         kSelfGuardedAgentPorts.end();
+}
+
+// {hostPort}-sandbox: the OpenHands agent server that published that host port. Its self-guarded
+// ports are reached without a gateway session, on purpose: OpenHands' app server health-checks
+// this URL from the instance and the UI calls it cross-origin, neither with our cookie. Only
+// containers named as agent servers are reachable this way, never an arbitrary container's port.
+GateDecision routeAgentServer(const RuntimeAddress& address, const std::optional<Identity>& identity,
+                              const GateRequest& request, const ContainerIndex& index,
+                              const RuntimeSettings& settings) {
+  const AgentServerPort found = agentServerPort(address.port, index);
+  if (found.container == nullptr) {
     return refuse(404, "unknown sandbox", "runtime: no agent server publishes this port");
   }
-  if (container->ip.empty()) {
+  if (!selfGuarded(found.container_port)) {
+    if (auto refused = refusedByAccess(*found.container, identity, settings)) {
+      return std::move(*refused);
+    }
+  }
+  if (found.container->ip.empty()) {
     return refuse(502, "sandbox not running", "runtime: agent server without an IP");
   }
   ForwardPlan plan;
-  for (const PortMapping& mapping : container->ports) {
-    if (mapping.host_port == address.port) {
-      plan.targets.push_back(ForwardTarget{container->ip, mapping.container_port});
-      break;
-    }
+  plan.targets.push_back(ForwardTarget{found.container->ip, found.container_port});
+  if (identity) {
+    plan.user = identity->sub;
   }
   plan.remove_header_prefixes = appStrippedHeaderPrefixes();
   // One OpenHands serves every domain, and its UI (VS Code, the agent's events) is framed and
@@ -106,6 +159,15 @@ GateDecision routeAgentServer(const RuntimeAddress& address, const GateRequest& 
 
 }  // namespace
 
+bool servedWithoutSession(const RuntimeAddress& address, const ContainerDirectory& directory) {
+  if (!address.sandbox_form || directory.notReadyReason()) {
+    return false;
+  }
+  const ContainerIndexPtr index = directory.index();
+  const AgentServerPort found = agentServerPort(address.port, *index);
+  return found.container != nullptr && selfGuarded(found.container_port);
+}
+
 bool isCorsProbe(const GateRequest& request) {
   return !request.origin.empty() && common::containsIgnoreCase(request.accept, "application/json") &&
          common::equalsIgnoreCase(request.sec_fetch_mode, "cors");
@@ -118,10 +180,9 @@ GateDecision routeRuntime(const RuntimeAddress& address, const std::optional<Ide
     return refuse(503, "sandbox directory unavailable", "runtime: " + *reason);
   }
   if (address.sandbox_form) {
-    return routeAgentServer(address, request, *directory.index(), settings);
+    return routeAgentServer(address, identity, request, *directory.index(), settings);
   }
   if (settings.access != RuntimeAccess::public_ && !identity) {
-    // The caller runs sign-in first and redirects browsers; this is the backstop.
     return refuse(401, "sign-in required", "runtime: no identity");
   }
   const ContainerIndexPtr index = directory.index();
@@ -129,13 +190,8 @@ GateDecision routeRuntime(const RuntimeAddress& address, const std::optional<Ide
   if (container == nullptr) {
     return refuse(404, "unknown sandbox", "runtime: unknown conversation");
   }
-  if (settings.access == RuntimeAccess::owner) {
-    if (!container->has_owner_label || container->owner.empty()) {
-      return refuse(403, "forbidden", "runtime: container has no owner label");
-    }
-    if (container->owner != identity->sub) {
-      return refuse(403, "forbidden", "runtime: not the owner");
-    }
+  if (auto refused = refusedByAccess(*container, identity, settings)) {
+    return std::move(*refused);
   }
   if (!container->running() || container->ip.empty()) {
     return refuse(502, "sandbox not running", "runtime: container without an IP (" + container->state + ")");

@@ -14,7 +14,7 @@ namespace oh::gateway {
 
 class ContainerDirectory;  // runtime/container_directory.h: long-lived, thread-safe, follows /events
 
-// 404 unknown conversation, 403 not the owner (or no owner label under "owner"), 502 container
+// 404 unknown conversation (or no agent server behind a sandbox-form host port), 403 not the owner (or no owner label under "owner"), 502 container
 // without an IP, 503 Docker API unreachable; otherwise a ForwardPlan with the container's
 // targets (requested port on its IP, then the container port behind that published host port),
 // the rewritten target for the path form, the runtime response policy and the CORS-probe flag.
@@ -22,6 +22,13 @@ class ContainerDirectory;  // runtime/container_directory.h: long-lived, thread-
 GateDecision routeRuntime(const RuntimeAddress& address, const std::optional<Identity>& identity,
                           const GateRequest& request, const ContainerDirectory& directory,
                           const RuntimeSettings& settings);
+
+// Whether a {hostPort}-sandbox request reaches a port of an OpenHands agent server that guards
+// itself (its API, which checks X-Session-API-Key, and VS Code, which checks its token): those
+// are served without a gateway session, since OpenHands' app server and UI call them without
+// our cookie. Every other port (the worker ports where users' apps run, unknown ports) goes
+// through sign-in and runtime.access like the conversation form.
+bool servedWithoutSession(const RuntimeAddress& address, const ContainerDirectory& directory);
 
 // A browser's CORS probe (Origin present, Accept contains application/json, Sec-Fetch-Mode
 // cors): when the app is not listening it gets 204 + no-store instead of 502.

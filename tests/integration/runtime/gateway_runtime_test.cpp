@@ -228,10 +228,12 @@ TEST_F(OwnerRuntimeTest, OwnerOnly) {
   EXPECT_NE(env->body.find("app=1"), std::string::npos) << env->body;
 }
 
-// This test verifies {hostPort}-sandbox under "owner" and without a session: the container named
-// as an OpenHands agent server that published the port is reached on the container port behind
-// it (the agent server checks its own key); another container's published port is not.
-TEST_F(OwnerRuntimeTest, AgentServerByHostPort) {
+// This test verifies {hostPort}-sandbox for a port other than the agent server's API or VS Code
+// (here the app's port 80, as a worker port would be): without a session it is not served (the
+// sign-in answers instead), and under "owner" a signed-in user gets 403 (OpenHands labels no
+// owner). Another container's published port is not reachable that way at all (runtime
+// WebSocket tests cover the agent server's own port 8000, served without a session).
+TEST_F(OwnerRuntimeTest, AgentServerAppPortNeedsSignIn) {
   const std::uint16_t agent_port = unusedLocalPort();
   const std::uint16_t other_port = unusedLocalPort();
   ASSERT_NE(agent_port, 0);
@@ -241,14 +243,17 @@ TEST_F(OwnerRuntimeTest, AgentServerByHostPort) {
   ASSERT_FALSE(podman_->createContainer("oh-rt-other-" + randomConversationId().substr(0, 8), "", "", true,
                                         other_port).empty());
   const std::string agent_host = std::to_string(agent_port) + "-sandbox." + std::string(kRuntimeSuffix);
-  ASSERT_TRUE(eventually([&] {
-    auto r = get(agent_host, "/add");
-    return r && r->status == 200;
-  })) << gateway_->stderrText();
-  EXPECT_EQ(get(agent_host, "/add")->body, "the add route\n");
-  auto other = get(std::to_string(other_port) + "-sandbox." + std::string(kRuntimeSuffix), "/add");
-  ASSERT_TRUE(other);
-  EXPECT_EQ(other->status, 404);
+  const std::string alice = signIn("alice");
+  ASSERT_FALSE(alice.empty());
+  // Once the index knows the container (404 before), a signed-in user meets the owner check.
+  ASSERT_TRUE(eventually([&] { return visit(alice, agent_host, "/add").status == 403; })) << gateway_->stderrText();
+  // Anonymous requests are sent to sign in (302 to the hand-off for a page, 401 otherwise)
+  // instead of reaching the app.
+  const auto sentToSignIn = [](const std::optional<RawResponse>& r) { return r && (r->status == 302 || r->status == 401); };
+  EXPECT_TRUE(sentToSignIn(get(agent_host, "/add")));
+  const std::string other_host = std::to_string(other_port) + "-sandbox." + std::string(kRuntimeSuffix);
+  EXPECT_TRUE(sentToSignIn(get(other_host, "/add")));
+  EXPECT_EQ(visit(alice, other_host, "/add").status, 404);
 }
 
 // This test verifies the host form under "owner": the runtime host hands off to the main host

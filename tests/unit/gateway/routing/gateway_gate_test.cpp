@@ -222,6 +222,27 @@ TEST_F(GatewayGateTest, AgentServerAnonymous) {
   EXPECT_EQ(*decision.forward.cookie, "theme=dark");
 }
 
+// This test verifies a worker port of an agent server (where users' apps run) and an unknown
+// sandbox port go through sign-in without the anonymous pass: browsers are sent to sign in
+// rather than reaching an app, or learning which ports exist.
+TEST_F(GatewayGateTest, AgentServerWorkerPortSignsIn) {
+  auto record = std::make_shared<ContainerRecord>();
+  record->id = "agent";
+  record->name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
+  record->state = "running";
+  record->ip = "10.88.0.9";
+  record->ports = {PortMapping{8000, 30500}, PortMapping{8011, 30511}};
+  auto index = std::make_shared<const ContainerIndex>(std::vector<ContainerRecordPtr>{record});
+  GatewayGate gate(settingsWith(RuntimeAccess::authenticated), sign_in_, ContainerDirectory::fixed(index));
+  admit(gate, "30511-sandbox.runtime.oh.example.com", "/");
+  EXPECT_EQ(sign_in_->last_role, HostRole::runtime);
+  EXPECT_FALSE(sign_in_->last_allow_anonymous);
+  admit(gate, "30599-sandbox.runtime.oh.example.com", "/");
+  EXPECT_FALSE(sign_in_->last_allow_anonymous);
+  admit(gate, "30500-sandbox.runtime.oh.example.com", "/");
+  EXPECT_TRUE(sign_in_->last_allow_anonymous);
+}
+
 // Cookies an app sets for itself, some with names close to the platform's: they all reach it.
 constexpr std::string_view kAppCookies = "theme=dark; my_oh_session=1; oh_sessionx=2; oh_=3; app=oh_session";
 // Every platform cookie, twice, in every position, one without a space after the semicolon.

@@ -160,10 +160,55 @@ TEST_F(RuntimeRouterTest, AgentServerByHostPort) {
   EXPECT_EQ(decision.forward.targets[0].host, "10.88.0.9");
   EXPECT_EQ(decision.forward.targets[0].port, 8000);
   ASSERT_TRUE(decision.forward.runtime_response.has_value());
+  EXPECT_TRUE(servedWithoutSession(address, *directory));
   address.port = 30501;
   EXPECT_EQ(routeRuntime(address, std::nullopt, request_, *directory, settings_).reply.status, 404u);
+  EXPECT_FALSE(servedWithoutSession(address, *directory));
   address.port = 30502;
   EXPECT_EQ(routeRuntime(address, std::nullopt, request_, *directory, settings_).reply.status, 404u);
+  EXPECT_FALSE(servedWithoutSession(address, *directory));
+}
+
+// This test verifies an agent server's worker ports (users' apps) follow runtime.access: no
+// session 401, "owner" 403 (OpenHands labels no owner), "authenticated" forwards; VS Code's
+// port, which checks its own token, is served without a session like the API.
+TEST_F(RuntimeRouterTest, AgentServerWorkerPortsFollowAccess) {
+  ContainerRecord agent;
+  agent.id = "agent";
+  agent.name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
+  agent.state = "running";
+  agent.ip = "10.88.0.9";
+  agent.ports = {PortMapping{8000, 30500}, PortMapping{8001, 30501}, PortMapping{8011, 30511}};
+  auto directory = ContainerDirectory::fixed(std::make_shared<const ContainerIndex>(
+      std::vector<ContainerRecordPtr>{std::make_shared<const ContainerRecord>(agent)}));
+  RuntimeAddress address;
+  address.sandbox_form = true;
+  address.main_host = "oh.test";
+  address.forward_target = "/";
+
+  address.port = 30501;
+  EXPECT_TRUE(servedWithoutSession(address, *directory));
+  EXPECT_EQ(routeRuntime(address, std::nullopt, request_, *directory, settings_).forward.targets.at(0).port, 8001);
+
+  address.port = 30511;
+  EXPECT_FALSE(servedWithoutSession(address, *directory));
+  settings_.access = RuntimeAccess::owner;
+  EXPECT_EQ(routeRuntime(address, std::nullopt, request_, *directory, settings_).reply.status, 401u);
+  EXPECT_EQ(routeRuntime(address, user("alice"), request_, *directory, settings_).reply.status, 403u);
+  settings_.access = RuntimeAccess::authenticated;
+  EXPECT_EQ(routeRuntime(address, std::nullopt, request_, *directory, settings_).reply.status, 401u);
+  const auto d = routeRuntime(address, user("alice"), request_, *directory, settings_);
+  ASSERT_EQ(d.kind, GateDecision::Kind::forward) << d.reason;
+  EXPECT_EQ(d.forward.targets.at(0).port, 8011);
+  EXPECT_EQ(d.forward.user, "alice");
+  settings_.access = RuntimeAccess::public_;
+  EXPECT_EQ(routeRuntime(address, std::nullopt, request_, *directory, settings_).kind, GateDecision::Kind::forward);
+
+  // The conversation form never opens without a session.
+  RuntimeAddress conversation;
+  conversation.conversation_id = kAlice;
+  conversation.port = 30500;
+  EXPECT_FALSE(servedWithoutSession(conversation, *directory));
 }
 
 class AgentServerOriginTest : public RuntimeRouterTest {
