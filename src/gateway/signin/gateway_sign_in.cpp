@@ -183,9 +183,10 @@ private:
     const auto cookie = auth::findCookie(r.cookie, auth::kSessionCookieName);
     if (cookie) {
       auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now());
-      if (opened && !accountCurrent(**opened)) {
-        // accountCurrent logged why.
-      } else if (opened) {
+      if (!opened) {
+        // Tampered, truncated, sealed with a retired key, or past its absolute end.
+        spdlog::info("sign-in: session cookie refused on {}: {}", printable(host), opened.error().reason);
+      } else if (accountCurrent(**opened)) {  // else it logged why
         const auth::SessionPtr session = *opened;
         switch (auth::renewalDecision(*session, now())) {
           case auth::SessionState::valid:
@@ -197,8 +198,9 @@ private:
                 return done(providerUnavailable(wantsJson(r)));
               }
               auto owned = std::make_shared<OwnedRequest>(OwnedRequest::copy(r, host));
-              return refresh(provider, *cookie, session, [self = shared_from_this(), owned, allow_anonymous,
-                                                done = std::move(done)](const Refreshed& refreshed) {
+              return refresh(provider, *cookie, session,
+                             [self = shared_from_this(), owned, allow_anonymous,
+                              done = std::move(done)](const Refreshed& refreshed) {
                 if (refreshed) {
                   done(self->forwardMain(identityOf(refreshed->session), {refreshed->set_cookie}));
                 } else {
@@ -210,9 +212,6 @@ private:
           case auth::SessionState::expired:
             break;
         }
-      } else {
-        // Tampered, truncated, sealed with a retired key, or past its absolute end.
-        spdlog::info("sign-in: session cookie refused on {}: {}", printable(host), opened.error().reason);
       }
     }
     noSession(r, host, allow_anonymous, cookie.has_value(), done);

@@ -115,10 +115,14 @@ SignInServices::~SignInServices() = default;
 std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const SettingsPtr& settings_ptr) {
   const Settings& settings = *settings_ptr;
   const AuthSettings& auth_settings = settings.auth;
+  std::lock_guard lock(state_->build_mutex);
   if (auth_settings.provider == AuthProvider::none) {
+    if (state_->discovery.second) {
+      state_->discovery.second->stop();  // no sign-in any more: end its retry loop
+      state_->discovery = {};
+    }
     return std::shared_ptr<SignIn>();
   }
-  std::lock_guard lock(state_->build_mutex);
 
   signin::SignInSetup setup;
   setup.provider = auth_settings.provider;
@@ -276,6 +280,11 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
     setup.flow = std::move(flow);
   }
 
+  if (auth_settings.provider != AuthProvider::oidc && state_->discovery.second) {
+    // The new configuration uses no OIDC provider: end a retry loop nothing will use.
+    state_->discovery.second->stop();
+    state_->discovery = {};
+  }
   if (state_->cookie_keys != key_material) {
     // Sessions opened with a retired key must not stay trusted from the cache.
     state_->long_lived->sessions.clear();

@@ -799,5 +799,23 @@ TEST_F(SignInTest, DiscoverySurvivesReloads) {
   EXPECT_TRUE(scheduled_->empty());
 }
 
+// This test verifies a reload to a configuration without the OIDC provider ends its pending
+// retry loop: the scheduled retry then sends nothing.
+TEST_F(SignInTest, ReloadAwayFromOidcStopsRetries) {
+  idp_->down = true;
+  sign_in_ = build(settings());
+  ASSERT_EQ(scheduled_->size(), 1u);
+  Settings s = settings();
+  s.auth.provider = AuthProvider::cognito;
+  s.auth.oidc = {};
+  s.auth.cognito = {"eu-west-1", "eu-west-1_AbC123", "oh-test"};
+  ASSERT_TRUE(build(s));
+  const std::size_t discoveries = idp_->count("/.well-known/openid-configuration");
+  idp_->down = false;
+  runScheduled();
+  EXPECT_EQ(idp_->count("/.well-known/openid-configuration"), discoveries);
+  EXPECT_TRUE(scheduled_->empty());
+}
+
 }  // namespace
 }  // namespace oh::gateway::signin_test
