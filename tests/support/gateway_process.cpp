@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,7 +14,7 @@
 #include <fstream>
 #include <sstream>
 
-extern char** environ;  // NOLINT: POSIX
+#include "support/child_processes.h"
 
 namespace oh::testing {
 
@@ -295,35 +294,23 @@ std::pair<ExitStatus, std::string> GatewayProcess::runToCompletion(const std::ve
   std::vector<std::string> all{binary_};
   all.insert(all.end(), args.begin(), args.end());
   const auto output = dir_ / "run-output.txt";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> argv;
-  for (auto& arg : all) {
-    argv.push_back(arg.data());
+  const int output_fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (output_fd < 0) {
+    return {ExitStatus{}, "cannot open " + output.string() + ": " + std::strerror(errno)};
   }
-  argv.push_back(nullptr);
-  pid_t child = -1;
-  const int spawned = ::posix_spawn(&child, binary_.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    return {ExitStatus{}, std::string("posix_spawn: ") + std::strerror(spawned)};
+  const pid_t child = spawnProcess(all, output_fd, output_fd);
+  ::close(output_fd);
+  if (child < 0) {
+    return {ExitStatus{}, "cannot start " + binary_};
   }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (::waitpid(child, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(child, SIGKILL);
-      ::waitpid(child, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto status = oh::testing::waitForExit(child, timeout);
+  if (!status) {
+    status = terminateProcess(child, std::chrono::milliseconds(0));
   }
   std::ifstream in(output);
   std::stringstream text;
   text << in.rdbuf();
-  return {toExitStatus(status), text.str()};
+  return {status ? toExitStatus(*status) : ExitStatus{}, text.str()};
 }
 
 bool GatewayProcess::running() {
@@ -361,10 +348,8 @@ ExitStatus GatewayProcess::stop(std::chrono::milliseconds grace) {
     return ExitStatus{};
   }
   if (running()) {
-    ::kill(pid_, SIGTERM);
-    if (!waitForExit(grace)) {
-      ::kill(pid_, SIGKILL);
-      waitForExit(std::chrono::seconds(10));
+    if (const auto status = terminateProcess(pid_, grace)) {
+      exit_status_ = toExitStatus(*status);
     }
   }
   joinReaders();

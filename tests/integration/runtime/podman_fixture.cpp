@@ -4,11 +4,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -16,7 +13,7 @@
 #include <random>
 #include <thread>
 
-extern char** environ;
+#include "support/child_processes.h"
 
 namespace oh::testing {
 namespace {
@@ -103,25 +100,20 @@ std::string requestText(std::string_view method, std::string_view target, std::s
   return request;
 }
 
-// Runs a command to completion; its exit code (-1 when it could not run).
+// Runs a command to completion (stdout to /dev/null); its exit code (-1 when it could not run,
+// was killed, or ran past a generous deadline and was stopped).
 int run(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) {
-    argv.push_back(const_cast<char*>(a.c_str()));
+  const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  const pid_t pid = spawnProcess(args, null_fd);
+  if (null_fd >= 0) {
+    ::close(null_fd);
   }
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
+  auto status = waitForExit(pid, std::chrono::minutes(5));
+  if (!status) {
+    terminateProcess(pid, std::chrono::seconds(5));
     return -1;
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return exitCodeOf(*status);
 }
 
 std::string findBusybox() {
@@ -339,21 +331,13 @@ std::optional<std::string> PodmanService::start() {
   }
   ::unlink(socket_.c_str());
   const std::string url = "unix://" + socket_;
-  std::vector<std::string> args = {"podman", "system", "service", "--time=0", url};
-  std::vector<char*> argv;
-  for (const std::string& a : args) {
-    argv.push_back(const_cast<char*>(a.c_str()));
-  }
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
   const std::string log = (dir_ / "podman.log").string();
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  const int rc = posix_spawnp(&pid_, "podman", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    pid_ = -1;
+  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  pid_ = spawnProcess({"podman", "system", "service", "--time=0", url}, log_fd, log_fd);
+  if (log_fd >= 0) {
+    ::close(log_fd);
+  }
+  if (pid_ < 0) {
     return "cannot spawn podman";
   }
   if (!eventually([&] { return unixHttp(socket_, "GET", "/_ping").status == 200; }, std::chrono::seconds(30))) {
@@ -366,20 +350,7 @@ std::optional<std::string> PodmanService::start() {
 }
 
 void PodmanService::stop() {
-  if (pid_ <= 0) {
-    return;
-  }
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (::waitpid(pid_, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  terminateProcess(pid_, std::chrono::seconds(10));
   pid_ = -1;
 }
 

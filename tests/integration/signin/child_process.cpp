@@ -2,14 +2,11 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <thread>
+#include <algorithm>
 
-extern char** environ;
+#include "support/child_processes.h"
 
 namespace oh::testing {
 
@@ -20,23 +17,17 @@ bool ChildProcess::start(const std::vector<std::string>& argv, const std::string
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return false;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  int stderr_fd = -1;
   if (!stderr_file.empty()) {
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    stderr_fd = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   }
-  std::vector<char*> args;
-  for (const std::string& arg : argv) {
-    args.push_back(const_cast<char*>(arg.c_str()));
+  pid_ = spawnProcess(argv, pipe_fds[1], stderr_fd);
+  if (stderr_fd >= 0) {
+    ::close(stderr_fd);
   }
-  args.push_back(nullptr);
-  const int rc = ::posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
   ::close(pipe_fds[1]);
-  if (rc != 0) {
+  if (pid_ < 0) {
     ::close(pipe_fds[0]);
-    pid_ = -1;
     return false;
   }
   stdout_fd_ = pipe_fds[0];
@@ -76,35 +67,20 @@ std::optional<std::string> ChildProcess::readLine(std::chrono::milliseconds time
 }
 
 std::optional<int> ChildProcess::wait(std::chrono::milliseconds timeout) {
-  if (pid_ <= 0) {
+  const auto status = waitForExit(pid_, timeout);
+  if (!status) {
     return std::nullopt;
   }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return std::nullopt;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  pid_ = -1;
+  return exitCodeOf(*status);
 }
 
 int ChildProcess::stop(std::chrono::milliseconds grace) {
   int code = -1;
   if (pid_ > 0) {
-    const pid_t pid = pid_;
-    ::kill(pid, SIGTERM);
-    auto exited = wait(grace);
-    if (!exited) {
-      ::kill(pid, SIGKILL);
-      exited = wait(std::chrono::seconds(5));
-    }
-    code = exited.value_or(-1);
+    const auto status = terminateProcess(pid_, grace);
+    pid_ = -1;
+    code = status ? exitCodeOf(*status) : -1;
   }
   if (stdout_fd_ >= 0) {
     ::close(stdout_fd_);
