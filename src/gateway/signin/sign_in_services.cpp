@@ -290,10 +290,11 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
     state_->long_lived->sessions.clear();
     state_->cookie_keys = key_material;
   }
-  spdlog::info("sign-in: provider {} ready{}",
+  spdlog::info("sign-in: provider {} {}{}",
                auth_settings.provider == AuthProvider::local     ? "local"
                : auth_settings.provider == AuthProvider::cognito ? "cognito"
                                                                  : "oidc",
+               setup.endpoints && !setup.endpoints->current() ? "waiting for discovery" : "ready",
                setup.ticket_key ? " (runtime hand-off on)" : "");
   return signin::makeGatewaySignIn(state_->long_lived, std::move(setup));
 }
