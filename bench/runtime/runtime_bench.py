@@ -482,6 +482,15 @@ def main():
             if few[name]["cpu"] and many[name]["cpu"]:
                 line += f"; CPU per request {many[name]['cpu']['median'] / few[name]['cpu']['median']:.3f}"
             print(line)
+        # The machine's speed drifts between the phases (other processes, placement); the
+        # gateway/nginx ratio of each phase cancels that drift.
+        g = "gateway"
+        line = (f"- gateway relative to nginx (the drift of the machine cancels out): req/s "
+                f"{(many[g]['rps']['median'] / many['nginx']['rps']['median']) / (few[g]['rps']['median'] / few['nginx']['rps']['median']):.3f}")
+        if few[g]["cpu"] and many[g]["cpu"]:
+            line += (f"; CPU per request "
+                     f"{(many[g]['cpu']['median'] / many['nginx']['cpu']['median']) / (few[g]['cpu']['median'] / few['nginx']['cpu']['median']):.3f}")
+        print(line)
         if args.profile > 0:
             profile(args, work, peers, [n for n in ("gateway", "plain", "nginx") if n in peers])
         print(f"\n# load average at the end {os.getloadavg()[0]:.2f}")
