@@ -333,7 +333,8 @@ protected:
 // session key in the query and the main host's Origin echoes, and the app sees the key and the
 // Origin unchanged; (c) the gateway's output never contains the key; (d) a container that is not
 // named as an agent server is not reachable by its published port, even with a conversation
-// label; (e) once the agent server stops, its URL answers 404 or 502.
+// label (anonymous callers are sent to sign in, signed-in ones get 404); (e) once the agent
+// server stops, its URL stops routing (401 once the index has dropped it, 404 or 502 before).
 TEST_F(RuntimeAgentServerTest, StockOpenHandsSandbox) {
   const std::string agent_name = "oh-agent-server-" + randomSandboxId();
   const std::uint16_t agent_port = createAgentServer(agent_name);
@@ -384,14 +385,19 @@ TEST_F(RuntimeAgentServerTest, StockOpenHandsSandbox) {
   EXPECT_EQ(gateway_->stderrText().find(kSessionKey), std::string::npos) << gateway_->stderrText();
   EXPECT_NE(gateway_->stdoutText().find("session_api_key=REDACTED"), std::string::npos) << gateway_->stdoutText();
 
-  // (d) Another container's published port: 404, for a plain request and for an upgrade.
+  // (d) Another container's published port: not served. Anonymous callers are sent to sign in
+  // (as for a worker port: only an agent server's own API and VS Code open without a session);
+  // signed in, it is 404, for a plain request and for an upgrade.
   const std::string other_host = sandboxHost(*other_port);
   auto refused = get(other_host, "/health");
   ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->status, 404);
+  EXPECT_EQ(refused->status, 401);
   WebSocketClient sneaky;
   EXPECT_TRUE(sneaky.connect(gateway_->port(), other_host, events, {{"Origin", "https://oh.test"}}).has_value());
-  EXPECT_EQ(sneaky.handshakeStatus(), 404u);
+  EXPECT_EQ(sneaky.handshakeStatus(), 401u);
+  const std::string alice = signIn("alice");
+  ASSERT_FALSE(alice.empty());
+  EXPECT_EQ(visit(alice, other_host, "/health").status, 404);
 
   // (e) The agent server stops: its URL stops routing (events, no Docker call per request).
   const auto stopped_at = std::chrono::steady_clock::now();
@@ -402,7 +408,9 @@ TEST_F(RuntimeAgentServerTest, StockOpenHandsSandbox) {
       [&] {
         auto r = get(agent_host, "/health");
         last_status = r ? r->status : 0;
-        return last_status == 404 || last_status == 502;
+        // 401: the port no longer belongs to a running agent server, so it is not served
+        // without a session any more; 404 or 502 while the index still knows the container.
+        return last_status == 401 || last_status == 404 || last_status == 502;
       },
       20s))
       << "last status " << last_status;
@@ -412,7 +420,8 @@ TEST_F(RuntimeAgentServerTest, StockOpenHandsSandbox) {
                                       .count()));
   WebSocketClient late;
   EXPECT_TRUE(late.connect(gateway_->port(), agent_host, events).has_value());
-  EXPECT_TRUE(late.handshakeStatus() == 404 || late.handshakeStatus() == 502) << late.handshakeStatus();
+  EXPECT_TRUE(late.handshakeStatus() == 401 || late.handshakeStatus() == 404 || late.handshakeStatus() == 502)
+      << late.handshakeStatus();
 }
 
 // This test verifies the agent-server form never uses the gateway's cookies: a signed-in
@@ -439,6 +448,54 @@ TEST_F(RuntimeAgentServerTest, SessionCookieNeverReachesAgentServer) {
   EXPECT_EQ(seen.find("oh_session"), std::string::npos) << seen;
   EXPECT_EQ(seen.find("oh_runtime"), std::string::npos) << seen;
   EXPECT_TRUE(browser.close(1000));
+}
+
+// One OpenHands behind several domains: its agent servers allow one origin (OH_WEB_URL, here
+// https://primary.test), and oh.test is another main host of the deployment.
+class RuntimeAgentServerOriginTest : public RuntimeAgentServerTest {
+protected:
+  void SetUp() override {
+    prepare();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
+    startOwnerGateway("agent_server_origin = \"https://primary.test\"\n");
+  }
+};
+
+// This test verifies a browser on another main host reaches the agent server presented with the
+// origin it knows (its CORS check passes), that a foreign origin is passed through for the agent
+// server to judge, and that every main host may frame the agent server's pages (VS Code).
+TEST_F(RuntimeAgentServerOriginTest, SecondDomainPresentedWithKnownOrigin) {
+  const std::string agent_name = "oh-agent-server-" + randomSandboxId();
+  const std::uint16_t agent_port = createAgentServer(agent_name);
+  ASSERT_NE(agent_port, 0);
+  const std::string agent_host = sandboxHost(agent_port);
+  ASSERT_TRUE(eventually([&] {
+    auto r = get(agent_host, "/health");
+    return r && r->status == 200;
+  })) << gateway_->stderrText();
+
+  WebSocketClient browser;
+  ASSERT_FALSE(browser.connect(gateway_->port(), agent_host, "/sockets/events/x", {{"Origin", "https://oh.test"}})
+                   .has_value())
+      << browser.handshakeStatus();
+  std::string seen = requestSeenByApp(browser);
+  EXPECT_NE(seen.find("\nOrigin: https://primary.test\n"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("https://oh.test"), std::string::npos) << seen;
+  EXPECT_TRUE(browser.close(1000));
+
+  WebSocketClient foreign;
+  ASSERT_FALSE(foreign.connect(gateway_->port(), agent_host, "/sockets/events/x", {{"Origin", "https://evil.test"}})
+                   .has_value())
+      << foreign.handshakeStatus();
+  seen = requestSeenByApp(foreign);
+  EXPECT_NE(seen.find("\nOrigin: https://evil.test\n"), std::string::npos) << seen;
+  EXPECT_TRUE(foreign.close(1000));
+
+  auto page = get(agent_host, "/health", {{"Origin", "https://oh.test"}});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->header("Content-Security-Policy"), "frame-ancestors 'self' https://oh.test");
 }
 
 }  // namespace
