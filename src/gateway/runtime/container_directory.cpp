@@ -11,6 +11,12 @@
 //   id filter (the same answer shape as the full list, so one parser), and publishes a new
 //   immutable index.
 //
+// A failed list while the events stream is up and a full list has succeeded since it connected
+// keeps the directory ready: the index is current except for the containers queued events
+// named, and those are dropped from it (404 until re-listed) rather than served stale, since
+// Docker reuses a stopped container's IP. A slow daemon thus costs the changed containers only,
+// not every app (a 1,000-container list can exceed the request timeout on a starved host).
+//
 // Podman sends the /events response head only with the first event, so the follower does not
 // wait for it before the first list: it sends the request, then the list runs, then the head
 // and events are read as they come.
@@ -23,6 +29,7 @@
 #include <stdexcept>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <sys/un.h>
 
@@ -178,19 +185,21 @@ struct ContainerDirectory::Impl {
     co_return std::move(parser.get().body());
   }
 
-  asio::awaitable<bool> listAll() {
+  // `changed`: the containers queued events named, dropped from the index if the list fails.
+  asio::awaitable<bool> listAll(const std::vector<std::string>& changed) {
     std::string error;
     auto body = co_await get("/containers/json?all=true", error);
     if (!body) {
-      listFailed(error);
+      listFailed(error, changed);
       co_return false;
     }
     ContainerListResult result = parseContainerList(*body, settings_);
     if (!result.ok()) {
-      listFailed(result.error);
+      listFailed(result.error, changed);
       co_return false;
     }
     list_ok_ = true;
+    listed_since_subscribed_ = events_up_;
     owner_.publish(std::make_shared<const ContainerIndex>(std::move(result.containers)));
     updateReadiness();
     co_return true;
@@ -201,12 +210,12 @@ struct ContainerDirectory::Impl {
     const std::string filter = "{\"id\":[\"" + id + "\"]}";
     auto body = co_await get("/containers/json?all=true&filters=" + percentEncodeJson(filter), error);
     if (!body) {
-      listFailed(error);
+      listFailed(error, {id});
       co_return false;
     }
     ContainerListResult result = parseContainerList(*body, settings_);
     if (!result.ok()) {
-      listFailed(result.error);
+      listFailed(result.error, {id});
       co_return false;
     }
     ContainerRecordPtr record;
@@ -219,10 +228,23 @@ struct ContainerDirectory::Impl {
     co_return true;
   }
 
-  void listFailed(const std::string& error) {
+  void listFailed(const std::string& error, const std::vector<std::string>& changed) {
+    relist_all_ = true;  // retried with backoff
+    if (events_up_ && listed_since_subscribed_) {
+      ContainerIndexPtr index = owner_.index();
+      for (const std::string& id : changed) {
+        index = index->with(id, nullptr);
+      }
+      if (!changed.empty()) {
+        owner_.publish(std::move(index));
+      }
+      spdlog::warn("runtime: listing failed ({}); serving the index events keep current, without the {} "
+                   "container(s) they named since",
+                   error, changed.size());
+      return;
+    }
     list_ok_ = false;
     list_error_ = error;
-    relist_all_ = true;
     updateReadiness();
   }
 
@@ -248,8 +270,9 @@ struct ContainerDirectory::Impl {
       bool ok = true;
       if (relist_all_ || pending_.size() > options_.relist_all_threshold) {
         relist_all_ = false;
+        const std::vector<std::string> changed(pending_.begin(), pending_.end());
         pending_.clear();
-        ok = co_await listAll();
+        ok = co_await listAll(changed);
       } else if (!pending_.empty()) {
         const std::string id = *pending_.begin();
         pending_.erase(pending_.begin());
@@ -306,8 +329,10 @@ struct ContainerDirectory::Impl {
     if (write_ec) {
       co_return "events write: " + write_ec.message();
     }
-    // Subscribed (the daemon answers the head with the first event): now the full list.
+    // Subscribed (the daemon answers the head with the first event): now the full list. Until it
+    // succeeds the index may miss what happened while no stream was open.
     events_up_ = true;
+    listed_since_subscribed_ = false;
     relist_all_ = true;
     wakeRefresher();
 
@@ -361,6 +386,7 @@ struct ContainerDirectory::Impl {
   bool relist_all_ = true;
   bool list_ok_ = false;
   bool events_up_ = false;
+  bool listed_since_subscribed_ = false;  // a full list succeeded since the events stream opened
   bool connected_once_ = false;
   std::string list_error_ = "not listed yet";
   std::string events_error_ = "not connected yet";

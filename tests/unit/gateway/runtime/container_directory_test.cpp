@@ -134,6 +134,42 @@ TEST_F(ContainerDirectoryTest, DroppedStreamResyncs) {
   EXPECT_TRUE(eventually([&] { return !directory_->notReadyReason(); }));
 }
 
+// This test verifies a daemon that stops answering lists while its events still flow costs only
+// the containers events named: such a container leaves the index (never served stale), the
+// directory stays ready for every other app, and the next successful list brings it back.
+TEST_F(ContainerDirectoryTest, FailingListsWhileEventsFlowDropOnlyChangedContainers) {
+  testing::FakeDocker& docker = fake();
+  docker.setList(listWith("running", "10.88.0.9"));
+  directory_ = ContainerDirectory::start(settings_, options_);
+  ASSERT_TRUE(eventually([&] { return !directory_->notReadyReason() && find() && docker.eventConnections() > 0; }));
+  const int lists_before = docker.listRequests();
+  docker.setRawListAnswer("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
+  docker.pushEvent(event("die"));
+  ASSERT_TRUE(eventually([&] { return find() == nullptr; }));
+  ASSERT_TRUE(eventually([&] { return docker.listRequests() > lists_before + 2; }));  // retried
+  EXPECT_FALSE(directory_->notReadyReason());
+  docker.setList(listWith("running", "10.88.0.12"));
+  ASSERT_TRUE(eventually([&] { return find() != nullptr && find()->ip == "10.88.0.12"; }));
+  EXPECT_FALSE(directory_->notReadyReason());
+}
+
+// This test verifies that without events (the stream dropped) a failing list does make the
+// directory not ready: nothing then keeps the index current.
+TEST_F(ContainerDirectoryTest, FailingListsWithoutEventsAreNotReady) {
+  testing::FakeDocker& docker = fake();
+  docker.setList(listWith("running", "10.88.0.9"));
+  directory_ = ContainerDirectory::start(settings_, options_);
+  ASSERT_TRUE(eventually([&] { return !directory_->notReadyReason() && docker.eventConnections() == 1; }));
+  docker.setRawListAnswer("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
+  docker.dropEvents();
+  ASSERT_TRUE(eventually([&] {
+    auto reason = directory_->notReadyReason();
+    return reason && reason->find("status 500") != std::string::npos;
+  }));
+  docker.setList(listWith("running", "10.88.0.9"));
+  EXPECT_TRUE(eventually([&] { return !directory_->notReadyReason(); }));
+}
+
 // This test verifies hostile list answers leave the directory not ready, without a crash.
 TEST_F(ContainerDirectoryTest, HostileListAnswers) {
   testing::FakeDocker& docker = fake();
