@@ -4,8 +4,6 @@
 
 #include <sys/socket.h>
 
-#include <cerrno>
-
 #include <boost/asio/socket_base.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -20,59 +18,11 @@ namespace {
 // connections across them, so no accept lock and no hand-off between threads.
 using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-// A connection idle for less than this is reused without asking the kernel whether the peer
-// closed it: upstreams keep idle connections for seconds (uvicorn 5 s), and a request without a
-// body that meets a stale connection is retried once anyway. Saves a system call per request
-// under load.
-constexpr std::chrono::seconds kPeekAfterIdle{1};
-
-// True when the kernel reports the peer closed (or sent unexpected bytes): not reusable.
-bool peerClosedOrDirty(boost::beast::tcp_stream& stream) {
-  char byte = 0;
-  const auto received = ::recv(stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (received < 0) {
-    return !(errno == EAGAIN || errno == EWOULDBLOCK);
-  }
-  return true;  // 0: orderly close; > 0: bytes nobody asked for
+std::string upstreamKey(const Settings& settings) {
+  return fmt::format("{}:{}", settings.upstream.host, settings.upstream.port);
 }
 
 }  // namespace
-
-// --- UpstreamPool ----------------------------------------------------------------------------
-
-UpstreamConnectionPtr UpstreamPool::take(const std::string& key, Clock::time_point now,
-                                         std::chrono::seconds idle_timeout) {
-  while (!idle_.empty()) {
-    UpstreamConnectionPtr candidate = std::move(idle_.back());
-    idle_.pop_back();
-    const auto idle = now - candidate->idle_since;
-    if (candidate->key != key || idle >= idle_timeout ||
-        (idle >= kPeekAfterIdle && peerClosedOrDirty(candidate->stream))) {
-      continue;  // destroyed: closes the socket
-    }
-    return candidate;
-  }
-  return nullptr;
-}
-
-void UpstreamPool::put(UpstreamConnectionPtr connection, std::size_t max_idle, Clock::time_point now) {
-  if (idle_.size() >= max_idle) {
-    return;
-  }
-  connection->idle_since = now;
-  // Idle connections hold no read buffer: the next exchange reserves what it needs.
-  connection->buffer.clear();
-  connection->buffer.shrink_to_fit();
-  idle_.push_back(std::move(connection));
-}
-
-void UpstreamPool::sweep(const std::string& key, Clock::time_point now, std::chrono::seconds idle_timeout) {
-  std::erase_if(idle_, [&](const UpstreamConnectionPtr& c) {
-    return c->key != key || now - c->idle_since >= idle_timeout;
-  });
-}
-
-// --- Worker ----------------------------------------------------------------------------------
 
 Worker::Worker(unsigned index, SnapshotPtr snapshot, WorkerShared& shared)
     : index_(index), shared_(shared), snapshot_(std::move(snapshot)) {
@@ -91,10 +41,12 @@ void Worker::scheduleLogFlush() {
 }
 
 void Worker::setSnapshot(SnapshotPtr snapshot) {
+  const std::string old_upstream = upstreamKey(*snapshot_->settings);
   snapshot_ = std::move(snapshot);
-  const auto& upstream = snapshot_->settings->upstream;
-  pool_.sweep(fmt::format("{}:{}", upstream.host, upstream.port), UpstreamPool::Clock::now(),
-              upstream.pool_idle_timeout);
+  if (upstreamKey(*snapshot_->settings) != old_upstream) {
+    pool_.dropKey(old_upstream);  // the upstream was replaced on reload
+  }
+  pool_.sweep(UpstreamPool::Clock::now(), snapshot_->settings->upstream.pool_idle_timeout);
 }
 
 std::string Worker::nextRequestId() {
@@ -191,9 +143,7 @@ void Worker::scheduleSweep() {
     if (ec) {
       return;
     }
-    const auto& upstream = snapshot_->settings->upstream;
-    pool_.sweep(fmt::format("{}:{}", upstream.host, upstream.port), UpstreamPool::Clock::now(),
-                upstream.pool_idle_timeout);
+    pool_.sweep(UpstreamPool::Clock::now(), snapshot_->settings->upstream.pool_idle_timeout);
     if (!draining()) {
       scheduleSweep();
     }
