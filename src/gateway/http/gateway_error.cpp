@@ -87,7 +87,9 @@ ErrorReply errorReply(GatewayError error, const ErrorContext& context) {
     }
     return plain(502, "Bad Gateway", false);
   case GatewayError::not_ready:
-    return plain(503, "Service Unavailable: upstream not reachable", false);
+    // Not the reason itself (a socket path, the provider's address): the probe is public; the
+    // access log and the gateway's log say why.
+    return plain(503, "Service Unavailable: not ready (the gateway's log says why)", false);
   case GatewayError::draining: {
     ErrorReply reply = plain(503, "Service Unavailable: shutting down", true);
     reply.headers.emplace_back("Retry-After", "1");

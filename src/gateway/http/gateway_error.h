@@ -23,7 +23,7 @@ enum class GatewayError {
   rate_limited,          // 429 token bucket empty (Retry-After set)
   header_too_large,      // 431 header bytes or header count over the limit
   upstream_unavailable,  // 502 connect refused / reset / protocol error from the upstream
-  not_ready,             // 503 readiness probe: upstream not reachable
+  not_ready,             // 503 readiness probe: upstream, sign-in provider or Docker API not ready
   draining,              // 503 the gateway is shutting down
   upstream_timeout,      // 504 connect or read timeout towards the upstream
 };
