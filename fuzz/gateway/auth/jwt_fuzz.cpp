@@ -1,8 +1,8 @@
 // libFuzzer target over everything the sign-in code parses from the network or the browser:
 // compact JWS tokens (parse + verify + claims), JWKS documents, token-endpoint responses,
 // sealed cookies (session and login flow), hand-off tickets, return paths, Cookie headers, the
-// /_callback query with its flow cookie, the runtime ticket redemption, the local login form and
-// the users file.
+// /_callback query with its flow cookie, the runtime ticket redemption, the local login form,
+// the users file, and the platform-cookie removal (checked: none ever reaches an app).
 // The first input byte picks the parser so one corpus exercises all of them.
 
 #include "common/random_source.h"
@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -110,10 +111,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 11:
       (void)parseUsersFile(input);
       break;
-    default:
+    default: {
       (void)findCookie(input, "oh_session");
       (void)removeCookie(input, "oh_session");
+      // The invariant behind cookie isolation: whatever the header, a user's app never gets a
+      // platform cookie, and OpenHands none but the session.
+      for (const CookieAudience audience : {CookieAudience::user_app, CookieAudience::openhands}) {
+        const auto kept = withoutPlatformCookies(input, audience);
+        const std::string_view forwarded = kept ? std::string_view(*kept) : input;
+        for (const std::string_view name : kPlatformCookieNames) {
+          const bool allowed = audience == CookieAudience::openhands && name == kSessionCookieName;
+          if (!allowed && findCookie(forwarded, name)) {
+            __builtin_trap();
+          }
+        }
+      }
       break;
+    }
   }
   return 0;
 }
