@@ -363,7 +363,10 @@ std::string PodmanService::defaultCommand() {
   return "httpd -p 8080 -h /www2; ws-echo " + std::to_string(kWebSocketPort) + " & exec httpd -f -p 80 -h /www";
 }
 
-std::string PodmanService::webSocketEchoCommand(std::uint16_t port) { return "exec ws-echo " + std::to_string(port); }
+std::string PodmanService::webSocketEchoCommand(std::uint16_t port, const std::string& allowed_origin) {
+  // The origin is the tests' own constant ("https://..."): no shell quoting beyond the quotes.
+  return "exec ws-echo " + std::to_string(port) + (allowed_origin.empty() ? "" : " '" + allowed_origin + "'");
+}
 
 std::optional<std::string> PodmanService::ensureImage() {
   if (imageEntries().empty()) {

@@ -67,8 +67,9 @@ public:
   // app), ws-echo on kWebSocketPort.
   static constexpr std::uint16_t kWebSocketPort = 3000;
   static std::string defaultCommand();
-  // ws-echo alone on a port, as PID 1 (e.g. an agent server's 8000).
-  static std::string webSocketEchoCommand(std::uint16_t port);
+  // ws-echo alone on a port, as PID 1 (e.g. an agent server's 8000); with allowed_origin it
+  // answers CORS for that one origin, as OpenHands' agent server does.
+  static std::string webSocketEchoCommand(std::uint16_t port, const std::string& allowed_origin = {});
 
   struct Publish {
     std::uint16_t container_port = 0;

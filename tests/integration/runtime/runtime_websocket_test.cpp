@@ -305,11 +305,12 @@ class RuntimeAgentServerTest : public RuntimeWebSocketOwnerTest {
 protected:
   // An agent server as OpenHands 1.3 creates it: named oh-agent-server-{22 base62}, only the
   // sandbox_spec_id label, port 8000 published on a host port Podman picks. Returns that port.
-  std::uint16_t createAgentServer(const std::string& name) {
+  // allowed_origin: the one CORS origin it answers for (OpenHands sets OH_WEB_URL).
+  std::uint16_t createAgentServer(const std::string& name, const std::string& allowed_origin = {}) {
     PodmanService::ContainerSpec spec;
     spec.name = name;
     spec.labels = {{"sandbox_spec_id", std::string(kSandboxSpecId)}};
-    spec.command = PodmanService::webSocketEchoCommand(kAgentServerPort);
+    spec.command = PodmanService::webSocketEchoCommand(kAgentServerPort, allowed_origin);
     spec.publish = {{kAgentServerPort, 0}};
     if (podman_->createContainer(spec).empty()) {
       ADD_FAILURE() << "cannot create " << name;
@@ -464,11 +465,12 @@ protected:
 };
 
 // This test verifies a browser on another main host reaches the agent server presented with the
-// origin it knows (its CORS check passes), that a foreign origin is passed through for the agent
-// server to judge, and that every main host may frame the agent server's pages (VS Code).
+// origin it knows (its CORS check passes, and the browser is told its own origin back, for a
+// request and for a preflight), that a foreign origin is passed through for the agent server to
+// judge (and refuse), and that every main host may frame the agent server's pages (VS Code).
 TEST_F(RuntimeAgentServerOriginTest, SecondDomainPresentedWithKnownOrigin) {
   const std::string agent_name = "oh-agent-server-" + randomSandboxId();
-  const std::uint16_t agent_port = createAgentServer(agent_name);
+  const std::uint16_t agent_port = createAgentServer(agent_name, "https://primary.test");
   ASSERT_NE(agent_port, 0);
   const std::string agent_host = sandboxHost(agent_port);
   ASSERT_TRUE(eventually([&] {
@@ -495,7 +497,25 @@ TEST_F(RuntimeAgentServerOriginTest, SecondDomainPresentedWithKnownOrigin) {
 
   auto page = get(agent_host, "/health", {{"Origin", "https://oh.test"}});
   ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->header("Access-Control-Allow-Origin"), "https://oh.test");
+  EXPECT_EQ(page->header("Vary"), "Origin");
   EXPECT_EQ(page->header("Content-Security-Policy"), "frame-ancestors 'self' https://oh.test");
+
+  const Headers preflight_headers{{"Origin", "https://oh.test"},
+                                  {"Access-Control-Request-Method", "POST"},
+                                  {"Access-Control-Request-Headers", "x-session-api-key"}};
+  auto preflight = simpleRequest(gateway_->port(), "OPTIONS", "/api/conversations", preflight_headers, {}, agent_host);
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 200) << preflight->body;
+  EXPECT_EQ(preflight->header("Access-Control-Allow-Origin"), "https://oh.test");
+
+  const Headers foreign_headers{{"Origin", "https://evil.test"}, {"Access-Control-Request-Method", "POST"}};
+  auto foreign_preflight =
+      simpleRequest(gateway_->port(), "OPTIONS", "/api/conversations", foreign_headers, {}, agent_host);
+  ASSERT_TRUE(foreign_preflight);
+  EXPECT_EQ(foreign_preflight->status, 400);
+  EXPECT_FALSE(foreign_preflight->header("Access-Control-Allow-Origin").has_value());
 }
 
 }  // namespace

@@ -1,11 +1,15 @@
 // ws-echo: a WebSocket echo server for the runtime tests' container image. It is linked fully
 // static so it runs in the busybox root filesystem (no libc or libstdc++ inside the image).
 //
-//   ws-echo PORT
+//   ws-echo PORT [ALLOWED_ORIGIN]
 //
 // Listens on 0.0.0.0:PORT, one thread per connection (a test app, not a production server).
 // - GET /health (plain HTTP, any query): 200 {"status":"ok"}, as OpenHands' agent server answers its app
 //   server's health check. Any other plain HTTP request: 404.
+// - With ALLOWED_ORIGIN, CORS as OpenHands' agent server answers it (Starlette's CORSMiddleware
+//   with one allowed origin): a request from that Origin gets Access-Control-Allow-Origin and
+//   Vary: Origin; a preflight (OPTIONS with Access-Control-Request-Method) from it gets 200 with
+//   the allowed methods and headers, from any other origin 400 "Disallowed CORS origin".
 // - A WebSocket upgrade on any path: text is echoed as text, binary as binary, until the client
 //   closes. Two text commands let tests look inside the container:
 //     "!request"   answers with the upgrade request as the app saw it: the target on the first
@@ -86,6 +90,39 @@ void serveWebSocket(tcp::socket socket, const http::request<http::string_body>& 
   }
 }
 
+std::string allowed_origin;  // set once in main, before any thread starts
+
+http::response<http::string_body> answer(const http::request<http::string_body>& request) {
+  const std::string_view target = request.target();
+  const std::string_view origin = request[http::field::origin];
+  const bool cors = !allowed_origin.empty() && !origin.empty();
+  const bool preflight = cors && request.method() == http::verb::options &&
+                         request.find(http::field::access_control_request_method) != request.end();
+  if (preflight) {
+    const bool allowed = origin == allowed_origin;
+    http::response<http::string_body> response{allowed ? http::status::ok : http::status::bad_request,
+                                               request.version()};
+    response.set(http::field::content_type, "text/plain; charset=utf-8");
+    response.body() = allowed ? "OK" : "Disallowed CORS origin";
+    if (allowed) {
+      response.set(http::field::access_control_allow_origin, allowed_origin);
+      response.set(http::field::access_control_allow_methods, "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
+      response.set(http::field::access_control_allow_headers, request[http::field::access_control_request_headers]);
+      response.set(http::field::vary, "Origin");
+    }
+    return response;
+  }
+  const bool health = request.method() == http::verb::get && target.substr(0, target.find('?')) == "/health";
+  http::response<http::string_body> response{health ? http::status::ok : http::status::not_found, request.version()};
+  response.set(http::field::content_type, "application/json");
+  response.body() = health ? "{\"status\":\"ok\"}\n" : "{\"error\":\"not found\"}\n";
+  if (cors && origin == allowed_origin) {
+    response.set(http::field::access_control_allow_origin, allowed_origin);
+    response.set(http::field::vary, "Origin");
+  }
+  return response;
+}
+
 void serveConnection(tcp::socket socket) {
   try {
     beast::flat_buffer buffer;
@@ -99,12 +136,7 @@ void serveConnection(tcp::socket socket) {
         // for the 101 before sending frames, so none are expected.
         return serveWebSocket(std::move(socket), request);
       }
-      const std::string_view target = request.target();
-      const bool health = request.method() == http::verb::get && target.substr(0, target.find('?')) == "/health";
-      http::response<http::string_body> response{health ? http::status::ok : http::status::not_found,
-                                                 request.version()};
-      response.set(http::field::content_type, "application/json");
-      response.body() = health ? "{\"status\":\"ok\"}\n" : "{\"error\":\"not found\"}\n";
+      http::response<http::string_body> response = answer(request);
       response.keep_alive(request.keep_alive());
       response.prepare_payload();
       http::write(socket, response);
@@ -122,9 +154,12 @@ void serveConnection(tcp::socket socket) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: ws-echo PORT\n");
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: ws-echo PORT [ALLOWED_ORIGIN]\n");
     return 2;
+  }
+  if (argc == 3) {
+    allowed_origin = argv[2];
   }
   const unsigned long port = std::strtoul(argv[1], nullptr, 10);
   if (port == 0 || port > 65535) {
