@@ -24,9 +24,6 @@ class RuntimeAgentServerPortsTest : public RuntimeGatewayBase {
 protected:
   void SetUp() override {
     prepare();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
     startOwnerGateway();
   }
 

@@ -21,9 +21,6 @@ class GatewayRuntimeTest : public RuntimeGatewayBase {
 protected:
   void SetUp() override {
     prepare();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
     startPublicGateway();
   }
 };
@@ -189,9 +186,6 @@ class OwnerRuntimeTest : public RuntimeGatewayBase {
 protected:
   void SetUp() override {
     prepare();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
     startOwnerGateway();
   }
 };

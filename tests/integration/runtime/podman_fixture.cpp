@@ -13,6 +13,8 @@
 #include <random>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "support/child_processes.h"
 
 namespace oh::testing {
@@ -226,18 +228,6 @@ std::optional<std::uint16_t> hostPortAfter(std::string_view json, std::size_t fr
   return static_cast<std::uint16_t>(port);
 }
 
-std::string jsonString(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-    }
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 }  // namespace
 
 ApiAnswer unixHttp(const std::string& socket_path, std::string_view method, std::string_view target,
@@ -398,27 +388,27 @@ std::optional<std::string> PodmanService::ensureImage() {
 }
 
 std::string PodmanService::createContainer(const ContainerSpec& spec) {
-  std::string labels;
+  boost::json::object labels;
   for (const auto& [key, value] : spec.labels) {
-    labels += (labels.empty() ? "" : ",") + jsonString(key) + ":" + jsonString(value);
+    labels[key] = value;
   }
-  const std::string command = spec.command.empty() ? defaultCommand() : spec.command;
-  std::string body = "{\"Image\":" + jsonString(image()) + ",\"Cmd\":[\"sh\",\"-c\"," + jsonString(command) +
-                     "],\"Labels\":{" + labels + "}";
+  boost::json::object body{{"Image", image()},
+                           {"Cmd", boost::json::array{"sh", "-c", spec.command.empty() ? defaultCommand() : spec.command}},
+                           {"Labels", std::move(labels)}};
   if (!spec.publish.empty()) {
-    std::string exposed;
-    std::string bindings;
+    boost::json::object exposed;
+    boost::json::object bindings;
     for (const Publish& p : spec.publish) {
-      const std::string key = jsonString(std::to_string(p.container_port) + "/tcp");
-      exposed += (exposed.empty() ? "" : ",") + key + ":{}";
+      const std::string key = std::to_string(p.container_port) + "/tcp";
+      exposed[key] = boost::json::object{};
       // HostPort "" (not "0"): the Docker API's way to ask for a free host port.
-      bindings += (bindings.empty() ? "" : ",") + key + ":[{\"HostPort\":" +
-                  jsonString(p.host_port == 0 ? std::string() : std::to_string(p.host_port)) + "}]";
+      bindings[key] = boost::json::array{
+          boost::json::object{{"HostPort", p.host_port == 0 ? std::string() : std::to_string(p.host_port)}}};
     }
-    body += ",\"ExposedPorts\":{" + exposed + "},\"HostConfig\":{\"PortBindings\":{" + bindings + "}}";
+    body["ExposedPorts"] = std::move(exposed);
+    body["HostConfig"] = boost::json::object{{"PortBindings", std::move(bindings)}};
   }
-  body += "}";
-  const ApiAnswer created = api("POST", "/containers/create?name=" + spec.name, body);
+  const ApiAnswer created = api("POST", "/containers/create?name=" + spec.name, boost::json::serialize(body));
   if (created.status != 201) {
     return {};
   }

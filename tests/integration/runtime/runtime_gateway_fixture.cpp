@@ -1,11 +1,12 @@
 #include "runtime_gateway_fixture.h"
 
+#include "auth/token_exchange.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cstdlib>
 
 namespace oh::testing {
@@ -26,22 +27,6 @@ std::uint16_t unusedLocalPort() {
   }
   ::close(fd);
   return port;
-}
-
-std::string formEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    }
-  }
-  return out;
 }
 
 std::string cookiePair(const RawResponse& response, std::string_view name) {
@@ -99,10 +84,16 @@ void RuntimeGatewayBase::startGateway(std::string_view access, const std::string
 }
 
 void RuntimeGatewayBase::startPublicGateway(const std::string& extra_toml) {
+  if (IsSkipped() || HasFatalFailure()) {
+    return;
+  }
   startGateway("public", "[auth]\nprovider = \"none\"\n", extra_toml);
 }
 
 void RuntimeGatewayBase::startOwnerGateway(const std::string& extra_toml) {
+  if (IsSkipped() || HasFatalFailure()) {
+    return;
+  }
   const std::string users = (gateway_->dir() / "users").string();
   for (const char* name : {"alice", "bob"}) {
     const std::string command = "printf '%s\\n' '" + std::string(kPassword) + "' | '" + binary_ + "' users add " +
@@ -140,8 +131,8 @@ std::string RuntimeGatewayBase::signIn(const std::string& name) {
     return {};
   }
   const std::string csrf = cookiePair(*page, "oh_login_csrf");
-  const std::string form = "username=" + name + "&password=" + formEncode(kPassword) +
-                           "&rd=%2F&csrf=" + formEncode(csrf.substr(csrf.find('=') + 1));
+  const std::string form = "username=" + name + "&password=" + gateway::auth::formEncode(kPassword) +
+                           "&rd=%2F&csrf=" + gateway::auth::formEncode(csrf.substr(csrf.find('=') + 1));
   auto posted = simpleRequest(gateway_->port(), "POST", "/_gateway/login",
                               {{"Content-Type", "application/x-www-form-urlencoded"},
                                {"Accept", "text/html"},

@@ -25,8 +25,6 @@ inline constexpr std::string_view kPassword = "correct horse battery";
 
 // A TCP port nothing listens on right now (for a container to publish), or 0.
 std::uint16_t unusedLocalPort();
-// application/x-www-form-urlencoded value.
-std::string formEncode(std::string_view text);
 // The "name=value" of a Set-Cookie for `name` in a response, or "".
 std::string cookiePair(const RawResponse& response, std::string_view name);
 
@@ -40,11 +38,12 @@ struct Visit {
 class RuntimeGatewayBase : public ::testing::Test {
 protected:
   // Skips when Podman or the gateway binary is missing; starts Podman, imports the image and
-  // starts alice's and bob's containers. Call first in SetUp, then check IsSkipped().
+  // starts alice's and bob's containers. Call first in SetUp.
   void prepare();
 
   // Starts oh-gateway; auth_toml is the [auth] table, extra_toml any further tables (e.g.
   // "[websocket]\nmax_message_bytes = 1024\n"). Waits until /_gateway/ready answers 200.
+  // Does nothing when prepare() skipped or failed, so SetUp is prepare() then one of these.
   void startGateway(std::string_view access, const std::string& auth_toml, const std::string& extra_toml = {});
   // "public" with auth.provider = "none".
   void startPublicGateway(const std::string& extra_toml = {});

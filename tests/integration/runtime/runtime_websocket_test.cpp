@@ -206,9 +206,6 @@ class RuntimeWebSocketOwnerTest : public RuntimeGatewayBase {
 protected:
   void SetUp() override {
     prepare();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
     startOwnerGateway();
   }
 
@@ -457,9 +454,6 @@ class RuntimeAgentServerOriginTest : public RuntimeAgentServerTest {
 protected:
   void SetUp() override {
     prepare();
-    if (IsSkipped() || HasFatalFailure()) {
-      return;
-    }
     startOwnerGateway("agent_server_origin = \"https://primary.test\"\n");
   }
 };

@@ -67,6 +67,17 @@ SettingsPtr settingsWith(RuntimeAccess access) {
   return settings;
 }
 
+// A directory knowing one running OpenHands 1.x agent server (no labels) that publishes `ports`.
+ContainerDirectoryPtr agentServerDirectory(std::vector<PortMapping> ports) {
+  auto record = std::make_shared<ContainerRecord>();
+  record->id = "agent";
+  record->name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
+  record->state = "running";
+  record->ip = "10.88.0.9";
+  record->ports = std::move(ports);
+  return ContainerDirectory::fixed(std::make_shared<const ContainerIndex>(std::vector<ContainerRecordPtr>{record}));
+}
+
 class GatewayGateTest : public ::testing::Test {
 protected:
   // The Cookie header the destination receives for this decision.
@@ -204,14 +215,7 @@ TEST_F(GatewayGateTest, NoSignInAndDockerDown) {
 // This test verifies an agent server by host port is reached without a session even under
 // "owner" (it checks its own session key), through the runtime-host sign-in path.
 TEST_F(GatewayGateTest, AgentServerAnonymous) {
-  auto record = std::make_shared<ContainerRecord>();
-  record->id = "agent";
-  record->name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
-  record->state = "running";
-  record->ip = "10.88.0.9";
-  record->ports = {PortMapping{8000, 30500}};
-  auto index = std::make_shared<const ContainerIndex>(std::vector<ContainerRecordPtr>{record});
-  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, ContainerDirectory::fixed(index));
+  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, agentServerDirectory({PortMapping{8000, 30500}}));
   const auto decision = admit(gate, "30500-sandbox.runtime.oh.example.com", "/api/conversations");
   EXPECT_EQ(sign_in_->last_role, HostRole::runtime);
   EXPECT_TRUE(sign_in_->last_allow_anonymous);
@@ -226,14 +230,8 @@ TEST_F(GatewayGateTest, AgentServerAnonymous) {
 // sandbox port go through sign-in without the anonymous pass: browsers are sent to sign in
 // rather than reaching an app, or learning which ports exist.
 TEST_F(GatewayGateTest, AgentServerWorkerPortSignsIn) {
-  auto record = std::make_shared<ContainerRecord>();
-  record->id = "agent";
-  record->name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
-  record->state = "running";
-  record->ip = "10.88.0.9";
-  record->ports = {PortMapping{8000, 30500}, PortMapping{8011, 30511}};
-  auto index = std::make_shared<const ContainerIndex>(std::vector<ContainerRecordPtr>{record});
-  GatewayGate gate(settingsWith(RuntimeAccess::authenticated), sign_in_, ContainerDirectory::fixed(index));
+  GatewayGate gate(settingsWith(RuntimeAccess::authenticated), sign_in_,
+                   agentServerDirectory({PortMapping{8000, 30500}, PortMapping{8011, 30511}}));
   admit(gate, "30511-sandbox.runtime.oh.example.com", "/");
   EXPECT_EQ(sign_in_->last_role, HostRole::runtime);
   EXPECT_FALSE(sign_in_->last_allow_anonymous);

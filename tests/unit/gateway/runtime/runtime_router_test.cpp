@@ -24,6 +24,25 @@ ContainerRecordPtr record(std::string id, std::string conversation, std::string 
   return std::make_shared<const ContainerRecord>(std::move(r));
 }
 
+// A running OpenHands 1.x agent server (no labels) publishing `ports`.
+ContainerRecord agentServer(std::vector<PortMapping> ports) {
+  ContainerRecord agent;
+  agent.id = "agent";
+  agent.name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
+  agent.state = "running";
+  agent.ip = "10.88.0.9";
+  agent.ports = std::move(ports);
+  return agent;
+}
+
+ContainerDirectoryPtr directoryOf(const std::vector<ContainerRecord>& records) {
+  std::vector<ContainerRecordPtr> pointers;
+  for (const ContainerRecord& r : records) {
+    pointers.push_back(std::make_shared<const ContainerRecord>(r));
+  }
+  return ContainerDirectory::fixed(std::make_shared<const ContainerIndex>(std::move(pointers)));
+}
+
 class RuntimeRouterTest : public ::testing::Test {
 protected:
   RuntimeRouterTest() {
@@ -136,18 +155,12 @@ TEST_F(RuntimeRouterTest, PathFormAndCorsProbe) {
 // This test verifies {hostPort}-sandbox reaches the agent server that published the port, on its
 // container port, without a session even under "owner"; other containers are not reachable so.
 TEST_F(RuntimeRouterTest, AgentServerByHostPort) {
-  ContainerRecord agent;
-  agent.id = "agent";
-  agent.name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
-  agent.state = "running";
-  agent.ip = "10.88.0.9";
-  agent.ports = {PortMapping{8000, 30500}};
+  const ContainerRecord agent = agentServer({PortMapping{8000, 30500}});
   ContainerRecord other = agent;
   other.id = "other";
   other.name = "postgres";
   other.ports = {PortMapping{5432, 30501}};
-  auto directory = ContainerDirectory::fixed(std::make_shared<const ContainerIndex>(std::vector<ContainerRecordPtr>{
-      std::make_shared<const ContainerRecord>(agent), std::make_shared<const ContainerRecord>(other)}));
+  auto directory = directoryOf({agent, other});
   settings_.access = RuntimeAccess::owner;
   RuntimeAddress address;
   address.sandbox_form = true;
@@ -173,14 +186,8 @@ TEST_F(RuntimeRouterTest, AgentServerByHostPort) {
 // session 401, "owner" 403 (OpenHands labels no owner), "authenticated" forwards; VS Code's
 // port, which checks its own token, is served without a session like the API.
 TEST_F(RuntimeRouterTest, AgentServerWorkerPortsFollowAccess) {
-  ContainerRecord agent;
-  agent.id = "agent";
-  agent.name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
-  agent.state = "running";
-  agent.ip = "10.88.0.9";
-  agent.ports = {PortMapping{8000, 30500}, PortMapping{8001, 30501}, PortMapping{8011, 30511}};
-  auto directory = ContainerDirectory::fixed(std::make_shared<const ContainerIndex>(
-      std::vector<ContainerRecordPtr>{std::make_shared<const ContainerRecord>(agent)}));
+  auto directory =
+      directoryOf({agentServer({PortMapping{8000, 30500}, PortMapping{8001, 30501}, PortMapping{8011, 30511}})});
   RuntimeAddress address;
   address.sandbox_form = true;
   address.main_host = "oh.test";
@@ -216,14 +223,7 @@ protected:
   AgentServerOriginTest() {
     settings_.host_suffixes = {"runtime.oh.test", "runtime.oh.other.test"};
     settings_.agent_server_origin = "https://oh.test";
-    ContainerRecord agent;
-    agent.id = "agent";
-    agent.name = "oh-agent-server-xC0Bgbvjp2GAUZBX1wvFV";
-    agent.state = "running";
-    agent.ip = "10.88.0.9";
-    agent.ports = {PortMapping{8000, 30500}};
-    directory_ = ContainerDirectory::fixed(std::make_shared<const ContainerIndex>(
-        std::vector<ContainerRecordPtr>{std::make_shared<const ContainerRecord>(agent)}));
+    directory_ = directoryOf({agentServer({PortMapping{8000, 30500}})});
   }
 
   GateDecision callAgentServer(std::string_view origin) {
