@@ -333,14 +333,17 @@ access_log = {"true" if access_log else "false"}
 {extra}"""
 
 
-def start_gateway(binary, work, name, upstream_url, threads, cpus=None, nice=0, access_log_path=None, **toml):
+def start_gateway(binary, work, name, upstream_url, threads, cpus=None, nice=0, access_log_path=None, wrapper=(),
+                  **toml):
     """Starts oh-gateway with gateway_toml(...) and returns its Proc with .port (read from the
-    "listening on" line). stdout (the access log, when on) goes to access_log_path or nowhere."""
+    "listening on" line). stdout (the access log, when on) goes to access_log_path or nowhere.
+    wrapper: a command the gateway runs under (callgrind_argv(...))."""
     path = f"{work}/{name}.toml"
     with open(path, "w") as f:
         f.write(gateway_toml(upstream_url, threads, **toml))
     log = open(f"{work}/{name}.log", "w")
-    proc = Proc(name, [binary, "--config", path], cpus=cpus, nice=nice, stdout=subprocess.PIPE, stderr=log, text=True)
+    proc = Proc(name, [*wrapper, binary, "--config", path], cpus=cpus, nice=nice, stdout=subprocess.PIPE, stderr=log,
+                text=True)
     line = proc.popen.stdout.readline()
     match = re.search(r"listening on [^ ]*:(\d+)", line)
     if not match:
@@ -404,6 +407,45 @@ def run_wrk(url, threads, connections, seconds, headers=(), cpus=None, cpu_pids=
     # wrk is the only child reaped meanwhile: its own CPU time.
     result["wrk_cpu_us_per_request"] = ((after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)) * 1e6 / requests
     return result
+
+
+# ---------------------------------------------------------------------------------------
+# callgrind: instructions executed, a count that does not depend on what else the machine runs
+
+
+def callgrind_argv(out_file):
+    """valgrind's callgrind, not instrumenting until told (start-up and warm-up are not counted);
+    each thread's counts in a file of its own."""
+    return ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--separate-threads=yes",
+            f"--callgrind-out-file={out_file}", "-q"]
+
+
+def callgrind_control(pid, *flags):
+    subprocess.run(["callgrind_control", *flags, str(pid)], check=True, capture_output=True)
+
+
+def callgrind_totals(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    raise RuntimeError(f"{path}: no totals line")
+
+
+def count_instructions(pid, out_prefix, run):
+    """Instruments process `pid` (started with callgrind_argv(out_prefix + ".%p")), calls run(),
+    and returns (run's result, {dump file: instructions}) for what executed during run(), one
+    file per thread that ran."""
+    work = os.path.dirname(out_prefix)
+    base = os.path.basename(out_prefix)
+    before = set(os.listdir(work))
+    callgrind_control(pid, "-i", "on")
+    callgrind_control(pid, "-z")
+    result = run()
+    callgrind_control(pid, "-d")
+    callgrind_control(pid, "-i", "off")
+    dumps = sorted(p for p in set(os.listdir(work)) - before if p.startswith(base + "."))
+    return result, {os.path.join(work, d): callgrind_totals(os.path.join(work, d)) for d in dumps}
 
 
 # ---------------------------------------------------------------------------------------

@@ -50,8 +50,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(HERE))
 from common import (  # noqa: E402  (bench/common.py: shared with the other benchmarks)
-    DEFAULT_GATEWAY, BUILD_HINT, FORWARDED_HEADERS, Proc, children_of, free_port, interleaved, parse_cpus,
-    cpu_seconds, descendants_of, pin_process_tree, preexec, raise_nofile_limit, require, run_wrk, spread,
+    DEFAULT_GATEWAY, BUILD_HINT, FORWARDED_HEADERS, Proc, callgrind_argv, children_of, count_instructions, free_port,
+    interleaved, parse_cpus, cpu_seconds, descendants_of, pin_process_tree, preexec, raise_nofile_limit, require,
+    run_wrk, spread,
     start_gateway, start_nginx_proxy, stop_all, stop_on_sigterm,
 )
 
@@ -308,6 +309,33 @@ def report_phase(label, runs, load, peers):
     return summary
 
 
+def count_gateway_instructions(args, work, proc, host):
+    """Instructions per request of the gateway under callgrind during args.instructions seconds of
+    wrk: its busiest thread (the worker relaying the requests) and all the others together."""
+    url = f"http://127.0.0.1:{proc.port}{BODY}"
+    run_wrk(url, args.threads, args.connections, 2, headers=[("Host", host)])  # warm-up, not counted
+    result, dumps = count_instructions(proc.pid, f"{work}/gateway.cg",
+                                       lambda: run_wrk(url, args.threads, args.connections, args.instructions,
+                                                       headers=[("Host", host)]))
+    requests = max(result["requests"], 1)
+    worker = max(dumps.values()) if dumps else 0
+    return {"requests": result["requests"], "non2xx": result["non2xx"], "worker": worker / requests,
+            "others": (sum(dumps.values()) - worker) / requests}
+
+
+def report_instructions(instructions, args):
+    print(f"\n## instructions per request (the gateway under callgrind, {args.instructions} s of wrk per phase)\n")
+    print("| containers known | requests | non-2xx | request thread | other threads |\n|---|---:|---:|---:|---:|")
+    for label, row in instructions.items():
+        print(f"| {label} | {row['requests']} | {row['non2xx']} | {row['worker']:,.0f} | {row['others']:,.0f} |")
+    if "10" in instructions and len(instructions) == 2:
+        many = instructions[str(args.many)]
+        few = instructions["10"]
+        print(f"\n- flatness of the request thread's instructions per request, {args.many}/10: "
+              f"**{many['worker'] / few['worker']:.3f}**; all threads "
+              f"{(many['worker'] + many['others']) / (few['worker'] + few['others']):.3f}")
+
+
 def profile(args, work, peers, names):
     """perf (software cpu-clock samples, which need no hardware counters) of each proxy while wrk
     loads it: where its CPU time goes, by shared object and symbol."""
@@ -366,6 +394,10 @@ def main():
     parser.add_argument("--profile", type=int, default=0,
                         help="after the phases, perf-record each proxy for this many seconds under load and print "
                              "where its CPU time goes (0: no)")
+    parser.add_argument("--instructions", type=int, default=0, metavar="SECONDS",
+                        help="also run a gateway under valgrind's callgrind and count, in each phase, the "
+                             "instructions per request of its request thread and of its other threads during "
+                             "SECONDS of wrk (deterministic where requests/s is not; 0: no)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (configurations, logs)")
     parser.add_argument("--json", help="also write every round's numbers to this file")
     args = parser.parse_args()
@@ -444,6 +476,12 @@ def main():
                 raise RuntimeError(f"{name}'s answer is not the app's file")
         if "direct" in wanted:
             peers["direct"] = {"url": f"http://{ip}:80{BODY}", "headers": [], "cpu_pids": lambda: None}
+        counted = None
+        if args.instructions > 0:
+            counted = start_gateway(args.gateway, work, "gateway-callgrind", "http://127.0.0.1:9", args.proxy_threads,
+                                    extra=runtime_toml(sock), wrapper=callgrind_argv(f"{work}/gateway.cg.%p"))
+            started.append(counted)
+            wait_for(lambda: get(counted.port, host)[0] == 200, "the gateway under callgrind to route to the app", 180)
         peers = {name: peers[name] for name in wanted}
         nginx_added = sorted(k for k, _ in added_headers(get(nginx_port, host)[1], app_headers))
 
@@ -464,6 +502,9 @@ def main():
         load_before = os.getloadavg()[0]
         runs = measure_phase(args, peers, "10", host)
         phases["10"] = (runs, (load_before, os.getloadavg()[0]))
+        instructions = {}
+        if counted:
+            instructions["10"] = count_gateway_instructions(args, work, counted, host)
         print(f"# creating {args.many - 10} more containers ...", file=sys.stderr, flush=True)
         create_many(sock, names, 10, args.many - 10)
         last = f"80-{conv_id(args.many - 1)}.{SUFFIX}"
@@ -473,6 +514,9 @@ def main():
         load_before = os.getloadavg()[0]
         runs = measure_phase(args, peers, str(args.many), host)
         phases[str(args.many)] = (runs, (load_before, os.getloadavg()[0]))
+        if counted:
+            wait_for(lambda: get(counted.port, last)[0] == 502, "the gateway under callgrind to know every container", 300)
+            instructions[str(args.many)] = count_gateway_instructions(args, work, counted, host)
 
         summaries = {label: report_phase(label, runs, load, peers) for label, (runs, load) in phases.items()}
         few, many = summaries["10"], summaries[str(args.many)]
@@ -491,6 +535,8 @@ def main():
             line += (f"; CPU per request "
                      f"{(many[g]['cpu']['median'] / many['nginx']['cpu']['median']) / (few[g]['cpu']['median'] / few['nginx']['cpu']['median']):.3f}")
         print(line)
+        if instructions:
+            report_instructions(instructions, args)
         if args.profile > 0:
             profile(args, work, peers, [n for n in ("gateway", "plain", "nginx") if n in peers])
         print(f"\n# load average at the end {os.getloadavg()[0]:.2f}")
