@@ -3,9 +3,51 @@
 
 #include "http/client_session.h"
 
+#include <array>
+
+#include "http/message_writer.h"
 #include "runtime/runtime_response_fields.h"
 
 namespace oh::gateway::proxy_session {
+
+namespace {
+
+// Feeds the bytes `buffer` holds to `parser`: a head, or a body into the body's buffer (which
+// may fill up). Running out of bytes or of body room is not an error: the caller reads more or
+// writes what the body buffer holds.
+template <bool isRequest>
+beast::error_code parseBuffered(http::basic_parser<isRequest>& parser, ConnectionBuffer& buffer) {
+  beast::error_code ec;
+  while (buffer.size() > 0 && !parser.is_done()) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more || ec == http::error::need_buffer) {
+      return {};
+    }
+    if (ec || used == 0) {
+      return ec;
+    }
+  }
+  return {};
+}
+
+// What the end of a peer's bytes means to a parser that wanted more: the end of a message
+// delimited by the close (no error), a message cut short (partial_message), or, before any
+// byte of it, end_of_stream (Beast's own reads answer the same).
+template <bool isRequest>
+beast::error_code endOfInput(http::basic_parser<isRequest>& parser) {
+  if (!parser.got_some()) {
+    return http::error::end_of_stream;
+  }
+  beast::error_code ec;
+  parser.put_eof(ec);
+  if (!ec && !parser.is_header_done()) {
+    ec = http::error::partial_message;
+  }
+  return ec;
+}
+
+}  // namespace
 
 const ForwardTarget* ClientSession::gateTarget() const {
   if (plan_ && target_index_ < plan_->targets.size()) {
@@ -59,7 +101,7 @@ void ClientSession::acquireUpstream() {
 void ClientSession::onUpstreamConnected(beast::error_code ec) {
   if (!ec && upstream_) {
     beast::error_code ignored;
-    upstream_->stream.socket().set_option(tcp::no_delay(true), ignored);
+    upstream_->socket.set_option(tcp::no_delay(true), ignored);
   }
 }
 
@@ -67,7 +109,7 @@ void ClientSession::sendUpstreamHead() {
   auto& request = x_->parser->get();
   if (!transformed_) {
     transformed_ = true;
-    const bool chunked = x_->parser->chunked();
+    request_chunked_ = x_->parser->chunked();
     expect_continue_ = headerHasToken(request[http::field::expect], "100-continue") && !x_->parser->is_done();
     ForwardContext context;
     context.client_ip = client_ip_;
@@ -78,49 +120,40 @@ void ClientSession::sendUpstreamHead() {
     prepareUpstreamRequest(request.base(), context, snapshot_->trusted.contains(peer_address_));
     if (plan_) {
       if (const std::size_t spoofed = applyRequestEdits(request.base(), *plan_); spoofed > 0) {
-        spdlog::warn("request {} from {}: removed {} identity header(s) the client sent", request_id_,
+        spdlog::warn("request {} from {}: removed {} identity header(s) the client sent", worker_.requestId(request_number_),
                      client_ip_, spoofed);
       }
     }
     // The gateway answers 100 Continue itself (below); the upstream must not wait for it.
     request.erase(http::field::expect);
     request.version(11);
-    if (chunked) {
+    if (request_chunked_) {
       request.chunked(true);
     }
-    request.body().data = nullptr;
-    request.body().size = 0;
-    request.body().more = !x_->parser->is_done();
   }
-  x_->request_serializer.emplace(request);
-  upstream_->stream.expires_after(settings().upstream.read_timeout);
-  http::async_write_header(upstream_->stream, *x_->request_serializer,
-                           beast::bind_front_handler(&ClientSession::onUpstreamHeadWritten, shared_from_this()));
-}
-
-void ClientSession::onUpstreamHeadWritten(beast::error_code ec, std::size_t) {
-  if (ec) {
-    return upstreamFailedBeforeResponse(ec);
-  }
+  head_.clear();
+  appendRequestHead(head_, request.base());
+  head_pending_ = true;
+  framing_ = BodyFraming(request_chunked_);
   if (x_->parser->is_done()) {
-    return finishRequestBody();
+    return relayRequestBody();
   }
   allocateRelay(x_->parser->content_length());
   if (expect_continue_) {
     expect_continue_ = false;
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    stream_.expires_after(settings().server.client_idle_timeout);
-    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+    arm(settings().server.client_idle_timeout);
+    net::async_write(client_, net::buffer(kContinue.data(), kContinue.size()),
                      [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
                        if (write_ec) {
                          self->discardUpstream();
                          return self->finish(false);
                        }
-                       self->readRequestBody();
+                       self->relayRequestBody();
                      });
     return;
   }
-  readRequestBody();
+  relayRequestBody();
 }
 
 void ClientSession::allocateRelay(boost::optional<std::uint64_t> content_length) {
@@ -128,114 +161,114 @@ void ClientSession::allocateRelay(boost::optional<std::uint64_t> content_length)
   if (content_length && *content_length < size) {
     size = std::max(kMinRelayBufferBytes, static_cast<std::size_t>(*content_length));
   }
-  if (!relay_ || relay_size_ < size) {
-    relay_.reset(new char[size]);
-    relay_size_ = size;
+  relay_.ensure(worker_.recycler(), size);
+  relay_size_ = size;
+}
+
+void ClientSession::relayRequestBody() {
+  auto& parser = *x_->parser;
+  std::size_t filled = 0;
+  if (!parser.is_done()) {
+    auto& body = parser.get().body();
+    body.data = relay_.data();
+    body.size = relay_size_;
+    if (const auto ec = parseBuffered(parser, buffer_)) {
+      return requestBodyFailed(ec);
+    }
+    filled = relay_size_ - body.size;
+    if (filled == 0 && !parser.is_done()) {
+      // Nothing of the body is here yet: the head goes now, the body follows as it comes.
+      return head_pending_ ? writeUpstream(0, false) : readRequestBody();
+    }
   }
+  writeUpstream(filled, parser.is_done());
 }
 
 void ClientSession::readRequestBody() {
-  // Beast reads at most the buffer's free capacity (512 bytes when empty): reserve a
-  // relay's worth so large bodies move in few system calls.
-  buffer_.reserve(relay_size_);
-  auto& body = x_->parser->get().body();
-  body.data = relay_.get();
-  body.size = relay_size_;
-  stream_.expires_after(settings().server.client_idle_timeout);
-  http::async_read_some(stream_, buffer_, *x_->parser,
-                        beast::bind_front_handler(&ClientSession::onRequestBody, shared_from_this()));
+  arm(settings().server.client_idle_timeout);
+  client_.async_read_some(buffer_.prepare(relay_size_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    ec = self->settled(ec);
+    self->buffer_.commit(n);
+    if (ec == net::error::eof) {
+      ec = endOfInput(*self->x_->parser);
+    }
+    if (ec) {
+      return self->requestBodyFailed(ec);
+    }
+    self->relayRequestBody();
+  });
 }
 
-void ClientSession::onRequestBody(beast::error_code ec, std::size_t) {
-  if (ec == http::error::need_buffer) {
-    ec = {};
-  }
+void ClientSession::requestBodyFailed(beast::error_code ec) {
+  // The upstream has a partial request, so that connection is unusable.
+  discardUpstream();
   if (ec == http::error::body_limit) {
     request_body_unread_ = true;
-    discardUpstream();
     return sendError(GatewayError::payload_too_large, "body_limit");
   }
-  if (ec) {
-    // Client vanished or sent broken chunk framing mid-body: the upstream has a partial
-    // request, so that connection is unusable; a parse error still deserves a 400.
-    discardUpstream();
-    if (isHttpError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      request_body_unread_ = true;
-      return sendError(GatewayError::bad_request, "bad request body framing");
-    }
-    reason_ = "client_closed_mid_body";
-    return finish(false);
+  // Broken chunk framing deserves a 400; a client that vanished mid-body gets nothing.
+  if (isHttpError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    request_body_unread_ = true;
+    return sendError(GatewayError::bad_request, "bad request body framing");
   }
-  auto& body = x_->parser->get().body();
-  const std::size_t filled = relay_size_ - body.size;
-  if (filled == 0 && !x_->parser->is_done()) {
-    return readRequestBody();
-  }
+  reason_ = "client_closed_mid_body";
+  finish(false);
+}
+
+void ClientSession::writeUpstream(std::size_t filled, bool last) {
   bytes_in_ += filled;
-  body.data = filled == 0 ? nullptr : relay_.get();
-  body.size = filled;
-  body.more = !x_->parser->is_done();
-  upstream_->stream.expires_after(settings().upstream.read_timeout);
-  http::async_write(upstream_->stream, *x_->request_serializer,
-                    beast::bind_front_handler(&ClientSession::onRequestBodyWritten, shared_from_this()));
-}
-
-void ClientSession::onRequestBodyWritten(beast::error_code ec, std::size_t) {
-  if (ec == http::error::need_buffer) {
-    ec = {};
-  }
-  if (ec) {
-    body_started_ = true;
-    return upstreamFailedBeforeResponse(ec);
-  }
-  body_started_ = true;
-  if (x_->parser->is_done() && x_->request_serializer->is_done()) {
-    return readUpstreamHead();
-  }
-  if (x_->parser->is_done()) {
-    return finishRequestBody();
-  }
-  readRequestBody();
-}
-
-void ClientSession::finishRequestBody() {
-  auto& body = x_->parser->get().body();
-  body.data = nullptr;
-  body.size = 0;
-  body.more = false;
-  if (x_->request_serializer->is_done()) {
-    return readUpstreamHead();
-  }
-  upstream_->stream.expires_after(settings().upstream.read_timeout);
-  http::async_write(upstream_->stream, *x_->request_serializer,
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      if (ec == http::error::need_buffer) {
-                        ec = {};
-                      }
-                      if (ec) {
-                        return self->upstreamFailedBeforeResponse(ec);
-                      }
-                      self->readUpstreamHead();
-                    });
+  body_started_ = body_started_ || filled > 0;  // consumed from the client: a retry could not resend it
+  const auto frame = framing_.frame(filled, last);
+  const std::array<net::const_buffer, 4> pieces{net::buffer(head_pending_ ? std::string_view(head_) : std::string_view()),
+                                                net::buffer(frame.prefix), net::buffer(relay_.data(), filled),
+                                                net::buffer(frame.suffix)};
+  head_pending_ = false;
+  arm(settings().upstream.read_timeout);
+  net::async_write(upstream_->socket, pieces, [self = shared_from_this(), last](beast::error_code ec, std::size_t) {
+    ec = self->settled(ec);
+    if (ec) {
+      return self->upstreamFailedBeforeResponse(ec);
+    }
+    if (last) {
+      return self->readUpstreamHead();
+    }
+    self->relayRequestBody();
+  });
 }
 
 void ClientSession::readUpstreamHead() {
-  x_->response_parser.emplace();
+  x_->startParser(x_->response_parser);
   x_->response_parser->body_limit(boost::none);
   x_->response_parser->header_limit(kUpstreamHeaderLimit);
   if (is_head_) {
     x_->response_parser->skip(true);
   }
-  upstream_->buffer.reserve(kUpstreamHeadReadBytes);  // see readRequestBody()
-  upstream_->stream.expires_after(settings().upstream.read_timeout);
-  http::async_read_header(upstream_->stream, upstream_->buffer, *x_->response_parser,
-                          beast::bind_front_handler(&ClientSession::onUpstreamHead, shared_from_this()));
+  parseUpstreamHead();
 }
 
-void ClientSession::onUpstreamHead(beast::error_code ec, std::size_t) {
-  if (ec) {
+void ClientSession::parseUpstreamHead() {
+  if (const auto ec = parseBuffered(*x_->response_parser, upstream_->buffer)) {
     return upstreamFailedBeforeResponse(ec);
   }
+  if (x_->response_parser->is_header_done()) {
+    return onUpstreamHead();
+  }
+  arm(settings().upstream.read_timeout);
+  upstream_->socket.async_read_some(upstream_->buffer.prepare(kUpstreamHeadReadBytes),
+                                    [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                      ec = self->settled(ec);
+                                      self->upstream_->buffer.commit(n);
+                                      if (ec == net::error::eof) {
+                                        ec = endOfInput(*self->x_->response_parser);
+                                      }
+                                      if (ec) {
+                                        return self->upstreamFailedBeforeResponse(ec);
+                                      }
+                                      self->parseUpstreamHead();
+                                    });
+}
+
+void ClientSession::onUpstreamHead() {
   auto& response = x_->response_parser->get();
   const unsigned status = response.result_int();
   if (status == 101) {
@@ -263,9 +296,11 @@ void ClientSession::sendClientResponseHead() {
   prepareClientResponse(response.base(), false);
   applyGateResponseEdits(response.base());
   bool keep = client_keep_alive_ && !worker_.draining() && !request_body_unread_;
+  bool chunked = false;
   if (!no_body && !sized) {
     if (client_version_ == 11) {
       // Chunked or delimited by the upstream closing: re-frame as chunked for the client.
+      chunked = true;
       response.chunked(true);
     } else {
       keep = false;  // HTTP/1.0 has no chunked coding: closing the connection ends the body
@@ -277,113 +312,80 @@ void ClientSession::sendClientResponseHead() {
   response.version(11);
   response.keep_alive(keep);
   client_keep_alive_ = keep;
-  response.body().data = nullptr;
-  response.body().size = 0;
-  response.body().more = !x_->response_parser->is_done();
-  x_->response_serializer.emplace(response);
+  head_.clear();
+  appendResponseHead(head_, response.base());
+  head_pending_ = true;
+  framing_ = BodyFraming(chunked);
   state_ = State::responding;
-  if (x_->response_parser->is_done()) {
-    return finishResponseBody();  // no body: the head is the only write
-  }
-  if (upstream_->buffer.size() > 0) {
-    // Body bytes came with the head (the common small response): send the head and the
-    // first body bytes in one write instead of two.
-    allocateRelay(x_->response_parser->content_length());
-    return readResponseBody();
-  }
-  // Nothing of the body yet: send the head now, the body may be slow to come (streams, SSE).
-  stream_.expires_after(settings().server.client_idle_timeout);
-  http::async_write_header(stream_, *x_->response_serializer,
-                           beast::bind_front_handler(&ClientSession::onClientHeadWritten, shared_from_this()));
-}
-
-void ClientSession::onClientHeadWritten(beast::error_code ec, std::size_t bytes) {
-  if (ec) {
-    discardUpstream();
-    return closeNow();
-  }
-  bytes_out_ += bytes;
   if (!x_->response_parser->is_done()) {
     allocateRelay(x_->response_parser->content_length());
   }
-  if (x_->response_parser->is_done()) {
-    return finishResponseBody();
+  relayResponseBody();
+}
+
+void ClientSession::relayResponseBody() {
+  auto& parser = *x_->response_parser;
+  std::size_t filled = 0;
+  if (!parser.is_done()) {
+    auto& body = parser.get().body();
+    body.data = relay_.data();
+    body.size = relay_size_;
+    if (const auto ec = parseBuffered(parser, upstream_->buffer)) {
+      return responseBodyFailed(ec);
+    }
+    filled = relay_size_ - body.size;
+    if (filled == 0 && !parser.is_done()) {
+      // Nothing of the body yet: the head goes now, the body may be slow to come (streams, SSE).
+      return head_pending_ ? writeClient(0, false) : readResponseBody();
+    }
   }
-  readResponseBody();
+  writeClient(filled, parser.is_done());
 }
 
 void ClientSession::readResponseBody() {
-  upstream_->buffer.reserve(relay_size_);  // see readRequestBody()
-  auto& body = x_->response_parser->get().body();
-  body.data = relay_.get();
-  body.size = relay_size_;
-  upstream_->stream.expires_after(settings().upstream.read_timeout);
-  http::async_read_some(upstream_->stream, upstream_->buffer, *x_->response_parser,
-                        beast::bind_front_handler(&ClientSession::onResponseBody, shared_from_this()));
+  arm(settings().upstream.read_timeout);
+  upstream_->socket.async_read_some(upstream_->buffer.prepare(relay_size_),
+                                    [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                      ec = self->settled(ec);
+                                      self->upstream_->buffer.commit(n);
+                                      if (ec == net::error::eof) {
+                                        ec = endOfInput(*self->x_->response_parser);  // ends a close-delimited body
+                                      }
+                                      if (ec) {
+                                        return self->responseBodyFailed(ec);
+                                      }
+                                      self->relayResponseBody();
+                                    });
 }
 
-void ClientSession::onResponseBody(beast::error_code ec, std::size_t) {
-  if (ec == http::error::need_buffer) {
-    ec = {};
-  }
-  if (ec) {
-    // The response head is already out: all the client can learn is an abrupt close.
-    worker_.metrics().upstreamFailed(isTimeout(ec) ? UpstreamError::timeout : UpstreamError::reset);
-    reason_ = isTimeout(ec) ? "upstream_timeout_mid_body" : "upstream_reset_mid_body";
-    discardUpstream();
-    return finish(false);
-  }
-  auto& body = x_->response_parser->get().body();
-  const std::size_t filled = relay_size_ - body.size;
-  if (filled == 0 && !x_->response_parser->is_done()) {
-    return readResponseBody();
-  }
-  body.data = filled == 0 ? nullptr : relay_.get();
-  body.size = filled;
-  body.more = !x_->response_parser->is_done();
-  if (!body.more) {
+void ClientSession::responseBodyFailed(beast::error_code ec) {
+  // The response head is already out: all the client can learn is an abrupt close.
+  worker_.metrics().upstreamFailed(isTimeout(ec) ? UpstreamError::timeout : UpstreamError::reset);
+  reason_ = isTimeout(ec) ? "upstream_timeout_mid_body" : "upstream_reset_mid_body";
+  discardUpstream();
+  finish(false);
+}
+
+void ClientSession::writeClient(std::size_t filled, bool last) {
+  const auto frame = framing_.frame(filled, last);
+  const std::array<net::const_buffer, 4> pieces{net::buffer(head_pending_ ? std::string_view(head_) : std::string_view()),
+                                                net::buffer(frame.prefix), net::buffer(relay_.data(), filled),
+                                                net::buffer(frame.suffix)};
+  head_pending_ = false;
+  if (last) {
     countMetrics();
   }
-  stream_.expires_after(settings().server.client_idle_timeout);
-  http::async_write(stream_, *x_->response_serializer,
-                    beast::bind_front_handler(&ClientSession::onResponseBodyWritten, shared_from_this()));
-}
-
-void ClientSession::onResponseBodyWritten(beast::error_code ec, std::size_t bytes) {
-  if (ec == http::error::need_buffer) {
-    ec = {};
-  }
-  bytes_out_ += bytes;
-  if (ec) {
-    discardUpstream();
-    return finish(false);
-  }
-  if (x_->response_parser->is_done()) {
-    return finishResponseBody();
-  }
-  readResponseBody();
-}
-
-void ClientSession::finishResponseBody() {
-  auto& body = x_->response_parser->get().body();
-  body.data = nullptr;
-  body.size = 0;
-  body.more = false;
-  countMetrics();
-  if (x_->response_serializer->is_done()) {
-    return completeExchange();
-  }
-  stream_.expires_after(settings().server.client_idle_timeout);
-  http::async_write(stream_, *x_->response_serializer, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    if (ec == http::error::need_buffer) {
-      ec = {};
-    }
+  arm(settings().server.client_idle_timeout);
+  net::async_write(client_, pieces, [self = shared_from_this(), last](beast::error_code ec, std::size_t n) {
     self->bytes_out_ += n;
     if (ec) {
       self->discardUpstream();
       return self->finish(false);
     }
-    self->completeExchange();
+    if (last) {
+      return self->completeExchange();
+    }
+    self->relayResponseBody();
   });
 }
 
@@ -396,15 +398,15 @@ void ClientSession::completeExchange() {
 }
 
 void ClientSession::startWebSocketTunnel() {
-  auto& upstream_response = x_->response_parser->get();
+  auto& response = x_->response_parser->get();
   upstream_status_ = "101";
   status_ = 101;
-  http::response<http::empty_body> response(std::move(upstream_response.base()));
   prepareClientResponse(response.base(), true);
   applyGateResponseEdits(response.base());
-  x_->switch_response.emplace(std::move(response));
-  stream_.expires_after(settings().server.client_idle_timeout);
-  http::async_write(stream_, *x_->switch_response, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+  head_.clear();
+  appendResponseHead(head_, response.base());
+  arm(settings().server.client_idle_timeout);
+  net::async_write(client_, net::buffer(head_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     self->bytes_out_ += n;
     if (ec) {
       self->discardUpstream();
@@ -415,8 +417,7 @@ void ClientSession::startWebSocketTunnel() {
 }
 
 void ClientSession::handOffTunnel() {
-  stream_.expires_never();
-  upstream_->stream.expires_never();
+  disarm();
   std::string client_pending = beast::buffers_to_string(buffer_.data());
   std::string upstream_pending = beast::buffers_to_string(upstream_->buffer.data());
   buffer_.consume(buffer_.size());
@@ -426,7 +427,7 @@ void ClientSession::handOffTunnel() {
   worker_.metrics().websocketOpened();
   auto record = std::make_shared<AccessRecord>(accessRecord());
   Worker* worker = &worker_;
-  startTunnel(worker_, stream_.release_socket(), upstream_->stream.release_socket(), std::move(client_pending),
+  startTunnel(worker_, tcp::socket(std::move(client_)), tcp::socket(std::move(upstream_->socket)), std::move(client_pending),
               std::move(upstream_pending), settings().websocket.idle_timeout, settings().websocket.max_message_bytes,
               [worker, record](const TunnelStats& stats) {
                 worker->metrics().websocketClosed();
@@ -439,7 +440,7 @@ void ClientSession::handOffTunnel() {
   upstream_.reset();
 }
 
-void ClientSession::applyGateResponseEdits(http::fields& fields) {
+void ClientSession::applyGateResponseEdits(Fields& fields) {
   if (!plan_) {
     return;
   }

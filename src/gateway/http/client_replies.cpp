@@ -3,6 +3,8 @@
 
 #include "http/client_session.h"
 
+#include <array>
+
 namespace oh::gateway::proxy_session {
 
 void ClientSession::sendCorsProbeNoContent() {
@@ -51,8 +53,11 @@ void ClientSession::sendReply(ErrorReply reply, std::string_view reason) {
   client_keep_alive_ = keep;
   state_ = State::responding;
   countMetrics();
-  stream_.expires_after(settings().server.client_idle_timeout);
-  http::async_write(stream_, *x_->reply, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+  head_.clear();
+  appendResponseHead(head_, response.base());
+  const std::array<net::const_buffer, 2> pieces{net::buffer(head_), net::buffer(response.body())};
+  arm(settings().server.client_idle_timeout);
+  net::async_write(client_, pieces, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     self->bytes_out_ += n;
     self->finish(!ec && self->client_keep_alive_);
   });
@@ -81,8 +86,8 @@ void ClientSession::upstreamFailedBeforeResponse(beast::error_code ec) {
 void ClientSession::discardUpstream() {
   if (upstream_) {
     beast::error_code ignored;
-    upstream_->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    upstream_->stream.close();
+    upstream_->socket.shutdown(tcp::socket::shutdown_both, ignored);
+    upstream_->socket.close(ignored);
     upstream_.reset();
   }
 }
@@ -123,7 +128,7 @@ ClientSession::AccessRecord ClientSession::accessRecord() const {
   record.target = target_;
   record.host = host_;
   record.user_agent = user_agent_;
-  record.request_id = request_id_;
+  record.request_id = worker_.requestId(request_number_);
   record.upstream_status = upstream_status_;
   record.reason = reason_;
   record.user = user_;
@@ -150,9 +155,13 @@ void ClientSession::finish(bool keep_alive) {
   if (status_ == 0) {
     status_ = 499;  // nginx's "client closed request": nothing was answered
   }
-  auto record = accessRecord();
-  record.count_metrics = !metrics_counted_;
-  record.emit();
+  if (settings().log.access_log) {
+    auto record = accessRecord();
+    record.count_metrics = !metrics_counted_;
+    record.emit();
+  } else {
+    countMetrics();  // the record's only other use
+  }
   if (keep_alive && !worker_.draining()) {
     return doReadHead();
   }
@@ -167,7 +176,7 @@ void ClientSession::finish(bool keep_alive) {
 void ClientSession::lingeringClose() {
   state_ = State::closing;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  client_.shutdown(tcp::socket::shutdown_send, ignored);
   linger_deadline_ = Clock::now() + kLingerTimeout;
   doLinger();
 }
@@ -177,8 +186,8 @@ void ClientSession::doLinger() {
     return closeNow();
   }
   buffer_.clear();
-  stream_.expires_at(linger_deadline_);
-  stream_.async_read_some(buffer_.prepare(kHeadReadBytes), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+  armAt(linger_deadline_);
+  client_.async_read_some(buffer_.prepare(kHeadReadBytes), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     if (ec) {
       return self->closeNow();
     }
@@ -190,8 +199,9 @@ void ClientSession::doLinger() {
 void ClientSession::closeNow() {
   state_ = State::closing;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  client_.shutdown(tcp::socket::shutdown_both, ignored);
+  client_.close(ignored);
+  disarm();
 }
 
 void ClientSession::resetExchange() {
@@ -204,7 +214,7 @@ void ClientSession::resetExchange() {
   host_.clear();
   user_agent_.clear();
   client_ip_.clear();
-  request_id_.clear();
+  request_number_ = 0;
   upstream_status_.clear();
   reason_ = {};
   status_ = 0;
@@ -215,6 +225,8 @@ void ClientSession::resetExchange() {
   is_head_ = false;
   transformed_ = false;
   expect_continue_ = false;
+  request_chunked_ = false;
+  head_pending_ = false;
   reused_ = false;
   retried_ = false;
   body_started_ = false;

@@ -20,9 +20,8 @@ void ClientSession::doReadHead() {
 }
 
 void ClientSession::readMoreHead() {
-  stream_.expires_after(state_ == State::idle ? settings().server.client_idle_timeout
-                                              : settings().server.client_header_timeout);
-  stream_.async_read_some(buffer_.prepare(kHeadReadBytes),
+  arm(state_ == State::idle ? settings().server.client_idle_timeout : settings().server.client_header_timeout);
+  client_.async_read_some(buffer_.prepare(kHeadReadBytes),
                           beast::bind_front_handler(&ClientSession::onReadHead, shared_from_this()));
 }
 
@@ -48,9 +47,9 @@ void ClientSession::onHeadBytes() {
     started_ = Clock::now();
   }
   if (!x_) {
-    x_ = std::make_unique<Exchange>();
+    x_ = makeRecycled<Exchange>(worker_.recycler());
   }
-  x_->parser.emplace();
+  x_->startParser(x_->parser);
   const auto data = buffer_.cdata();
   const std::string_view buffered(static_cast<const char*>(data.data()), data.size());
   const HeadOutcome outcome = readRequestHead(buffered, settings().limits, *x_->parser);
@@ -68,15 +67,20 @@ void ClientSession::onHeadBytes() {
 
 void ClientSession::handleRequest() {
   state_ = State::proxying;
+  disarm();  // the gate may take its time (a sign-in's network calls); each wait arms its own
   auto& request = x_->parser->get();
-  request_id_ = worker_.nextRequestId();
+  request_number_ = worker_.nextRequestNumber();
   method_ = request.method_string();
   target_ = request.target();
   host_ = request[http::field::host];
   user_agent_ = request[http::field::user_agent];
   client_version_ = request.version();
   client_keep_alive_ = request.keep_alive() && client_version_ == 11;
-  client_ip_ = clientAddress(peer_address_, request["X-Forwarded-For"], snapshot_->trusted);
+  // Formatting the address is costly next to the rest of a request: done once per connection
+  // unless the peer is a trusted proxy, whose X-Forwarded-For names the client.
+  client_ip_ = snapshot_->trusted.contains(peer_address_)
+                   ? clientAddress(peer_address_, request["X-Forwarded-For"], snapshot_->trusted)
+                   : peer_client_ip_;
   is_head_ = request.method() == http::verb::head;
 
   const std::string_view path = targetPath(target_);
@@ -137,7 +141,7 @@ void ClientSession::askGate() {
   });
 }
 
-std::string_view ClientSession::joinedCookies(const http::fields& fields) {
+std::string_view ClientSession::joinedCookies(const Fields& fields) {
   const auto range = fields.equal_range(http::field::cookie);
   if (range.first == range.second) {
     return {};
@@ -187,8 +191,8 @@ void ClientSession::readGateBody(std::size_t limit) {
   gate_body_used_ = 0;
   if (headerHasToken(x_->parser->get()[http::field::expect], "100-continue") && !x_->parser->is_done()) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    stream_.expires_after(settings().server.client_header_timeout);
-    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+    arm(settings().server.client_header_timeout);
+    net::async_write(client_, net::buffer(kContinue.data(), kContinue.size()),
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        if (ec) {
                          return self->closeNow();
@@ -213,8 +217,9 @@ void ClientSession::readGateBodyMore() {
   auto& body = x_->parser->get().body();
   body.data = gate_body_->data() + gate_body_used_;
   body.size = gate_body_->size() - gate_body_used_;
-  stream_.expires_after(settings().server.client_header_timeout);
-  http::async_read_some(stream_, buffer_, *x_->parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+  arm(settings().server.client_header_timeout);
+  http::async_read_some(client_, buffer_, *x_->parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    ec = self->settled(ec);
     if (ec == http::error::need_buffer) {
       ec = {};
     }
@@ -287,7 +292,7 @@ void ClientSession::onReady(bool ready) {
 
 namespace oh::gateway {
 
-void startClientSession(Worker& worker, boost::asio::ip::tcp::socket socket) {
+void startClientSession(Worker& worker, WorkerSocket socket) {
   std::make_shared<proxy_session::ClientSession>(worker, std::move(socket))->run();
 }
 

@@ -2,8 +2,10 @@
 // One client connection (private to oh_gateway_http): reads requests (keep-alive, pipelined
 // bytes kept in the buffer), applies the request policy, asks the snapshot's RequestGate, and
 // relays each exchange to the upstream (or a user's app) through a fixed buffer (Beast's
-// relay() shape), so bodies of any size stream with bounded memory. A WebSocket handshake that
-// the upstream accepts turns the connection into a byte tunnel (tunnel.h).
+// relay() shape), so bodies of any size stream with bounded memory. Beast parses; heads and
+// body framing are written by message_writer.h, each head in the same system call as the body
+// bytes that came with it. A WebSocket handshake that the upstream accepts turns the connection
+// into a byte tunnel (tunnel.h).
 //
 // The member functions live in three files by phase: client_session.cpp (request head, policy,
 // gate, probes), client_relay.cpp (upstream connection, request and response relay, WebSocket
@@ -12,10 +14,14 @@
 // Threading: the session lives on its worker's single-threaded io_context, which is the
 // connection's strand; the upstream connection it borrows belongs to the same worker.
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,11 +34,13 @@
 #include "http/access_sink.h"
 #include "http/gateway_error.h"
 #include "http/header_policy.h"
+#include "http/message_writer.h"
 #include "http/request_gate.h"
 #include "http/request_policy.h"
 #include "http/request_reader.h"
 #include "http/tunnel.h"
 #include "http/worker.h"
+#include "policy/client_address.h"
 
 namespace oh::gateway::proxy_session {
 
@@ -62,6 +70,11 @@ inline constexpr std::chrono::seconds kLingerTimeout{5};
 inline constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
 // The largest body a gate may ask to read itself (a login form is a few hundred bytes).
 inline constexpr std::size_t kMaxGateBodyBytes = 64 * 1024;
+// Arena for the header fields of one exchange: a browser's request (cookies included) and an
+// app's response fit; Beast's elements take about 60 bytes beside each name and value.
+inline constexpr std::size_t kExchangeArenaBytes = 6 * 1024;
+
+using ResponseParser = http::response_parser<http::buffer_body, FieldAllocator>;
 
 inline bool isTimeout(const beast::error_code& ec) {
   return ec == beast::error::timeout;
@@ -72,14 +85,16 @@ inline bool isHttpError(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_version).category();
 }
 
-class ClientSession : public std::enable_shared_from_this<ClientSession>, public DrainTarget {
+class ClientSession : public std::enable_shared_from_this<ClientSession>, public WorkerConnection {
 public:
-  ClientSession(Worker& worker, tcp::socket socket) : worker_(worker), stream_(std::move(socket)) {
+  ClientSession(Worker& worker, WorkerSocket socket)
+      : worker_(worker), client_(std::move(socket)), buffer_(RecyclingAllocator<char>(worker.recycler())) {
     beast::error_code ec;
-    const auto peer = stream_.socket().remote_endpoint(ec);
+    const auto peer = client_.remote_endpoint(ec);
     if (!ec) {
       peer_address_ = peer.address();
       peer_ip_ = peer_address_.to_string();
+      peer_client_ip_ = clientAddress(peer_address_, {}, TrustedProxies{});
     }
     worker_.add(this);
     worker_.shared().open_connections.fetch_add(1, std::memory_order_relaxed);
@@ -99,21 +114,55 @@ public:
 
   void run() { doReadHead(); }
 
-  // DrainTarget
+  // WorkerConnection
   void onDrain() override {
     if (state_ == State::idle) {
       // Waiting for a next request that has not started: nothing in flight to finish.
       beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream_.cancel();
+      client_.shutdown(tcp::socket::shutdown_both, ignored);
+      client_.cancel(ignored);
     }
     // Busy sessions finish their exchange, then see draining() and close.
+  }
+
+  // The wait in progress (on the client's side or the upstream's: never both at once) ends at
+  // its deadline: the sockets' operations are cancelled and their handlers see a timeout.
+  void checkDeadline(Clock::time_point now) override {
+    if (now < deadline_) {
+      return;
+    }
+    deadline_ = Clock::time_point::max();
+    timed_out_ = true;
+    beast::error_code ignored;
+    client_.cancel(ignored);
+    if (upstream_) {
+      upstream_->socket.cancel(ignored);
+    }
+    if (resolver_) {
+      resolver_->cancel();
+    }
   }
 
 private:
   enum class State { idle, reading_head, proxying, responding, closing };
 
   const Settings& settings() const { return *snapshot_->settings; }
+
+  // --- deadlines (checkDeadline) -----------------------------------------------------------
+
+  // Times the next wait: it may take `timeout` (or end at `at`).
+  void arm(Clock::duration timeout) { armAt(Clock::now() + timeout); }
+  void armAt(Clock::time_point at) {
+    deadline_ = at;
+    timed_out_ = false;
+  }
+  void disarm() { armAt(Clock::time_point::max()); }
+
+  // The error a wait ended with, as its handler must see it: a timeout when the deadline cut it
+  // short (Beast's timed streams answer the same).
+  beast::error_code settled(beast::error_code ec) const {
+    return timed_out_ && ec == net::error::operation_aborted ? beast::error_code(beast::error::timeout) : ec;
+  }
 
   // --- reading a request head ------------------------------------------------------------
 
@@ -131,7 +180,7 @@ private:
   void askGate();
 
   // Every Cookie field's value, joined with "; " (HTTP/2-to-1 translators may split them).
-  std::string_view joinedCookies(const http::fields& fields);
+  std::string_view joinedCookies(const Fields& fields);
   void onGateDecision(GateDecision decision);
 
   // Reads the request body (at most `limit` bytes) for the gate, then asks it again.
@@ -158,35 +207,38 @@ private:
 
   template <class Done>
   void connectUpstream(Done done) {
-    upstream_ = std::make_unique<UpstreamConnection>(stream_.get_executor());
+    upstream_ = std::make_unique<UpstreamConnection>(client_.get_executor(), worker_.recycler());
     upstream_->key = upstreamKey();
     const bool gate_timeout = gateTarget() != nullptr && plan_->connect_timeout.count() > 0;
-    upstream_->stream.expires_after(gate_timeout ? plan_->connect_timeout : settings().upstream.connect_timeout);
+    arm(gate_timeout ? plan_->connect_timeout : settings().upstream.connect_timeout);
     const std::string host(targetHost());
     const std::uint16_t port = targetPort();
     beast::error_code ec;
     const auto address = net::ip::make_address(host, ec);
     if (!ec) {
-      upstream_->stream.async_connect(tcp::endpoint(address, port),
+      upstream_->socket.async_connect(tcp::endpoint(address, port),
                                       [self = shared_from_this(), done](beast::error_code connect_ec) mutable {
+                                        connect_ec = self->settled(connect_ec);
                                         self->onUpstreamConnected(connect_ec);
                                         done(connect_ec);
                                       });
       return;
     }
     // A host name: resolve per connection (rare with pooling; keeps DNS changes effective).
-    resolver_.emplace(stream_.get_executor());
+    resolver_.emplace(client_.get_executor());
     resolver_->async_resolve(
         host, std::to_string(port),
         [self = shared_from_this(), done](beast::error_code resolve_ec, tcp::resolver::results_type results) mutable {
+          resolve_ec = self->settled(resolve_ec);
           if (resolve_ec || !self->upstream_) {
             return done(resolve_ec ? resolve_ec : beast::error_code(net::error::host_not_found));
           }
-          self->upstream_->stream.async_connect(
-              results, [self, done](beast::error_code connect_ec, const tcp::endpoint&) mutable {
-                self->onUpstreamConnected(connect_ec);
-                done(connect_ec);
-              });
+          net::async_connect(self->upstream_->socket, results,
+                             [self, done](beast::error_code connect_ec, const tcp::endpoint&) mutable {
+                               connect_ec = self->settled(connect_ec);
+                               self->onUpstreamConnected(connect_ec);
+                               done(connect_ec);
+                             });
         });
   }
 
@@ -194,35 +246,36 @@ private:
 
   // --- request relay ---------------------------------------------------------------------
 
+  // Writes the request head (to the upstream) and relays the body through the fixed buffer,
+  // re-framed as the head says; the head goes with the first body bytes when they are here.
   void sendUpstreamHead();
-  void onUpstreamHeadWritten(beast::error_code ec, std::size_t);
 
   // The fixed buffer bodies stream through: 64 KiB, or the body's size when known and smaller.
   void allocateRelay(boost::optional<std::uint64_t> content_length);
+  void relayRequestBody();
   void readRequestBody();
-  void onRequestBody(beast::error_code ec, std::size_t);
-  void onRequestBodyWritten(beast::error_code ec, std::size_t);
-
-  // Writes what remains of the framing (the last chunk for chunked bodies).
-  void finishRequestBody();
+  void requestBodyFailed(beast::error_code ec);
+  // Writes the pending head (if any) and `filled` bytes of the relay buffer, framed; `last`
+  // ends the body.
+  void writeUpstream(std::size_t filled, bool last);
 
   // --- response relay --------------------------------------------------------------------
 
   void readUpstreamHead();
-  void onUpstreamHead(beast::error_code ec, std::size_t);
+  void parseUpstreamHead();
+  void onUpstreamHead();
   void sendClientResponseHead();
-  void onClientHeadWritten(beast::error_code ec, std::size_t bytes);
+  void relayResponseBody();
   void readResponseBody();
-  void onResponseBody(beast::error_code ec, std::size_t);
-  void onResponseBodyWritten(beast::error_code ec, std::size_t bytes);
-  void finishResponseBody();
+  void responseBodyFailed(beast::error_code ec);
+  void writeClient(std::size_t filled, bool last);
   void completeExchange();
 
   // --- WebSocket ----------------------------------------------------------------------------
 
   void startWebSocketTunnel();
   void handOffTunnel();
-  void applyGateResponseEdits(http::fields& fields);
+  void applyGateResponseEdits(Fields& fields);
 
   // --- replies the gateway makes itself --------------------------------------------------
 
@@ -265,34 +318,54 @@ private:
   void resetExchange();
 
   Worker& worker_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  WorkerSocket client_;
+  Clock::time_point deadline_ = Clock::time_point::max();  // of the wait in progress
+  bool timed_out_ = false;                                 // the deadline cancelled it
+  ConnectionBuffer buffer_;
   SnapshotPtr snapshot_;
   State state_ = State::idle;
   bool handed_off_ = false;
 
   net::ip::address peer_address_;
   std::string peer_ip_;
+  std::string peer_client_ip_;  // the peer as clientAddress() names a client that is no proxy
 
   // Per exchange.
-  // Parsers, serializers and messages of the exchange in progress. Heap-allocated per exchange
-  // (serializers are large), so an idle keep-alive connection costs only the socket and a few
-  // strings. Serializers are declared after the parsers whose messages they reference.
+  // Parsers and messages of the exchange in progress, and the arena their fields live in. Taken
+  // from the worker's recycler when a request starts and given back when it ends, so an idle
+  // keep-alive connection holds none of it and a busy worker allocates none of it.
   struct Exchange {
+    // Not `= default`: makeRecycled() value-initializes, which would zero the arena (and
+    // Beast's buffers) on every request.
+    Exchange() {}  // NOLINT(modernize-use-equals-default)
+
+    // The fields of both heads; a larger head's go on to the heap.
+    std::array<std::byte, kExchangeArenaBytes> arena_storage;
+    std::pmr::monotonic_buffer_resource arena{arena_storage.data(), arena_storage.size()};
     std::optional<RequestParser> parser;
-    std::optional<http::request_serializer<http::buffer_body>> request_serializer;
-    std::optional<http::response_parser<http::buffer_body>> response_parser;
-    std::optional<http::response_serializer<http::buffer_body>> response_serializer;
-    std::optional<http::response<http::string_body>> reply;
-    std::optional<http::response<http::empty_body>> switch_response;
+    std::optional<ResponseParser> response_parser;
+    std::optional<http::response<http::string_body, Fields>> reply;
+
+    // A parser whose message keeps its fields in the arena.
+    template <class Parser>
+    void startParser(std::optional<Parser>& slot) {
+      slot.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(FieldAllocator(&arena)));
+    }
   };
-  std::unique_ptr<Exchange> x_;
+  RecycledPtr<Exchange> x_;
   std::optional<tcp::resolver> resolver_;
-  std::unique_ptr<char[]> relay_;
+  RecycledBlock relay_;
   std::size_t relay_size_ = 0;
+  // The head being sent (the request's to the upstream, then the response's to the client),
+  // written by message_writer.h; its capacity is kept across exchanges.
+  std::string head_;
+  bool head_pending_ = false;  // head_ not written yet: it goes with the first body bytes
+  BodyFraming framing_;        // of the body being written
+  bool request_chunked_ = false;
   UpstreamConnectionPtr upstream_;
   Clock::time_point started_{};
-  std::string method_, target_, host_, user_agent_, client_ip_, request_id_, upstream_status_;
+  std::string method_, target_, host_, user_agent_, client_ip_, upstream_status_;
+  std::uint64_t request_number_ = 0;
   std::string_view reason_;
   unsigned status_ = 0;
   std::uint64_t bytes_in_ = 0;

@@ -1,5 +1,6 @@
 #include "http/header_policy.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -11,45 +12,63 @@
 namespace oh::gateway {
 namespace http = boost::beast::http;
 
+namespace {
+
+// Appends the connection options a Connection value names (a comma list) to `named`.
+void collectConnectionOptions(std::string_view value, std::vector<std::string>& named) {
+  while (!value.empty()) {
+    const auto comma = value.find(',');
+    const auto item = common::trimOws(value.substr(0, comma));
+    if (!item.empty()) {
+      named.emplace_back(item);
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    value.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace
+
 void removeHopByHop(Fields& fields, bool keep_upgrade) {
-  // Fields named by Connection are hop-by-hop too (RFC 9110 section 7.6.1). Collect first:
-  // erasing while reading the Connection values would invalidate them.
-  std::vector<std::string> named;
-  const auto connection = fields.equal_range(http::field::connection);
-  for (auto it = connection.first; it != connection.second; ++it) {
-    std::string_view value = it->value();
-    while (!value.empty()) {
-      const auto comma = value.find(',');
-      const auto item = common::trimOws(value.substr(0, comma));
-      if (!item.empty()) {
-        named.emplace_back(item);
-      }
-      if (comma == std::string_view::npos) {
-        break;
-      }
-      value.remove_prefix(comma + 1);
+  // One walk over the fields, erasing as it goes: an erase by name is a search of the field
+  // tree, and most messages carry only one or two of these fields.
+  std::vector<std::string> named;  // fields named by Connection are hop-by-hop too (RFC 9110 7.6.1)
+  for (auto it = fields.begin(); it != fields.end();) {
+    switch (it->name()) {
+    case http::field::connection:
+      collectConnectionOptions(it->value(), named);
+      it = fields.erase(it);
+      break;
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::transfer_encoding:
+      it = fields.erase(it);
+      break;
+    case http::field::upgrade:
+      it = keep_upgrade ? std::next(it) : fields.erase(it);
+      break;
+    default:
+      ++it;
     }
   }
   for (const auto& name : named) {
     if (keep_upgrade && boost::beast::iequals(name, "upgrade")) {
       continue;
     }
-    // Never let Connection remove the framing or routing fields we rely on.
-    if (boost::beast::iequals(name, "host") || boost::beast::iequals(name, "content-length")) {
+    // Never let Connection remove the framing or routing fields we rely on; Keep-Alive and
+    // Upgrade are gone already.
+    if (boost::beast::iequals(name, "host") || boost::beast::iequals(name, "content-length") ||
+        boost::beast::iequals(name, "keep-alive") || boost::beast::iequals(name, "upgrade")) {
       continue;
     }
     fields.erase(name);
   }
-  fields.erase(http::field::connection);
-  fields.erase(http::field::keep_alive);
-  fields.erase(http::field::proxy_connection);
-  fields.erase(http::field::te);
-  fields.erase(http::field::trailer);
-  fields.erase(http::field::transfer_encoding);
   if (keep_upgrade) {
     fields.set(http::field::connection, "Upgrade");
-  } else {
-    fields.erase(http::field::upgrade);
   }
 }
 
@@ -95,8 +114,16 @@ bool isHtml(std::string_view content_type) {
 
 void prepareClientResponse(Fields& fields, bool websocket_switch) {
   removeHopByHop(fields, websocket_switch);
-  fields.erase(http::field::server);
-  if (isHtml(fields[http::field::content_type])) {
+  bool html = false;
+  for (auto it = fields.begin(); it != fields.end();) {
+    if (it->name() == http::field::server) {
+      it = fields.erase(it);
+      continue;
+    }
+    html = html || (it->name() == http::field::content_type && isHtml(it->value()));
+    ++it;
+  }
+  if (html) {
     fields.set(http::field::cache_control, "no-cache, no-store, must-revalidate");
     fields.set(http::field::pragma, "no-cache");
     fields.set(http::field::expires, "0");
@@ -108,10 +135,13 @@ std::size_t applyRequestEdits(Fields& fields, const ForwardPlan& plan) {
   if (!plan.remove_header_prefixes.empty()) {
     for (auto it = fields.begin(); it != fields.end();) {
       const std::string_view name = it->name_string();
-      bool remove = false;
-      for (const auto& prefix : plan.remove_header_prefixes) {
-        remove = remove || common::startsWithIgnoreCase(name, prefix);
-      }
+      const bool remove = std::any_of(plan.remove_header_prefixes.begin(), plan.remove_header_prefixes.end(),
+                                      [name](std::string_view prefix) {
+                                        // The first letters settle most fields without a full comparison.
+                                        return !prefix.empty() && !name.empty() &&
+                                               common::toLowerAscii(name[0]) == common::toLowerAscii(prefix[0]) &&
+                                               common::startsWithIgnoreCase(name, prefix);
+                                      });
       removed += remove ? 1 : 0;
       it = remove ? fields.erase(it) : std::next(it);
     }

@@ -5,13 +5,10 @@
 
 #include <string_view>
 
-#include <boost/beast/http/fields.hpp>
-
+#include "http/fields.h"
 #include "http/request_gate.h"
 
 namespace oh::gateway {
-
-using Fields = boost::beast::http::fields;
 
 // Removes Connection and every field it names, Keep-Alive, Proxy-Connection, TE, Trailer,
 // Transfer-Encoding and Upgrade. With keep_upgrade (a WebSocket handshake) the Upgrade field

@@ -7,14 +7,11 @@
 #include <optional>
 #include <string_view>
 
-#include <boost/beast/http/message.hpp>
-
 #include "config/settings.h"
+#include "http/fields.h"
 #include "observability/metrics.h"
 
 namespace oh::gateway {
-
-using RequestHeader = boost::beast::http::request_header<>;
 
 // Why a request head is refused (always 400: the caller closes the connection).
 struct RequestRejection {

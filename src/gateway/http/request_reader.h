@@ -11,11 +11,12 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "config/settings.h"
+#include "http/fields.h"
 #include "http/gateway_error.h"
 
 namespace oh::gateway {
 
-using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body, FieldAllocator>;
 
 struct HeadOutcome {
   enum class Kind { need_more, ready, reject };

@@ -23,7 +23,7 @@ constexpr std::size_t kTunnelBufferBytes = 64 * 1024;
 // Reads relayed in a row before a busy tunnel lets the worker's other connections run.
 constexpr int kRoundsBeforeYield = 16;
 
-class Tunnel : public std::enable_shared_from_this<Tunnel>, public DrainTarget {
+class Tunnel : public std::enable_shared_from_this<Tunnel>, public WorkerConnection {
 public:
   Tunnel(Worker& worker, tcp::socket client, tcp::socket upstream, std::chrono::seconds idle_timeout,
          std::uint64_t max_message_bytes, std::function<void(const TunnelStats&)> done)
@@ -63,7 +63,7 @@ public:
     });
   }
 
-  // DrainTarget: a tunnel has no request boundary to wait for; the client reconnects elsewhere.
+  // WorkerConnection: a tunnel has no request boundary to wait for; the client reconnects elsewhere.
   void onDrain() override { closeBoth(); }
 
 private:

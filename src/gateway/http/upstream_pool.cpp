@@ -14,9 +14,9 @@ namespace {
 constexpr std::chrono::seconds kPeekAfterIdle{1};
 
 // True when the kernel reports the peer closed (or sent unexpected bytes): not reusable.
-bool peerClosedOrDirty(boost::beast::tcp_stream& stream) {
+bool peerClosedOrDirty(UpstreamConnection& connection) {
   char byte = 0;
-  const auto received = ::recv(stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const auto received = ::recv(connection.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (received < 0) {
     return !(errno == EAGAIN || errno == EWOULDBLOCK);
   }
@@ -41,7 +41,7 @@ UpstreamConnectionPtr UpstreamPool::take(const std::string& key, Clock::time_poi
     }
     UpstreamConnectionPtr taken = std::move(idle_[i]);
     idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
-    if (idle >= kPeekAfterIdle && peerClosedOrDirty(taken->stream)) {
+    if (idle >= kPeekAfterIdle && peerClosedOrDirty(*taken)) {
       continue;
     }
     return taken;

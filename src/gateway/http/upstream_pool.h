@@ -11,14 +11,20 @@
 #include <vector>
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+
+#include "http/buffer_recycler.h"
+#include "http/worker_socket.h"
 
 namespace oh::gateway {
 
+// A connection's read buffer, its memory taken from and given back to the worker's recycler.
+using ConnectionBuffer = boost::beast::basic_flat_buffer<RecyclingAllocator<char>>;
+
 struct UpstreamConnection {
-  explicit UpstreamConnection(const boost::asio::any_io_executor& executor) : stream(executor) {}
-  boost::beast::tcp_stream stream;
-  boost::beast::flat_buffer buffer;  // bytes read from the upstream and not yet parsed
+  UpstreamConnection(const boost::asio::io_context::executor_type& executor, BufferRecycler& recycler)
+      : socket(executor), buffer(RecyclingAllocator<char>(recycler)) {}
+  WorkerSocket socket;  // its waits are timed by the client session's deadline
+  ConnectionBuffer buffer;  // bytes read from the upstream and not yet parsed
   std::string key;                   // "host:port" it is connected to
   std::chrono::steady_clock::time_point idle_since{};
 };

@@ -27,6 +27,7 @@ std::string upstreamKey(const Settings& settings) {
 Worker::Worker(unsigned index, SnapshotPtr snapshot, WorkerShared& shared)
     : index_(index), shared_(shared), snapshot_(std::move(snapshot)) {
   scheduleSweep();
+  scheduleDeadlineCheck();
   scheduleLogFlush();
 }
 
@@ -49,8 +50,8 @@ void Worker::setSnapshot(SnapshotPtr snapshot) {
   pool_.sweep(UpstreamPool::Clock::now(), snapshot_->settings->upstream.pool_idle_timeout);
 }
 
-std::string Worker::nextRequestId() {
-  return fmt::format("{:x}-{:x}", index_, ++request_counter_);
+std::string Worker::requestId(std::uint64_t number) const {
+  return fmt::format("{:x}-{:x}", index_, number);
 }
 
 boost::system::error_code Worker::listen(const tcp::endpoint& endpoint) {
@@ -95,7 +96,7 @@ std::optional<tcp::endpoint> Worker::adminEndpoint() const {
 }
 
 void Worker::doAccept() {
-  acceptor_->async_accept(context_, [this](boost::system::error_code ec, tcp::socket socket) {
+  acceptor_->async_accept(context_, [this](boost::system::error_code ec, WorkerSocket socket) {
     if (ec == net::error::operation_aborted || !acceptor_ || !acceptor_->is_open()) {
       return;  // draining: the acceptor was closed
     }
@@ -150,6 +151,22 @@ void Worker::scheduleSweep() {
   });
 }
 
+void Worker::scheduleDeadlineCheck() {
+  deadline_timer_.expires_after(kDeadlineTick);
+  deadline_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) {
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    // A connection whose wait ends closes sockets but never destroys itself here (its
+    // handlers run later), so the set is not changed while it is walked.
+    for (auto* connection : connections_) {
+      connection->checkDeadline(now);
+    }
+    scheduleDeadlineCheck();
+  });
+}
+
 void Worker::beginDrain() {
   boost::system::error_code ignored;
   if (acceptor_) {
@@ -159,11 +176,11 @@ void Worker::beginDrain() {
   accept_retry_timer_.cancel();
   pool_.clear();
   flushAccessLog();
-  // onDrain() may remove the target from the set: iterate over a copy.
-  const auto targets = std::vector<DrainTarget*>(drain_targets_.begin(), drain_targets_.end());
-  for (auto* target : targets) {
-    if (drain_targets_.contains(target)) {
-      target->onDrain();
+  // onDrain() may remove the connection from the set: iterate over a copy.
+  const auto connections = std::vector<WorkerConnection*>(connections_.begin(), connections_.end());
+  for (auto* connection : connections) {
+    if (connections_.contains(connection)) {
+      connection->onDrain();
     }
   }
 }

@@ -11,7 +11,7 @@
 namespace oh::gateway {
 namespace {
 
-void translateAllowOrigin(boost::beast::http::fields& fields, const RuntimeResponsePolicy& policy) {
+void translateAllowOrigin(Fields& fields, const RuntimeResponsePolicy& policy) {
   namespace http = boost::beast::http;
   const auto allow = fields.find(http::field::access_control_allow_origin);
   if (allow == fields.end()) {
@@ -33,7 +33,7 @@ void translateAllowOrigin(boost::beast::http::fields& fields, const RuntimeRespo
 
 }  // namespace
 
-void applyRuntimeResponsePolicy(boost::beast::http::fields& fields, const RuntimeResponsePolicy& policy) {
+void applyRuntimeResponsePolicy(Fields& fields, const RuntimeResponsePolicy& policy) {
   namespace http = boost::beast::http;
   std::vector<std::string> cookies;
   const auto range = fields.equal_range(http::field::set_cookie);

@@ -2,8 +2,7 @@
 // Applies the runtime response policy (runtime_response.h) to an app's response headers. The
 // client session calls it when ForwardPlan::runtime_response is set, before the head goes out.
 
-#include <boost/beast/http/fields.hpp>
-
+#include "http/fields.h"
 #include "http/request_gate.h"
 
 namespace oh::gateway {
@@ -14,6 +13,6 @@ namespace oh::gateway {
 // every CSP header, so the app's policy stays and cannot widen framing), each Set-Cookie
 // rewritten by rewriteAppSetCookie(), and Access-Control-Allow-Origin given back for the
 // browser's origin (plus Vary: Origin) when the gate presented another one.
-void applyRuntimeResponsePolicy(boost::beast::http::fields& fields, const RuntimeResponsePolicy& policy);
+void applyRuntimeResponsePolicy(Fields& fields, const RuntimeResponsePolicy& policy);
 
 }  // namespace oh::gateway

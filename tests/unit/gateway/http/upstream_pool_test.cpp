@@ -17,12 +17,13 @@ protected:
   // An idle connection to `key` (never connected: the pool only reads its key and idle time,
   // and a peek finds a socket that was never opened dead, as it would a closed one).
   void putIdle(const std::string& key, Clock::time_point since) {
-    auto connection = std::make_unique<UpstreamConnection>(io_.get_executor());
+    auto connection = std::make_unique<UpstreamConnection>(io_.get_executor(), recycler_);
     connection->key = key;
     pool_.put(std::move(connection), kMaxIdle, since);
   }
 
   boost::asio::io_context io_;
+  BufferRecycler recycler_;
   UpstreamPool pool_;
   const Clock::time_point now_ = Clock::now();
 };

@@ -51,7 +51,7 @@ TEST(RuntimeResponse, AllowOriginTranslated) {
   EXPECT_EQ(clientAllowOrigin(policy, "https://oh.test.evil"), "https://oh.test.evil");
   EXPECT_EQ(clientAllowOrigin(kPolicy, "https://oh.test"), "https://oh.test");
 
-  boost::beast::http::fields fields;
+  Fields fields;
   fields.insert("Access-Control-Allow-Origin", "https://oh.test");
   fields.insert("Access-Control-Allow-Credentials", "true");
   applyRuntimeResponsePolicy(fields, policy);
@@ -59,24 +59,24 @@ TEST(RuntimeResponse, AllowOriginTranslated) {
   EXPECT_EQ(fields["Vary"], "Origin");
   EXPECT_EQ(fields["Access-Control-Allow-Credentials"], "true");
 
-  boost::beast::http::fields varied;
+  Fields varied;
   varied.insert("Access-Control-Allow-Origin", "https://oh.test");
   varied.insert("Vary", "Accept-Encoding, origin");
   applyRuntimeResponsePolicy(varied, policy);
   EXPECT_EQ(varied["Vary"], "Accept-Encoding, origin");
 
-  boost::beast::http::fields accept;
+  Fields accept;
   accept.insert("Access-Control-Allow-Origin", "https://oh.test");
   accept.insert("Vary", "Accept-Encoding");
   applyRuntimeResponsePolicy(accept, policy);
   EXPECT_EQ(accept["Vary"], "Accept-Encoding, Origin");
 
   // Nothing allowed, nothing added; another allowed origin is left alone.
-  boost::beast::http::fields none;
+  Fields none;
   applyRuntimeResponsePolicy(none, policy);
   EXPECT_EQ(none.find("Access-Control-Allow-Origin"), none.end());
   EXPECT_EQ(none.find("Vary"), none.end());
-  boost::beast::http::fields star;
+  Fields star;
   star.insert("Access-Control-Allow-Origin", "*");
   applyRuntimeResponsePolicy(star, policy);
   EXPECT_EQ(star["Access-Control-Allow-Origin"], "*");
@@ -85,7 +85,7 @@ TEST(RuntimeResponse, AllowOriginTranslated) {
 
 // This test verifies the policy applied to Beast fields: cookies rewritten, headers set, CSP added.
 TEST(RuntimeResponse, AppliedToFields) {
-  boost::beast::http::fields fields;
+  Fields fields;
   fields.insert("Set-Cookie", "a=1; Domain=oh.test");
   fields.insert("Content-Type", "text/html");
   fields.insert("set-cookie", "b=2; SameSite=None; Secure");
@@ -113,15 +113,15 @@ TEST(RuntimeResponse, AppliedToFields) {
 
 // This test verifies an app's DENY framing is kept (stricter than ours).
 TEST(RuntimeResponse, KeepsDeny) {
-  boost::beast::http::fields fields;
+  Fields fields;
   fields.insert("X-Frame-Options", "DENY");
   applyRuntimeResponsePolicy(fields, kPolicy);
   EXPECT_EQ(fields["X-Frame-Options"], "DENY");
-  boost::beast::http::fields lower;
+  Fields lower;
   lower.insert("X-Frame-Options", "deny");
   applyRuntimeResponsePolicy(lower, kPolicy);
   EXPECT_EQ(lower["X-Frame-Options"], "deny");
-  boost::beast::http::fields other;
+  Fields other;
   other.insert("X-Frame-Options", "dent");
   applyRuntimeResponsePolicy(other, kPolicy);
   EXPECT_EQ(other["X-Frame-Options"], "SAMEORIGIN");

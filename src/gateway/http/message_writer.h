@@ -1,0 +1,50 @@
+#pragma once
+// Writes relayed HTTP/1.1 messages: each head as one contiguous buffer, and the framing around
+// each piece of a body. The relay sends a head and the body bytes that came with it in one
+// system call. Beast's serializer, which presents a head as a sequence of per-field buffers,
+// cost more instructions per request than everything else the relay does together
+// (docs/benchmarks.md, "instructions per request").
+//
+// Heads are written as the fields stand, in order: the header policy (header_policy.h) has
+// already decided what goes. The one check made here is a last line of defence: a line break
+// inside a value (which the parser never lets through, but a gate's edits or a claim in a token
+// could carry) is written as a space, so no value can start a header or a message of its own.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "http/fields.h"
+
+namespace oh::gateway {
+
+// Appends "METHOD target HTTP/x.y\r\n", every field and the empty line to `out`.
+void appendRequestHead(std::string& out, const RequestHeader& head);
+
+// Appends "HTTP/x.y code reason\r\n" (the upstream's reason text, else the standard one), every
+// field and the empty line to `out`.
+void appendResponseHead(std::string& out, const ResponseHeader& head);
+
+// The framing of a body the relay sends piece by piece: the chunked coding (RFC 9112 section 7.1:
+// "{size in hex}\r\n{data}\r\n", ended by "0\r\n\r\n" without trailers), or none when
+// Content-Length or the connection's end delimits it.
+class BodyFraming {
+public:
+  explicit BodyFraming(bool chunked = false) : chunked_(chunked) {}
+
+  bool chunked() const { return chunked_; }
+
+  // What goes before and after `size` bytes of body; `last` ends the body. An empty piece that
+  // does not end a chunked body is framed as nothing (a zero-size chunk would end it).
+  struct Frame {
+    std::string_view prefix;
+    std::string_view suffix;
+  };
+  Frame frame(std::size_t size, bool last);
+
+private:
+  bool chunked_;
+  char prefix_[sizeof(std::size_t) * 2 + 2] = {};
+};
+
+}  // namespace oh::gateway
