@@ -309,14 +309,25 @@ def report_phase(label, runs, load, peers):
     return summary
 
 
-def count_gateway_instructions(args, work, proc, host):
-    """Instructions per request of the gateway under callgrind during args.instructions seconds of
-    wrk: its busiest thread (the worker relaying the requests) and all the others together."""
-    url = f"http://127.0.0.1:{proc.port}{BODY}"
-    run_wrk(url, args.threads, args.connections, 2, headers=[("Host", host)])  # warm-up, not counted
-    result, dumps = count_instructions(proc.pid, f"{work}/gateway.cg",
-                                       lambda: run_wrk(url, args.threads, args.connections, args.instructions,
-                                                       headers=[("Host", host)]))
+def count_gateway_instructions(args, work, sock, host, last):
+    """Instructions per request of a gateway under callgrind during args.instructions seconds of
+    wrk: its busiest thread (the worker relaying the requests) and all the others together. The
+    gateway lives for this measurement only (under valgrind its directory's full re-lists would
+    take seconds of CPU from the other peers' rounds); it is measured once it knows `last`, the
+    last container created (it answers 502 for it: known, not running)."""
+    proc = start_gateway(args.gateway, work, "gateway-callgrind", "http://127.0.0.1:9", args.proxy_threads,
+                         extra=runtime_toml(sock), wrapper=callgrind_argv(f"{work}/gateway.cg.%p"))
+    try:
+        wait_for(lambda: get(proc.port, host)[0] == 200, "the gateway under callgrind to route to the app", 300)
+        if last != host:
+            wait_for(lambda: get(proc.port, last)[0] == 502, "the gateway under callgrind to know every container", 300)
+        url = f"http://127.0.0.1:{proc.port}{BODY}"
+        run_wrk(url, args.threads, args.connections, 2, headers=[("Host", host)])  # warm-up, not counted
+        result, dumps = count_instructions(proc.pid, f"{work}/gateway.cg",
+                                           lambda: run_wrk(url, args.threads, args.connections, args.instructions,
+                                                           headers=[("Host", host)]))
+    finally:
+        proc.stop()
     requests = max(result["requests"], 1)
     worker = max(dumps.values()) if dumps else 0
     return {"requests": result["requests"], "non2xx": result["non2xx"], "worker": worker / requests,
@@ -476,12 +487,7 @@ def main():
                 raise RuntimeError(f"{name}'s answer is not the app's file")
         if "direct" in wanted:
             peers["direct"] = {"url": f"http://{ip}:80{BODY}", "headers": [], "cpu_pids": lambda: None}
-        counted = None
-        if args.instructions > 0:
-            counted = start_gateway(args.gateway, work, "gateway-callgrind", "http://127.0.0.1:9", args.proxy_threads,
-                                    extra=runtime_toml(sock), wrapper=callgrind_argv(f"{work}/gateway.cg.%p"))
-            started.append(counted)
-            wait_for(lambda: get(counted.port, host)[0] == 200, "the gateway under callgrind to route to the app", 180)
+
         peers = {name: peers[name] for name in wanted}
         nginx_added = sorted(k for k, _ in added_headers(get(nginx_port, host)[1], app_headers))
 
@@ -503,8 +509,8 @@ def main():
         runs = measure_phase(args, peers, "10", host)
         phases["10"] = (runs, (load_before, os.getloadavg()[0]))
         instructions = {}
-        if counted:
-            instructions["10"] = count_gateway_instructions(args, work, counted, host)
+        if args.instructions > 0:
+            instructions["10"] = count_gateway_instructions(args, work, sock, host, host)
         print(f"# creating {args.many - 10} more containers ...", file=sys.stderr, flush=True)
         create_many(sock, names, 10, args.many - 10)
         last = f"80-{conv_id(args.many - 1)}.{SUFFIX}"
@@ -514,9 +520,8 @@ def main():
         load_before = os.getloadavg()[0]
         runs = measure_phase(args, peers, str(args.many), host)
         phases[str(args.many)] = (runs, (load_before, os.getloadavg()[0]))
-        if counted:
-            wait_for(lambda: get(counted.port, last)[0] == 502, "the gateway under callgrind to know every container", 300)
-            instructions[str(args.many)] = count_gateway_instructions(args, work, counted, host)
+        if args.instructions > 0:
+            instructions[str(args.many)] = count_gateway_instructions(args, work, sock, host, last)
 
         summaries = {label: report_phase(label, runs, load, peers) for label, (runs, load) in phases.items()}
         few, many = summaries["10"], summaries[str(args.many)]

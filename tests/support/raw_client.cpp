@@ -250,7 +250,7 @@ std::optional<RawResponse> RawClient::readResponse(const ReadOptions& options) {
       }
       response.headers.push_back({line->substr(0, colon), std::string(trim(std::string_view(*line).substr(colon + 1)))});
     }
-    if (response.status == 100) {
+    if (response.status == 100 && !options.keep_interim) {
       continue;
     }
     Sha256 sha;

@@ -30,6 +30,7 @@ struct RawResponse {
 struct ReadOptions {
   bool keep_body = true;
   bool head_request = false;  // a response to HEAD has no body whatever its headers say
+  bool keep_interim = false;  // return a 100 Continue instead of skipping it
   std::chrono::milliseconds timeout{15000};  // per wait, not overall
 };
 

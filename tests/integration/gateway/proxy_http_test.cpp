@@ -99,6 +99,33 @@ TEST_F(ProxyHttpTest, PostBodiesSizedAndChunked) {
   EXPECT_EQ(echoed->body_sha256, patternSha256Hex(250000));
 }
 
+// A client that asks for 100 Continue gets it from the gateway before it sends the body, sized
+// or chunked; the upstream gets the body without the Expect field, and its answer follows.
+TEST_F(ProxyHttpTest, ExpectContinue) {
+  OH_START_GATEWAY(baseConfig());
+  RawClient client{port()};
+  ASSERT_TRUE(client.connected());
+  ReadOptions interim;
+  interim.keep_interim = true;
+  interim.timeout = 10s;
+  for (const bool chunked : {false, true}) {
+    ASSERT_TRUE(client.send(std::string("POST /upload HTTP/1.1\r\nHost: gateway.test\r\nExpect: 100-continue\r\n") +
+                            (chunked ? "Transfer-Encoding: chunked\r\n\r\n" : "Content-Length: 70000\r\n\r\n")));
+    const auto go_ahead = client.readResponse(interim);
+    ASSERT_TRUE(go_ahead.has_value()) << client.error();
+    EXPECT_EQ(go_ahead->status, 100);
+    ASSERT_TRUE(chunked ? client.sendChunkedPattern(70000, 4096) : client.sendPattern(70000));
+    const auto response = client.readResponse();
+    ASSERT_TRUE(response.has_value()) << client.error();
+    ASSERT_EQ(response->status, 200) << response->body;
+    const auto echoed = parseEcho(response->body);
+    ASSERT_TRUE(echoed.has_value()) << response->body;
+    EXPECT_EQ(echoed->body_bytes, 70000u) << (chunked ? "chunked" : "sized");
+    EXPECT_EQ(echoed->body_sha256, patternSha256Hex(70000));
+    EXPECT_FALSE(findHeader(echoed->headers, "Expect").has_value());
+  }
+}
+
 // Sized and chunked response bodies arrive byte-exact.
 TEST_F(ProxyHttpTest, ResponseBodiesSizedAndChunked) {
   OH_START_GATEWAY(baseConfig());
