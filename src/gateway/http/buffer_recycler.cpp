@@ -5,8 +5,12 @@
 namespace oh::gateway {
 namespace {
 
-// The size class holding `bytes` (0: 4 KiB, ... 4: 64 KiB), or kSizes when larger than them all.
+// The size class holding `bytes` (0: 4 KiB, ... 4: 64 KiB), or kSizes when the heap serves it
+// (under 2 KiB, or over 64 KiB).
 std::size_t sizeClass(std::size_t bytes) {
+  if (bytes < BufferRecycler::kSmallestBytes / 2) {
+    return BufferRecycler::kSizes;
+  }
   std::size_t index = 0;
   for (std::size_t size = BufferRecycler::kSmallestBytes; size < bytes; size *= 2) {
     if (++index == BufferRecycler::kSizes) {

@@ -131,8 +131,8 @@ void ClientSession::sendUpstreamHead() {
       request.chunked(true);
     }
   }
-  head_.clear();
-  appendRequestHead(head_, request.base());
+  x_->head.clear();
+  appendRequestHead(x_->head, request.base());
   head_pending_ = true;
   framing_ = BodyFraming(request_chunked_);
   if (x_->parser->is_done()) {
@@ -219,7 +219,7 @@ void ClientSession::writeUpstream(std::size_t filled, bool last) {
   bytes_in_ += filled;
   body_started_ = body_started_ || filled > 0;  // consumed from the client: a retry could not resend it
   const auto frame = framing_.frame(filled, last);
-  const std::array<net::const_buffer, 4> pieces{net::buffer(head_pending_ ? std::string_view(head_) : std::string_view()),
+  const std::array<net::const_buffer, 4> pieces{net::buffer(head_pending_ ? std::string_view(x_->head) : std::string_view()),
                                                 net::buffer(frame.prefix), net::buffer(relay_.data(), filled),
                                                 net::buffer(frame.suffix)};
   head_pending_ = false;
@@ -312,8 +312,8 @@ void ClientSession::sendClientResponseHead() {
   response.version(11);
   response.keep_alive(keep);
   client_keep_alive_ = keep;
-  head_.clear();
-  appendResponseHead(head_, response.base());
+  x_->head.clear();
+  appendResponseHead(x_->head, response.base());
   head_pending_ = true;
   framing_ = BodyFraming(chunked);
   state_ = State::responding;
@@ -368,7 +368,7 @@ void ClientSession::responseBodyFailed(beast::error_code ec) {
 
 void ClientSession::writeClient(std::size_t filled, bool last) {
   const auto frame = framing_.frame(filled, last);
-  const std::array<net::const_buffer, 4> pieces{net::buffer(head_pending_ ? std::string_view(head_) : std::string_view()),
+  const std::array<net::const_buffer, 4> pieces{net::buffer(head_pending_ ? std::string_view(x_->head) : std::string_view()),
                                                 net::buffer(frame.prefix), net::buffer(relay_.data(), filled),
                                                 net::buffer(frame.suffix)};
   head_pending_ = false;
@@ -403,10 +403,10 @@ void ClientSession::startWebSocketTunnel() {
   status_ = 101;
   prepareClientResponse(response.base(), true);
   applyGateResponseEdits(response.base());
-  head_.clear();
-  appendResponseHead(head_, response.base());
+  x_->head.clear();
+  appendResponseHead(x_->head, response.base());
   arm(settings().server.client_idle_timeout);
-  net::async_write(client_, net::buffer(head_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+  net::async_write(client_, net::buffer(x_->head), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     self->bytes_out_ += n;
     if (ec) {
       self->discardUpstream();

@@ -53,9 +53,9 @@ void ClientSession::sendReply(ErrorReply reply, std::string_view reason) {
   client_keep_alive_ = keep;
   state_ = State::responding;
   countMetrics();
-  head_.clear();
-  appendResponseHead(head_, response.base());
-  const std::array<net::const_buffer, 2> pieces{net::buffer(head_), net::buffer(response.body())};
+  x_->head.clear();
+  appendResponseHead(x_->head, response.base());
+  const std::array<net::const_buffer, 2> pieces{net::buffer(x_->head), net::buffer(response.body())};
   arm(settings().server.client_idle_timeout);
   net::async_write(client_, pieces, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     self->bytes_out_ += n;

@@ -20,8 +20,9 @@ void ClientSession::doReadHead() {
 }
 
 void ClientSession::readMoreHead() {
-  arm(state_ == State::idle ? settings().server.client_idle_timeout : settings().server.client_header_timeout);
-  client_.async_read_some(buffer_.prepare(kHeadReadBytes),
+  const bool idle = state_ == State::idle;
+  arm(idle ? settings().server.client_idle_timeout : settings().server.client_header_timeout);
+  client_.async_read_some(buffer_.prepare(idle ? kIdleReadBytes : kHeadReadBytes),
                           beast::bind_front_handler(&ClientSession::onReadHead, shared_from_this()));
 }
 

@@ -60,6 +60,11 @@ inline constexpr std::size_t kMinRelayBufferBytes = 4 * 1024;
 inline constexpr std::size_t kUpstreamHeadReadBytes = 8 * 1024;
 // Bytes asked of the socket per read while a request head is incomplete.
 inline constexpr std::size_t kHeadReadBytes = 4096;
+// The first read of a request, on a keep-alive connection waiting for it: what an idle
+// connection holds (most heads fit; a longer one is read on with kHeadReadBytes more).
+inline constexpr std::size_t kIdleReadBytes = 1024;
+// Room for the head being sent, reserved once per exchange (a larger head grows it).
+inline constexpr std::size_t kHeadReserveBytes = 1024;
 // Upstream response heads may carry large cookies; bounded so a broken upstream cannot
 // make the gateway buffer without limit.
 inline constexpr std::uint32_t kUpstreamHeaderLimit = 64 * 1024;
@@ -335,16 +340,19 @@ private:
   // from the worker's recycler when a request starts and given back when it ends, so an idle
   // keep-alive connection holds none of it and a busy worker allocates none of it.
   struct Exchange {
-    // Not `= default`: makeRecycled() value-initializes, which would zero the arena (and
-    // Beast's buffers) on every request.
-    Exchange() {}  // NOLINT(modernize-use-equals-default)
+    // Not `= default`: makeRecycled() value-initializes, which would zero the arena on every
+    // request.
+    Exchange() { head.reserve(kHeadReserveBytes); }
 
-    // The fields of both heads; a larger head's go on to the heap.
+    // The fields of both heads and the head being sent; a larger head's go on to the heap.
     std::array<std::byte, kExchangeArenaBytes> arena_storage;
     std::pmr::monotonic_buffer_resource arena{arena_storage.data(), arena_storage.size()};
     std::optional<RequestParser> parser;
     std::optional<ResponseParser> response_parser;
     std::optional<http::response<http::string_body, Fields>> reply;
+    // The head being sent (the request's to the upstream, then the response's to the client),
+    // written by message_writer.h.
+    std::pmr::string head{&arena};
 
     // A parser whose message keeps its fields in the arena.
     template <class Parser>
@@ -356,10 +364,7 @@ private:
   std::optional<tcp::resolver> resolver_;
   RecycledBlock relay_;
   std::size_t relay_size_ = 0;
-  // The head being sent (the request's to the upstream, then the response's to the client),
-  // written by message_writer.h; its capacity is kept across exchanges.
-  std::string head_;
-  bool head_pending_ = false;  // head_ not written yet: it goes with the first body bytes
+  bool head_pending_ = false;  // x_->head not written yet: it goes with the first body bytes
   BodyFraming framing_;        // of the body being written
   bool request_chunked_ = false;
   UpstreamConnectionPtr upstream_;

@@ -10,7 +10,8 @@ namespace http = boost::beast::http;
 
 namespace {
 
-void appendVersion(std::string& out, unsigned version) {
+template <class String>
+void appendVersion(String& out, unsigned version) {
   out += "HTTP/";
   out += static_cast<char>('0' + version / 10 % 10);
   out += '.';
@@ -44,7 +45,8 @@ bool hasLineBreak(std::string_view text) {
 }
 
 // A value as one line: CR and LF become spaces (see the header comment).
-void appendValue(std::string& out, std::string_view value) {
+template <class String>
+void appendValue(String& out, std::string_view value) {
   const std::size_t start = out.size();
   out.append(value);
   if (!hasLineBreak(value)) {
@@ -57,8 +59,8 @@ void appendValue(std::string& out, std::string_view value) {
   }
 }
 
-template <bool isRequest>
-void appendFields(std::string& out, const http::header<isRequest, Fields>& head) {
+template <class String, bool isRequest>
+void appendFields(String& out, const http::header<isRequest, Fields>& head) {
   for (const auto& field : head) {
     const auto name = field.name_string();
     out.append(name.data(), name.size());
@@ -71,7 +73,8 @@ void appendFields(std::string& out, const http::header<isRequest, Fields>& head)
 
 }  // namespace
 
-void appendRequestHead(std::string& out, const RequestHeader& head) {
+template <class String>
+void appendRequestHead(String& out, const RequestHeader& head) {
   const auto method = head.method_string();
   const auto target = head.target();
   out.append(method.data(), method.size());
@@ -83,7 +86,8 @@ void appendRequestHead(std::string& out, const RequestHeader& head) {
   appendFields(out, head);
 }
 
-void appendResponseHead(std::string& out, const ResponseHeader& head) {
+template <class String>
+void appendResponseHead(String& out, const ResponseHeader& head) {
   appendVersion(out, head.version());
   const unsigned code = head.result_int();
   const char digits[] = {' ', static_cast<char>('0' + code / 100 % 10), static_cast<char>('0' + code / 10 % 10),
@@ -94,6 +98,11 @@ void appendResponseHead(std::string& out, const ResponseHeader& head) {
   out += "\r\n";
   appendFields(out, head);
 }
+
+template void appendRequestHead(std::string&, const RequestHeader&);
+template void appendRequestHead(std::pmr::string&, const RequestHeader&);
+template void appendResponseHead(std::string&, const ResponseHeader&);
+template void appendResponseHead(std::pmr::string&, const ResponseHeader&);
 
 BodyFraming::Frame BodyFraming::frame(std::size_t size, bool last) {
   if (!chunked_) {

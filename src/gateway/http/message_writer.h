@@ -11,6 +11,7 @@
 // could carry) is written as a space, so no value can start a header or a message of its own.
 
 #include <cstddef>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 
@@ -18,12 +19,20 @@
 
 namespace oh::gateway {
 
-// Appends "METHOD target HTTP/x.y\r\n", every field and the empty line to `out`.
-void appendRequestHead(std::string& out, const RequestHeader& head);
+// Appends "METHOD target HTTP/x.y\r\n", every field and the empty line to `out` (a std::string
+// or a std::pmr::string).
+template <class String>
+void appendRequestHead(String& out, const RequestHeader& head);
 
 // Appends "HTTP/x.y code reason\r\n" (the upstream's reason text, else the standard one), every
 // field and the empty line to `out`.
-void appendResponseHead(std::string& out, const ResponseHeader& head);
+template <class String>
+void appendResponseHead(String& out, const ResponseHeader& head);
+
+extern template void appendRequestHead(std::string&, const RequestHeader&);
+extern template void appendRequestHead(std::pmr::string&, const RequestHeader&);
+extern template void appendResponseHead(std::string&, const ResponseHeader&);
+extern template void appendResponseHead(std::pmr::string&, const ResponseHeader&);
 
 // The framing of a body the relay sends piece by piece: the chunked coding (RFC 9112 section 7.1:
 // "{size in hex}\r\n{data}\r\n", ended by "0\r\n\r\n" without trailers), or none when

@@ -14,11 +14,11 @@ namespace {
 // that blocks are usable for their whole rounded-up size.
 TEST(BufferRecyclerTest, ReusesBlocksBySize) {
   BufferRecycler recycler;
-  void* small = recycler.allocate(100);
+  void* small = recycler.allocate(2048);
   std::memset(small, 'a', BufferRecycler::kSmallestBytes);  // the whole 4 KiB class (ASan checks)
-  recycler.deallocate(small, 100);
+  recycler.deallocate(small, 2048);
   EXPECT_EQ(recycler.keptBlocks(), 1u);
-  EXPECT_EQ(recycler.allocate(4096), small);  // same class: 1 to 4096 bytes
+  EXPECT_EQ(recycler.allocate(4096), small);  // same class: 2048 to 4096 bytes
   EXPECT_EQ(recycler.keptBlocks(), 0u);
 
   void* eight = recycler.allocate(4097);
@@ -33,12 +33,15 @@ TEST(BufferRecyclerTest, ReusesBlocksBySize) {
   EXPECT_EQ(recycler.keptBlocks(), 3u);  // freed by the recycler's destructor
 }
 
-// This test verifies blocks above 64 KiB are not kept, and that each size keeps at most
-// kKeptBytesPerSize bytes (the rest are freed, not hoarded).
+// This test verifies blocks under 2 KiB and above 64 KiB are not kept, and that each size keeps
+// at most kKeptBytesPerSize bytes (the rest are freed, not hoarded).
 TEST(BufferRecyclerTest, BoundedKeeping) {
   BufferRecycler recycler;
   void* big = recycler.allocate(64 * 1024 + 1);
   recycler.deallocate(big, 64 * 1024 + 1);
+  void* tiny = recycler.allocate(1024);
+  std::memset(tiny, 't', 1024);
+  recycler.deallocate(tiny, 1024);
   EXPECT_EQ(recycler.keptBlocks(), 0u);
 
   std::vector<void*> blocks;
@@ -74,7 +77,7 @@ TEST(BufferRecyclerTest, FlatBufferRoundTrip) {
   buffer.consume(4096);
   buffer.shrink_to_fit();
   EXPECT_EQ(recycler.keptBlocks(), 1u);
-  buffer.prepare(1000);
+  buffer.prepare(3000);
   EXPECT_EQ(recycler.keptBlocks(), 0u);
   buffer.prepare(60 * 1024);  // grows: the old block goes back
   EXPECT_EQ(recycler.keptBlocks(), 1u);
