@@ -21,7 +21,7 @@ struct ServerSettings {
   std::string listen_address = "0.0.0.0";   // server.listen_address
   std::uint16_t listen_port = 8080;          // server.listen_port
   unsigned threads = 0;                      // server.threads; 0 = one per core
-  std::chrono::seconds client_header_timeout{30};   // server.client_header_timeout_seconds
+  std::chrono::seconds client_header_timeout{30};   // server.client_header_timeout_seconds (whole head)
   std::chrono::seconds client_idle_timeout{75};     // server.client_idle_timeout_seconds (keep-alive)
   std::chrono::seconds drain_timeout{25};           // server.drain_timeout_seconds (SIGTERM)
   std::size_t max_connections = 10000;              // server.max_connections

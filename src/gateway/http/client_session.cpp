@@ -15,13 +15,19 @@ void ClientSession::doReadHead() {
     // Pipelined bytes already buffered: parse them before reading more.
     return onHeadBytes();
   }
-  buffer_.shrink_to_fit();  // idle keep-alive connections hold no buffer memory
+  buffer_.shrink_to_fit();  // an idle connection holds only its first read's kIdleReadBytes
   readMoreHead();
 }
 
 void ClientSession::readMoreHead() {
   const bool idle = state_ == State::idle;
-  arm(idle ? settings().server.client_idle_timeout : settings().server.client_header_timeout);
+  if (idle) {
+    arm(settings().server.client_idle_timeout);
+  } else {
+    // The whole head within client_header_timeout of its first byte, however it trickles in
+    // (a deadline per read would let one byte a second hold a connection for hours).
+    armAt(started_ + settings().server.client_header_timeout);
+  }
   client_.async_read_some(buffer_.prepare(idle ? kIdleReadBytes : kHeadReadBytes),
                           beast::bind_front_handler(&ClientSession::onReadHead, shared_from_this()));
 }

@@ -28,6 +28,12 @@ std::string GatewayConfig::toml() const {
   if (max_connections > 0) {
     out << "max_connections = " << max_connections << "\n";
   }
+  if (client_header_timeout_seconds > 0) {
+    out << "client_header_timeout_seconds = " << client_header_timeout_seconds << "\n";
+  }
+  if (client_idle_timeout_seconds > 0) {
+    out << "client_idle_timeout_seconds = " << client_idle_timeout_seconds << "\n";
+  }
   out << "\n";
   out << "[upstream]\nurl = " << tomlString(upstream_url) << "\nconnect_timeout_seconds = " << connect_timeout_seconds
       << "\nread_timeout_seconds = " << read_timeout_seconds << "\n\n";

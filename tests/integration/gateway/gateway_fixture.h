@@ -25,6 +25,8 @@ struct GatewayConfig {
   int connect_timeout_seconds = 5;
   int read_timeout_seconds = 30;
   int drain_timeout_seconds = 10;
+  int client_header_timeout_seconds = 0;  // 0: not written (the gateway's default)
+  int client_idle_timeout_seconds = 0;    // 0: not written
   std::size_t max_connections = 0;  // 0: not written (the gateway's default)
   bool origin_enabled = false;
   std::string origin_current_file;

@@ -233,6 +233,39 @@ TEST_F(ProxyHttpTest, SlowUpstreamGives504) {
   EXPECT_EQ(fast->status, 200);
 }
 
+// A head that trickles in a byte at a time is cut off client_header_timeout after its first
+// byte instead of being kept alive by every byte (slowloris), and the gateway serves on.
+TEST_F(ProxyHttpTest, TricklingHeadIsCutOff) {
+  auto config = baseConfig();
+  config.client_header_timeout_seconds = 1;
+  OH_START_GATEWAY(config);
+  RawClient client{port()};
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.send("GET /echo HTTP/1.1\r\nHost: gateway.test\r\nX-Slow: "));
+  const auto started = std::chrono::steady_clock::now();
+  bool closed = false;
+  // A byte every 200 ms for up to 10 s, ten times the timeout.
+  while (!closed && std::chrono::steady_clock::now() - started < 10s) {
+    std::this_thread::sleep_for(200ms);
+    closed = !client.send("a", 1s) || client.waitForClose(1ms);
+  }
+  EXPECT_TRUE(closed) << "a trickling head kept its connection open for 10 s";
+  expectAlive();
+}
+
+// A keep-alive connection left idle after its response is closed after client_idle_timeout.
+TEST_F(ProxyHttpTest, IdleKeepAliveConnectionClosed) {
+  auto config = baseConfig();
+  config.client_idle_timeout_seconds = 1;
+  OH_START_GATEWAY(config);
+  RawClient client{port()};
+  ASSERT_TRUE(client.send(buildRequest("GET", "/echo", {}, {})));
+  const auto response = client.readResponse();
+  ASSERT_TRUE(response.has_value()) << client.error();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(client.waitForClose(10s)) << "an idle keep-alive connection outlived client_idle_timeout by 9 s";
+}
+
 // Health is about the gateway; readiness is about the upstream.
 TEST_F(ProxyHttpTest, HealthAndReadiness) {
   OH_START_GATEWAY(baseConfig());
