@@ -306,6 +306,19 @@ bool WebSocketClient::sendBinary(const std::string& data, std::chrono::milliseco
       [&](auto handler) { impl_->ws.async_write(net::buffer(data), std::move(handler)); }, timeout);
 }
 
+bool WebSocketClient::sendTextFragments(const std::vector<std::string>& pieces, std::chrono::milliseconds timeout) {
+  impl_->ws.text(true);
+  impl_->ws.auto_fragment(false);
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    const bool last = i + 1 == pieces.size();
+    if (impl_->run([&](auto handler) { impl_->ws.async_write_some(last, net::buffer(pieces[i]), std::move(handler)); },
+                   timeout)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool WebSocketClient::ping(const std::string& payload, std::chrono::milliseconds timeout) {
   return !impl_->run(
       [&](auto handler) { impl_->ws.async_ping(websocket::ping_data(payload), std::move(handler)); },

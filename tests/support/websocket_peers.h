@@ -77,6 +77,9 @@ public:
   bool sendText(const std::string& text, std::chrono::milliseconds timeout = kDefaultTimeout);
   bool sendBinary(const std::string& data, std::chrono::milliseconds timeout = kDefaultTimeout);
   bool ping(const std::string& payload, std::chrono::milliseconds timeout = kDefaultTimeout);
+  // One text message sent as several frames (a first frame and continuations), one per piece.
+  bool sendTextFragments(const std::vector<std::string>& pieces,
+                         std::chrono::milliseconds timeout = kDefaultTimeout);
   // The next data message; nullopt on close, error or timeout (closeCode() tells a close apart).
   std::optional<WebSocketMessage> read(std::chrono::milliseconds timeout = kDefaultTimeout);
   // Payloads of pongs/pings seen while reading.

@@ -201,6 +201,38 @@ TEST_F(RuntimeWebSocketTest, TunnelEndsWhenContainerStops) {
   EXPECT_TRUE(eventually([&] { return openTunnels(*gateway_) == 0; })) << openTunnels(*gateway_);
 }
 
+// This test verifies control frames and fragmented messages cross a runtime tunnel untouched: the
+// app's pong answers the browser's ping, and a text message sent in five frames (one of them
+// empty) comes back whole, between ordinary messages.
+TEST_F(RuntimeWebSocketTest, PingAndFragmentsThroughRuntimeTunnel) {
+  ASSERT_NO_FATAL_FAILURE(startPublicGateway());
+  WebSocketClient client;
+  ASSERT_FALSE(client.connect(gateway_->port(), host(kWsPort, alice_), "/").has_value());
+  ASSERT_TRUE(client.ping("heartbeat-1"));
+  ASSERT_TRUE(client.sendText("after the ping"));
+  auto echoed = client.read();
+  ASSERT_TRUE(echoed.has_value());
+  EXPECT_EQ(echoed->data, "after the ping");
+  // The app answers the ping before it echoes what followed it: the pong came in this read.
+  EXPECT_EQ(client.pongsReceived(), std::vector<std::string>{"heartbeat-1"});
+  const std::vector<std::string> pieces = {"{\"action\":", "", "\"message\",\"args\":{\"content\":\"", std::string(5000, 'f'),
+                                           "\"}}"};
+  std::string whole;
+  for (const auto& piece : pieces) {
+    whole += piece;
+  }
+  ASSERT_TRUE(client.sendTextFragments(pieces));
+  ASSERT_TRUE(client.sendText("next"));
+  echoed = client.read();
+  ASSERT_TRUE(echoed.has_value());
+  EXPECT_TRUE(echoed->text);
+  EXPECT_EQ(echoed->data, whole);
+  echoed = client.read();
+  ASSERT_TRUE(echoed.has_value());
+  EXPECT_EQ(echoed->data, "next");
+  EXPECT_TRUE(client.close(1000));
+}
+
 // runtime.access = "owner" with local accounts alice and bob.
 class RuntimeWebSocketOwnerTest : public RuntimeGatewayBase {
 protected:
@@ -290,6 +322,39 @@ TEST_F(RuntimeWebSocketOwnerTest, HostFormUpgradeOwnerOnly) {
   WebSocketClient anonymous;
   EXPECT_TRUE(anonymous.connect(gateway_->port(), alice_host, "/sockets/events/x").has_value());
   EXPECT_EQ(anonymous.handshakeStatus(), 401u);
+}
+
+// This test verifies an upgrade on the owner's app host with a runtime cookie that was tampered
+// with (one character changed), forged (the right length, made up), cut short or empty, or with
+// the main site's session cookie instead, opens no tunnel (401), while the owner's own runtime
+// cookie still opens one.
+TEST_F(RuntimeWebSocketOwnerTest, ForgedRuntimeCookieOpensNoTunnel) {
+  const std::string alice = signIn("alice");
+  ASSERT_FALSE(alice.empty());
+  const std::string alice_host = host(kWsPort, alice_);
+  const Visit own = visit(alice, alice_host, "/health");
+  ASSERT_EQ(own.status, 200) << own.body;
+  const auto equals = own.runtime_cookie.find('=');
+  ASSERT_NE(equals, std::string::npos) << own.runtime_cookie;
+  const std::string name = own.runtime_cookie.substr(0, equals + 1);
+  const std::string value = own.runtime_cookie.substr(equals + 1);
+  ASSERT_GT(value.size(), 16u);
+  std::string tampered = value;
+  tampered[value.size() / 2] = tampered[value.size() / 2] == 'A' ? 'B' : 'A';
+  for (const std::string& cookie : {name + tampered, name + std::string(value.size(), 'A'),
+                                    name + value.substr(0, value.size() / 2), name, alice}) {
+    WebSocketClient client;
+    EXPECT_TRUE(client.connect(gateway_->port(), alice_host, "/sockets/events/x", {{"Cookie", cookie}}).has_value())
+        << cookie;
+    EXPECT_EQ(client.handshakeStatus(), 401u) << cookie;
+  }
+  WebSocketClient genuine;
+  const auto failure = genuine.connect(gateway_->port(), alice_host, "/sockets/events/x", {{"Cookie", own.runtime_cookie}});
+  ASSERT_FALSE(failure.has_value()) << *failure << " status " << genuine.handshakeStatus();
+  ASSERT_TRUE(genuine.sendText("still mine"));
+  const auto echoed = genuine.read();
+  ASSERT_TRUE(echoed.has_value());
+  EXPECT_EQ(echoed->data, "still mine");
 }
 
 // What stock OpenHands 1.3 creates for a sandbox (docs/instance.md "Sandbox URLs").
