@@ -165,21 +165,35 @@ void ClientSession::allocateRelay(boost::optional<std::uint64_t> content_length)
   relay_size_ = size;
 }
 
+template <class Parser>
+std::size_t ClientSession::takeBodyPiece(Parser& parser, ConnectionBuffer& from, beast::error_code& ec) {
+  if (parser.is_done()) {
+    return 0;
+  }
+  auto& body = parser.get().body();
+  body.data = relay_.data();
+  body.size = relay_size_;
+  ec = parseBuffered(parser, from);
+  return relay_size_ - body.size;
+}
+
+std::array<net::const_buffer, 4> ClientSession::outgoing(std::size_t filled, bool last) {
+  const auto frame = framing_.frame(filled, last);
+  const std::string_view head = head_pending_ ? std::string_view(x_->head) : std::string_view();
+  head_pending_ = false;
+  return {net::buffer(head), net::buffer(frame.prefix), net::buffer(relay_.data(), filled), net::buffer(frame.suffix)};
+}
+
 void ClientSession::relayRequestBody() {
   auto& parser = *x_->parser;
-  std::size_t filled = 0;
-  if (!parser.is_done()) {
-    auto& body = parser.get().body();
-    body.data = relay_.data();
-    body.size = relay_size_;
-    if (const auto ec = parseBuffered(parser, buffer_)) {
-      return requestBodyFailed(ec);
-    }
-    filled = relay_size_ - body.size;
-    if (filled == 0 && !parser.is_done()) {
-      // Nothing of the body is here yet: the head goes now, the body follows as it comes.
-      return head_pending_ ? writeUpstream(0, false) : readRequestBody();
-    }
+  beast::error_code ec;
+  const std::size_t filled = takeBodyPiece(parser, buffer_, ec);
+  if (ec) {
+    return requestBodyFailed(ec);
+  }
+  if (filled == 0 && !parser.is_done()) {
+    // Nothing of the body is here yet: the head goes now, the body follows as it comes.
+    return head_pending_ ? writeUpstream(0, false) : readRequestBody();
   }
   writeUpstream(filled, parser.is_done());
 }
@@ -218,13 +232,8 @@ void ClientSession::requestBodyFailed(beast::error_code ec) {
 void ClientSession::writeUpstream(std::size_t filled, bool last) {
   bytes_in_ += filled;
   body_started_ = body_started_ || filled > 0;  // consumed from the client: a retry could not resend it
-  const auto frame = framing_.frame(filled, last);
-  const std::array<net::const_buffer, 4> pieces{net::buffer(head_pending_ ? std::string_view(x_->head) : std::string_view()),
-                                                net::buffer(frame.prefix), net::buffer(relay_.data(), filled),
-                                                net::buffer(frame.suffix)};
-  head_pending_ = false;
   arm(settings().upstream.read_timeout);
-  net::async_write(upstream_->socket, pieces, [self = shared_from_this(), last](beast::error_code ec, std::size_t) {
+  net::async_write(upstream_->socket, outgoing(filled, last), [self = shared_from_this(), last](beast::error_code ec, std::size_t) {
     ec = self->settled(ec);
     if (ec) {
       return self->upstreamFailedBeforeResponse(ec);
@@ -325,19 +334,14 @@ void ClientSession::sendClientResponseHead() {
 
 void ClientSession::relayResponseBody() {
   auto& parser = *x_->response_parser;
-  std::size_t filled = 0;
-  if (!parser.is_done()) {
-    auto& body = parser.get().body();
-    body.data = relay_.data();
-    body.size = relay_size_;
-    if (const auto ec = parseBuffered(parser, upstream_->buffer)) {
-      return responseBodyFailed(ec);
-    }
-    filled = relay_size_ - body.size;
-    if (filled == 0 && !parser.is_done()) {
-      // Nothing of the body yet: the head goes now, the body may be slow to come (streams, SSE).
-      return head_pending_ ? writeClient(0, false) : readResponseBody();
-    }
+  beast::error_code ec;
+  const std::size_t filled = takeBodyPiece(parser, upstream_->buffer, ec);
+  if (ec) {
+    return responseBodyFailed(ec);
+  }
+  if (filled == 0 && !parser.is_done()) {
+    // Nothing of the body yet: the head goes now, the body may be slow to come (streams, SSE).
+    return head_pending_ ? writeClient(0, false) : readResponseBody();
   }
   writeClient(filled, parser.is_done());
 }
@@ -367,16 +371,11 @@ void ClientSession::responseBodyFailed(beast::error_code ec) {
 }
 
 void ClientSession::writeClient(std::size_t filled, bool last) {
-  const auto frame = framing_.frame(filled, last);
-  const std::array<net::const_buffer, 4> pieces{net::buffer(head_pending_ ? std::string_view(x_->head) : std::string_view()),
-                                                net::buffer(frame.prefix), net::buffer(relay_.data(), filled),
-                                                net::buffer(frame.suffix)};
-  head_pending_ = false;
   if (last) {
     countMetrics();
   }
   arm(settings().server.client_idle_timeout);
-  net::async_write(client_, pieces, [self = shared_from_this(), last](beast::error_code ec, std::size_t n) {
+  net::async_write(client_, outgoing(filled, last), [self = shared_from_this(), last](beast::error_code ec, std::size_t n) {
     self->bytes_out_ += n;
     if (ec) {
       self->discardUpstream();

@@ -257,6 +257,11 @@ private:
 
   // The fixed buffer bodies stream through: 64 KiB, or the body's size when known and smaller.
   void allocateRelay(boost::optional<std::uint64_t> content_length);
+  // Parses what `from` holds of the body into the relay buffer; returns how many bytes that is.
+  template <class Parser>
+  std::size_t takeBodyPiece(Parser& parser, ConnectionBuffer& from, beast::error_code& ec);
+  // One write's buffers: the head, if it has not gone yet, then `filled` relay bytes, framed.
+  std::array<net::const_buffer, 4> outgoing(std::size_t filled, bool last);
   void relayRequestBody();
   void readRequestBody();
   void requestBodyFailed(beast::error_code ec);
