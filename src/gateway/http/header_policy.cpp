@@ -74,37 +74,44 @@ void removeHopByHop(Fields& fields, bool keep_upgrade) {
 
 void prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool keep_forwarded_proto) {
   removeHopByHop(fields, context.websocket);
-  if (!context.strip_header.empty()) {
-    fields.erase(context.strip_header);
-  }
-
-  // Append the peer to any X-Forwarded-For chain (several fields are one comma list).
-  std::string chain;
-  const auto range = fields.equal_range("X-Forwarded-For");
-  for (auto it = range.first; it != range.second; ++it) {
-    const auto value = common::trimOws(it->value());
-    if (value.empty()) {
-      continue;
+  // One walk over the fields: the origin secret and the forwarding fields the gateway sets
+  // itself go (X-Forwarded-For once its values are in the chain), and the Host is noted. Erasing
+  // or inserting other elements leaves `host` valid.
+  std::string chain;  // any X-Forwarded-For chain, several fields being one comma list
+  std::string_view host;
+  bool proto_kept = false;
+  using boost::beast::iequals;
+  for (auto it = fields.begin(); it != fields.end();) {
+    const std::string_view name = it->name_string();
+    if (it->name() == http::field::host) {
+      host = host.empty() ? std::string_view(it->value()) : host;
+      ++it;
+    } else if (!context.strip_header.empty() && iequals(name, context.strip_header)) {
+      it = fields.erase(it);
+    } else if (iequals(name, "X-Forwarded-For")) {
+      const auto value = common::trimOws(it->value());
+      if (!value.empty()) {
+        chain.append(value.data(), value.size()).append(", ");
+      }
+      it = fields.erase(it);
+    } else if (iequals(name, "X-Forwarded-Proto") && keep_forwarded_proto) {
+      proto_kept = true;
+      ++it;
+    } else if (iequals(name, "X-Forwarded-Proto") || iequals(name, "X-Forwarded-Host") || iequals(name, "X-Real-IP")) {
+      it = fields.erase(it);
+    } else {
+      ++it;
     }
-    if (!chain.empty()) {
-      chain += ", ";
-    }
-    chain.append(value.data(), value.size());
-  }
-  if (!chain.empty()) {
-    chain += ", ";
   }
   chain.append(context.peer_ip.data(), context.peer_ip.size());
-  fields.set("X-Forwarded-For", chain);
-
-  if (!keep_forwarded_proto || fields.count("X-Forwarded-Proto") == 0) {
-    fields.set("X-Forwarded-Proto", context.proto);
+  fields.insert("X-Forwarded-For", chain);
+  if (!proto_kept) {
+    fields.insert("X-Forwarded-Proto", context.proto);
   }
-  const auto host = fields[http::field::host];
   if (!host.empty()) {
-    fields.set("X-Forwarded-Host", host);
+    fields.insert("X-Forwarded-Host", host);
   }
-  fields.set("X-Real-IP", context.client_ip);
+  fields.insert("X-Real-IP", context.client_ip);
 }
 
 bool isHtml(std::string_view content_type) {
