@@ -14,6 +14,7 @@
 #include "auth/key_file.h"
 #include "auth/local_login_page.h"
 #include "auth/local_users.h"
+#include "auth/runtime_handoff.h"
 #include "auth/token_exchange.h"
 #include "sign_in_test_support.h"
 
@@ -78,6 +79,42 @@ protected:
       }
     }
     return *sign_in_;
+  }
+
+  // Builds the sign-in with runtime hosts under runtime.oh.test and a ticket key.
+  void useRuntimeHosts() {
+    Settings s = settings();
+    s.auth.ticket_key_file = files_.path("ticket.key");
+    s.runtime.enabled = true;
+    s.runtime.host_suffixes = {"runtime.oh.test"};
+    auto built = services_->build(std::make_shared<const Settings>(s));
+    ASSERT_TRUE(std::holds_alternative<std::shared_ptr<SignIn>>(built)) << std::get<std::string>(built);
+    sign_in_ = std::get<std::shared_ptr<SignIn>>(built);
+  }
+
+  // The hand-off for `runtime_host` with the main `session` ("oh_session=…"): the main host
+  // issues the ticket, the runtime host redeems it. Returns "oh_runtime=…" ("" when refused).
+  std::string runtimeCookie(const std::string& session, const std::string& runtime_host) {
+    TestRequest handoff;
+    handoff.target = "/_gateway/handoff?host=" + runtime_host + "&rd=%2F";
+    handoff.cookie = session;
+    auto issued = run(signIn(), handoff);
+    EXPECT_TRUE(issued && issued->decision);
+    if (!issued || !issued->decision) {
+      return {};
+    }
+    const std::string ticket_url = header(issued->decision->reply, "Location");
+    const std::size_t ticket = ticket_url.find("/_gateway/ticket?");
+    EXPECT_NE(ticket, std::string::npos) << ticket_url;
+    if (ticket == std::string::npos) {
+      return {};
+    }
+    TestRequest redeem;
+    redeem.host = runtime_host;
+    redeem.target = ticket_url.substr(ticket);
+    auto redeemed = run(signIn(), redeem, HostRole::runtime);
+    EXPECT_TRUE(redeemed && redeemed->decision);
+    return redeemed && redeemed->decision ? cookiePair(redeemed->decision->reply, "oh_runtime") : std::string();
   }
 
   // Runs the queued password checks (the pool's threads, here on the test thread).
@@ -339,32 +376,13 @@ TEST_F(LocalSignInTest, UsersFileChecks) {
 // main session and a runtime cookie obtained through the hand-off both stop working once the
 // changed users file is noticed; the old password is refused and the new one signs in.
 TEST_F(LocalSignInTest, PasswordChangeRevokesSessions) {
-  Settings s = settings();
-  s.auth.ticket_key_file = files_.path("ticket.key");
-  s.runtime.enabled = true;
-  s.runtime.host_suffixes = {"runtime.oh.test"};
-  auto built = services_->build(std::make_shared<const Settings>(s));
-  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<SignIn>>(built));
-  sign_in_ = std::get<std::shared_ptr<SignIn>>(built);
+  useRuntimeHosts();
   const std::string session = signInAlice(std::string(kPassword));
   ASSERT_FALSE(session.empty());
   EXPECT_TRUE(run(signIn(), apiCall(session))->identity);
 
-  // A runtime cookie through the hand-off (main host issues the ticket, runtime host redeems).
   const std::string runtime_host = "3000-abc.runtime.oh.test";
-  TestRequest handoff;
-  handoff.target = "/_gateway/handoff?host=" + runtime_host + "&rd=%2F";
-  handoff.cookie = session;
-  auto issued = run(signIn(), handoff);
-  ASSERT_TRUE(issued && issued->decision);
-  const std::string ticket_url = header(issued->decision->reply, "Location");
-  ASSERT_NE(ticket_url.find("/_gateway/ticket?"), std::string::npos) << ticket_url;
-  TestRequest redeem;
-  redeem.host = runtime_host;
-  redeem.target = ticket_url.substr(ticket_url.find("/_gateway/ticket"));
-  auto redeemed = run(signIn(), redeem, HostRole::runtime);
-  ASSERT_TRUE(redeemed && redeemed->decision);
-  const std::string runtime_cookie = cookiePair(redeemed->decision->reply, "oh_runtime");
+  const std::string runtime_cookie = runtimeCookie(session, runtime_host);
   ASSERT_FALSE(runtime_cookie.empty());
   EXPECT_TRUE(run(signIn(), apiCall(runtime_cookie, runtime_host), HostRole::runtime)->identity);
 
@@ -385,6 +403,53 @@ TEST_F(LocalSignInTest, PasswordChangeRevokesSessions) {
   const std::string fresh = signInAlice("a brand new password");
   ASSERT_FALSE(fresh.empty());
   EXPECT_EQ(run(signIn(), apiCall(fresh))->identity->sub, "alice");
+}
+
+// This test verifies a runtime cookie lapses within its hour while the 30-day main session
+// does not: the lapsed cookie gets a page load sent back through the hand-off and a script a 401,
+// and the hand-off run again gives a cookie that works. A cookie is bound to its host: it opens
+// nothing on another app's host, nor on the same app's other port.
+TEST_F(LocalSignInTest, RuntimeCookieLapsesAndHandOffRenewsIt) {
+  useRuntimeHosts();
+  const std::string session = signInAlice(std::string(kPassword));
+  ASSERT_FALSE(session.empty());
+  const std::string runtime_host = "3000-abc.runtime.oh.test";
+  const std::string runtime_cookie = runtimeCookie(session, runtime_host);
+  ASSERT_FALSE(runtime_cookie.empty());
+  EXPECT_TRUE(run(signIn(), apiCall(runtime_cookie, runtime_host), HostRole::runtime)->identity);
+  for (const std::string other_host : {"3000-abd.runtime.oh.test", "3001-abc.runtime.oh.test"}) {
+    auto elsewhere = run(signIn(), apiCall(runtime_cookie, other_host), HostRole::runtime);
+    ASSERT_TRUE(elsewhere && elsewhere->decision) << other_host;
+    EXPECT_EQ(elsewhere->decision->reply.status, 401u) << other_host;
+  }
+
+  // Without a refresh token a session is valid until the renewal margin before its end, the
+  // rule every session follows (a request never runs on an identity about to lapse).
+  const auto good_for = auth::kRuntimeSessionLifetime - auth::kRenewalMargin;
+  clock_->advance(good_for - std::chrono::seconds(1));
+  EXPECT_TRUE(run(signIn(), apiCall(runtime_cookie, runtime_host), HostRole::runtime)->identity);
+  clock_->advance(std::chrono::seconds(2));
+  auto script = run(signIn(), apiCall(runtime_cookie, runtime_host), HostRole::runtime);
+  ASSERT_TRUE(script && script->decision);
+  EXPECT_FALSE(script->identity);
+  EXPECT_EQ(script->decision->reply.status, 401u);
+  TestRequest page;
+  page.host = runtime_host;
+  page.target = "/add?x=1";
+  page.cookie = runtime_cookie;
+  auto reload = run(signIn(), page, HostRole::runtime);
+  ASSERT_TRUE(reload && reload->decision);
+  EXPECT_EQ(reload->decision->reply.status, 302u);
+  const std::string location = header(reload->decision->reply, "Location");
+  EXPECT_TRUE(location.starts_with("http://oh.test/_gateway/handoff?host=" + runtime_host)) << location;
+  EXPECT_NE(location.find("rd=%2Fadd%3Fx%3D1"), std::string::npos) << location;
+
+  // The main session is an hour old of its 30 days: the hand-off runs without a sign-in.
+  EXPECT_TRUE(run(signIn(), apiCall(session))->identity);
+  const std::string renewed = runtimeCookie(session, runtime_host);
+  ASSERT_FALSE(renewed.empty());
+  EXPECT_NE(renewed, runtime_cookie);
+  EXPECT_EQ(run(signIn(), apiCall(renewed, runtime_host), HostRole::runtime)->identity->sub, "alice");
 }
 
 // This test verifies the fingerprint survives a cookie-key rotation (previous key configured),
