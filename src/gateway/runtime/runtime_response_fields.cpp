@@ -1,6 +1,7 @@
 #include "runtime/runtime_response_fields.h"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/beast/http/field.hpp>
@@ -31,36 +32,64 @@ void translateAllowOrigin(Fields& fields, const RuntimeResponsePolicy& policy) {
   }
 }
 
+bool isDeny(std::string_view value) { return common::equalsIgnoreCase(value, "DENY"); }
+
+constexpr std::string_view kContentTypeOptions = "X-Content-Type-Options";
+constexpr std::string_view kReferrerPolicy = "Referrer-Policy";
+
+// The headers the policy replaces. Beast has no enum for the last two, so their names are
+// compared, and only those of fields Beast did not recognise.
+bool replacedByPolicy(const Fields::value_type& field) {
+  if (field.name() != boost::beast::http::field::unknown) {
+    return false;
+  }
+  const std::string_view name = field.name_string();
+  return common::equalsIgnoreCase(name, kContentTypeOptions) || common::equalsIgnoreCase(name, kReferrerPolicy);
+}
+
 }  // namespace
 
 void applyRuntimeResponsePolicy(Fields& fields, const RuntimeResponsePolicy& policy) {
   namespace http = boost::beast::http;
-  std::vector<std::string> cookies;
-  const auto range = fields.equal_range(http::field::set_cookie);
-  for (auto it = range.first; it != range.second; ++it) {
-    cookies.push_back(rewriteAppSetCookie(it->value()));
+  // One pass: it notes the cookies and the app's framing choice and removes what is replaced.
+  bool has_cookies = false;
+  bool app_denies_framing = false;
+  for (auto it = fields.begin(); it != fields.end();) {
+    const http::field name = it->name();
+    if (name == http::field::set_cookie) {
+      has_cookies = true;
+    } else if (name == http::field::x_frame_options) {
+      // An app's DENY is stricter than SAMEORIGIN and stays (the first one; any other goes).
+      if (!app_denies_framing && isDeny(it->value())) {
+        app_denies_framing = true;
+        ++it;
+        continue;
+      }
+      it = fields.erase(it);
+      continue;
+    } else if (replacedByPolicy(*it)) {
+      it = fields.erase(it);
+      continue;
+    }
+    ++it;
   }
-  if (!cookies.empty()) {
+  if (has_cookies) {
+    std::vector<std::string> cookies;
+    const auto range = fields.equal_range(http::field::set_cookie);
+    for (auto it = range.first; it != range.second; ++it) {
+      cookies.push_back(rewriteAppSetCookie(it->value()));
+    }
     fields.erase(http::field::set_cookie);
     for (const std::string& cookie : cookies) {
       fields.insert(http::field::set_cookie, cookie);
     }
   }
-  const auto frame_options = fields.find(http::field::x_frame_options);
-  bool app_denies = false;
-  if (frame_options != fields.end() && frame_options->value().size() == 4) {
-    app_denies = true;
-    for (std::size_t i = 0; i < 4; ++i) {
-      const char c = frame_options->value()[i];
-      app_denies = app_denies && (c | 0x20) == "deny"[i];
-    }
+  if (!app_denies_framing) {
+    fields.insert(http::field::x_frame_options, "SAMEORIGIN");
   }
-  if (!app_denies) {
-    fields.set(http::field::x_frame_options, "SAMEORIGIN");
-  }
-  fields.set("X-Content-Type-Options", "nosniff");
-  fields.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  fields.insert("Content-Security-Policy", frameAncestorsDirective(policy));
+  fields.insert(http::field::unknown, kContentTypeOptions, "nosniff");
+  fields.insert(http::field::unknown, kReferrerPolicy, "strict-origin-when-cross-origin");
+  fields.insert(http::field::unknown, "Content-Security-Policy", frameAncestorsDirective(policy));
   if (!policy.upstream_origin.empty()) {
     translateAllowOrigin(fields, policy);
   }

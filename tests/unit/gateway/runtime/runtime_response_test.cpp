@@ -5,6 +5,7 @@
 #include <boost/beast/http/fields.hpp>
 #include <gtest/gtest.h>
 
+#include "common/text.h"
 #include "runtime/runtime_response_fields.h"
 
 namespace oh::gateway {
@@ -125,6 +126,41 @@ TEST(RuntimeResponse, KeepsDeny) {
   other.insert("X-Frame-Options", "dent");
   applyRuntimeResponsePolicy(other, kPolicy);
   EXPECT_EQ(other["X-Frame-Options"], "SAMEORIGIN");
+}
+
+// This test verifies each replaced header appears once whatever the app sent twice, in any
+// case: one X-Frame-Options (the app's DENY if any of its values is DENY), one nosniff, one
+// referrer policy; headers of other names are untouched.
+TEST(RuntimeResponse, DuplicatesReplacedOnce) {
+  auto count = [](const Fields& fields, std::string_view name) {
+    std::vector<std::string> values;
+    for (const auto& field : fields) {
+      if (oh::common::equalsIgnoreCase(field.name_string(), name)) {
+        values.emplace_back(field.value());
+      }
+    }
+    return values;
+  };
+  Fields fields;
+  fields.insert("x-frame-options", "ALLOWALL");
+  fields.insert("X-Frame-Options", "Deny");
+  fields.insert("X-FRAME-OPTIONS", "DENY");
+  fields.insert("x-content-type-options", "sniff-away");
+  fields.insert("X-Content-Type-Options", "");
+  fields.insert("referrer-policy", "unsafe-url");
+  fields.insert("Referrer-Policy", "no-referrer-when-downgrade");
+  fields.insert("X-Referrer-Policy-Extra", "kept");
+  applyRuntimeResponsePolicy(fields, kPolicy);
+  EXPECT_EQ(count(fields, "X-Frame-Options"), std::vector<std::string>{"Deny"});
+  EXPECT_EQ(count(fields, "X-Content-Type-Options"), std::vector<std::string>{"nosniff"});
+  EXPECT_EQ(count(fields, "Referrer-Policy"), std::vector<std::string>{"strict-origin-when-cross-origin"});
+  EXPECT_EQ(count(fields, "X-Referrer-Policy-Extra"), std::vector<std::string>{"kept"});
+
+  Fields no_deny;
+  no_deny.insert("X-Frame-Options", "ALLOW-FROM https://evil.test");
+  no_deny.insert("X-Frame-Options", "ALLOWALL");
+  applyRuntimeResponsePolicy(no_deny, kPolicy);
+  EXPECT_EQ(count(no_deny, "X-Frame-Options"), std::vector<std::string>{"SAMEORIGIN"});
 }
 
 }  // namespace
