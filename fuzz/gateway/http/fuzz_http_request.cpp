@@ -2,10 +2,13 @@
 // upstream header rewrite over arbitrary bytes, and checks the invariants that make smuggling
 // impossible: whatever is accepted has an origin-form target, one Host, and one framing.
 
+#include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <string_view>
 
+#include "common/text.h"
 #include "http/header_policy.h"
 #include "http/request_policy.h"
 #include "http/request_reader.h"
@@ -75,9 +78,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     context.proto = "https";
     context.websocket = oh::gateway::isWebSocketUpgrade(message.base());
     context.strip_header = "X-Origin-Verify";
-    oh::gateway::prepareUpstreamRequest(message.base(), context, false);
+    static constexpr std::array<std::string_view, 2> kPrefixes{"x-cognito-", "x-auth-request-"};
+    context.remove_header_prefixes = kPrefixes;
+    const std::size_t fields_before = static_cast<std::size_t>(std::distance(message.begin(), message.end()));
+    const std::size_t removed = oh::gateway::prepareUpstreamRequest(message.base(), context, false);
+    require(removed <= fields_before);
     require(message.count(http::field::transfer_encoding) == 0);
     require(message.count("X-Origin-Verify") == 0);
+    for (const auto& field : message) {
+      for (std::string_view prefix : kPrefixes) {
+        require(!oh::common::startsWithIgnoreCase(field.name_string(), prefix));
+      }
+    }
   }
   return 0;
 }

@@ -117,12 +117,17 @@ void ClientSession::sendUpstreamHead() {
     context.proto = "http";
     context.websocket = websocket_;
     context.strip_header = settings().origin.header;
-    prepareUpstreamRequest(request.base(), context, snapshot_->trusted.contains(peer_address_));
     if (plan_) {
-      if (const std::size_t spoofed = applyRequestEdits(request.base(), *plan_); spoofed > 0) {
-        spdlog::warn("request {} from {}: removed {} identity header(s) the client sent", worker_.requestId(request_number_),
-                     client_ip_, spoofed);
-      }
+      context.remove_header_prefixes = plan_->remove_header_prefixes;
+    }
+    const std::size_t spoofed =
+        prepareUpstreamRequest(request.base(), context, snapshot_->trusted.contains(peer_address_));
+    if (spoofed > 0) {
+      spdlog::warn("request {} from {}: removed {} identity header(s) the client sent", worker_.requestId(request_number_),
+                   client_ip_, spoofed);
+    }
+    if (plan_) {
+      applyRequestEdits(request.base(), *plan_);
     }
     // The gateway answers 100 Continue itself (below); the upstream must not wait for it.
     request.erase(http::field::expect);

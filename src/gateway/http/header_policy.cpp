@@ -29,6 +29,14 @@ void collectConnectionOptions(std::string_view value, std::vector<std::string>& 
   }
 }
 
+bool hasAnyPrefix(std::string_view name, std::span<const std::string_view> prefixes) {
+  return !name.empty() && std::any_of(prefixes.begin(), prefixes.end(), [name](std::string_view prefix) {
+           // The first letters settle most fields without a full comparison.
+           return !prefix.empty() && common::toLowerAscii(name[0]) == common::toLowerAscii(prefix[0]) &&
+                  common::startsWithIgnoreCase(name, prefix);
+         });
+}
+
 }  // namespace
 
 void removeHopByHop(Fields& fields, bool keep_upgrade) {
@@ -72,14 +80,15 @@ void removeHopByHop(Fields& fields, bool keep_upgrade) {
   }
 }
 
-void prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool keep_forwarded_proto) {
+std::size_t prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool keep_forwarded_proto) {
   removeHopByHop(fields, context.websocket);
-  // One walk over the fields: the origin secret and the forwarding fields the gateway sets
-  // itself go (X-Forwarded-For once its values are in the chain), and the Host is noted. Erasing
-  // or inserting other elements leaves `host` valid.
+  // One walk over the fields: the origin secret, the forwarding fields the gateway sets itself
+  // (X-Forwarded-For once its values are in the chain) and the gate's header families go, and
+  // the Host is noted. Erasing or inserting other elements leaves `host` valid.
   std::string chain;  // any X-Forwarded-For chain, several fields being one comma list
   std::string_view host;
   bool proto_kept = false;
+  std::size_t removed_by_prefix = 0;
   using boost::beast::iequals;
   for (auto it = fields.begin(); it != fields.end();) {
     const std::string_view name = it->name_string();
@@ -99,6 +108,9 @@ void prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool 
       ++it;
     } else if (iequals(name, "X-Forwarded-Proto") || iequals(name, "X-Forwarded-Host") || iequals(name, "X-Real-IP")) {
       it = fields.erase(it);
+    } else if (hasAnyPrefix(name, context.remove_header_prefixes)) {
+      ++removed_by_prefix;
+      it = fields.erase(it);
     } else {
       ++it;
     }
@@ -112,6 +124,7 @@ void prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool 
     fields.insert("X-Forwarded-Host", host);
   }
   fields.insert("X-Real-IP", context.client_ip);
+  return removed_by_prefix;
 }
 
 bool isHtml(std::string_view content_type) {
@@ -137,22 +150,7 @@ void prepareClientResponse(Fields& fields, bool websocket_switch) {
   }
 }
 
-std::size_t applyRequestEdits(Fields& fields, const ForwardPlan& plan) {
-  std::size_t removed = 0;
-  if (!plan.remove_header_prefixes.empty()) {
-    for (auto it = fields.begin(); it != fields.end();) {
-      const std::string_view name = it->name_string();
-      const bool remove = std::any_of(plan.remove_header_prefixes.begin(), plan.remove_header_prefixes.end(),
-                                      [name](std::string_view prefix) {
-                                        // The first letters settle most fields without a full comparison.
-                                        return !prefix.empty() && !name.empty() &&
-                                               common::toLowerAscii(name[0]) == common::toLowerAscii(prefix[0]) &&
-                                               common::startsWithIgnoreCase(name, prefix);
-                                      });
-      removed += remove ? 1 : 0;
-      it = remove ? fields.erase(it) : std::next(it);
-    }
-  }
+void applyRequestEdits(Fields& fields, const ForwardPlan& plan) {
   if (plan.cookie) {
     fields.erase(http::field::cookie);
     if (!plan.cookie->empty()) {
@@ -162,7 +160,6 @@ std::size_t applyRequestEdits(Fields& fields, const ForwardPlan& plan) {
   for (const auto& [name, value] : plan.set_headers) {
     fields.set(name, value);
   }
-  return removed;
 }
 
 void addResponseCookies(Fields& fields, const ForwardPlan& plan) {

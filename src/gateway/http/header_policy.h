@@ -3,6 +3,7 @@
 // hop-by-hop removal (RFC 9110 section 7.6.1), the X-Forwarded-* family, and the main site's
 // response policy (no caching of HTML, as the reference design's edge function did; no Server).
 
+#include <span>
 #include <string_view>
 
 #include "http/fields.h"
@@ -22,24 +23,27 @@ struct ForwardContext {
   std::string_view proto;       // "https" behind CloudFront/ALB, "http" locally
   bool websocket = false;
   std::string_view strip_header;  // the origin-secret header: never forwarded to the app
+  // The gate's ForwardPlan::remove_header_prefixes (identity headers no client may send).
+  std::span<const std::string_view> remove_header_prefixes;
 };
 
 // Prepares a client request's fields for the upstream: hop-by-hop removed; X-Forwarded-For
 // appended with the peer; X-Forwarded-Proto set unless the peer-supplied one is trusted
 // (keep_forwarded_proto); X-Forwarded-Host set from Host; X-Real-IP set to the client; Host
-// preserved; the origin secret header removed.
-void prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool keep_forwarded_proto);
+// preserved; the origin secret header removed; every field whose name starts with one of
+// context.remove_header_prefixes removed (any case, any number). One walk over the client's
+// fields does it all. Returns how many fields the prefixes removed (identity headers a client
+// should never send: worth a log line).
+std::size_t prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool keep_forwarded_proto);
 
 // Prepares an upstream response's fields for the client: hop-by-hop removed (Upgrade kept for
 // a 101 WebSocket answer), Server removed, and HTML made uncacheable.
 void prepareClientResponse(Fields& fields, bool websocket_switch);
 
-// Applies a gate's edits to a request bound for the upstream, in this order: every field whose
-// name starts with one of plan.remove_header_prefixes goes (any case, any number), the Cookie
-// header is replaced or removed, then plan.set_headers are set. The target is not touched.
-// Returns how many client fields the prefixes removed (identity headers a client should never
-// send: worth a log line).
-std::size_t applyRequestEdits(Fields& fields, const ForwardPlan& plan);
+// Applies a gate's edits to a request prepareUpstreamRequest() made ready (which removed the
+// plan's header prefixes): the Cookie header is replaced or removed, then plan.set_headers are
+// set. The target is not touched.
+void applyRequestEdits(Fields& fields, const ForwardPlan& plan);
 
 // Adds plan.add_response_cookies as Set-Cookie fields of a response.
 void addResponseCookies(Fields& fields, const ForwardPlan& plan);

@@ -74,8 +74,9 @@ struct ForwardPlan {
   // Replaces the request target (path form of runtime routes); empty = unchanged.
   std::optional<std::string> rewrite_target;
   // Request headers removed when their name starts with one of these (case-insensitive),
-  // e.g. "x-cognito-" so no client can claim an identity.
-  std::vector<std::string> remove_header_prefixes;
+  // e.g. "x-cognito-" so no client can claim an identity. Views of the gate's constants
+  // (static storage): these name header families, never anything taken from a request.
+  std::vector<std::string_view> remove_header_prefixes;
   // Request headers set after the removals (replacing any of the same name).
   std::vector<std::pair<std::string, std::string>> set_headers;
   // Replaces the Cookie header (platform cookies taken out); "" removes it; nullopt keeps it.

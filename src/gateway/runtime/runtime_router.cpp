@@ -29,7 +29,7 @@ GateDecision refuse(unsigned status, std::string_view error, std::string reason)
 }
 
 // The identity headers and platform headers a user's code must never see.
-std::vector<std::string> appStrippedHeaderPrefixes() {
+std::vector<std::string_view> appStrippedHeaderPrefixes() {
   return {"x-cognito-", "x-origin-verify", "x-forwarded-user", "x-auth-request-"};
 }
 

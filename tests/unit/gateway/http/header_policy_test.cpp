@@ -132,7 +132,8 @@ TEST(HeaderPolicyTest, NonHtmlCachingUntouched) {
   EXPECT_TRUE(isHtml(" text/html "));
 }
 
-// This test verifies a gate's edits: every identity header goes whatever its case or count,
+// This test verifies a gate's edits: every identity header goes whatever its case or count
+// (and only those are counted, not the origin secret nor the forwarding fields also removed),
 // the Cookie header is replaced, then the gate's own headers are set (replacing spoofed ones).
 TEST(HeaderPolicyTest, GateRequestEdits) {
   Fields f;
@@ -140,22 +141,36 @@ TEST(HeaderPolicyTest, GateRequestEdits) {
   f.insert("x-cognito-user-id", "spoofed-again");
   f.insert("X-COGNITO-EMAIL", "evil@example.com");
   f.insert("X-Cognitive", "kept: prefix is x-cognito-");
+  f.insert("X-Origin-Verify", "the CloudFront secret");
+  f.insert("X-Real-IP", "198.51.100.1");
+  f.insert("X-Forwarded-User", "spoofed");
   f.insert(http::field::cookie, "oh_session=abc; app=1");
   f.insert(http::field::cookie, "second=2");
   f.set(http::field::accept, "text/html");
   ForwardPlan plan;
-  plan.remove_header_prefixes = {"x-cognito-"};
+  plan.remove_header_prefixes = {"x-cognito-", "x-origin-verify", "x-forwarded-user"};
   plan.cookie = "app=1";
   plan.set_headers = {{"X-Cognito-User-Id", "sub-1"}, {"X-Cognito-Email", "a@example.com"}};
-  EXPECT_EQ(applyRequestEdits(f, plan), 3u) << "three spoofed identity headers";
+  ForwardContext edits = context();
+  edits.remove_header_prefixes = plan.remove_header_prefixes;
+  EXPECT_EQ(prepareUpstreamRequest(f, edits, false), 4u) << "three spoofed identity headers and X-Forwarded-User";
+  applyRequestEdits(f, plan);
   EXPECT_EQ(f.count("X-Cognito-User-Id"), 1u);
   EXPECT_EQ(f["X-Cognito-User-Id"], "sub-1");
   EXPECT_EQ(f["X-Cognito-Email"], "a@example.com");
   EXPECT_EQ(f.count("X-Cognito-Email"), 1u);
   EXPECT_EQ(f["X-Cognitive"], "kept: prefix is x-cognito-");
+  EXPECT_EQ(f.count("X-Origin-Verify"), 0u);
+  EXPECT_EQ(f.count("X-Forwarded-User"), 0u);
+  EXPECT_EQ(f["X-Real-IP"], "203.0.113.9");
   EXPECT_EQ(f.count(http::field::cookie), 1u);
   EXPECT_EQ(f[http::field::cookie], "app=1");
   EXPECT_EQ(f[http::field::accept], "text/html");
+
+  Fields plain;
+  plain.insert("X-Cognito-User-Id", "kept without prefixes");
+  EXPECT_EQ(prepareUpstreamRequest(plain, context(), false), 0u);
+  EXPECT_EQ(plain["X-Cognito-User-Id"], "kept without prefixes");
 }
 
 // This test verifies an empty replacement removes every Cookie header and nullopt keeps them.

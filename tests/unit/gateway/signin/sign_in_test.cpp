@@ -180,7 +180,7 @@ TEST_F(SignInTest, FullSignInThenForwardWithIdentity) {
   ASSERT_TRUE(forwarded->identity);
   EXPECT_EQ(forwarded->identity->sub, "user-1");
   EXPECT_EQ(forwarded->plan.user, "user-1");
-  EXPECT_EQ(forwarded->plan.remove_header_prefixes, std::vector<std::string>{"x-cognito-"});
+  EXPECT_EQ(forwarded->plan.remove_header_prefixes, std::vector<std::string_view>{"x-cognito-"});
   const std::vector<std::pair<std::string, std::string>> expected{
       {"X-Cognito-User-Id", "user-1"}, {"X-Cognito-Email", "user-1@example.test"}, {"X-Cognito-Email-Verified", "true"}};
   EXPECT_EQ(forwarded->plan.set_headers, expected);
@@ -426,7 +426,7 @@ TEST_F(SignInTest, AnonymousAllowedStillStripsIdentityHeaders) {
   ASSERT_TRUE(outcome);
   EXPECT_FALSE(outcome->decision);
   EXPECT_FALSE(outcome->identity);
-  EXPECT_EQ(outcome->plan.remove_header_prefixes, std::vector<std::string>{"x-cognito-"});
+  EXPECT_EQ(outcome->plan.remove_header_prefixes, std::vector<std::string_view>{"x-cognito-"});
   EXPECT_TRUE(outcome->plan.set_headers.empty());
 }
 
@@ -551,7 +551,7 @@ TEST_F(SignInTest, RuntimeHandOff) {
   EXPECT_EQ(forwarded->identity->sub, "user-1");
   EXPECT_TRUE(forwarded->plan.set_headers.empty());
   EXPECT_FALSE(forwarded->plan.cookie);  // the gate strips every platform cookie for the app
-  EXPECT_EQ(forwarded->plan.remove_header_prefixes, std::vector<std::string>{"x-cognito-"});
+  EXPECT_EQ(forwarded->plan.remove_header_prefixes, std::vector<std::string_view>{"x-cognito-"});
 
   // Replayed.
   EXPECT_EQ(run(signIn(), redeem, HostRole::runtime)->decision->reply.status, 403u);
