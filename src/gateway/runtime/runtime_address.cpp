@@ -1,6 +1,9 @@
 #include "runtime/runtime_address.h"
 
+#include <algorithm>
+#include <array>
 #include <optional>
+#include <utility>
 
 #include "common/text.h"
 
@@ -15,6 +18,23 @@ constexpr std::size_t kMaxLabelLength = 63;
 constexpr std::size_t kMaxHostLength = 253 + 6;
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Conversation ids are hex or alphanumeric (OpenHands' forms), compared in lower case: each
+// byte's lower-case form where it may appear in one, else 0. A table, as every runtime request
+// checks 32 of them.
+constexpr std::array<char, 256> kConversationIdChars = [] {
+  std::array<char, 256> table{};
+  for (char c = '0'; c <= '9'; ++c) {
+    table[static_cast<unsigned char>(c)] = c;
+  }
+  for (char c = 'a'; c <= 'z'; ++c) {
+    table[static_cast<unsigned char>(c)] = c;
+    table[static_cast<unsigned char>(c - 'a' + 'A')] = c;
+  }
+  return table;
+}();
+
+char conversationIdChar(char c) { return kConversationIdChars[static_cast<unsigned char>(c)]; }
 
 // 1-65535 in decimal, no sign, no leading zero ("08080" is refused: two spellings of one port
 // would be two cache keys and two origins).
@@ -102,13 +122,15 @@ RuntimeClassification classifyHostLabel(std::string_view label, std::string_view
   if (label.size() > kMaxLabelLength) {
     return refuse(400, "runtime host label over 63 characters");
   }
+  bool extra_labels = false;
   for (char c : label) {
     const char l = common::toLowerAscii(c);
+    extra_labels = extra_labels || l == '.';
     if (!((l >= 'a' && l <= 'z') || isDigit(l) || l == '-' || l == '.')) {
       return refuse(400, "invalid character in runtime host");
     }
   }
-  if (label.find('.') != std::string_view::npos) {
+  if (extra_labels) {
     return refuse(404, "extra labels before the runtime suffix");
   }
   const std::size_t dash = label.find('-');
@@ -120,7 +142,7 @@ RuntimeClassification classifyHostLabel(std::string_view label, std::string_view
     return refuse(400, "runtime port is not 1-65535 without a leading zero");
   }
   const bool sandbox = common::equalsIgnoreCase(label.substr(dash + 1), kSandboxLabel);
-  const std::string conversation = sandbox ? std::string() : normaliseConversationId(label.substr(dash + 1));
+  std::string conversation = sandbox ? std::string() : normaliseConversationId(label.substr(dash + 1));
   if (!sandbox && conversation.empty()) {
     return refuse(400, "runtime conversation id malformed");
   }
@@ -130,7 +152,7 @@ RuntimeClassification classifyHostLabel(std::string_view label, std::string_view
   RuntimeAddress address;
   address.sandbox_form = sandbox;
   address.port = *port;
-  address.conversation_id = conversation;
+  address.conversation_id = std::move(conversation);
   address.main_host = std::string(main_host);
   address.path_form = false;
   address.forward_target = std::string(target);
@@ -150,7 +172,7 @@ RuntimeClassification classifyPathForm(std::string_view target, std::string_view
   if (slash == std::string_view::npos) {
     return refuse(400, "runtime path lacks a port: /runtime/{conversation}/{port}/");
   }
-  const std::string conversation = normaliseConversationId(rest.substr(0, slash));
+  std::string conversation = normaliseConversationId(rest.substr(0, slash));
   if (conversation.empty()) {
     return refuse(400, "runtime conversation id malformed");
   }
@@ -171,7 +193,7 @@ RuntimeClassification classifyPathForm(std::string_view target, std::string_view
   }
   RuntimeAddress address;
   address.port = *port;
-  address.conversation_id = conversation;
+  address.conversation_id = std::move(conversation);
   address.main_host = std::string(main_host);
   address.path_form = true;
   address.forward_target = std::move(forward);
@@ -184,22 +206,20 @@ bool isConversationId(std::string_view id) {
   if (id.size() < kMinConversationIdLength || id.size() > kMaxConversationIdLength) {
     return false;
   }
-  for (char c : id) {
-    const char l = common::toLowerAscii(c);
-    if (!((l >= 'a' && l <= 'z') || isDigit(l))) {
-      return false;
-    }
-  }
-  return true;
+  return std::all_of(id.begin(), id.end(), [](char c) { return conversationIdChar(c) != 0; });
 }
 
 std::string normaliseConversationId(std::string_view id) {
-  if (!isConversationId(id)) {
+  if (id.size() < kMinConversationIdLength || id.size() > kMaxConversationIdLength) {
     return {};
   }
-  std::string out(id);
-  for (char& c : out) {
-    c = common::toLowerAscii(c);
+  std::string out(id.size(), '\0');
+  char* lowered = out.data();
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    lowered[i] = conversationIdChar(id[i]);
+    if (lowered[i] == 0) {
+      return {};
+    }
   }
   return out;
 }

@@ -71,6 +71,16 @@ TEST(RuntimeAddress, ConversationIdForms) {
   EXPECT_FALSE(isConversationId(""));
   EXPECT_EQ(normaliseConversationId("xC0Bgbvjp2GAUZBX1wvFV"), "xc0bgbvjp2gauzbx1wvfv");
   EXPECT_EQ(normaliseConversationId("no"), "");
+  // Any byte outside [0-9A-Za-z], wherever it is, refuses the id: NUL, a space, a non-ASCII
+  // byte, the characters just outside each range.
+  for (const char bad : {'\0', ' ', '\xc0', '\xff', '/', ':', '@', '[', '`', '{'}) {
+    for (const std::size_t at : {std::size_t{0}, std::size_t{15}, std::size_t{31}}) {
+      std::string id = kConv;
+      id[at] = bad;
+      EXPECT_FALSE(isConversationId(id)) << static_cast<int>(bad) << " at " << at;
+      EXPECT_EQ(normaliseConversationId(id), "") << static_cast<int>(bad) << " at " << at;
+    }
+  }
 }
 
 // This test verifies the hostile host list: each refused, never routed.
