@@ -37,8 +37,8 @@ bool isDeny(std::string_view value) { return common::equalsIgnoreCase(value, "DE
 constexpr std::string_view kContentTypeOptions = "X-Content-Type-Options";
 constexpr std::string_view kReferrerPolicy = "Referrer-Policy";
 
-// The headers the policy replaces. Beast has no enum for the last two, so their names are
-// compared, and only those of fields Beast did not recognise.
+// X-Content-Type-Options or Referrer-Policy, which the policy replaces. Beast has no enum for
+// either, so only the names of fields it did not recognise are compared.
 bool replacedByPolicy(const Fields::value_type& field) {
   if (field.name() != boost::beast::http::field::unknown) {
     return false;
