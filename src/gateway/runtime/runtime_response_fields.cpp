@@ -1,5 +1,6 @@
 #include "runtime/runtime_response_fields.h"
 
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,38 +52,25 @@ bool replacedByPolicy(const Fields::value_type& field) {
 
 void applyRuntimeResponsePolicy(Fields& fields, const RuntimeResponsePolicy& policy) {
   namespace http = boost::beast::http;
-  // One pass: it notes the cookies and the app's framing choice and removes what is replaced.
-  bool has_cookies = false;
+  // One pass: each Set-Cookie is taken out rewritten (put back below, in its order), the app's
+  // framing choice noted, and the headers the policy replaces removed.
+  std::vector<std::string> cookies;
   bool app_denies_framing = false;
   for (auto it = fields.begin(); it != fields.end();) {
-    const http::field name = it->name();
-    if (name == http::field::set_cookie) {
-      has_cookies = true;
-    } else if (name == http::field::x_frame_options) {
-      // An app's DENY is stricter than SAMEORIGIN and stays (the first one; any other goes).
-      if (!app_denies_framing && isDeny(it->value())) {
-        app_denies_framing = true;
-        ++it;
-        continue;
-      }
-      it = fields.erase(it);
-      continue;
-    } else if (replacedByPolicy(*it)) {
-      it = fields.erase(it);
-      continue;
-    }
-    ++it;
-  }
-  if (has_cookies) {
-    std::vector<std::string> cookies;
-    const auto range = fields.equal_range(http::field::set_cookie);
-    for (auto it = range.first; it != range.second; ++it) {
+    bool drop = true;
+    if (it->name() == http::field::set_cookie) {
       cookies.push_back(rewriteAppSetCookie(it->value()));
+    } else if (it->name() == http::field::x_frame_options) {
+      // An app's DENY is stricter than SAMEORIGIN and stays (the first one; any other goes).
+      drop = app_denies_framing || !isDeny(it->value());
+      app_denies_framing = app_denies_framing || !drop;
+    } else {
+      drop = replacedByPolicy(*it);
     }
-    fields.erase(http::field::set_cookie);
-    for (const std::string& cookie : cookies) {
-      fields.insert(http::field::set_cookie, cookie);
-    }
+    it = drop ? fields.erase(it) : std::next(it);
+  }
+  for (const std::string& cookie : cookies) {
+    fields.insert(http::field::set_cookie, cookie);
   }
   if (!app_denies_framing) {
     fields.insert(http::field::x_frame_options, "SAMEORIGIN");
