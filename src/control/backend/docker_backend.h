@@ -1,0 +1,29 @@
+#pragma once
+// The Docker Engine API backend (Docker, or Podman's Docker-compatible API) over a Unix socket.
+//
+//   auto backend = makeDockerBackend({.socket = "/var/run/docker.sock"});
+//   backend->ensureNetwork("oh-user-3f2a…", {{"org.openhands.managed", "true"}});
+//   backend->create(spec); backend->start(spec.name);
+//
+// Requests are the documented Engine API (v1.41 paths, which Podman serves too): POST
+// /containers/create?name=, /containers/{name}/start|stop, DELETE /containers/{name}?force=true,
+// GET /containers/{name}/json, GET /containers/json?all=true&filters=, POST /networks/create,
+// POST /images/create?fromImage= when an image is missing.
+
+#include <chrono>
+#include <string>
+
+#include "backend/workload_backend.h"
+
+namespace oh::control {
+
+struct DockerBackendOptions {
+  std::string socket = "/var/run/docker.sock";
+  std::chrono::seconds request_timeout{30};   // one API call, connect to last byte
+  std::chrono::seconds pull_timeout{600};     // an image pull
+  std::size_t max_response_bytes = 8 * 1024 * 1024;
+};
+
+WorkloadBackendPtr makeDockerBackend(DockerBackendOptions options);
+
+}  // namespace oh::control

@@ -1,0 +1,103 @@
+#pragma once
+// OpenHands' remote sandbox API over a store and a workload backend (issue 13, DESIGN.md
+// section 6). Every call names the owner (from the API key) and sees only that owner's
+// sandboxes: any other id is "not found". Calls answer from the store at once; container work
+// (create, start, stop, re-create) runs on the service's reconcile thread, which moves each
+// sandbox's container toward its record's desired state (controller style: events, restarts and
+// timers only enqueue ids; a crash at any line is repaired by the next reconcile).
+//
+//   SandboxService service(settings, store, backend, clock, random);
+//   service.start();                       // reconcile every record and every labelled container
+//   auto view = service.startSandbox(owner, request);   // from the API thread
+//   gateway reads service.routes()         // the data plane's snapshot
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backend/workload_backend.h"
+#include "common/random_source.h"
+#include "common/result.h"
+#include "common/wall_clock.h"
+#include "sandbox/sandbox_routes.h"
+#include "store/sandbox_store.h"
+
+namespace oh::control {
+
+struct SandboxServiceSettings {
+  std::vector<std::string> allowed_images;   // exact references; anything else is refused (400)
+  std::string workspace_root;                // {root}/{owner}/{sandboxId} mounted at /workspace
+  std::string public_scheme = "https";       // of the url we return
+  std::string runtime_suffix;                // "runtime.{sub}.{domain}": url host = {port}-{id}.{suffix}
+  std::uint16_t public_port = 0;             // in the url when not the scheme's default
+  std::string network_prefix = "oh-user-";   // the owner's network: {prefix}{owner}
+  WorkloadLimits limits;                     // per sandbox at resource_factor 1
+  double max_resource_factor = 4;            // larger factors are refused (400)
+  std::size_t max_running_per_user = 4;      // a start or resume beyond it: 429
+  std::size_t max_sandboxes_per_user = 100;  // records, running or not: 409 beyond
+  std::chrono::seconds stop_grace{10};
+  std::string seal_key;                      // 32 bytes: seals the session key and OH_SECRET_KEY
+};
+
+// One sandbox as the API reports it (the fields OpenHands reads, remote_sandbox_service.py:137-189).
+struct SandboxView {
+  std::string session_id;
+  std::string runtime_id;
+  std::string status;            // "starting" | "running" | "paused" | "error" (lowercase)
+  std::string url;               // set while starting or running
+  std::string session_api_key;   // always present (the app server indexes it)
+};
+
+// The failures the API maps to HTTP: 400, 404, 409, 429, 503 (with Retry-After).
+struct ApiError {
+  unsigned status = 500;
+  std::string message;           // sent to the caller: never a secret
+};
+
+template <class T>
+using ApiResult = common::Result<T, ApiError>;
+
+// The body of POST /start, parsed (sandbox_api.h) but not yet validated.
+struct StartRequest {
+  std::string session_id;
+  SandboxSpec spec;
+  std::string runtime_class;     // refused unless empty
+};
+
+class SandboxService final : public SandboxRouteSource {
+public:
+  SandboxService(SandboxServiceSettings settings, SandboxStorePtr store, WorkloadBackendPtr backend,
+                 common::WallClock& clock, common::RandomSource& random);
+  ~SandboxService() override;  // stops the reconcile thread
+
+  // Reconciles every record against every workload carrying our label (orphans removed,
+  // missing ones left paused), then follows the queue. Returns at once.
+  void start();
+  void stop();
+
+  ApiResult<SandboxView> startSandbox(std::string_view owner, StartRequest request);
+  ApiResult<SandboxView> get(std::string_view owner, std::string_view id);
+  ApiResult<std::vector<SandboxView>> batch(std::string_view owner, const std::vector<std::string>& ids);
+  ApiResult<std::vector<SandboxView>> list(std::string_view owner);
+  ApiResult<SandboxView> resume(std::string_view owner, std::string_view id);
+  ApiResult<SandboxView> pause(std::string_view owner, std::string_view id);
+  ApiResult<bool> remove(std::string_view owner, std::string_view id);  // /stop
+
+  // Learnt by the data plane (or read from the app server): conversation -> sandbox.
+  void linkConversation(std::string_view sandbox_id, std::string_view conversation_id);
+
+  // SandboxRouteSource
+  SandboxRoutesPtr routes() const override;
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace oh::control
