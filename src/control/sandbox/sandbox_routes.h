@@ -27,6 +27,9 @@ struct SandboxRoute {
   std::uint16_t vscode_port = 0; // OH_VSCODE_PORT (0 = none)
   std::uint16_t worker_1_port = 0;  // WORKER_1
   std::uint16_t worker_2_port = 0;  // WORKER_2
+  // SHA-256 of the sandbox's session API key (raw 32 bytes): the data plane recognises the
+  // owner's app server and browser by it (X-Session-API-Key) without holding the key itself.
+  std::string session_key_sha256;
   bool running() const { return !address.empty(); }
 };
 
@@ -58,6 +61,11 @@ class SandboxRouteSource {
 public:
   virtual ~SandboxRouteSource() = default;
   virtual SandboxRoutesPtr routes() const = 0;  // never null
+
+  // The data plane saw a caller holding this sandbox's session key address one of its
+  // conversations (lowercase hex). Called on data-plane threads: must not block (queue it).
+  // A conversation already linked to a sandbox of another owner is never moved.
+  virtual void noteConversation(std::string_view sandbox_id, std::string_view conversation_id) = 0;
 };
 
 }  // namespace oh::control
