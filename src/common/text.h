@@ -29,6 +29,10 @@ int hexDigitValue(char c);
 // nullopt on a malformed escape (a '%' not followed by two hex digits).
 std::optional<std::string> percentDecode(std::string_view text, bool plus_as_space = false);
 
+// At most max_bytes of text, cut before a UTF-8 continuation byte rather than inside a sequence
+// (for echoing a peer's text in a message that must stay valid UTF-8).
+std::string_view truncateUtf8(std::string_view text, std::size_t max_bytes);
+
 // Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string escapeHtml(std::string_view text);
 

@@ -73,3 +73,19 @@ TEST(EscapeHtml, MarkupAndQuotes) {
 
 }  // namespace
 }  // namespace oh::common
+
+namespace oh::common {
+namespace {
+
+// Text is cut at the limit, or before it when the limit falls inside a UTF-8 sequence.
+TEST(TruncateUtf8, NeverSplitsASequence) {
+  EXPECT_EQ(truncateUtf8("abc", 5), "abc");
+  EXPECT_EQ(truncateUtf8("abcdef", 3), "abc");
+  EXPECT_EQ(truncateUtf8("a\xc3\xa9z", 2), "a");        // é is 2 bytes
+  EXPECT_EQ(truncateUtf8("a\xc3\xa9z", 3), "a\xc3\xa9");
+  EXPECT_EQ(truncateUtf8("\xe2\x82\xac", 2), "");       // € is 3 bytes
+  EXPECT_EQ(truncateUtf8("", 0), "");
+}
+
+}  // namespace
+}  // namespace oh::common
