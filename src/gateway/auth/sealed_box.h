@@ -1,45 +1,11 @@
 #pragma once
-// Authenticated encryption for values the browser carries for us (session cookies, the
-// sign-in flow cookie): AES-256-GCM with a random 96-bit nonce, the purpose string as
-// associated data (a value sealed for one purpose or host cannot be replayed as another),
-// and a one-byte key id so a rotated key (current + previous) keeps old cookies readable.
-//
-// Wire format, then base64url: key_id(1) || nonce(12) || ciphertext || tag(16).
+// The sealed box lives in common/ (the control plane seals sandbox keys with it too); the
+// sign-in code keeps calling it auth::SealedBox.
 
-#include "common/random_source.h"
-#include "auth/result.h"
-
-#include <optional>
-#include <string>
-#include <string_view>
+#include "common/sealed_box.h"
 
 namespace oh::gateway::auth {
 
-class SealedBox {
-public:
-  // Keys are 32 bytes (see key_file.h). previous is optional (key rotation).
-  static Result<SealedBox> create(std::string current_key, std::optional<std::string> previous_key = std::nullopt);
-
-  std::string seal(std::string_view purpose, std::string_view plaintext, common::RandomSource& random) const;
-
-  // Fails with a reason on bad encoding, unknown key id, truncation, or a tag mismatch.
-  Result<std::string> open(std::string_view purpose, std::string_view sealed) const;
-
-  // Length of seal()'s output for a plaintext of n bytes.
-  static std::size_t sealedSize(std::size_t plaintext_bytes);
-
-  static constexpr std::size_t kMaxSealedBytes = 8 * 1024;
-
-private:
-  struct Key {
-    unsigned char id = 0;
-    std::string bytes;
-  };
-  SealedBox(Key current, std::optional<Key> previous) : current_(std::move(current)), previous_(std::move(previous)) {}
-  static unsigned char keyId(std::string_view key);
-
-  Key current_;
-  std::optional<Key> previous_;
-};
+using common::SealedBox;
 
 }  // namespace oh::gateway::auth

@@ -1,14 +1,13 @@
-#include "auth/sealed_box.h"
+#include "common/sealed_box.h"
 
 #include "common/base64.h"
-#include "auth/key_file.h"
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <memory>
 
-namespace oh::gateway::auth {
+namespace oh::common {
 namespace {
 
 constexpr std::size_t kNonceBytes = 12;
@@ -57,7 +56,7 @@ std::size_t SealedBox::sealedSize(std::size_t n) {
   return (raw * 4 + 2) / 3;
 }
 
-std::string SealedBox::seal(std::string_view purpose, std::string_view plaintext, common::RandomSource& random) const {
+std::string SealedBox::seal(std::string_view purpose, std::string_view plaintext, RandomSource& random) const {
   std::string out(1 + kNonceBytes + plaintext.size() + kTagBytes, '\0');
   out[0] = static_cast<char>(current_.id);
   random.fill(u8(out) + 1, kNonceBytes);
@@ -73,14 +72,14 @@ std::string SealedBox::seal(std::string_view purpose, std::string_view plaintext
   if (!ok) {
     std::abort();  // AES-GCM with a valid key cannot fail short of memory exhaustion
   }
-  return common::base64UrlEncode(out);
+  return base64UrlEncode(out);
 }
 
 Result<std::string> SealedBox::open(std::string_view purpose, std::string_view sealed) const {
   if (sealed.size() > kMaxSealedBytes) {
     return failure("sealed value too large");
   }
-  auto raw = common::base64UrlDecode(sealed);
+  auto raw = base64UrlDecode(sealed);
   if (!raw) {
     return failure("sealed value is not base64url");
   }
@@ -112,4 +111,4 @@ Result<std::string> SealedBox::open(std::string_view purpose, std::string_view s
   return failure(known_id ? "sealed value failed authentication" : "sealed value uses an unknown key");
 }
 
-}  // namespace oh::gateway::auth
+}  // namespace oh::common
