@@ -11,6 +11,7 @@
 //   {port}-{sandboxId | conversationId}  any port an app of the agent listens on
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,8 +51,13 @@ public:
   const std::vector<SandboxRoutePtr>& all() const { return routes_; }
 
 private:
+  // Lookups by string_view without building a string (the router looks up on every request).
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
   std::vector<SandboxRoutePtr> routes_;
-  std::unordered_map<std::string, SandboxRoutePtr> by_key_;
+  std::unordered_map<std::string, SandboxRoutePtr, KeyHash, std::equal_to<>> by_key_;
 };
 
 using SandboxRoutesPtr = std::shared_ptr<const SandboxRoutes>;

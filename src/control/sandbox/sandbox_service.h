@@ -42,6 +42,42 @@ struct SandboxServiceSettings {
   std::size_t max_sandboxes_per_user = 100;  // records, running or not: 409 beyond
   std::chrono::seconds stop_grace{10};
   std::string seal_key;                      // 32 bytes: seals the session key and OH_SECRET_KEY
+
+  // The reconciler: workers (one sandbox is never worked on by two at once), how often the
+  // workloads are listed to notice containers that stopped or vanished behind our back, and
+  // the backoff after a failure that may pass (backend unavailable): initial, doubled, capped.
+  std::size_t reconcile_workers = 4;
+  std::chrono::milliseconds resync_interval{std::chrono::seconds(30)};
+  std::chrono::milliseconds retry_initial{500};
+  std::chrono::milliseconds retry_max{std::chrono::seconds(30)};
+  std::size_t max_attempts_other = 5;        // "other" backend failures before status error
+};
+
+// What the gateway renders as Prometheus metrics (a snapshot; counters only grow).
+struct SandboxMetrics {
+  // Gauges: every recorded sandbox, by the status the API reports.
+  struct ByStatus {
+    std::uint64_t starting = 0, running = 0, paused = 0, error = 0;
+  } sandboxes;
+
+  // Counters: from the call (start or resume) to the container observed running.
+  struct Latency {
+    std::uint64_t count = 0;
+    double seconds_sum = 0;
+  };
+  Latency create;   // /start of a new sandbox
+  Latency resume;   // /resume (a stopped container started, or a missing one re-created)
+
+  // Counters: what the reconciler did to workloads and records.
+  struct Actions {
+    std::uint64_t created = 0;         // a container created (new, or re-created on resume)
+    std::uint64_t started = 0;         // a container started
+    std::uint64_t stopped = 0;         // a container stopped (pause)
+    std::uint64_t removed = 0;         // a container removed (stop, or an orphan without a record)
+    std::uint64_t marked_paused = 0;   // a record paused because its container stopped or vanished
+    std::uint64_t retried = 0;         // a reconcile retried after a failure that may pass
+    std::uint64_t failed = 0;          // a sandbox put in status error (refused by the backend)
+  } reconcile;
 };
 
 // One sandbox as the API reports it (the fields OpenHands reads, remote_sandbox_service.py:137-189).
@@ -90,6 +126,8 @@ public:
 
   // Learnt by the data plane (or read from the app server): conversation -> sandbox.
   void linkConversation(std::string_view sandbox_id, std::string_view conversation_id);
+
+  SandboxMetrics metrics() const;
 
   // SandboxRouteSource
   SandboxRoutesPtr routes() const override;
