@@ -67,6 +67,7 @@ std::vector<StackSpec> buildApp(const AppContext& context, const DockerImageAsse
   security_props.network = network.refs;
   security_props.monitoring = monitoring.refs;
   security_props.gateway_port = names::kGatewayPort;
+  security_props.bedrock_model = context.bedrock_model;
   SecurityStack security = buildSecurityStack(security_props);
   app.push_back(security.spec);
 

@@ -111,7 +111,9 @@ StackSpec buildAuthStack(const AuthStackProps& props) {
   if (props.main_region != names::kEdgeRegion) {
     secret["ReplicaRegions"] = json::array{json::object{{"Region", props.main_region}}};
   }
-  t.addResource("AuthSettingsSecret", "AWS::SecretsManager::Secret", std::move(secret));
+  // Derived from the pool and client above: it goes with them, explicitly.
+  keepOnDelete(t.addResource("AuthSettingsSecret", "AWS::SecretsManager::Secret", std::move(secret)),
+               cfn::DeletionPolicy::Delete);
 
   t.addOutput("UserPoolId", cfn::Output{cfn::ref("UserPool"), "Cognito user pool", std::nullopt, std::nullopt});
   t.addOutput("UserPoolClientId", cfn::Output{cfn::ref("UserPoolClient"), "App client id", std::nullopt, std::nullopt});

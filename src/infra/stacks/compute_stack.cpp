@@ -24,7 +24,10 @@ void addSecrets(cfn::Template& t, const ComputeStackProps& props) {
   if (props.region != names::kEdgeRegion) {
     origin["ReplicaRegions"] = json::array{json::object{{"Region", names::kEdgeRegion}}};
   }
-  t.addResource("OriginVerifySecret", "AWS::SecretsManager::Secret", std::move(origin));
+  // None of the three holds data worth keeping: a new stack generates new values (a new session
+  // key signs everybody out once), so they go with the stack, explicitly.
+  keepOnDelete(t.addResource("OriginVerifySecret", "AWS::SecretsManager::Secret", std::move(origin)),
+               cfn::DeletionPolicy::Delete);
   // Not secret, but it must reach us-east-1 without a lookup: a replicated secret is the
   // design's one way across regions. GenerateSecretString keeps the value out of SecretString.
   json::object origin_host{
@@ -38,12 +41,14 @@ void addSecrets(cfn::Template& t, const ComputeStackProps& props) {
   if (props.region != names::kEdgeRegion) {
     origin_host["ReplicaRegions"] = json::array{json::object{{"Region", names::kEdgeRegion}}};
   }
-  t.addResource("OriginHostSecret", "AWS::SecretsManager::Secret", std::move(origin_host));
-  t.addResource("SessionKeySecret", "AWS::SecretsManager::Secret",
-                {{"Name", names::kSessionKeySecret},
-                 {"Description",
-                  "Source of oh-gateway's cookie and hand-off ticket keys (derived on the instance, one per purpose)"},
-                 {"GenerateSecretString", json::object{{"PasswordLength", 64}, {"ExcludePunctuation", true}}}});
+  keepOnDelete(t.addResource("OriginHostSecret", "AWS::SecretsManager::Secret", std::move(origin_host)),
+               cfn::DeletionPolicy::Delete);
+  keepOnDelete(t.addResource("SessionKeySecret", "AWS::SecretsManager::Secret",
+                             {{"Name", names::kSessionKeySecret},
+                              {"Description", "Source of oh-gateway's cookie and hand-off ticket keys (derived on the "
+                                              "instance, one per purpose)"},
+                              {"GenerateSecretString", json::object{{"PasswordLength", 64}, {"ExcludePunctuation", true}}}}),
+               cfn::DeletionPolicy::Delete);
 }
 
 void addFileSystem(cfn::Template& t, const ComputeStackProps& props) {
@@ -70,8 +75,7 @@ void addFileSystem(cfn::Template& t, const ComputeStackProps& props) {
                          {"Action", "*"},
                          {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
   // Workspaces outlive the stack.
-  efs.deletion_policy = cfn::DeletionPolicy::Retain;
-  efs.update_replace_policy = cfn::DeletionPolicy::Retain;
+  keepOnDelete(efs, cfn::DeletionPolicy::Retain);
 
   for (std::size_t i = 0; i < props.network.private_subnet_count; ++i) {
     t.addResource("MountTarget" + std::to_string(i + 1), "AWS::EFS::MountTarget",

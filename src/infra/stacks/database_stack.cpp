@@ -12,6 +12,9 @@ namespace json = boost::json;
 
 namespace {
 
+// Sunday 04:30-05:30 UTC: after the backup window (03:00-04:00), the quietest hour.
+constexpr const char* kMaintenanceWindow = "sun:04:30-sun:05:30";
+
 json::object tcp(int port, const char* description) {
   return json::object{{"IpProtocol", "tcp"}, {"FromPort", port}, {"ToPort", port}, {"Description", description}};
 }
@@ -48,14 +51,31 @@ void addNetworking(cfn::Template& t, const DatabaseStackProps& props) {
   t.addResource("InstanceEgressToDatabase", "AWS::EC2::SecurityGroupEgress", std::move(instance_out));
 }
 
+// The family follows the engine's major version ("15.10" -> aurora-postgresql15).
+std::string parameterGroupFamily(const std::string& engine_version) {
+  return "aurora-postgresql" + engine_version.substr(0, engine_version.find('.'));
+}
+
 void addCluster(cfn::Template& t, const DatabaseStackProps& props) {
-  t.addResource("DbAdminSecret", "AWS::SecretsManager::Secret",
+  // Who changed the schema and who connected, in the exported postgresql log: DDL statements
+  // only (data statements would log the application's queries and their values), connections
+  // and disconnections.
+  t.addResource("DbClusterParameterGroup", "AWS::RDS::DBClusterParameterGroup",
+                {{"Description", "OpenHands Aurora: DDL and connection logging"},
+                 {"Family", parameterGroupFamily(props.engine_version)},
+                 {"Parameters", json::object{{"log_statement", "ddl"},
+                                             {"log_connections", "1"},
+                                             {"log_disconnections", "1"}}}});
+  // The admin secret outlives the stack like the final snapshot does: restoring the snapshot
+  // needs the admin password it was taken with.
+  keepOnDelete(t.addResource("DbAdminSecret", "AWS::SecretsManager::Secret",
                 {{"Name", names::kDbAdminSecret},
                  {"Description", "OpenHands Aurora admin credentials"},
                  {"GenerateSecretString", json::object{{"SecretStringTemplate", R"({"username":"openhands_admin"})"},
                                                        {"GenerateStringKey", "password"},
                                                        {"PasswordLength", 32},
-                                                       {"ExcludeCharacters", " %+~`#$&*()|[]{}:;<>?!'/@\"\\"}}}});
+                                                       {"ExcludeCharacters", " %+~`#$&*()|[]{}:;<>?!'/@\"\\"}}}}),
+               cfn::DeletionPolicy::Retain);
 
   // The credentials are dynamic references to the secret, resolved by CloudFormation.
   auto& cluster = t.addResource(
@@ -71,31 +91,40 @@ void addCluster(cfn::Template& t, const DatabaseStackProps& props) {
        {"StorageEncrypted", true},
        {"BackupRetentionPeriod", props.backup_retention_days},
        {"PreferredBackupWindow", "03:00-04:00"},
+       // After the backup window, early Sunday UTC.
+       {"PreferredMaintenanceWindow", std::string(kMaintenanceWindow)},
+       {"DBClusterParameterGroupName", cfn::ref("DbClusterParameterGroup")},
        {"EnableCloudwatchLogsExports", json::array{"postgresql"}},
        {"CopyTagsToSnapshot", true},
        {"DBSubnetGroupName", cfn::ref("DbSubnetGroup")},
        {"VpcSecurityGroupIds", json::array{cfn::getAtt("DbSecurityGroup", "GroupId")}}});
   // Deleting the stack leaves a final snapshot, as the reference design's SNAPSHOT policy does.
-  cluster.deletion_policy = cfn::DeletionPolicy::Snapshot;
-  cluster.update_replace_policy = cfn::DeletionPolicy::Snapshot;
+  keepOnDelete(cluster, cfn::DeletionPolicy::Snapshot);
 
-  t.addResource("DbWriter", "AWS::RDS::DBInstance",
-                {{"DBClusterIdentifier", cfn::ref("DbCluster")},
-                 {"DBInstanceClass", "db.serverless"},
-                 {"Engine", "aurora-postgresql"},
-                 {"PubliclyAccessible", false},
-                 {"AutoMinorVersionUpgrade", true}});
+  auto& writer = t.addResource("DbWriter", "AWS::RDS::DBInstance",
+                               {{"DBClusterIdentifier", cfn::ref("DbCluster")},
+                                {"DBInstanceClass", "db.serverless"},
+                                {"Engine", "aurora-postgresql"},
+                                {"PubliclyAccessible", false},
+                                {"AutoMinorVersionUpgrade", true},
+                                {"PreferredMaintenanceWindow", std::string(kMaintenanceWindow)}});
+  // A cluster member holds no data of its own (the cluster's storage and its final snapshot
+  // do): deleting or replacing it loses nothing.
+  keepOnDelete(writer, cfn::DeletionPolicy::Delete);
 
   // The application role's credentials. The instance creates the role and sets its password
   // from this secret (db-bootstrap.sh); the proxy signs in with the same secret on its behalf.
-  t.addResource("AppDbSecret", "AWS::SecretsManager::Secret",
+  // It may go with the stack: the instance sets the role's password from a new one, signed in as
+  // the admin.
+  keepOnDelete(t.addResource("AppDbSecret", "AWS::SecretsManager::Secret",
                 {{"Name", names::kAppDbSecret},
                  {"Description", "OpenHands application database role (through RDS Proxy)"},
                  {"GenerateSecretString",
                   json::object{{"SecretStringTemplate", std::string(R"({"username":")") + names::kAppDbRole + "\"}"},
                                {"GenerateStringKey", "password"},
                                {"PasswordLength", 32},
-                               {"ExcludeCharacters", " %+~`#$&*()|[]{}:;<>?!'/@\"\\"}}}});
+                               {"ExcludeCharacters", " %+~`#$&*()|[]{}:;<>?!'/@\"\\"}}}}),
+               cfn::DeletionPolicy::Delete);
 
   t.addResource("DbAdminSecretAttachment", "AWS::SecretsManager::SecretTargetAttachment",
                 {{"SecretId", cfn::ref("DbAdminSecret")},

@@ -14,7 +14,6 @@ namespace {
 
 // AWS-managed CloudFront policies (same IDs in every account).
 constexpr const char* kCachingDisabledPolicy = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
-constexpr const char* kAllViewerOriginRequestPolicy = "216adef6-5c7f-47e4-b989-5492eafa07d3";
 // The hosted zone every CloudFront alias target lives in.
 constexpr const char* kCloudFrontHostedZoneId = "Z2FDTNDATAQYW2";
 
@@ -57,7 +56,23 @@ void addWaf(cfn::Template& t, const EdgeStackProps& props) {
                  {"VisibilityConfig", visibility("OpenHandsWebAcl")}});
 }
 
+// Every viewer header, cookie and query string (the AWS-managed AllViewer policy's choice, so
+// the gateway routes on the viewer's Host), plus CloudFront-Viewer-Address ("ip:port" of the
+// viewer as CloudFront saw it), which the gateway rate-limits on: X-Forwarded-For's first
+// entry is whatever the viewer wrote.
+void addOriginRequestPolicy(cfn::Template& t, const EdgeStackProps& props) {
+  t.addResource("OriginRequestPolicy", "AWS::CloudFront::OriginRequestPolicy",
+                {{"OriginRequestPolicyConfig",
+                  json::object{{"Name", originRequestPolicyName(props.main_host)},
+                               {"Comment", "OpenHands: all viewer values and the viewer address, for " + props.main_host},
+                               {"HeadersConfig", json::object{{"HeaderBehavior", "allViewerAndWhitelistCloudFront"},
+                                                              {"Headers", json::array{"CloudFront-Viewer-Address"}}}},
+                               {"CookiesConfig", json::object{{"CookieBehavior", "all"}}},
+                               {"QueryStringsConfig", json::object{{"QueryStringBehavior", "all"}}}}}});
+}
+
 void addDistribution(cfn::Template& t, const EdgeStackProps& props) {
+  addOriginRequestPolicy(t, props);
   t.addResource("ResponseHeadersPolicy", "AWS::CloudFront::ResponseHeadersPolicy",
                 {{"ResponseHeadersPolicyConfig",
                   json::object{
@@ -96,7 +111,7 @@ void addDistribution(cfn::Template& t, const EdgeStackProps& props) {
       {"AllowedMethods", json::array{"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}},
       {"CachedMethods", json::array{"GET", "HEAD"}},
       {"CachePolicyId", kCachingDisabledPolicy},
-      {"OriginRequestPolicyId", kAllViewerOriginRequestPolicy},
+      {"OriginRequestPolicyId", cfn::ref("OriginRequestPolicy")},
       {"ResponseHeadersPolicyId", cfn::ref("ResponseHeadersPolicy")},
       {"Compress", true}};
   t.addResource("Distribution", "AWS::CloudFront::Distribution",
@@ -133,14 +148,22 @@ void addAliases(cfn::Template& t, const EdgeStackProps& props) {
 
 }  // namespace
 
-std::string responseHeadersPolicyName(const std::string& main_host) {
-  std::string name = "openhands-cors-";
+namespace {
+
+// Policy names are unique per account and allow [A-Za-z0-9_-] up to 128 characters.
+std::string policyName(std::string name, const std::string& main_host) {
   for (const char c : main_host) {
     const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     name.push_back(keep ? c : '-');
   }
   return name.substr(0, 128);
 }
+
+}  // namespace
+
+std::string responseHeadersPolicyName(const std::string& main_host) { return policyName("openhands-cors-", main_host); }
+
+std::string originRequestPolicyName(const std::string& main_host) { return policyName("openhands-origin-", main_host); }
 
 StackSpec buildEdgeStack(const EdgeStackProps& props) {
   StackSpec stack = newStack(props.stack_name, names::kEdgeRegion,

@@ -24,5 +24,7 @@ StackSpec buildEdgeStack(const EdgeStackProps& props);
 // "openhands-cors-openhands-example-com": CloudFront policy names are account-wide, so each
 // Edge stack's name carries its domain. Letters, digits, '-' and '_' only; at most 128.
 std::string responseHeadersPolicyName(const std::string& main_host);
+// "openhands-origin-openhands-example-com", likewise.
+std::string originRequestPolicyName(const std::string& main_host);
 
 }  // namespace oh::infra::stacks

@@ -3,7 +3,9 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "assembly/bootstrap.h"
 #include "cfn/intrinsics.h"
+#include "stacks/bedrock_access.h"
 #include "stacks/names.h"
 #include "stacks/stack_common.h"
 
@@ -47,11 +49,11 @@ void addSecurityGroups(cfn::Template& t, const SecurityStackProps& props) {
       {{"GroupDescription", "OpenHands instances: the gateway port from the ALB only"},
        {"VpcId", props.network.vpc_id},
        // Outbound: HTTPS (AWS endpoints, image registries, LLM and package hosts the agent uses
-       // through the NAT gateway), HTTP for package mirrors, NFS to EFS. The database rule is
-       // added by the Database stack, which owns the database's group.
+       // through the NAT gateway) and NFS to EFS. No plain HTTP: nothing the boot needs uses it
+       // (Amazon Linux's dnf repositories are on S3 over HTTPS, images come from registries
+       // over HTTPS). The database rule is added by the Database stack, which owns its group.
        {"SecurityGroupEgress",
-        json::array{withKey(tcpRule(443, "HTTPS to AWS endpoints and the internet"), "CidrIp", "0.0.0.0/0"),
-                    withKey(tcpRule(80, "HTTP to package mirrors"), "CidrIp", "0.0.0.0/0")}},
+        json::array{withKey(tcpRule(443, "HTTPS to AWS endpoints and the internet"), "CidrIp", "0.0.0.0/0")}},
        {"Tags", tagList({{"Name", "openhands-instances"}})}});
   t.addResource("InstanceIngressFromAlb", "AWS::EC2::SecurityGroupIngress",
                 withKey(withKey(tcpRule(props.gateway_port, "oh-gateway from the ALB"), "GroupId",
@@ -91,12 +93,14 @@ json::array instanceSecretArns() {
 }
 
 void addInstanceRole(cfn::Template& t, const SecurityStackProps& props) {
+  json::array bedrock_arns;
+  for (const auto& arn : bedrockAccess(props.bedrock_model).resourceArns()) {
+    bedrock_arns.push_back(cfn::sub(arn));
+  }
   json::array statements{
-      // Claude foundation models and the cross-region inference profiles that route to them.
-      allow(json::array{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
-            json::array{cfn::sub("arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-*"),
-                        cfn::sub("arn:${AWS::Partition}:bedrock:*:${AWS::AccountId}:inference-profile/*anthropic.claude-*")},
-            "BedrockInvokeClaude"),
+      // The configured model's family, where a request from this region can land.
+      allow(json::array{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}, std::move(bedrock_arns),
+            "BedrockInvokeConfiguredModel"),
       // The secrets the boot services read, by name: Secrets Manager appends "-" and six
       // random characters to a secret's ARN, hence "-??????" (and nothing wider).
       allow(json::array{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, instanceSecretArns(),
@@ -108,10 +112,12 @@ void addInstanceRole(cfn::Template& t, const SecurityStackProps& props) {
       allow(json::array{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
             json::array{cfn::join("", json::array{props.monitoring.data_bucket_arn, "/*"})}, "ReadWriteDataObjects"),
       // GetAuthorizationToken has no resource-level permissions; pulls are limited to the
-      // bootstrap repository that holds the gateway image.
+      // CDK bootstrap repository the gateway image asset is published to (its URI names the
+      // same repository: assembly/docker_asset.h).
       allow(json::array{"ecr:GetAuthorizationToken"}, json::value("*"), "EcrLogin"),
       allow(json::array{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
-            json::array{cfn::sub("arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/cdk-*-container-assets-*")},
+            json::array{cfn::sub(std::string("arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/") +
+                                 bootstrap::kImageAssetsRepository)},
             "EcrPullGatewayImage"),
       allow(json::array{"ssm:GetParameter", "ssm:GetParameters"},
             json::array{cfn::sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/openhands/*")},

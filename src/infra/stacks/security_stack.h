@@ -20,6 +20,9 @@ struct SecurityStackProps {
   MonitoringRefs monitoring;
   // The port oh-gateway listens on, the only one the ALB may reach. @default 8080
   int gateway_port = 8080;
+  // The configured model (context bedrockModel): the role may invoke its family only, where a
+  // request from this region lands (stacks/bedrock_access.h).
+  std::string bedrock_model;
 };
 
 struct SecurityRefs {

@@ -43,4 +43,10 @@ json::object policyDocument(json::array statements) {
   return json::object{{"Version", "2012-10-17"}, {"Statement", std::move(statements)}};
 }
 
+cfn::Resource& keepOnDelete(cfn::Resource& resource, cfn::DeletionPolicy policy) {
+  resource.deletion_policy = policy;
+  resource.update_replace_policy = policy;
+  return resource;
+}
+
 }  // namespace oh::infra::stacks

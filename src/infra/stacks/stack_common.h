@@ -11,6 +11,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
+#include "cfn/template.h"
 #include "stacks/stack_spec.h"
 
 namespace oh::infra::stacks {
@@ -30,6 +31,10 @@ boost::json::value exportValue(StackSpec& stack, const std::string& key, boost::
 
 // [{"Key": k, "Value": v}, ...]
 boost::json::array tagList(std::initializer_list<std::pair<const char*, std::string>> tags);
+
+// Sets DeletionPolicy and UpdateReplacePolicy to `policy`: every stateful resource says what
+// happens to its data (cfn-lint I3011), rather than inheriting CloudFormation's Delete.
+cfn::Resource& keepOnDelete(cfn::Resource& resource, cfn::DeletionPolicy policy);
 
 // A statement list policy document: {"Version": "2012-10-17", "Statement": [...]}.
 boost::json::object policyDocument(boost::json::array statements);

@@ -53,7 +53,7 @@ if (cd "$ROOT" && node "$HERE/validate_assembly.js" "$WORK/broken" >/dev/null 2>
   fail "validator accepted an unknown field"
 fi
 
-echo "== cfn-lint: 0 errors on every template"
+echo "== cfn-lint: 0 errors and no I3011 (a stateful resource without explicit policies) on every template"
 templates="$(node -e '
   const m = require(process.argv[1]);
   for (const a of Object.values(m.artifacts)) if (a.type === "aws:cloudformation:stack") console.log(a.properties.templateFile);
@@ -62,10 +62,13 @@ templates="$(node -e '
 for name in $templates; do
   template="$out/$name"
   rc=0
-  cfn-lint --format parseable -- "$template" >"$WORK/lint.txt" 2>&1 || rc=$?
+  cfn-lint --format parseable --include-checks I -- "$template" >"$WORK/lint.txt" 2>&1 || rc=$?
   if (( rc & 1 )) || (( rc & 2 )); then
     cat "$WORK/lint.txt" >&2
     fail "cfn-lint errors in $(basename "$template") (exit $rc)"
+  fi
+  if grep ':I3011:' "$WORK/lint.txt" >&2; then
+    fail "stateful resources without DeletionPolicy/UpdateReplacePolicy in $(basename "$template")"
   fi
   echo "   $(basename "$template"): $(grep -c . "$WORK/lint.txt" || true) warnings/info"
 done

@@ -91,5 +91,27 @@ TEST(DatabaseStackTest, ExportsTheProxyEndpointAndSecret) {
   EXPECT_TRUE(t.hasOutput("DbAdminSecretArn", R"({"Export":{"Name":"OpenHands-Database-DbAdminSecretArn"}})"));
 }
 
+TEST(DatabaseStackTest, ParameterGroupLogsDdlAndConnectionsAndMaintenanceFollowsTheBackups) {
+  const auto t = database();
+  const auto version = std::string(
+      t.resourcesOfType("AWS::RDS::DBCluster").at(0).second.at("Properties").at("EngineVersion").as_string());
+  EXPECT_TRUE(t.hasResourceProperties("AWS::RDS::DBClusterParameterGroup", boost::json::object{
+      {"Family", "aurora-postgresql" + version.substr(0, version.find('.'))},
+      {"Parameters", boost::json::object{{"log_statement", "ddl"}, {"log_connections", "1"}, {"log_disconnections", "1"}}}}));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::RDS::DBCluster", R"({
+    "DBClusterParameterGroupName": {"Ref": "DbClusterParameterGroup"},
+    "PreferredBackupWindow": "03:00-04:00", "PreferredMaintenanceWindow": "sun:04:30-sun:05:30"})"));
+  EXPECT_TRUE(t.hasResource("AWS::RDS::DBInstance", R"({"Properties": {"PreferredMaintenanceWindow": "sun:04:30-sun:05:30"},
+    "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"})"));
+}
+
+TEST(DatabaseStackTest, AdminSecretOutlivesTheStackLikeTheSnapshot) {
+  const auto t = database();
+  EXPECT_TRUE(t.hasResource("AWS::SecretsManager::Secret", R"({"Properties": {"Name": "openhands/db-admin"},
+    "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})"));
+  EXPECT_TRUE(t.hasResource("AWS::SecretsManager::Secret", R"({"Properties": {"Name": "openhands/app-db"},
+    "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"})"));
+}
+
 }  // namespace
 }  // namespace oh::infra

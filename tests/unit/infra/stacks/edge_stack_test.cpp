@@ -38,7 +38,7 @@ TEST(EdgeStackTest, DistributionServesBothNamesWithModernTlsAndNoCaching) {
     "HttpVersion": "http2and3", "PriceClass": "PriceClass_100",
     "WebACLId": {"Fn::GetAtt": ["WebAcl", "Arn"]},
     "DefaultCacheBehavior": {"CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
-                             "OriginRequestPolicyId": "216adef6-5c7f-47e4-b989-5492eafa07d3",
+                             "OriginRequestPolicyId": {"Ref": "OriginRequestPolicy"},
                              "ResponseHeadersPolicyId": {"Ref": "ResponseHeadersPolicy"},
                              "ViewerProtocolPolicy": "redirect-to-https"}}})"));
 }
@@ -49,6 +49,14 @@ TEST(EdgeStackTest, OriginIsTheOriginNameOverHttpsWithTheReplicatedSecret) {
     "CustomOriginConfig": {"OriginProtocolPolicy": "https-only", "HTTPSPort": 443},
     "OriginCustomHeaders": [{"HeaderName": "X-Origin-Verify",
                              "HeaderValue": "{{resolve:secretsmanager:openhands/origin-verify:SecretString}}"}]}]}})"));
+}
+
+TEST(EdgeStackTest, OriginRequestPolicyForwardsEveryViewerValueAndTheViewerAddress) {
+  EXPECT_TRUE(edge().hasResourceProperties("AWS::CloudFront::OriginRequestPolicy", R"({"OriginRequestPolicyConfig": {
+    "Name": "openhands-origin-openhands-example-com",
+    "HeadersConfig": {"HeaderBehavior": "allViewerAndWhitelistCloudFront", "Headers": ["CloudFront-Viewer-Address"]},
+    "CookiesConfig": {"CookieBehavior": "all"}, "QueryStringsConfig": {"QueryStringBehavior": "all"}}})"));
+  EXPECT_EQ(stacks::originRequestPolicyName("a.b_c*d"), "openhands-origin-a-b_c-d");
 }
 
 TEST(EdgeStackTest, ResponseHeadersPolicyNameIsUniquePerDomain) {

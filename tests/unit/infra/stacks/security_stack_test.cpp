@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "stacks/security_stack.h"
+#include "stacks/bedrock_access.h"
 #include "template_assert.h"
 #include "test_app.h"
 
@@ -59,9 +60,9 @@ TEST(SecurityStackTest, InstanceRoleGrantsExactlyTheNeededServices) {
     "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"},
                           {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/CloudWatchAgentServerPolicy"}],
     "Policies": [{"PolicyDocument": {"Statement": {"$arrayWith": [
-      {"Sid": "BedrockInvokeClaude", "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-       "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-*"},
-                    {"Fn::Sub": "arn:${AWS::Partition}:bedrock:*:${AWS::AccountId}:inference-profile/*anthropic.claude-*"}]},
+      {"Sid": "BedrockInvokeConfiguredModel", "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+       "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:bedrock:us-*::foundation-model/anthropic.claude-sonnet-4-5*"},
+                    {"Fn::Sub": "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/us.anthropic.claude-sonnet-4-5*"}]},
       {"Sid": "ReadInstanceSecrets",
        "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/db-admin-??????"},
                     {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/app-db-??????"},
@@ -70,8 +71,32 @@ TEST(SecurityStackTest, InstanceRoleGrantsExactlyTheNeededServices) {
                     {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/session-key-??????"}]},
       {"Sid": "WriteAppLogs", "Resource": [{"Fn::ImportValue": "OpenHands-Monitoring-AppLogGroupArn"}]},
       {"Sid": "ListDataBucket", "Resource": [{"Fn::ImportValue": "OpenHands-Monitoring-DataBucketArn"}]},
-      {"Sid": "EcrPullGatewayImage"},
+      {"Sid": "EcrPullGatewayImage", "Resource": [{"Fn::Sub":
+        "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}"}]},
       {"Sid": "ReadVersionParameters"}]}}}]})"));
+}
+
+TEST(SecurityStackTest, InstancesSendHttpsToTheWorldAndNoPlainHttp) {
+  EXPECT_TRUE(security().resourceMatches("InstanceSecurityGroup", R"({"Properties": {"SecurityGroupEgress": [
+    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]}})"));
+}
+
+TEST(SecurityStackTest, BedrockAccessIsTheModelFamilyWhereTheRequestLands) {
+  const auto arns = [](const std::string& model) { return stacks::bedrockAccess(model).resourceArns(); };
+  EXPECT_EQ(arns("bedrock/eu.anthropic.claude-3-7-sonnet-20250219-v1:0"),
+            (std::vector<std::string>{"arn:${AWS::Partition}:bedrock:eu-*::foundation-model/anthropic.claude-3-7-sonnet*",
+                                      "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/"
+                                      "eu.anthropic.claude-3-7-sonnet*"}));
+  EXPECT_EQ(arns("global.anthropic.claude-haiku-4-5-20251001-v1:0").at(0),
+            "arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-haiku-4-5*");
+  // A plain model id is invoked in the deployment's region only, and there is no profile.
+  EXPECT_EQ(arns("bedrock/anthropic.claude-opus-4-1-20250805-v1:0"),
+            (std::vector<std::string>{"arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/anthropic.claude-opus-4-1*"}));
+  EXPECT_EQ(arns("apac.amazon.nova-pro-v1:0").at(0), "arn:${AWS::Partition}:bedrock:ap-*::foundation-model/amazon.nova-pro*");
+  // Hostile or malformed ids never widen the grant to every model.
+  for (const char* model : {"", "bedrock/", "*", "us.*", "bedrock/us.", "no-dot", "us.anthropic.claude\"*", ".x"}) {
+    EXPECT_EQ(stacks::bedrockAccess(model).family, "anthropic.") << model;
+  }
 }
 
 TEST(SecurityStackTest, OnlyEcrLoginUsesAWildcardResource) {
