@@ -1,0 +1,438 @@
+#include "store/postgres_sandbox_store.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "store/record_codec.h"
+#include "store/schema_migrations.h"
+
+namespace oh::control {
+namespace {
+
+using common::failure;
+
+// Bounds connecting (TCP, TLS, authentication) unless the URL says otherwise: an unreachable
+// database must surface as an error the service can answer 503 with, not hang its thread.
+constexpr const char* kDefaultConnectTimeoutSeconds = "10";
+
+// pg_advisory_xact_lock key serialising schema migrations across gateways ("ohsbstor").
+constexpr const char* kMigrationLockKey = "8028075782889222002";
+
+// PostgreSQL's unique class of errors we answer specially.
+constexpr std::string_view kForeignKeyViolation = "23503";
+
+constexpr const char* kRecordColumns =
+    "s.id, s.owner, s.spec, s.sealed_keys, s.desired, s.last_error, s.created_at, s.updated_at, s.revision";
+
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using PgResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+struct ConnectionDeleter {
+  void operator()(PGconn* connection) const { PQfinish(connection); }
+};
+using PgConnectionPtr = std::unique_ptr<PGconn, ConnectionDeleter>;
+
+// One statement parameter: text (NUL-free, checked by record_codec) or bytes (bytea).
+struct Parameter {
+  std::string value;
+  bool binary = false;
+};
+
+Parameter text(std::string_view value) { return Parameter{std::string(value), false}; }
+Parameter bytes(std::string_view value) { return Parameter{std::string(value), true}; }
+Parameter integer(std::int64_t value) { return Parameter{std::to_string(value), false}; }
+
+// libpq's messages span lines ("ERROR:  …\nDETAIL: …"); a log line wants one.
+std::string oneLine(const char* message) {
+  std::string line;
+  for (const char* c = message; c != nullptr && *c != '\0'; ++c) {
+    const bool space = *c == '\n' || *c == '\t' || *c == '\r';
+    if (space && (line.empty() || line.back() == ' ')) {
+      continue;
+    }
+    line += space ? ' ' : *c;
+  }
+  while (!line.empty() && line.back() == ' ') {
+    line.pop_back();
+  }
+  return line;
+}
+
+struct PgError {
+  std::string reason;
+  std::string sqlstate;
+};
+
+std::int64_t integerAt(const PGresult* result, int row, int column) {
+  const char* value = PQgetvalue(result, row, column);
+  std::int64_t parsed = 0;
+  std::from_chars(value, value + PQgetlength(result, row, column), parsed);
+  return parsed;
+}
+
+std::string textAt(const PGresult* result, int row, int column) {
+  return std::string(PQgetvalue(result, row, column), static_cast<std::size_t>(PQgetlength(result, row, column)));
+}
+
+// bytea in text results is "\x" and hex digits.
+std::string bytesAt(const PGresult* result, int row, int column) {
+  std::size_t length = 0;
+  unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(result, row, column)), &length);
+  std::string value(reinterpret_cast<const char*>(raw), raw == nullptr ? 0 : length);
+  PQfreemem(raw);
+  return value;
+}
+
+Result<SandboxRecord> recordAt(const PGresult* result, int row) {
+  SandboxRecord record;
+  record.id = textAt(result, row, 0);
+  record.owner = textAt(result, row, 1);
+  auto spec = decodeSpec(textAt(result, row, 2));
+  if (!spec) {
+    return failure("sandbox " + record.id + ": " + spec.error().reason);
+  }
+  record.spec = std::move(*spec);
+  record.sealed_keys = bytesAt(result, row, 3);
+  const auto desired = parseDesiredState(textAt(result, row, 4));
+  if (!desired) {
+    return failure("sandbox " + record.id + ": the stored desired state is neither running nor paused");
+  }
+  record.desired = *desired;
+  record.last_error = textAt(result, row, 5);
+  record.created_at = integerAt(result, row, 6);
+  record.updated_at = integerAt(result, row, 7);
+  record.revision = integerAt(result, row, 8);
+  return record;
+}
+
+void ignoreNotice(void*, const char*) {}  // "relation already exists, skipping" and the like
+
+class PostgresSandboxStore final : public SandboxStore {
+public:
+  PostgresSandboxStore(std::string url, std::string name) : url_(std::move(url)), name_(std::move(name)) {}
+
+  Result<bool> connectAndMigrate() {
+    const std::lock_guard lock(mutex_);
+    if (auto connected = connect(); !connected) {
+      return connected;
+    }
+    MigrationSession session{
+        .beginLocked = [this]() -> Result<bool> {
+          for (const std::string& sql : {std::string("BEGIN"), "SELECT pg_advisory_xact_lock(" + std::string(kMigrationLockKey) + ")",
+                                         std::string(schemaVersionTableSql(SqlDialect::postgresql))}) {
+            if (auto done = run(sql, {}); !done) {
+              return failure(done.error().reason);
+            }
+          }
+          return true;
+        },
+        .currentVersion = [this]() -> Result<int> {
+          auto version = run("SELECT COALESCE(MAX(version), 0) FROM schema_version", {});
+          if (!version) {
+            return failure(version.error().reason);
+          }
+          return static_cast<int>(integerAt(version->get(), 0, 0));
+        },
+        .execute = [this](std::string_view sql) -> Result<bool> {
+          // The simple-query protocol runs several statements; migrations have no parameters.
+          PgResultPtr result(PQexec(connection_.get(), std::string(sql).c_str()));
+          if (PQresultStatus(result.get()) != PGRES_COMMAND_OK && PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+            return failure(oneLine(PQresultErrorMessage(result.get())));
+          }
+          return true;
+        },
+        .recordVersion = [this](int version) -> Result<bool> {
+          auto recorded = run("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
+                              {integer(version), integer(static_cast<std::int64_t>(std::time(nullptr)))});
+          return recorded ? Result<bool>(true) : failure(recorded.error().reason);
+        },
+        .commit = [this]() -> Result<bool> {
+          auto done = run("COMMIT", {});
+          return done ? Result<bool>(true) : failure(done.error().reason);
+        },
+        .rollback = [this]() { (void)run("ROLLBACK", {}); },
+    };
+    return migrateSchema(session, SqlDialect::postgresql, name_);
+  }
+
+  // SandboxStore
+  Result<bool> insert(const SandboxRecord& record) override {
+    if (auto storable = checkStorable(record); !storable) {
+      return failed("cannot insert", storable.error().reason);
+    }
+    const std::lock_guard lock(mutex_);
+    auto inserted = write(
+        "INSERT INTO sandboxes (id, owner, spec, sealed_keys, desired, last_error, created_at, updated_at, revision, "
+        "id_lower) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9) ON CONFLICT DO NOTHING",
+        {text(record.id), text(record.owner), text(encodeSpec(record.spec)), bytes(record.sealed_keys),
+         text(desiredStateName(record.desired)), text(record.last_error), integer(record.created_at),
+         integer(record.updated_at), text(idKey(record.id))});
+    if (!inserted) {
+      return failed("cannot insert sandbox " + record.id, inserted.error().reason);
+    }
+    return rowsAffected(*inserted) == 1;
+  }
+
+  Result<std::optional<SandboxRecord>> get(std::string_view id) override {
+    if (!checkStorableText("id", id)) {
+      return std::optional<SandboxRecord>();  // nothing with such an id can have been stored
+    }
+    const std::lock_guard lock(mutex_);
+    auto records = readRecords("s.id = $1", text(id), "cannot read sandbox " + std::string(id));
+    if (!records) {
+      return common::fail(records.error());
+    }
+    if (records->empty()) {
+      return std::optional<SandboxRecord>();
+    }
+    return std::optional<SandboxRecord>(std::move(records->front()));
+  }
+
+  Result<std::vector<SandboxRecord>> list(std::optional<std::string_view> owner) override {
+    if (owner && !checkStorableText("owner", *owner)) {
+      return std::vector<SandboxRecord>();
+    }
+    const std::lock_guard lock(mutex_);
+    if (owner) {
+      return readRecords("s.owner = $1", text(*owner), "cannot list the sandboxes of " + std::string(*owner));
+    }
+    return readRecords("TRUE", std::nullopt, "cannot list sandboxes");
+  }
+
+  Result<bool> update(const SandboxRecord& record) override {
+    if (!checkStorableText("id", record.id)) {
+      return false;
+    }
+    if (auto storable = checkStorable(record); !storable) {
+      return failed("cannot update", storable.error().reason);
+    }
+    const std::lock_guard lock(mutex_);
+    // Under READ COMMITTED a concurrent writer of the same row waits for ours, then re-checks
+    // the revision against the new row: exactly one compare-and-set wins.
+    auto updated = write(
+        "UPDATE sandboxes SET owner = $1, spec = $2, sealed_keys = $3, desired = $4, last_error = $5, "
+        "updated_at = $6, revision = revision + 1 WHERE id = $7 AND revision = $8",
+        {text(record.owner), text(encodeSpec(record.spec)), bytes(record.sealed_keys),
+         text(desiredStateName(record.desired)), text(record.last_error), integer(record.updated_at), text(record.id),
+         integer(record.revision)});
+    if (!updated) {
+      return failed("cannot update sandbox " + record.id, updated.error().reason);
+    }
+    return rowsAffected(*updated) == 1;
+  }
+
+  Result<bool> remove(std::string_view id) override {
+    if (!checkStorableText("id", id)) {
+      return false;
+    }
+    const std::lock_guard lock(mutex_);
+    // The conversation links go with it (ON DELETE CASCADE).
+    auto removed = write("DELETE FROM sandboxes WHERE id = $1", {text(id)});
+    if (!removed) {
+      return failed("cannot remove sandbox " + std::string(id), removed.error().reason);
+    }
+    return rowsAffected(*removed) == 1;
+  }
+
+  Result<Done> linkConversation(std::string_view sandbox_id, std::string_view conversation_id) override {
+    const std::string what =
+        "cannot link conversation " + std::string(conversation_id) + " to sandbox " + std::string(sandbox_id);
+    if (auto storable = checkStorableText("the conversation id", conversation_id); !storable) {
+      return failed(what, storable.error().reason);
+    }
+    if (conversation_id.empty()) {
+      return failed(what, "the conversation id is empty");
+    }
+    if (!checkStorableText("id", sandbox_id)) {
+      return failed(what, "there is no such sandbox");
+    }
+    const std::lock_guard lock(mutex_);
+    auto linked = write(
+        "INSERT INTO sandbox_conversations (conversation_id, sandbox_id) VALUES ($1, $2) "
+        "ON CONFLICT (conversation_id) DO UPDATE SET sandbox_id = excluded.sandbox_id",
+        {text(conversation_id), text(sandbox_id)});
+    if (!linked) {
+      return failed(what, linked.error().sqlstate == kForeignKeyViolation ? "there is no such sandbox"
+                                                                          : linked.error().reason);
+    }
+    return Done{};
+  }
+
+  Result<std::size_t> countByOwner(std::string_view owner) override {
+    if (!checkStorableText("owner", owner)) {
+      return std::size_t{0};
+    }
+    const std::lock_guard lock(mutex_);
+    auto counted = read([&]() { return run("SELECT COUNT(*) FROM sandboxes WHERE owner = $1", {text(owner)}); });
+    if (!counted) {
+      return failed("cannot count the sandboxes of " + std::string(owner), counted.error().reason);
+    }
+    return static_cast<std::size_t>(integerAt(counted->get(), 0, 0));
+  }
+
+private:
+  Result<bool> connect() {
+    // Keywords first, then the URL expanded over them: what the URL sets wins.
+    const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+    const char* values[] = {kDefaultConnectTimeoutSeconds, "oh-gateway", url_.c_str(), nullptr};
+    connection_.reset(PQconnectdbParams(keywords, values, 1));
+    if (connection_ == nullptr) {
+      return failure("sandbox store " + name_ + ": cannot connect: out of memory");
+    }
+    if (PQstatus(connection_.get()) != CONNECTION_OK) {
+      return failure("sandbox store " + name_ + ": cannot connect: " + oneLine(PQerrorMessage(connection_.get())));
+    }
+    PQsetNoticeProcessor(connection_.get(), ignoreNotice, nullptr);
+    return true;
+  }
+
+  // A connection that broke (a database restart, a failover) is re-established before the next
+  // statement, with the URL's settings again.
+  Result<bool, PgError> ensureConnected() {
+    if (connection_ != nullptr && PQstatus(connection_.get()) == CONNECTION_OK) {
+      return true;
+    }
+    if (auto connected = connect(); !connected) {
+      return common::fail(PgError{connected.error().reason, {}});
+    }
+    return true;
+  }
+
+  // One statement with bound parameters (never interpolated), text results.
+  Result<PgResultPtr, PgError> run(const std::string& sql, const std::vector<Parameter>& parameters) {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    for (const Parameter& parameter : parameters) {
+      values.push_back(parameter.value.c_str());
+      lengths.push_back(static_cast<int>(parameter.value.size()));
+      formats.push_back(parameter.binary ? 1 : 0);
+    }
+    PgResultPtr result(PQexecParams(connection_.get(), sql.c_str(), static_cast<int>(parameters.size()), nullptr,
+                                    values.data(), lengths.data(), formats.data(), 0));
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+      const char* message = result != nullptr ? PQresultErrorMessage(result.get()) : PQerrorMessage(connection_.get());
+      return common::fail(PgError{oneLine(message), sqlstate != nullptr ? sqlstate : ""});
+    }
+    return result;
+  }
+
+  // A read is safe to repeat: when the connection broke under it, reconnect and try once more.
+  template <class Read>
+  auto read(Read attempt) -> decltype(attempt()) {
+    if (auto connected = ensureConnected(); !connected) {
+      return common::fail(connected.error());
+    }
+    auto first = attempt();
+    if (first || PQstatus(connection_.get()) == CONNECTION_OK) {
+      return first;
+    }
+    if (auto connected = ensureConnected(); !connected) {
+      return common::fail(connected.error());
+    }
+    return attempt();
+  }
+
+  // A write is not repeated: had it reached the database before the connection broke, a repeat
+  // would report "exists" or "lost the race" for our own change. The next call reconnects.
+  Result<PgResultPtr, PgError> write(const std::string& sql, const std::vector<Parameter>& parameters) {
+    if (auto connected = ensureConnected(); !connected) {
+      return common::fail(connected.error());
+    }
+    auto result = run(sql, parameters);
+    if (!result && PQstatus(connection_.get()) != CONNECTION_OK) {
+      return common::fail(PgError{result.error().reason + " (the connection broke: the write may or may not have been applied)",
+                                  result.error().sqlstate});
+    }
+    return result;
+  }
+
+  // Records matching condition (on alias s) with their conversation ids, oldest first, read in
+  // one REPEATABLE READ transaction so the links match the records.
+  Result<std::vector<SandboxRecord>> readRecords(const std::string& condition, std::optional<Parameter> parameter,
+                                                 const std::string& what) {
+    std::vector<Parameter> parameters;
+    if (parameter) {
+      parameters.push_back(std::move(*parameter));
+    }
+    PgResultPtr rows;
+    PgResultPtr links;
+    auto done = read([&]() -> Result<bool, PgError> {
+      auto begun = run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {});
+      if (!begun) {
+        return common::fail(begun.error());
+      }
+      auto found = run(std::string("SELECT ") + kRecordColumns + " FROM sandboxes s WHERE " + condition +
+                           " ORDER BY s.created_at, s.id",
+                       parameters);
+      auto linked = found ? run("SELECT c.sandbox_id, c.conversation_id FROM sandbox_conversations c "
+                                "JOIN sandboxes s ON s.id = c.sandbox_id WHERE " + condition +
+                                    " ORDER BY c.conversation_id",
+                                parameters)
+                          : common::fail(found.error());
+      (void)run(linked ? "COMMIT" : "ROLLBACK", {});
+      if (!linked) {
+        return common::fail(linked.error());
+      }
+      rows = std::move(*found);
+      links = std::move(*linked);
+      return true;
+    });
+    if (!done) {
+      return failed(what, done.error().reason);
+    }
+    std::vector<SandboxRecord> records;
+    std::map<std::string, std::size_t, std::less<>> index_of;
+    for (int row = 0; row < PQntuples(rows.get()); ++row) {
+      auto record = recordAt(rows.get(), row);
+      if (!record) {
+        return failed(what, record.error().reason);
+      }
+      index_of.emplace(record->id, records.size());
+      records.push_back(std::move(*record));
+    }
+    for (int row = 0; row < PQntuples(links.get()); ++row) {
+      if (const auto found = index_of.find(textAt(links.get(), row, 0)); found != index_of.end()) {
+        records[found->second].conversation_ids.push_back(textAt(links.get(), row, 1));
+      }
+    }
+    return records;
+  }
+
+  static std::size_t rowsAffected(const PgResultPtr& result) {
+    std::size_t count = 0;
+    const std::string_view tuples = PQcmdTuples(result.get());
+    std::from_chars(tuples.data(), tuples.data() + tuples.size(), count);
+    return count;
+  }
+
+  common::Fail<Failure> failed(const std::string& what, const std::string& reason) const {
+    return failure("sandbox store " + name_ + ": " + what + ": " + reason);
+  }
+
+  std::mutex mutex_;
+  PgConnectionPtr connection_;
+  const std::string url_;   // no password in it (checkPostgresUrl); kept to reconnect
+  const std::string name_;  // redacted, for messages
+};
+
+}  // namespace
+
+Result<SandboxStorePtr> openPostgresSandboxStore(const std::string& url, const std::string& url_for_messages) {
+  auto store = std::make_shared<PostgresSandboxStore>(url, url_for_messages);
+  if (auto ready = store->connectAndMigrate(); !ready) {
+    return common::fail(ready.error());
+  }
+  return SandboxStorePtr(std::move(store));
+}
+
+}  // namespace oh::control
