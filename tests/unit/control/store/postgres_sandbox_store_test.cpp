@@ -1,0 +1,128 @@
+// What only the PostgreSQL store does: connecting (unreachable servers, timeouts, missing
+// databases) and reconnecting after the database restarts.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "store/sandbox_store.h"
+#include "unit/control/store/store_under_test.h"
+
+namespace oh::control {
+namespace {
+
+// A loopback TCP port that completes handshakes (the kernel's backlog) but never answers: a
+// database behind a black-holing network, as far as a client can tell.
+class SilentListener {
+public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0 && ::listen(fd_, 16) == 0 &&
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+      port_ = ntohs(address.sin_port);
+    }
+  }
+  ~SilentListener() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  int port() const { return port_; }
+
+private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// A loopback port with nothing listening (bound, then closed).
+int closedPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), length);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+class PostgresSandboxStore : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string error;
+    backend_ = testing::storeUnderTest(testing::Backend::postgresql, error);
+    ASSERT_NE(backend_, nullptr) << error;
+  }
+  testing::StoreUnderTest* backend_ = nullptr;
+};
+
+// This test verifies that a refused connection is a failure naming the (redacted) URL.
+TEST_F(PostgresSandboxStore, ARefusedConnectionIsAClearFailure) {
+  const std::string url = "postgresql://oh@127.0.0.1:" + std::to_string(closedPort()) + "/oh?sslmode=disable";
+  auto store = openSandboxStore(url);
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().reason.find(url), std::string::npos) << store.error().reason;
+  EXPECT_NE(store.error().reason.find("cannot connect"), std::string::npos) << store.error().reason;
+}
+
+// This test verifies that a server that never answers ends in a failure (connect_timeout), not
+// a hang: the URL's own timeout applies.
+TEST_F(PostgresSandboxStore, ASilentServerTimesOutInsteadOfHanging) {
+  SilentListener silent;
+  ASSERT_NE(silent.port(), 0);
+  const std::string url =
+      "postgresql://oh@127.0.0.1:" + std::to_string(silent.port()) + "/oh?sslmode=disable&connect_timeout=2";
+  auto store = openSandboxStore(url);
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().reason.find("timeout"), std::string::npos) << store.error().reason;
+}
+
+// This test verifies that a database that does not exist is named in the failure.
+TEST_F(PostgresSandboxStore, AMissingDatabaseIsAClearFailure) {
+  const std::string fresh = backend_->fresh();
+  const std::string missing = fresh.substr(0, fresh.rfind('/')) + "/no_such_database" + fresh.substr(fresh.find('?'));
+  auto store = openSandboxStore(missing);
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().reason.find("no_such_database"), std::string::npos) << store.error().reason;
+}
+
+// This test verifies that the store survives a database restart: reads reconnect at once; a
+// write on the broken connection fails saying its outcome is unknown, and the next one works.
+TEST_F(PostgresSandboxStore, ReconnectsAfterTheDatabaseRestarts) {
+  auto opened = openSandboxStore(backend_->fresh());
+  ASSERT_TRUE(opened) << opened.error().reason;
+  SandboxStorePtr store = *opened;
+  SandboxRecord record;
+  record.id = "survivor";
+  record.owner = "owner-a";
+  ASSERT_TRUE(store->insert(record).value());
+
+  std::string error;
+  ASSERT_TRUE(testing::restartPostgres(error)) << error;
+  auto found = store->get("survivor");
+  ASSERT_TRUE(found) << found.error().reason;
+  EXPECT_TRUE(found->has_value());
+
+  ASSERT_TRUE(testing::restartPostgres(error)) << error;
+  record.id = "second";
+  auto first_write = store->insert(record);
+  if (!first_write) {
+    EXPECT_NE(first_write.error().reason.find("may or may not"), std::string::npos) << first_write.error().reason;
+    auto retried = store->insert(record);
+    ASSERT_TRUE(retried) << retried.error().reason;
+  }
+  EXPECT_TRUE(store->get("second").value().has_value());
+  EXPECT_EQ(store->countByOwner("owner-a").value(), 2u);
+}
+
+}  // namespace
+}  // namespace oh::control
