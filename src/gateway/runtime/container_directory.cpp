@@ -48,6 +48,7 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/text.h"
 #include "runtime/docker_json.h"
 
 namespace oh::gateway {
@@ -63,22 +64,6 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kEventsTarget =
     "/events?filters=%7B%22type%22%3A%5B%22container%22%2C%22network%22%5D%7D";
 constexpr std::chrono::seconds kResyncInterval{60};
-
-std::string percentEncodeJson(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '-' || u == '_') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    }
-  }
-  return out;
-}
 
 bool plausibleContainerId(std::string_view id) {
   if (id.empty() || id.size() > 128) {
@@ -208,7 +193,7 @@ struct ContainerDirectory::Impl {
   asio::awaitable<bool> listOne(const std::string& id) {
     std::string error;
     const std::string filter = "{\"id\":[\"" + id + "\"]}";
-    auto body = co_await get("/containers/json?all=true&filters=" + percentEncodeJson(filter), error);
+    auto body = co_await get("/containers/json?all=true&filters=" + common::percentEncode(filter), error);
     if (!body) {
       listFailed(error, {id});
       co_return false;

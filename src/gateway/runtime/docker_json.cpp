@@ -3,41 +3,27 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "common/docker_fields.h"
+#include "common/json_fields.h"
 #include "runtime/runtime_address.h"
 
 namespace oh::gateway {
 namespace {
 
 namespace json = boost::json;
+using common::objectAt;
+using common::stringAt;
 
 // Docker ids are 64 hex digits; names and label values are short. Anything longer is refused
 // rather than carried into the index.
 constexpr std::size_t kMaxIdLength = 128;
 constexpr std::size_t kMaxNameLength = 256;
 constexpr std::size_t kMaxLabelValueLength = 1024;
-constexpr std::size_t kMaxIpLength = 45;
 
 json::parse_options parseOptions() {
   json::parse_options options;
   options.max_depth = 16;  // the deepest thing we read is 4 levels down
   return options;
-}
-
-std::optional<std::string_view> stringAt(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  if (v == nullptr) {
-    return std::nullopt;
-  }
-  const json::string* s = v->if_string();
-  if (s == nullptr) {
-    return std::nullopt;
-  }
-  return std::string_view(s->data(), s->size());
-}
-
-const json::object* objectAt(const json::object& object, std::string_view key) {
-  const json::value* v = object.if_contains(key);
-  return v == nullptr ? nullptr : v->if_object();
 }
 
 std::optional<std::uint16_t> portAt(const json::object& object, std::string_view key) {
@@ -59,40 +45,10 @@ std::optional<std::uint16_t> portAt(const json::object& object, std::string_view
   return static_cast<std::uint16_t>(n);
 }
 
-bool plausibleIp(std::string_view ip) {
-  if (ip.empty() || ip.size() > kMaxIpLength) {
-    return false;
-  }
-  for (char c : ip) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||
-                    c == ':';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string ipOf(const json::object& container, const std::string& network) {
-  const json::object* settings = objectAt(container, "NetworkSettings");
-  const json::object* networks = settings == nullptr ? nullptr : objectAt(*settings, "Networks");
-  if (networks == nullptr) {
-    return {};
-  }
-  for (const auto& [name, value] : *networks) {
-    if (!network.empty() && std::string_view(name) != network) {
-      continue;
-    }
-    const json::object* net = value.if_object();
-    if (net == nullptr) {
-      continue;
-    }
-    const auto ip = stringAt(*net, "IPAddress");
-    if (ip && plausibleIp(*ip)) {
-      return std::string(*ip);
-    }
-  }
-  return {};
+  return common::containerNetworkIp(container, [&network](std::string_view name) {
+    return network.empty() || name == network;
+  });
 }
 
 std::optional<ContainerRecord> recordOf(const json::object& container, const RuntimeSettings& settings) {
