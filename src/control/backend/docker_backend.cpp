@@ -1,0 +1,239 @@
+// The Docker backend: WorkloadBackend over DockerApiClient. Each method is one or two Engine API
+// calls; what the answers mean is decided here, in one place per call:
+//   connect failure, timeout, dropped connection  -> unavailable
+//   a name that exists (409; Podman 4: 500 "already in use")  -> conflict
+//   400, an image still missing after a pull, 500 "invalid"  -> refused, with Docker's message
+//   anything else  -> other
+// Messages are Docker's (trimmed to 300 bytes) with the spec's environment values masked, in
+// case a daemon ever echoes the body it refused.
+
+#include "backend/docker_backend.h"
+
+#include <utility>
+
+#include "backend/docker_answers.h"
+#include "backend/docker_api_client.h"
+#include "backend/docker_requests.h"
+#include "backend/workload_spec_rules.h"
+#include "common/text.h"
+
+namespace oh::control {
+namespace {
+
+using Kind = BackendFailure::Kind;
+
+BackendFailure failure(Kind kind, std::string reason) { return BackendFailure{kind, std::move(reason)}; }
+
+bool nameTaken(const DockerAnswer& answer) {
+  return answer.status == 409 ||
+         (answer.status == 500 && (common::containsIgnoreCase(answer.body, "already in use") ||
+                                   common::containsIgnoreCase(answer.body, "already exists")));
+}
+
+bool imageMissing(const DockerAnswer& answer) {
+  return answer.status == 404 && (common::containsIgnoreCase(answer.body, "no such image") ||
+                                  common::containsIgnoreCase(answer.body, "image not known"));
+}
+
+// An answer that is neither success nor one the caller handles itself.
+BackendFailure answerFailure(std::string_view call, const DockerAnswer& answer) {
+  const std::string message = dockerMessage(answer.body);
+  const std::string reason = std::string(call) + ": " + message + " (status " + std::to_string(answer.status) + ")";
+  if (answer.status == 400 || (answer.status == 500 && common::containsIgnoreCase(message, "invalid"))) {
+    return failure(Kind::refused, reason);
+  }
+  return failure(Kind::other, reason);
+}
+
+// Replaces every environment value (of 4 bytes or more: shorter ones would mask ordinary words)
+// in a reason with "***".
+std::string masked(std::string reason, const WorkloadSpec& spec) {
+  for (const auto& [name, value] : spec.environment) {
+    if (value.size() < 4) {
+      continue;
+    }
+    for (std::size_t at = reason.find(value); at != std::string::npos; at = reason.find(value, at + 3)) {
+      reason.replace(at, value.size(), "***");
+    }
+  }
+  return reason;
+}
+
+class DockerBackend final : public WorkloadBackend {
+public:
+  explicit DockerBackend(DockerBackendOptions options)
+      : options_(std::move(options)),
+        docker_(options_.socket, options_.max_response_bytes),
+        rules_{options_.workspace_root, options_.network_prefix, options_.socket} {}
+
+  // WorkloadBackend
+  BackendResult<BackendDone> ensureNetwork(std::string_view name,
+                                           const std::map<std::string, std::string>& labels) override {
+    if (auto refusal = networkRefusal(name, rules_)) {
+      return common::fail(failure(Kind::refused, *refusal));
+    }
+    auto found = call("GET", "/networks/" + std::string(name));
+    if (!found) {
+      return common::fail(found.error());
+    }
+    if (found->status == 200) {
+      return BackendDone{};
+    }
+    if (found->status != 404) {
+      return common::fail(answerFailure("inspect network " + std::string(name), *found));
+    }
+    auto created = call("POST", "/networks/create", networkCreateBody(name, labels));
+    if (!created) {
+      return common::fail(created.error());
+    }
+    // A create racing ours (another thread or gateway) made it: the network exists, as asked.
+    if (created->status == 201 || created->status == 200 || nameTaken(*created)) {
+      return BackendDone{};
+    }
+    return common::fail(answerFailure("create network " + std::string(name), *created));
+  }
+
+  BackendResult<WorkloadObservation> create(const WorkloadSpec& spec) override {
+    if (auto refusal = refusalOf(spec, rules_)) {
+      return common::fail(failure(Kind::refused, *refusal));
+    }
+    const std::string body = containerCreateBody(spec);
+    auto created = call("POST", containerCreateTarget(spec.name), body);
+    if (created && imageMissing(*created)) {
+      if (auto pulled = pull(spec.image); !pulled) {
+        return common::fail(failure(pulled.error().kind, masked(pulled.error().reason, spec)));
+      }
+      created = call("POST", containerCreateTarget(spec.name), body);
+    }
+    if (!created) {
+      return common::fail(created.error());
+    }
+    if (created->status != 201) {
+      BackendFailure why = nameTaken(*created) ? failure(Kind::conflict, "workload " + spec.name + " exists already")
+                           : imageMissing(*created)
+                               ? failure(Kind::refused, "create " + spec.name + ": " + dockerMessage(created->body))
+                               : answerFailure("create " + spec.name, *created);
+      why.reason = masked(std::move(why.reason), spec);
+      return common::fail(std::move(why));
+    }
+    return inspect(spec.name);
+  }
+
+  BackendResult<WorkloadObservation> start(std::string_view name) override {
+    if (auto refusal = workloadNameRefusal(name)) {
+      return common::fail(failure(Kind::refused, *refusal));
+    }
+    auto started = call("POST", containerTarget(name, "/start"));
+    if (!started) {
+      return common::fail(started.error());
+    }
+    if (started->status == 404) {
+      return common::fail(failure(Kind::other, "start " + std::string(name) + ": the workload is absent"));
+    }
+    if (started->status != 204 && started->status != 304) {  // 304: running already
+      return common::fail(answerFailure("start " + std::string(name), *started));
+    }
+    return inspect(name);
+  }
+
+  BackendResult<BackendDone> stop(std::string_view name, std::chrono::seconds grace) override {
+    if (auto refusal = workloadNameRefusal(name)) {
+      return common::fail(failure(Kind::refused, *refusal));
+    }
+    // Docker waits `grace` before SIGKILL, then answers: the call's deadline must cover both.
+    auto stopped = call("POST", containerTarget(name, "/stop?t=" + std::to_string(grace.count())), {},
+                        options_.request_timeout + grace);
+    if (!stopped) {
+      return common::fail(stopped.error());
+    }
+    if (stopped->status == 204 || stopped->status == 304 || stopped->status == 404) {
+      return BackendDone{};
+    }
+    return common::fail(answerFailure("stop " + std::string(name), *stopped));
+  }
+
+  BackendResult<BackendDone> remove(std::string_view name) override {
+    if (auto refusal = workloadNameRefusal(name)) {
+      return common::fail(failure(Kind::refused, *refusal));
+    }
+    // v=false: never remove volumes (the workspace is a bind mount and outlives the container).
+    auto removed = call("DELETE", containerTarget(name, "?force=true&v=false"));
+    if (!removed) {
+      return common::fail(removed.error());
+    }
+    // 409 "removal already in progress": someone else is removing it, which is what we asked.
+    if (removed->status == 204 || removed->status == 404 || removed->status == 409) {
+      return BackendDone{};
+    }
+    return common::fail(answerFailure("remove " + std::string(name), *removed));
+  }
+
+  BackendResult<WorkloadObservation> inspect(std::string_view name) override {
+    if (auto refusal = workloadNameRefusal(name)) {
+      return common::fail(failure(Kind::refused, *refusal));
+    }
+    auto answer = call("GET", containerTarget(name, "/json"));
+    if (!answer) {
+      return common::fail(answer.error());
+    }
+    if (answer->status == 404) {
+      WorkloadObservation absent;
+      absent.name = std::string(name);
+      return absent;
+    }
+    if (answer->status != 200) {
+      return common::fail(answerFailure("inspect " + std::string(name), *answer));
+    }
+    return parseContainerInspect(answer->body, options_.network_prefix);
+  }
+
+  BackendResult<std::vector<WorkloadObservation>> list(std::string_view label_key,
+                                                       std::string_view label_value) override {
+    auto answer = call("GET", labelListTarget(label_key, label_value));
+    if (!answer) {
+      return common::fail(answer.error());
+    }
+    if (answer->status != 200) {
+      return common::fail(answerFailure("list workloads", *answer));
+    }
+    return parseContainerList(answer->body, options_.network_prefix);
+  }
+
+private:
+  BackendResult<DockerAnswer> call(std::string_view method, const std::string& target, std::string_view body = {}) {
+    return call(method, target, body, options_.request_timeout);
+  }
+  BackendResult<DockerAnswer> call(std::string_view method, const std::string& target, std::string_view body,
+                                   std::chrono::milliseconds timeout) {
+    return docker_.call(method, target, body, timeout);
+  }
+
+  // POST /images/create, reading its progress stream for the error it reports with status 200.
+  BackendResult<BackendDone> pull(const std::string& image) {
+    PullProgress progress;
+    auto answer = docker_.stream("POST", imagePullTarget(image), {}, options_.pull_timeout,
+                                 [&progress](std::string_view piece) { progress.feed(piece); });
+    if (!answer) {
+      return common::fail(answer.error());
+    }
+    const auto error = progress.finish();
+    if (answer->status == 200 && !error) {
+      return BackendDone{};
+    }
+    // A pull that fails is the image as given (unknown, unreachable registry, no access).
+    return common::fail(failure(Kind::refused, "pull " + image + ": " +
+                                                   (error ? *error : "status " + std::to_string(answer->status))));
+  }
+
+  DockerBackendOptions options_;
+  DockerApiClient docker_;
+  WorkloadRules rules_;
+};
+
+}  // namespace
+
+WorkloadBackendPtr makeDockerBackend(DockerBackendOptions options) {
+  return std::make_shared<DockerBackend>(std::move(options));
+}
+
+}  // namespace oh::control

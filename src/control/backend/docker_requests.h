@@ -1,0 +1,42 @@
+#pragma once
+// What the Docker backend sends: the Engine API's request bodies and targets for a workload, as
+// plain text (no sockets, no Beast), so each field is unit-tested. Inputs have passed
+// workload_spec_rules.h; names go into paths unencoded because that grammar has no character a
+// path would need escaped.
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "backend/workload_backend.h"
+
+namespace oh::control {
+
+// POST /containers/create?name={spec.name}: the spec, plus what no spec can change. The command
+// replaces the image's entrypoint (Entrypoint = command, Cmd = []: Docker and Podman both then
+// ignore the image's CMD). HostConfig pins the isolation: the one bind (workspace at /workspace),
+// the owner's network, limits with swap equal to memory, no-new-privileges, every capability
+// dropped, not privileged, no devices, no published ports, no restart policy (the control plane
+// owns restarts), no auto-removal.
+std::string containerCreateBody(const WorkloadSpec& spec);
+
+// POST /networks/create: a bridge network with our labels, not internal (agents reach the
+// internet), refusing a duplicate name.
+std::string networkCreateBody(std::string_view name, const std::map<std::string, std::string>& labels);
+
+// The repository and tag (or digest) of an image reference, as POST /images/create wants them:
+// "reg:5000/a/b:1" -> {"reg:5000/a/b", "1"}; "a@sha256:…" -> {"a", "sha256:…"}; "a" -> {"a", "latest"}
+// (an empty tag would pull every tag of the repository).
+struct ImageReference {
+  std::string repository;
+  std::string tag;
+};
+ImageReference splitImageReference(std::string_view image);
+
+// Targets (without the API version prefix).
+std::string imagePullTarget(std::string_view image);
+std::string containerCreateTarget(std::string_view name);
+std::string containerTarget(std::string_view name, std::string_view suffix = {});  // "/containers/{name}{suffix}"
+std::string labelListTarget(std::string_view label_key, std::string_view label_value);
+
+}  // namespace oh::control
