@@ -4,17 +4,18 @@
 
 #include <charconv>
 #include <ctime>
-#include <map>
 #include <memory>
 #include <mutex>
 
 #include "store/record_codec.h"
 #include "store/schema_migrations.h"
+#include "store/store_statements.h"
 
 namespace oh::control {
 namespace {
 
 using common::failure;
+using statements::RecordFilter;
 
 // Bounds connecting (TCP, TLS, authentication) unless the URL says otherwise: an unreachable
 // database must surface as an error the service can answer 503 with, not hang its thread.
@@ -23,11 +24,8 @@ constexpr const char* kDefaultConnectTimeoutSeconds = "10";
 // pg_advisory_xact_lock key serialising schema migrations across gateways ("ohsbstor").
 constexpr const char* kMigrationLockKey = "8028075782889222002";
 
-// PostgreSQL's unique class of errors we answer specially.
+// foreign_key_violation: the one SQLSTATE answered specially (a link to an unknown sandbox).
 constexpr std::string_view kForeignKeyViolation = "23503";
-
-constexpr const char* kRecordColumns =
-    "s.id, s.owner, s.spec, s.sealed_keys, s.desired, s.last_error, s.created_at, s.updated_at, s.revision";
 
 struct ResultDeleter {
   void operator()(PGresult* result) const { PQclear(result); }
@@ -90,26 +88,10 @@ std::string bytesAt(const PGresult* result, int row, int column) {
   return value;
 }
 
-Result<SandboxRecord> recordAt(const PGresult* result, int row) {
-  SandboxRecord record;
-  record.id = textAt(result, row, 0);
-  record.owner = textAt(result, row, 1);
-  auto spec = decodeSpec(textAt(result, row, 2));
-  if (!spec) {
-    return failure("sandbox " + record.id + ": " + spec.error().reason);
-  }
-  record.spec = std::move(*spec);
-  record.sealed_keys = bytesAt(result, row, 3);
-  const auto desired = parseDesiredState(textAt(result, row, 4));
-  if (!desired) {
-    return failure("sandbox " + record.id + ": the stored desired state is neither running nor paused");
-  }
-  record.desired = *desired;
-  record.last_error = textAt(result, row, 5);
-  record.created_at = integerAt(result, row, 6);
-  record.updated_at = integerAt(result, row, 7);
-  record.revision = integerAt(result, row, 8);
-  return record;
+StoredRecord storedRecordAt(const PGresult* result, int row) {
+  return StoredRecord{textAt(result, row, 0),     textAt(result, row, 1),    textAt(result, row, 2),
+                      bytesAt(result, row, 3),    textAt(result, row, 4),    textAt(result, row, 5),
+                      integerAt(result, row, 6), integerAt(result, row, 7), integerAt(result, row, 8)};
 }
 
 void ignoreNotice(void*, const char*) {}  // "relation already exists, skipping" and the like
@@ -168,9 +150,7 @@ public:
       return failed("cannot insert", storable.error().reason);
     }
     const std::lock_guard lock(mutex_);
-    auto inserted = write(
-        "INSERT INTO sandboxes (id, owner, spec, sealed_keys, desired, last_error, created_at, updated_at, revision, "
-        "id_lower) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9) ON CONFLICT DO NOTHING",
+    auto inserted = write(statements::kInsert,
         {text(record.id), text(record.owner), text(encodeSpec(record.spec)), bytes(record.sealed_keys),
          text(desiredStateName(record.desired)), text(record.last_error), integer(record.created_at),
          integer(record.updated_at), text(idKey(record.id))});
@@ -185,7 +165,7 @@ public:
       return std::optional<SandboxRecord>();  // nothing with such an id can have been stored
     }
     const std::lock_guard lock(mutex_);
-    auto records = readRecords("s.id = $1", text(id), "cannot read sandbox " + std::string(id));
+    auto records = readRecords(RecordFilter::id, text(id), "cannot read sandbox " + std::string(id));
     if (!records) {
       return common::fail(records.error());
     }
@@ -201,9 +181,9 @@ public:
     }
     const std::lock_guard lock(mutex_);
     if (owner) {
-      return readRecords("s.owner = $1", text(*owner), "cannot list the sandboxes of " + std::string(*owner));
+      return readRecords(RecordFilter::owner, text(*owner), "cannot list the sandboxes of " + std::string(*owner));
     }
-    return readRecords("TRUE", std::nullopt, "cannot list sandboxes");
+    return readRecords(RecordFilter::all, std::nullopt, "cannot list sandboxes");
   }
 
   Result<bool> update(const SandboxRecord& record) override {
@@ -214,11 +194,7 @@ public:
       return failed("cannot update", storable.error().reason);
     }
     const std::lock_guard lock(mutex_);
-    // Under READ COMMITTED a concurrent writer of the same row waits for ours, then re-checks
-    // the revision against the new row: exactly one compare-and-set wins.
-    auto updated = write(
-        "UPDATE sandboxes SET owner = $1, spec = $2, sealed_keys = $3, desired = $4, last_error = $5, "
-        "updated_at = $6, revision = revision + 1 WHERE id = $7 AND revision = $8",
+    auto updated = write(statements::kUpdate,
         {text(record.owner), text(encodeSpec(record.spec)), bytes(record.sealed_keys),
          text(desiredStateName(record.desired)), text(record.last_error), integer(record.updated_at), text(record.id),
          integer(record.revision)});
@@ -233,8 +209,7 @@ public:
       return false;
     }
     const std::lock_guard lock(mutex_);
-    // The conversation links go with it (ON DELETE CASCADE).
-    auto removed = write("DELETE FROM sandboxes WHERE id = $1", {text(id)});
+    auto removed = write(statements::kRemove, {text(id)});
     if (!removed) {
       return failed("cannot remove sandbox " + std::string(id), removed.error().reason);
     }
@@ -254,10 +229,7 @@ public:
       return failed(what, "there is no such sandbox");
     }
     const std::lock_guard lock(mutex_);
-    auto linked = write(
-        "INSERT INTO sandbox_conversations (conversation_id, sandbox_id) VALUES ($1, $2) "
-        "ON CONFLICT (conversation_id) DO UPDATE SET sandbox_id = excluded.sandbox_id",
-        {text(conversation_id), text(sandbox_id)});
+    auto linked = write(statements::kLink, {text(conversation_id), text(sandbox_id)});
     if (!linked) {
       return failed(what, linked.error().sqlstate == kForeignKeyViolation ? "there is no such sandbox"
                                                                           : linked.error().reason);
@@ -270,7 +242,7 @@ public:
       return std::size_t{0};
     }
     const std::lock_guard lock(mutex_);
-    auto counted = read([&]() { return run("SELECT COUNT(*) FROM sandboxes WHERE owner = $1", {text(owner)}); });
+    auto counted = read([&]() { return run(statements::kCountByOwner, {text(owner)}); });
     if (!counted) {
       return failed("cannot count the sandboxes of " + std::string(owner), counted.error().reason);
     }
@@ -306,7 +278,7 @@ private:
   }
 
   // One statement with bound parameters (never interpolated), text results.
-  Result<PgResultPtr, PgError> run(const std::string& sql, const std::vector<Parameter>& parameters) {
+  Result<PgResultPtr, PgError> run(std::string_view sql, const std::vector<Parameter>& parameters) {
     std::vector<const char*> values;
     std::vector<int> lengths;
     std::vector<int> formats;
@@ -315,7 +287,7 @@ private:
       lengths.push_back(static_cast<int>(parameter.value.size()));
       formats.push_back(parameter.binary ? 1 : 0);
     }
-    PgResultPtr result(PQexecParams(connection_.get(), sql.c_str(), static_cast<int>(parameters.size()), nullptr,
+    PgResultPtr result(PQexecParams(connection_.get(), std::string(sql).c_str(), static_cast<int>(parameters.size()), nullptr,
                                     values.data(), lengths.data(), formats.data(), 0));
     const ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -344,7 +316,7 @@ private:
 
   // A write is not repeated: had it reached the database before the connection broke, a repeat
   // would report "exists" or "lost the race" for our own change. The next call reconnects.
-  Result<PgResultPtr, PgError> write(const std::string& sql, const std::vector<Parameter>& parameters) {
+  Result<PgResultPtr, PgError> write(std::string_view sql, const std::vector<Parameter>& parameters) {
     if (auto connected = ensureConnected(); !connected) {
       return common::fail(connected.error());
     }
@@ -356,9 +328,9 @@ private:
     return result;
   }
 
-  // Records matching condition (on alias s) with their conversation ids, oldest first, read in
-  // one REPEATABLE READ transaction so the links match the records.
-  Result<std::vector<SandboxRecord>> readRecords(const std::string& condition, std::optional<Parameter> parameter,
+  // Records matching filter with their conversation ids, oldest first, read in one REPEATABLE
+  // READ transaction so the links match the records.
+  Result<std::vector<SandboxRecord>> readRecords(RecordFilter filter, std::optional<Parameter> parameter,
                                                  const std::string& what) {
     std::vector<Parameter> parameters;
     if (parameter) {
@@ -371,14 +343,8 @@ private:
       if (!begun) {
         return common::fail(begun.error());
       }
-      auto found = run(std::string("SELECT ") + kRecordColumns + " FROM sandboxes s WHERE " + condition +
-                           " ORDER BY s.created_at, s.id",
-                       parameters);
-      auto linked = found ? run("SELECT c.sandbox_id, c.conversation_id FROM sandbox_conversations c "
-                                "JOIN sandboxes s ON s.id = c.sandbox_id WHERE " + condition +
-                                    " ORDER BY c.conversation_id",
-                                parameters)
-                          : common::fail(found.error());
+      auto found = run(statements::selectRecords(filter), parameters);
+      auto linked = found ? run(statements::selectLinks(filter), parameters) : common::fail(found.error());
       (void)run(linked ? "COMMIT" : "ROLLBACK", {});
       if (!linked) {
         return common::fail(linked.error());
@@ -390,22 +356,18 @@ private:
     if (!done) {
       return failed(what, done.error().reason);
     }
-    std::vector<SandboxRecord> records;
-    std::map<std::string, std::size_t, std::less<>> index_of;
+    RecordSet records;
     for (int row = 0; row < PQntuples(rows.get()); ++row) {
-      auto record = recordAt(rows.get(), row);
+      auto record = decodeRecord(storedRecordAt(rows.get(), row));
       if (!record) {
         return failed(what, record.error().reason);
       }
-      index_of.emplace(record->id, records.size());
-      records.push_back(std::move(*record));
+      records.add(std::move(*record));
     }
     for (int row = 0; row < PQntuples(links.get()); ++row) {
-      if (const auto found = index_of.find(textAt(links.get(), row, 0)); found != index_of.end()) {
-        records[found->second].conversation_ids.push_back(textAt(links.get(), row, 1));
-      }
+      records.link(textAt(links.get(), row, 0), textAt(links.get(), row, 1));
     }
-    return records;
+    return records.take();
   }
 
   static std::size_t rowsAffected(const PgResultPtr& result) {

@@ -218,6 +218,39 @@ Result<SandboxSpec> decodeSpec(std::string_view text) {
   return spec;
 }
 
+Result<SandboxRecord> decodeRecord(StoredRecord row) {
+  SandboxRecord record;
+  record.id = std::move(row.id);
+  auto spec = decodeSpec(row.spec);
+  if (!spec) {
+    return failure("sandbox " + record.id + ": " + spec.error().reason);
+  }
+  const auto desired = parseDesiredState(row.desired);
+  if (!desired) {
+    return failure("sandbox " + record.id + ": the stored desired state is neither running nor paused");
+  }
+  record.owner = std::move(row.owner);
+  record.spec = std::move(*spec);
+  record.sealed_keys = std::move(row.sealed_keys);
+  record.desired = *desired;
+  record.last_error = std::move(row.last_error);
+  record.created_at = row.created_at;
+  record.updated_at = row.updated_at;
+  record.revision = row.revision;
+  return record;
+}
+
+void RecordSet::add(SandboxRecord record) {
+  index_of_.emplace(record.id, records_.size());
+  records_.push_back(std::move(record));
+}
+
+void RecordSet::link(std::string_view sandbox_id, std::string conversation_id) {
+  if (const auto found = index_of_.find(sandbox_id); found != index_of_.end()) {
+    records_[found->second].conversation_ids.push_back(std::move(conversation_id));
+  }
+}
+
 std::string_view desiredStateName(DesiredState state) {
   return state == DesiredState::paused ? "paused" : "running";
 }

@@ -4,9 +4,12 @@
 // as a word, the id's host-name form. Also the values no backend could keep identically (a NUL
 // or invalid UTF-8 in a text column: PostgreSQL's text refuses both), refused before writing.
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "store/sandbox_record.h"
@@ -27,6 +30,36 @@ std::optional<DesiredState> parseDesiredState(std::string_view name);
 
 // The id as a host name compares it: ASCII lower case (ids are base62; anything else is kept).
 std::string idKey(std::string_view id);
+
+// A row of sandboxes as a backend read it (statements::selectRecords' columns).
+struct StoredRecord {
+  std::string id;
+  std::string owner;
+  std::string spec;
+  std::string sealed_keys;
+  std::string desired;
+  std::string last_error;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+  std::int64_t revision = 0;
+};
+
+// The record a row holds (without conversation ids). A spec or state that no longer reads (the
+// row was damaged on disk) is a failure naming the sandbox.
+common::Result<SandboxRecord> decodeRecord(StoredRecord row);
+
+// Records being read, in order, and the conversation links that follow them.
+class RecordSet {
+public:
+  void add(SandboxRecord record);
+  // Appends conversation_id to its sandbox's record (a link to a record not read is ignored).
+  void link(std::string_view sandbox_id, std::string conversation_id);
+  std::vector<SandboxRecord> take() { return std::move(records_); }
+
+private:
+  std::vector<SandboxRecord> records_;
+  std::map<std::string, std::size_t, std::less<>> index_of_;
+};
 
 // Refuses a record a backend could not keep exactly: a NUL or invalid UTF-8 in the id, owner or
 // last error, invalid UTF-8 in the spec's strings, a resource factor that is not finite, an

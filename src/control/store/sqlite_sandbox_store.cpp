@@ -9,25 +9,23 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <map>
 #include <mutex>
 
 #include "store/record_codec.h"
 #include "store/schema_migrations.h"
+#include "store/store_statements.h"
 
 namespace oh::control {
 namespace {
 
 using common::failure;
+using statements::RecordFilter;
 
 // Long enough for another process's migration or burst of writes, short enough that a
 // wedged peer surfaces as an error (the service answers 503) rather than a hung request.
 constexpr int kBusyTimeoutMs = 10'000;
 
-constexpr const char* kRecordColumns =
-    "id, owner, spec, sealed_keys, desired, last_error, created_at, updated_at, revision";
-
-// One prepared statement; finalized on destruction.
+// One prepared statement, parameters bound in order; finalized on destruction.
 class Statement {
 public:
   Statement(sqlite3* db, sqlite3_stmt* statement) : db_(db), statement_(statement) {}
@@ -37,56 +35,60 @@ public:
   Statement& operator=(Statement&&) = delete;
   ~Statement() { sqlite3_finalize(statement_); }
 
-  // Binds parameters 1, 2, … in order. SQLITE_TRANSIENT: SQLite copies the bytes.
+  // SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.
   Statement& text(std::string_view value) {
-    bindResult(sqlite3_bind_text(statement_, next_++, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
-    return *this;
+    return bound(sqlite3_bind_text(statement_, next_++, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
   }
   Statement& blob(std::string_view value) {
-    bindResult(sqlite3_bind_blob(statement_, next_++, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
-    return *this;
+    return bound(sqlite3_bind_blob(statement_, next_++, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
   }
-  Statement& integer(std::int64_t value) {
-    bindResult(sqlite3_bind_int64(statement_, next_++, value));
-    return *this;
-  }
+  Statement& integer(std::int64_t value) { return bound(sqlite3_bind_int64(statement_, next_++, value)); }
 
-  // true: a row is ready; false: done. A failure carries SQLite's message and extended code.
+  // true: a row is ready; false: done. A failure carries SQLite's message (lastCode() its code).
   Result<bool> step() {
     if (bind_error_ != SQLITE_OK) {
       return failure(std::string("cannot bind a parameter: ") + sqlite3_errstr(bind_error_));
     }
     const int rc = sqlite3_step(statement_);
-    if (rc == SQLITE_ROW) {
-      return true;
-    }
-    if (rc == SQLITE_DONE) {
-      return false;
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+      return rc == SQLITE_ROW;
     }
     last_code_ = sqlite3_extended_errcode(db_);
     return failure(std::string(sqlite3_errmsg(db_)));
   }
+
+  // Calls visit() on each row until the end or a failure.
+  template <class Visit>
+  Result<bool> forEachRow(Visit visit) {
+    for (;;) {
+      auto row = step();
+      if (!row || !*row) {
+        return row ? Result<bool>(true) : row;
+      }
+      visit(*this);
+    }
+  }
+
   int lastCode() const { return last_code_; }
 
   std::string columnText(int column) const {
     const auto* data = sqlite3_column_text(statement_, column);
-    return data == nullptr ? std::string()
-                           : std::string(reinterpret_cast<const char*>(data),
-                                         static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)));
+    return data == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(data), columnBytes(column));
   }
   std::string columnBlob(int column) const {
     const void* data = sqlite3_column_blob(statement_, column);
-    return data == nullptr ? std::string()
-                           : std::string(static_cast<const char*>(data),
-                                         static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)));
+    return data == nullptr ? std::string() : std::string(static_cast<const char*>(data), columnBytes(column));
   }
   std::int64_t columnInt(int column) const { return sqlite3_column_int64(statement_, column); }
 
 private:
-  void bindResult(int rc) {
+  std::size_t columnBytes(int column) const { return static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)); }
+
+  Statement& bound(int rc) {
     if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) {
       bind_error_ = rc;
     }
+    return *this;
   }
 
   sqlite3* db_;
@@ -96,28 +98,9 @@ private:
   int last_code_ = SQLITE_OK;
 };
 
-// A row of kRecordColumns as a record (without conversation ids). A row whose stored spec or
-// state no longer reads is a failure naming that sandbox.
-Result<SandboxRecord> recordFrom(const Statement& row) {
-  SandboxRecord record;
-  record.id = row.columnText(0);
-  record.owner = row.columnText(1);
-  auto spec = decodeSpec(row.columnText(2));
-  if (!spec) {
-    return failure("sandbox " + record.id + ": " + spec.error().reason);
-  }
-  record.spec = std::move(*spec);
-  record.sealed_keys = row.columnBlob(3);
-  const auto desired = parseDesiredState(row.columnText(4));
-  if (!desired) {
-    return failure("sandbox " + record.id + ": the stored desired state is neither running nor paused");
-  }
-  record.desired = *desired;
-  record.last_error = row.columnText(5);
-  record.created_at = row.columnInt(6);
-  record.updated_at = row.columnInt(7);
-  record.revision = row.columnInt(8);
-  return record;
+StoredRecord storedRecordAt(const Statement& row) {
+  return StoredRecord{row.columnText(0), row.columnText(1), row.columnText(2), row.columnBlob(3), row.columnText(4),
+                      row.columnText(5), row.columnInt(6), row.columnInt(7), row.columnInt(8)};
 }
 
 // Creates the missing directories of path's parent, each 0700 (existing ones are left as they are).
@@ -162,30 +145,20 @@ public:
     }
     MigrationSession session{
         .beginLocked = [this]() -> Result<bool> {
-          if (auto begun = execute("BEGIN IMMEDIATE"); !begun) {
-            return begun;
-          }
-          return execute(std::string(schemaVersionTableSql(SqlDialect::sqlite)));
+          auto begun = execute("BEGIN IMMEDIATE");
+          return begun ? execute(std::string(schemaVersionTableSql(SqlDialect::sqlite))) : begun;
         },
         .currentVersion = [this]() -> Result<int> {
-          auto statement = prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
-          if (!statement) {
-            return common::fail(statement.error());
-          }
-          auto has_row = statement->step();
-          if (!has_row) {
-            return common::fail(has_row.error());
-          }
-          return static_cast<int>(statement->columnInt(0));
+          std::int64_t version = 0;
+          auto read = run("SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                          [](Statement&) {}, [&](const Statement& row) { version = row.columnInt(0); });
+          return read ? Result<int>(static_cast<int>(version)) : common::fail(read.error());
         },
         .execute = [this](std::string_view sql) { return execute(std::string(sql)); },
-        .recordVersion = [this](int version) -> Result<bool> {
-          auto statement = prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)");
-          if (!statement) {
-            return common::fail(statement.error());
-          }
-          statement->integer(version).integer(static_cast<std::int64_t>(std::time(nullptr)));
-          return statement->step();
+        .recordVersion = [this](int version) {
+          return run("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)", [&](Statement& statement) {
+            statement.integer(version).integer(static_cast<std::int64_t>(std::time(nullptr)));
+          });
         },
         .commit = [this]() { return execute("COMMIT"); },
         .rollback = [this]() { (void)execute("ROLLBACK"); },
@@ -199,18 +172,11 @@ public:
       return failed("cannot insert", storable.error());
     }
     const std::lock_guard lock(mutex_);
-    auto statement = prepare(std::string("INSERT INTO sandboxes (") + kRecordColumns +
-                             ", id_lower) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT DO NOTHING");
-    if (!statement) {
-      return failed("cannot insert sandbox " + record.id, statement.error());
-    }
-    statement->text(record.id).text(record.owner).text(encodeSpec(record.spec)).blob(record.sealed_keys);
-    statement->text(desiredStateName(record.desired)).text(record.last_error);
-    statement->integer(record.created_at).integer(record.updated_at).text(idKey(record.id));
-    if (auto stepped = statement->step(); !stepped) {
-      return failed("cannot insert sandbox " + record.id, stepped.error());
-    }
-    return sqlite3_changes(db_) == 1;
+    return changedOneRow("cannot insert sandbox " + record.id, statements::kInsert, [&](Statement& statement) {
+      statement.text(record.id).text(record.owner).text(encodeSpec(record.spec)).blob(record.sealed_keys);
+      statement.text(desiredStateName(record.desired)).text(record.last_error);
+      statement.integer(record.created_at).integer(record.updated_at).text(idKey(record.id));
+    });
   }
 
   Result<std::optional<SandboxRecord>> get(std::string_view id) override {
@@ -218,39 +184,11 @@ public:
       return std::optional<SandboxRecord>();  // nothing with such an id can have been stored
     }
     const std::lock_guard lock(mutex_);
-    const std::string what = "cannot read sandbox " + std::string(id);
-    auto statement = prepare(std::string("SELECT ") + kRecordColumns + " FROM sandboxes WHERE id = ?");
-    if (!statement) {
-      return failed(what, statement.error());
+    auto records = readRecords(RecordFilter::id, id, "cannot read sandbox " + std::string(id));
+    if (!records) {
+      return common::fail(records.error());
     }
-    statement->text(id);
-    auto has_row = statement->step();
-    if (!has_row) {
-      return failed(what, has_row.error());
-    }
-    if (!*has_row) {
-      return std::optional<SandboxRecord>();
-    }
-    auto record = recordFrom(*statement);
-    if (!record) {
-      return failed("cannot read", record.error());
-    }
-    auto links = prepare("SELECT conversation_id FROM sandbox_conversations WHERE sandbox_id = ? ORDER BY conversation_id");
-    if (!links) {
-      return failed(what, links.error());
-    }
-    links->text(id);
-    for (;;) {
-      auto link = links->step();
-      if (!link) {
-        return failed(what, link.error());
-      }
-      if (!*link) {
-        break;
-      }
-      record->conversation_ids.push_back(links->columnText(0));
-    }
-    return std::optional<SandboxRecord>(std::move(*record));
+    return records->empty() ? std::optional<SandboxRecord>() : std::optional<SandboxRecord>(std::move(records->front()));
   }
 
   Result<std::vector<SandboxRecord>> list(std::optional<std::string_view> owner) override {
@@ -258,14 +196,10 @@ public:
       return std::vector<SandboxRecord>();
     }
     const std::lock_guard lock(mutex_);
-    const std::string what = owner ? "cannot list the sandboxes of " + std::string(*owner) : "cannot list sandboxes";
-    // One read transaction: the links match the records (WAL readers see one snapshot).
-    if (auto begun = execute("BEGIN"); !begun) {
-      return failed(what, begun.error());
+    if (owner) {
+      return readRecords(RecordFilter::owner, *owner, "cannot list the sandboxes of " + std::string(*owner));
     }
-    auto listed = listInTransaction(owner, what);
-    (void)execute(listed ? "COMMIT" : "ROLLBACK");
-    return listed;
+    return readRecords(RecordFilter::all, {}, "cannot list sandboxes");
   }
 
   Result<bool> update(const SandboxRecord& record) override {
@@ -276,19 +210,11 @@ public:
       return failed("cannot update", storable.error());
     }
     const std::lock_guard lock(mutex_);
-    auto statement = prepare(
-        "UPDATE sandboxes SET owner = ?, spec = ?, sealed_keys = ?, desired = ?, last_error = ?, updated_at = ?, "
-        "revision = revision + 1 WHERE id = ? AND revision = ?");
-    if (!statement) {
-      return failed("cannot update sandbox " + record.id, statement.error());
-    }
-    statement->text(record.owner).text(encodeSpec(record.spec)).blob(record.sealed_keys);
-    statement->text(desiredStateName(record.desired)).text(record.last_error).integer(record.updated_at);
-    statement->text(record.id).integer(record.revision);
-    if (auto stepped = statement->step(); !stepped) {
-      return failed("cannot update sandbox " + record.id, stepped.error());
-    }
-    return sqlite3_changes(db_) == 1;
+    return changedOneRow("cannot update sandbox " + record.id, statements::kUpdate, [&](Statement& statement) {
+      statement.text(record.owner).text(encodeSpec(record.spec)).blob(record.sealed_keys);
+      statement.text(desiredStateName(record.desired)).text(record.last_error).integer(record.updated_at);
+      statement.text(record.id).integer(record.revision);
+    });
   }
 
   Result<bool> remove(std::string_view id) override {
@@ -296,16 +222,8 @@ public:
       return false;
     }
     const std::lock_guard lock(mutex_);
-    // The conversation links go with it (ON DELETE CASCADE, foreign_keys is on).
-    auto statement = prepare("DELETE FROM sandboxes WHERE id = ?");
-    if (!statement) {
-      return failed("cannot remove sandbox " + std::string(id), statement.error());
-    }
-    statement->text(id);
-    if (auto stepped = statement->step(); !stepped) {
-      return failed("cannot remove sandbox " + std::string(id), stepped.error());
-    }
-    return sqlite3_changes(db_) == 1;
+    return changedOneRow("cannot remove sandbox " + std::string(id), statements::kRemove,
+                         [&](Statement& statement) { statement.text(id); });
   }
 
   Result<Done> linkConversation(std::string_view sandbox_id, std::string_view conversation_id) override {
@@ -314,25 +232,16 @@ public:
     if (auto storable = checkStorableText("the conversation id", conversation_id); !storable) {
       return failed(what, storable.error());
     }
-    if (conversation_id.empty()) {
-      return failure("sandbox store " + name_ + ": " + what + ": the conversation id is empty");
-    }
-    if (!checkStorableText("id", sandbox_id)) {
-      return failure("sandbox store " + name_ + ": " + what + ": there is no such sandbox");
+    if (conversation_id.empty() || !checkStorableText("id", sandbox_id)) {
+      return failed(what, Failure{conversation_id.empty() ? "the conversation id is empty" : "there is no such sandbox"});
     }
     const std::lock_guard lock(mutex_);
-    auto statement = prepare(
-        "INSERT INTO sandbox_conversations (conversation_id, sandbox_id) VALUES (?, ?) "
-        "ON CONFLICT (conversation_id) DO UPDATE SET sandbox_id = excluded.sandbox_id");
-    if (!statement) {
-      return failed(what, statement.error());
-    }
-    statement->text(conversation_id).text(sandbox_id);
-    if (auto stepped = statement->step(); !stepped) {
-      if (statement->lastCode() == SQLITE_CONSTRAINT_FOREIGNKEY) {
-        return failure("sandbox store " + name_ + ": " + what + ": there is no such sandbox");
-      }
-      return failed(what, stepped.error());
+    int code = SQLITE_OK;
+    auto linked = run(
+        statements::kLink, [&](Statement& statement) { statement.text(conversation_id).text(sandbox_id); },
+        [](const Statement&) {}, &code);
+    if (!linked) {
+      return failed(what, code == SQLITE_CONSTRAINT_FOREIGNKEY ? Failure{"there is no such sandbox"} : linked.error());
     }
     return Done{};
   }
@@ -342,90 +251,93 @@ public:
       return std::size_t{0};
     }
     const std::lock_guard lock(mutex_);
-    const std::string what = "cannot count the sandboxes of " + std::string(owner);
-    auto statement = prepare("SELECT COUNT(*) FROM sandboxes WHERE owner = ?");
-    if (!statement) {
-      return failed(what, statement.error());
+    std::int64_t count = 0;
+    auto counted = run(
+        statements::kCountByOwner, [&](Statement& statement) { statement.text(owner); },
+        [&](const Statement& row) { count = row.columnInt(0); });
+    if (!counted) {
+      return failed("cannot count the sandboxes of " + std::string(owner), counted.error());
     }
-    statement->text(owner);
-    auto has_row = statement->step();
-    if (!has_row) {
-      return failed(what, has_row.error());
-    }
-    return static_cast<std::size_t>(statement->columnInt(0));
+    return static_cast<std::size_t>(count);
   }
 
 private:
   // WAL: readers do not block the writer, and a crash loses no committed transaction.
   Result<bool> switchToWal() {
-    auto mode = prepare("PRAGMA journal_mode = WAL");
-    auto row = mode ? mode->step() : Result<bool>(common::fail(mode.error()));
-    if (!row) {
-      return failed("cannot read it as a SQLite database (switching to WAL)", row.error());
+    std::string mode;
+    auto switched = run("PRAGMA journal_mode = WAL", [](Statement&) {},
+                        [&](const Statement& row) { mode = row.columnText(0); });
+    if (!switched) {
+      return failed("cannot read it as a SQLite database (switching to WAL)", switched.error());
     }
-    if (!*row || mode->columnText(0) != "wal") {
-      return failure("sandbox store " + name_ + ": cannot switch to the WAL journal");
+    if (mode != "wal") {
+      return failure("sandbox store " + name_ + ": cannot switch to the WAL journal (got \"" + mode + "\")");
     }
     return true;
   }
 
-  Result<std::vector<SandboxRecord>> listInTransaction(std::optional<std::string_view> owner, const std::string& what) {
-    const std::string where = owner ? " WHERE owner = ?" : "";
-    auto rows = prepare(std::string("SELECT ") + kRecordColumns + " FROM sandboxes" + where + " ORDER BY created_at, id");
-    if (!rows) {
-      return failed(what, rows.error());
+  // Records matching filter with their conversation ids, read in one transaction so the links
+  // match the records (a WAL reader sees one snapshot).
+  Result<std::vector<SandboxRecord>> readRecords(RecordFilter filter, std::string_view value, const std::string& what) {
+    if (auto begun = execute("BEGIN"); !begun) {
+      return failed(what, begun.error());
     }
-    std::vector<SandboxRecord> records;
-    std::map<std::string, std::size_t, std::less<>> index_of;
-    if (owner) {
-      rows->text(*owner);
+    const auto bind = [&](Statement& statement) {
+      if (filter != RecordFilter::all) {
+        statement.text(value);
+      }
+    };
+    RecordSet records;
+    std::optional<Failure> unreadable;
+    auto read = run(statements::selectRecords(filter), bind, [&](const Statement& row) {
+      auto record = decodeRecord(storedRecordAt(row));
+      if (record) {
+        records.add(std::move(*record));
+      } else if (!unreadable) {
+        unreadable = record.error();
+      }
+    });
+    if (read) {
+      read = run(statements::selectLinks(filter), bind,
+                 [&](const Statement& row) { records.link(row.columnText(0), row.columnText(1)); });
     }
-    for (;;) {
-      auto has_row = rows->step();
-      if (!has_row) {
-        return failed(what, has_row.error());
-      }
-      if (!*has_row) {
-        break;
-      }
-      auto record = recordFrom(*rows);
-      if (!record) {
-        return failed(what, record.error());
-      }
-      index_of.emplace(record->id, records.size());
-      records.push_back(std::move(*record));
+    (void)execute(read ? "COMMIT" : "ROLLBACK");
+    if (!read || unreadable) {
+      return failed(what, read ? *unreadable : read.error());
     }
-    auto links = prepare(std::string("SELECT c.sandbox_id, c.conversation_id FROM sandbox_conversations c ") +
-                         "JOIN sandboxes s ON s.id = c.sandbox_id" + (owner ? " WHERE s.owner = ?" : "") +
-                         " ORDER BY c.conversation_id");
-    if (!links) {
-      return failed(what, links.error());
-    }
-    if (owner) {
-      links->text(*owner);
-    }
-    for (;;) {
-      auto has_row = links->step();
-      if (!has_row) {
-        return failed(what, has_row.error());
-      }
-      if (!*has_row) {
-        break;
-      }
-      if (const auto found = index_of.find(links->columnText(0)); found != index_of.end()) {
-        records[found->second].conversation_ids.push_back(links->columnText(1));
-      }
-    }
-    return records;
+    return records.take();
   }
 
-  Result<Statement> prepare(const std::string& sql) {
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size() + 1), &statement, nullptr) != SQLITE_OK) {
-      sqlite3_finalize(statement);
+  // Prepares sql, binds its parameters, and passes each row to visit. code (if given) receives
+  // SQLite's extended result code of a failure.
+  template <class Bind, class Visit>
+  Result<bool> run(std::string_view sql, Bind bind, Visit visit, int* code = nullptr) {
+    sqlite3_stmt* prepared = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &prepared, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(prepared);
       return failure(std::string(sqlite3_errmsg(db_)));
     }
-    return Statement(db_, statement);
+    Statement statement(db_, prepared);
+    bind(statement);
+    auto done = statement.forEachRow(visit);
+    if (!done && code != nullptr) {
+      *code = statement.lastCode();
+    }
+    return done;
+  }
+
+  template <class Bind>
+  Result<bool> run(std::string_view sql, Bind bind) {
+    return run(sql, bind, [](const Statement&) {});
+  }
+
+  // A write that names one row: true when it changed it.
+  template <class Bind>
+  Result<bool> changedOneRow(const std::string& what, std::string_view sql, Bind bind) {
+    if (auto done = run(sql, bind); !done) {
+      return failed(what, done.error());
+    }
+    return sqlite3_changes(db_) == 1;
   }
 
   // Runs statements without parameters or results.
@@ -461,6 +373,7 @@ Result<SandboxStorePtr> openSqliteSandboxStore(const std::string& path, const st
     return in_store(made.error());
   }
   sqlite3* db = nullptr;
+  // NOMUTEX: the store's own mutex serialises every use of the connection.
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
