@@ -11,6 +11,8 @@ namespace {
 
 constexpr std::size_t kMaxScalarBytes = 4096;
 constexpr std::size_t kMaxListEntries = 50;  // Cognito allows 100 callback URLs; two per domain
+// An ALB serves up to 25 certificates besides its default one (the primary's origin certificate).
+constexpr std::size_t kMaxExtraOriginCertificates = 25;
 
 using Raw = std::map<std::string, std::string>;
 
@@ -210,6 +212,61 @@ private:
 };
 
 bool validVpcId(const std::string& v) { return isAwsId(v, "vpc-"); }
+bool validHostedZoneId(const std::string& v);
+bool validCallbackDomain(const std::string& v);
+
+// authCallbackHostedZones: {"openhands.other.example.org": "Z..."} (a JSON object) or
+// "openhands.other.example.org=Z...,..." . Each host must be one of authCallbackDomains: the
+// Compute stack requests an origin certificate for it (and its runtime wildcard) in that zone.
+void parseCallbackHostedZones(AppContext& c, Parser& p) {
+  const auto* value = p.scalar("authCallbackHostedZones");
+  if (value == nullptr) return;
+  constexpr const char* kKey = "authCallbackHostedZones";
+  const std::string example = R"({"openhands.example.org":"Z0123456789ABCDEFGHIJ"})";
+  std::vector<std::pair<std::string, std::string>> entries;
+  const std::string text = trim(*value);
+  if (!text.empty() && text.front() == '{') {
+    boost::json::error_code ec;
+    const auto document = boost::json::parse(text, ec);
+    if (ec || !document.is_object()) {
+      p.problem(kKey, std::string(kKey) + " must be a JSON object of host to hosted zone id, e.g. --context " + kKey +
+                          "='" + example + "'");
+      return;
+    }
+    for (const auto& [host, zone] : document.get_object()) {
+      if (!zone.is_string()) {
+        p.problem(kKey, std::string(kKey) + " values must be hosted zone ids (strings), e.g. " + example);
+        return;
+      }
+      entries.emplace_back(std::string(host), std::string(zone.get_string()));
+    }
+  } else {
+    for (const auto& part : split(text, ',')) {
+      const auto item = trim(part);
+      if (item.empty()) continue;
+      const auto equals = item.find('=');
+      entries.emplace_back(trim(item.substr(0, equals)), equals == std::string::npos ? "" : trim(item.substr(equals + 1)));
+    }
+  }
+  if (entries.size() > kMaxExtraOriginCertificates) {
+    p.problem(kKey, std::string(kKey) + " has more than " + std::to_string(kMaxExtraOriginCertificates) +
+                        " entries (an ALB serves at most 25 certificates besides its default one)");
+    return;
+  }
+  for (const auto& [host, zone] : entries) {
+    if (!validCallbackDomain(host) || !validHostedZoneId(zone)) {
+      p.problem(kKey, std::string(kKey) + " entries must map a lowercase DNS name to a hosted zone id, e.g. " + example +
+                          " (got '" + host.substr(0, 80) + "')");
+      continue;
+    }
+    if (host == c.mainHost()) continue;  // the primary's zone is hostedZoneId
+    if (std::find(c.auth_callback_domains.begin(), c.auth_callback_domains.end(), host) == c.auth_callback_domains.end()) {
+      p.problem(kKey, std::string(kKey) + " names " + host + ", which is not in authCallbackDomains: add it there too");
+      continue;
+    }
+    c.auth_callback_hosted_zones[host] = zone;
+  }
+}
 bool validSubnetId(const std::string& v) { return isAwsId(v, "subnet-"); }
 bool validRouteTableId(const std::string& v) { return isAwsId(v, "rtb-"); }
 bool validHostedZoneId(const std::string& v) {
@@ -494,6 +551,7 @@ ContextResult parseAppContext(const std::map<std::string, std::string>& raw,
     // Default: the main name (only meaningful when domainName is valid; otherwise we fail anyway).
     c.auth_callback_domains = callbacks.empty() ? std::vector<std::string>{c.mainHost()} : callbacks;
   }
+  parseCallbackHostedZones(c, p);
 
   if (!problems.empty()) return problems;
   return c;

@@ -22,6 +22,12 @@ struct AppContext {
   std::string region = "us-east-1";                  // region (else CDK_DEFAULT_REGION, else us-east-1)
   std::string site_name = "Openhands on AWS";        // siteName
   std::vector<std::string> auth_callback_domains;    // authCallbackDomains; default {subDomain.domainName}
+  // authCallbackHostedZones: the hosted zone of each further domain the origin serves, by its
+  // main host (an authCallbackDomains entry), e.g. {"openhands.example.org": "Z0123..."}. The
+  // Compute stack requests an origin certificate for each (CloudFront checks the origin's
+  // certificate against the viewer's Host it forwards); a callback domain without a zone gets
+  // sign-in callbacks and gateway hosts but no Edge stack can serve it.
+  std::map<std::string, std::string> auth_callback_hosted_zones;
   std::string auth_domain_prefix_suffix = "shared";  // authDomainPrefixSuffix
   std::string edge_stack_suffix;                     // edgeStackSuffix; "" -> OpenHands-Edge
   bool skip_s3_endpoint = false;                     // skipS3Endpoint

@@ -85,6 +85,7 @@ std::vector<StackSpec> buildApp(const AppContext& context, const DockerImageAsse
   compute.origin_host = context.originHost();
   compute.hosted_zone_id = context.hosted_zone_id;
   compute.callback_hosts = auth.callback_domains;
+  compute.extra_hosted_zones = context.auth_callback_hosted_zones;
   compute.vpc_cidr = context.vpc_cidr;
   compute.sandbox_url_pattern = context.sandboxUrlPattern();
   compute.instance_type = context.instance_type;

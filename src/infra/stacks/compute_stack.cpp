@@ -1,5 +1,8 @@
 #include "stacks/compute_stack.h"
 
+#include <cstdint>
+#include <cstdio>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -92,20 +95,53 @@ void addFileSystem(cfn::Template& t, const ComputeStackProps& props) {
                  {"AccessPointTags", tagList({{"Name", "openhands-data"}})}});
 }
 
-void addLoadBalancer(cfn::Template& t, const ComputeStackProps& props) {
-  // CloudFront forwards the viewer's Host (AllViewer policy, so the gateway can route runtime
-  // hosts), and then checks the origin's certificate against that Host rather than the origin
-  // name: the certificate also names the main host and the runtime wildcard.
-  const std::string runtime_wildcard = "*.runtime." + props.main_host;
-  json::array validations;
-  for (const auto& name : {props.origin_host, props.main_host, runtime_wildcard}) {
-    validations.emplace_back(json::object{{"DomainName", name}, {"HostedZoneId", props.hosted_zone_id}});
+// "OriginCertificateOpenhandsExampleOrg1a2b3c4d": a logical id per host, stable when the list is
+// reordered; the FNV-1a hash of the host keeps "a-b.org" and "a.b.org" apart.
+std::string originCertificateId(const std::string& host) {
+  std::string id = "OriginCertificate";
+  bool upper = true;
+  std::uint32_t hash = 2166136261U;
+  for (const char c : host) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 16777619U;
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (alnum) {
+      id.push_back(upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+    }
+    upper = !alnum;
   }
+  char suffix[9];
+  std::snprintf(suffix, sizeof suffix, "%08x", hash);
+  return id + suffix;
+}
+
+json::object certificateFor(std::vector<std::string> names, const std::string& hosted_zone_id) {
+  json::array validations;
+  json::array alternatives;
+  for (const auto& name : names) {
+    validations.emplace_back(json::object{{"DomainName", name}, {"HostedZoneId", hosted_zone_id}});
+    if (&name != &names.front()) alternatives.emplace_back(name);
+  }
+  return json::object{{"DomainName", names.front()},
+                      {"SubjectAlternativeNames", std::move(alternatives)},
+                      {"ValidationMethod", "DNS"},
+                      {"DomainValidationOptions", std::move(validations)}};
+}
+
+void addLoadBalancer(cfn::Template& t, const ComputeStackProps& props) {
+  // CloudFront forwards the viewer's Host (so the gateway can route runtime hosts), and then
+  // checks the origin's certificate against that Host rather than the origin name. So the
+  // listener serves, by SNI, a certificate naming each served domain's main host and runtime
+  // wildcard: the primary's (with the origin name, the default) and one per further domain
+  // with a hosted zone (authCallbackHostedZones), each validated in its own zone.
   t.addResource("OriginCertificate", "AWS::CertificateManager::Certificate",
-                {{"DomainName", props.origin_host},
-                 {"SubjectAlternativeNames", json::array{props.main_host, runtime_wildcard}},
-                 {"ValidationMethod", "DNS"},
-                 {"DomainValidationOptions", std::move(validations)}});
+                certificateFor({props.origin_host, props.main_host, "*.runtime." + props.main_host}, props.hosted_zone_id));
+  for (const auto& [host, zone] : props.extra_hosted_zones) {
+    const std::string id = originCertificateId(host);
+    t.addResource(id, "AWS::CertificateManager::Certificate", certificateFor({host, "*.runtime." + host}, zone));
+    t.addResource("Listener" + id, "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+                  {{"ListenerArn", cfn::ref("HttpsListener")},
+                   {"Certificates", json::array{json::object{{"CertificateArn", cfn::ref(id)}}}}});
+  }
   t.addResource("LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer",
                 {{"Type", "application"},
                  {"Scheme", "internet-facing"},

@@ -3,6 +3,7 @@
 // Auto Scaling group of one), the internet-facing ALB that forwards only requests carrying the
 // origin secret, the origin's Route 53 name and certificate, version parameters and alarms.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct ComputeStackProps {
   // Every main host the gateway serves (authCallbackDomains; main_host when empty): sign-in
   // callbacks, runtime.{host} app suffixes and OpenHands' CORS origins.
   std::vector<std::string> callback_hosts;
+  // The further main hosts the origin serves, each with its hosted zone (context
+  // authCallbackHostedZones): one more origin certificate each, on the HTTPS listener by SNI.
+  std::map<std::string, std::string> extra_hosted_zones;
   // The VPC's CIDR: the ALB's addresses, whose X-Forwarded-For the gateway believes.
   std::string vpc_cidr;
   // @default "m7g.xlarge" (Graviton; the AMI is arm64)

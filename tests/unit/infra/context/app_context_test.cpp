@@ -337,5 +337,31 @@ TEST(AppContext, OversizedAndHostileValues) {
   EXPECT_EQ(ok(extra).domain_name, "example.com");
 }
 
+// This test verifies authCallbackHostedZones: a JSON object or host=zone list of further
+// domains' zones, each host one of authCallbackDomains; malformed, hostile or unknown entries
+// are named; the primary's own entry is its hostedZoneId and ignored.
+TEST(AppContext, CallbackHostedZonesNameEachFurtherDomainsZone) {
+  Raw raw = minimal();
+  raw["authCallbackDomains"] = R"(["openhands.example.com","openhands.example.org","openhands.example.net"])";
+  raw["authCallbackHostedZones"] = R"({"openhands.example.org":"Z0123456789ORG","openhands.example.com":"ZIGNORED"})";
+  EXPECT_EQ(ok(raw).auth_callback_hosted_zones, (std::map<std::string, std::string>{{"openhands.example.org", "Z0123456789ORG"}}));
+  raw["authCallbackHostedZones"] = " openhands.example.org = Z0123456789ORG , openhands.example.net=Z0123456789NET ";
+  EXPECT_EQ(ok(raw).auth_callback_hosted_zones.size(), 2u);
+  EXPECT_TRUE(ok(minimal()).auth_callback_hosted_zones.empty());
+
+  raw["authCallbackHostedZones"] = R"({"openhands.example.biz":"Z0123456789BIZ"})";
+  EXPECT_TRUE(mentions(bad(raw), "authCallbackHostedZones", "not in authCallbackDomains"));
+  for (const char* hostile : {R"({"openhands.example.org":5})", R"({"openhands.example.org":"Z1\"]"})", R"(["Z1"])",
+                              R"({"openhands.example.org")", "openhands.example.org", "openhands.example.org=",
+                              R"({"Openhands.Example.org":"Z0123456789ORG"})", R"({"a b.org":"Z0123456789ORG"})"}) {
+    raw["authCallbackHostedZones"] = hostile;
+    EXPECT_FALSE(bad(raw).empty()) << hostile;
+  }
+  std::string many = "{";
+  for (int i = 0; i < 26; ++i) many += (i ? "," : "") + std::string("\"h") + std::to_string(i) + R"(.example.org":"Z0123456789ORG")";
+  raw["authCallbackHostedZones"] = many + "}";
+  EXPECT_TRUE(mentions(bad(raw), "authCallbackHostedZones", "more than 25"));
+}
+
 }  // namespace
 }  // namespace oh::infra

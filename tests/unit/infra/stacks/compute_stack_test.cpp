@@ -196,5 +196,28 @@ TEST(ComputeStackTest, MainHostsParameterPrimaryFirstWithoutDuplicates) {
                     "Value": "openhands.example.com,openhands.example.org"})"));
 }
 
+// This test verifies each further domain with a hosted zone gets its own origin certificate
+// (main host and runtime wildcard, validated in its zone) on the HTTPS listener, by SNI.
+TEST(ComputeStackTest, EachFurtherDomainHasAnOriginCertificateOnTheListener) {
+  auto context = testing::exampleContext();
+  context.auth_callback_domains = {"openhands.example.com", "openhands.example.org", "openhands.example.net"};
+  context.auth_callback_hosted_zones = {{"openhands.example.org", "Z0RG0RG0RG0RG0RG0RG0"}};
+  const auto t = TemplateAssert::of(testing::stackNamed(testing::testApp(context), "OpenHands-Compute").template_);
+  EXPECT_TRUE(t.resourceCountIs("AWS::CertificateManager::Certificate", 2));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::CertificateManager::Certificate", R"({
+    "DomainName": "openhands.example.org", "SubjectAlternativeNames": ["*.runtime.openhands.example.org"],
+    "DomainValidationOptions": [{"DomainName": "openhands.example.org", "HostedZoneId": "Z0RG0RG0RG0RG0RG0RG0"},
+                                {"DomainName": "*.runtime.openhands.example.org", "HostedZoneId": "Z0RG0RG0RG0RG0RG0RG0"}]})"));
+  EXPECT_TRUE(t.resourceCountIs("AWS::ElasticLoadBalancingV2::ListenerCertificate", 1));
+  const auto listener_certificates = t.resourcesOfType("AWS::ElasticLoadBalancingV2::ListenerCertificate");
+  const auto& properties = listener_certificates.at(0).second.at("Properties");
+  EXPECT_EQ(properties.at("ListenerArn"), boost::json::parse(R"({"Ref": "HttpsListener"})"));
+  const auto id = std::string(properties.at("Certificates").at(0).at("CertificateArn").at("Ref").as_string());
+  EXPECT_TRUE(t.resourceMatches(id, R"({"Properties": {"DomainName": "openhands.example.org"}})")) << id;
+  // Every callback host is a gateway host, zone or not.
+  EXPECT_TRUE(t.hasResourceProperties("AWS::SSM::Parameter", R"({"Name": "/openhands/config/main-hosts",
+    "Value": "openhands.example.com,openhands.example.org,openhands.example.net"})"));
+}
+
 }  // namespace
 }  // namespace oh::infra
