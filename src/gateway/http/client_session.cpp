@@ -133,6 +133,7 @@ void ClientSession::askGate() {
   g.origin = request[http::field::origin];
   g.content_type = request[http::field::content_type];
   g.client_ip = client_ip_;
+  g.session_api_key = request["X-Session-API-Key"];
   g.websocket = websocket_;
   if (gate_body_) {
     g.body = *gate_body_;

@@ -37,8 +37,12 @@ bool sameRuntimeDirectory(const RuntimeSettings& a, const RuntimeSettings& b) {
 
 }  // namespace
 
-GatewayGate::GatewayGate(SettingsPtr settings, std::shared_ptr<SignIn> sign_in, ContainerDirectoryPtr directory)
-    : settings_(std::move(settings)), sign_in_(std::move(sign_in)), directory_(std::move(directory)) {}
+GatewayGate::GatewayGate(SettingsPtr settings, std::shared_ptr<SignIn> sign_in, ContainerDirectoryPtr directory,
+                         std::shared_ptr<control::SandboxRouteSource> sandboxes)
+    : settings_(std::move(settings)),
+      sign_in_(std::move(sign_in)),
+      directory_(std::move(directory)),
+      sandboxes_(std::move(sandboxes)) {}
 
 void GatewayGate::admit(const GateRequest& request, Done done) {
   std::optional<RuntimeAddress> address;
@@ -60,7 +64,7 @@ void GatewayGate::admit(const GateRequest& request, Done done) {
   // An agent server's API and VS Code ({hostPort}-sandbox) check their callers themselves: see
   // servedWithoutSession. Its other ports (users' apps) sign in like the conversation form.
   const bool allow_anonymous =
-      address && (settings_->runtime.access == RuntimeAccess::public_ || servedWithoutSession(*address, *directory_));
+      address && (settings_->runtime.access == RuntimeAccess::public_ || servedWithoutSession(*address, *directory_, sandboxes_.get()));
   // `request` stays valid until `done` runs (RequestGate's contract), and this gate lives as
   // long as the snapshot the waiting session holds.
   sign_in_->authenticate(request, role, allow_anonymous,
@@ -84,7 +88,7 @@ void GatewayGate::forward(const GateRequest& request, const std::optional<Runtim
     }
     return done(GateDecision::forwardTo(std::move(plan)));
   }
-  GateDecision decision = routeRuntime(*address, identity, request, *directory_, settings_->runtime);
+  GateDecision decision = routeRuntime(*address, identity, request, *directory_, settings_->runtime, sandboxes_.get());
   if (decision.kind != GateDecision::Kind::forward) {
     return done(std::move(decision));
   }
@@ -131,8 +135,10 @@ std::variant<RequestGatePtr, std::string> GateAssembly::build(const SettingsPtr&
     }
     directory = directory_;
   }
+  // Sandbox routes are runtime routes: without runtime.enabled there are none.
+  auto sandboxes = directory ? sandboxes_ : nullptr;
   return RequestGatePtr(std::make_shared<GatewayGate>(
-      settings, std::get<std::shared_ptr<SignIn>>(std::move(sign_in)), std::move(directory)));
+      settings, std::get<std::shared_ptr<SignIn>>(std::move(sign_in)), std::move(directory), std::move(sandboxes)));
 }
 
 }  // namespace oh::gateway

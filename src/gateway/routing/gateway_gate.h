@@ -15,12 +15,18 @@
 #include "runtime/runtime_address.h"
 #include "signin/sign_in.h"
 
+namespace oh::control {
+class SandboxRouteSource;  // sandbox/sandbox_routes.h
+}  // namespace oh::control
+
 namespace oh::gateway {
 
 class GatewayGate final : public RequestGate {
 public:
-  // sign_in null: auth.provider = "none". directory null: runtime.enabled = false.
-  GatewayGate(SettingsPtr settings, std::shared_ptr<SignIn> sign_in, ContainerDirectoryPtr directory);
+  // sign_in null: auth.provider = "none". directory null: runtime.enabled = false. sandboxes
+  // null: no sandbox service (stock OpenHands' own Docker sandboxes only).
+  GatewayGate(SettingsPtr settings, std::shared_ptr<SignIn> sign_in, ContainerDirectoryPtr directory,
+              std::shared_ptr<control::SandboxRouteSource> sandboxes = nullptr);
 
   void admit(const GateRequest& request, Done done) override;
   std::optional<std::string> notReadyReason() const override;
@@ -32,6 +38,7 @@ private:
   SettingsPtr settings_;
   std::shared_ptr<SignIn> sign_in_;
   ContainerDirectoryPtr directory_;
+  std::shared_ptr<control::SandboxRouteSource> sandboxes_;
 };
 
 // What outlives configurations: the sign-in services and the container directory (restarted
@@ -44,6 +51,8 @@ public:
   GateAssembly& operator=(const GateAssembly&) = delete;
 
   std::variant<RequestGatePtr, std::string> build(const SettingsPtr& settings);
+  // The sandbox service whose routes every gate built from now on consults (set once, at start).
+  void useSandboxes(std::shared_ptr<control::SandboxRouteSource> sandboxes) { sandboxes_ = std::move(sandboxes); }
   GateFactory factory() {
     return [this](const SettingsPtr& settings) { return build(settings); };
   }
@@ -52,6 +61,7 @@ private:
   SignInServices sign_in_services_;
   ContainerDirectoryPtr directory_;
   std::optional<RuntimeSettings> directory_settings_;
+  std::shared_ptr<control::SandboxRouteSource> sandboxes_;
 };
 
 }  // namespace oh::gateway

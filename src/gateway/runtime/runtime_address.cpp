@@ -13,6 +13,23 @@ namespace {
 constexpr std::string_view kRuntimeLabelPrefix = "runtime.";
 constexpr std::string_view kPathPrefix = "/runtime/";
 constexpr std::string_view kSandboxLabel = "sandbox";
+struct ServicePrefix {
+  std::string_view prefix;
+  AgentService service;
+};
+constexpr std::array<ServicePrefix, 3> kServicePrefixes{{
+    {"vscode-", AgentService::vscode}, {"work-1-", AgentService::work_1}, {"work-2-", AgentService::work_2}}};
+
+// Takes a derived service's prefix off the label ("vscode-60000-{id}" -> "60000-{id}").
+AgentService takeServicePrefix(std::string_view& label) {
+  for (const ServicePrefix& known : kServicePrefixes) {
+    if (common::startsWithIgnoreCase(label, known.prefix)) {
+      label.remove_prefix(known.prefix.size());
+      return known.service;
+    }
+  }
+  return AgentService::none;
+}
 // RFC 1035: a label is at most 63 octets, a name at most 253 (plus ":65535").
 constexpr std::size_t kMaxLabelLength = 63;
 constexpr std::size_t kMaxHostLength = 253 + 6;
@@ -133,6 +150,7 @@ RuntimeClassification classifyHostLabel(std::string_view label, std::string_view
   if (extra_labels) {
     return refuse(404, "extra labels before the runtime suffix");
   }
+  const AgentService service = takeServicePrefix(label);
   const std::size_t dash = label.find('-');
   if (dash == std::string_view::npos) {
     return refuse(400, "runtime host label is not {port}-{conversation}");
@@ -146,11 +164,15 @@ RuntimeClassification classifyHostLabel(std::string_view label, std::string_view
   if (!sandbox && conversation.empty()) {
     return refuse(400, "runtime conversation id malformed");
   }
+  if (sandbox && service != AgentService::none) {
+    return refuse(400, "service prefix on a {hostPort}-sandbox host");
+  }
   if (auto problem = targetProblem(target)) {
     return refuse(400, std::move(*problem));
   }
   RuntimeAddress address;
   address.sandbox_form = sandbox;
+  address.service = service;
   address.port = *port;
   address.conversation_id = std::move(conversation);
   address.main_host = std::string(main_host);

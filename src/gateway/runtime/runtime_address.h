@@ -14,8 +14,14 @@
 
 namespace oh::gateway {
 
+// The services OpenHands derives from a sandbox's url by a prefix to its first host label
+// (remote_sandbox_service.py's _get_exposed_url / svc(): "{name}-{netloc}"): the label is then
+// "{service}-{port}-{id}" and names the sandbox's VS Code or a worker port, not `port`.
+enum class AgentService { none, vscode, work_1, work_2 };
+
 struct RuntimeAddress {
   std::uint16_t port = 0;
+  AgentService service = AgentService::none;
   std::string conversation_id;   // normalised (lowercase)
   std::string main_host;         // the host the runtime suffix belongs to: "{sub}.{domain}"
   bool path_form = false;        // /runtime/{convId}/{port}/... on the main host
