@@ -45,11 +45,11 @@ BackendFailure answerFailure(std::string_view call, const DockerAnswer& answer) 
   return failure(Kind::other, reason);
 }
 
-// Replaces every environment value (of 4 bytes or more: shorter ones would mask ordinary words)
-// in a reason with "***".
+// Replaces every environment value of 8 bytes or more (secrets are longer; shorter values would
+// mask ordinary words and names) in a reason with "***".
 std::string masked(std::string reason, const WorkloadSpec& spec) {
   for (const auto& [name, value] : spec.environment) {
-    if (value.size() < 4) {
+    if (value.size() < 8) {
       continue;
     }
     for (std::size_t at = reason.find(value); at != std::string::npos; at = reason.find(value, at + 3)) {

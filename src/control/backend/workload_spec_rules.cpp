@@ -62,6 +62,60 @@ bool userForm(std::string_view user) {
   return colon == std::string_view::npos ? part(user) : part(user.substr(0, colon)) && part(user.substr(colon + 1));
 }
 
+// A simplified form of Docker's reference grammar: a lowercase repository path (an optional
+// registry host:port first), then an optional ":tag" and/or "@algorithm:hex". Daemons refuse
+// the rest anyway, but with a 500 that would read as an internal failure (Podman 4:
+// "repository name must be lowercase").
+bool imageReference(std::string_view image) {
+  if (image.empty() || image.size() > 512) {
+    return false;
+  }
+  std::string_view name = image;
+  if (const std::size_t at = name.find('@'); at != std::string_view::npos) {
+    const std::string_view digest = name.substr(at + 1);
+    const std::size_t colon = digest.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == digest.size()) {
+      return false;
+    }
+    for (char c : digest) {
+      if (!isAlnum(c) && c != ':' && c != '+' && c != '.' && c != '_' && c != '-') {
+        return false;
+      }
+    }
+    name = name.substr(0, at);
+  }
+  const std::size_t slash = name.rfind('/');
+  if (const std::size_t colon = name.rfind(':'); colon != std::string_view::npos &&
+                                                 (slash == std::string_view::npos || colon > slash)) {
+    const std::string_view tag = name.substr(colon + 1);
+    if (tag.empty() || tag.size() > 128 || tag.front() == '.' || tag.front() == '-') {
+      return false;
+    }
+    for (char c : tag) {
+      if (!isAlnum(c) && c != '_' && c != '.' && c != '-') {
+        return false;
+      }
+    }
+    name = name.substr(0, colon);
+  }
+  if (name.empty() || name.front() == '/' || name.back() == '/' || name.find("//") != std::string_view::npos) {
+    return false;
+  }
+  // The first component may be a registry host with a port ("localhost:5000/..."); the rest is
+  // lowercase letters, digits and the separators . _ - /.
+  const std::size_t first_slash = name.find('/');
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool in_host = first_slash != std::string_view::npos && i < first_slash;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+                    c == '/' || (in_host && (c == ':' || (c >= 'A' && c <= 'Z')));
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool hasControlCharacter(std::string_view text) {
   for (char c : text) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
@@ -199,8 +253,8 @@ std::optional<std::string> refusalOf(const WorkloadSpec& spec, const WorkloadRul
   if (spec.image.empty()) {
     return std::string("the image is empty");
   }
-  if (spec.image.size() > 512 || hasControlCharacter(spec.image) || spec.image.find(' ') != std::string::npos) {
-    return "the image " + shown(spec.image) + " is not an image reference";
+  if (!imageReference(spec.image)) {
+    return "the image " + shown(spec.image) + " is not an image reference (lowercase repository[:tag][@digest])";
   }
   if (!spec.working_dir.empty() && (spec.working_dir.front() != '/' || hasControlCharacter(spec.working_dir))) {
     return "the working directory " + shown(spec.working_dir) + " is not an absolute path";

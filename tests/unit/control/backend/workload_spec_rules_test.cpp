@@ -84,8 +84,10 @@ TEST_F(WorkloadSpecRulesTest, RefusalTable) {
       {"name too long", [](WorkloadSpec& s) { s.name = std::string(129, 'a'); },
        "the workload name \"" + std::string(129, 'a') + "\" is not [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)"},
       {"empty image", [](WorkloadSpec& s) { s.image.clear(); }, "the image is empty"},
-      {"image with a space", [](WorkloadSpec& s) { s.image = "a b"; }, "the image \"a b\" is not an image reference"},
-      {"image with a newline", [](WorkloadSpec& s) { s.image = "a\nb"; }, "the image \"a\nb\" is not an image reference"},
+      {"image with a space", [](WorkloadSpec& s) { s.image = "a b"; },
+       "the image \"a b\" is not an image reference (lowercase repository[:tag][@digest])"},
+      {"image with a newline", [](WorkloadSpec& s) { s.image = "a\nb"; },
+       "the image \"a\nb\" is not an image reference (lowercase repository[:tag][@digest])"},
       {"relative working dir", [](WorkloadSpec& s) { s.working_dir = "project"; },
        "the working directory \"project\" is not an absolute path"},
       {"user with a space", [](WorkloadSpec& s) { s.user = "0 --privileged"; },
@@ -152,6 +154,23 @@ TEST_F(WorkloadSpecRulesTest, RefusalTable) {
     ASSERT_TRUE(refusal.has_value()) << row.what;
     EXPECT_EQ(*refusal, row.message) << row.what;
     EXPECT_EQ(refusal->find("secret"), std::string::npos) << row.what << ": an environment value in the message";
+  }
+}
+
+// Image references: what Docker's grammar allows passes; the rest is refused before a daemon
+// answers it with an internal error.
+TEST_F(WorkloadSpecRulesTest, ImageReferences) {
+  WorkloadSpec spec = valid();
+  for (const char* good : {"busybox", "agent:1.7.0-python", "ghcr.io/openhands/agent-server:1.7.0-python",
+                           "localhost:5000/a/b", "Registry.Example:443/a:b", "a@sha256:0123abcd",
+                           "a:1@sha256:0123abcd"}) {
+    spec.image = good;
+    EXPECT_EQ(refusalOf(spec, rules_), std::nullopt) << good;
+  }
+  for (const char* bad : {"Agent:1", "a/B", "a:", "a:-x", "a@", "a@sha256", "a@:x", "/a", "a/", "a//b",
+                          "a:1:2", "a b", "a;b", "a:t\u00e9"}) {
+    spec.image = bad;
+    EXPECT_NE(refusalOf(spec, rules_), std::nullopt) << bad;
   }
 }
 
