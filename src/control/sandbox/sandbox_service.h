@@ -107,6 +107,8 @@ struct StartRequest {
 
 class SandboxService final : public SandboxRouteSource {
 public:
+  // settings.seal_key must be 32 bytes (the gateway's configuration checks it first); the
+  // constructor throws std::invalid_argument otherwise. clock and random outlive the service.
   SandboxService(SandboxServiceSettings settings, SandboxStorePtr store, WorkloadBackendPtr backend,
                  common::WallClock& clock, common::RandomSource& random);
   ~SandboxService() override;  // stops the reconcile thread
@@ -124,13 +126,18 @@ public:
   ApiResult<SandboxView> pause(std::string_view owner, std::string_view id);
   ApiResult<bool> remove(std::string_view owner, std::string_view id);  // /stop
 
-  // Learnt by the data plane (or read from the app server): conversation -> sandbox.
+  // Read from the app server (sandbox_id on its conversation records): conversation -> sandbox,
+  // stored and published at once (blocks on the store). A conversation id is 32 lowercase hex
+  // digits; one already linked to another owner's sandbox is never moved.
   void linkConversation(std::string_view sandbox_id, std::string_view conversation_id);
 
   SandboxMetrics metrics() const;
 
   // SandboxRouteSource
   SandboxRoutesPtr routes() const override;
+  // Queued (bounded; a link already published returns at once) and linked by the service's
+  // housekeeping thread, as linkConversation.
+  void noteConversation(std::string_view sandbox_id, std::string_view conversation_id) override;
 
   struct Impl;
 
