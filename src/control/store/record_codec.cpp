@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "common/json_fields.h"
 #include "common/text.h"
 
 namespace oh::control {
@@ -72,12 +73,11 @@ public:
   explicit SpecReader(const json::object& object) : object_(object) {}
 
   std::string text(std::string_view name) {
-    const json::value* value = object_.if_contains(name);
-    if (value == nullptr || !value->is_string()) {
+    const auto value = common::stringAt(object_, name);
+    if (!value) {
       note(name, "a string");
-      return {};
     }
-    return std::string(value->get_string());
+    return std::string(value.value_or(""));
   }
 
   std::vector<std::string> texts(std::string_view name) {
@@ -150,8 +150,7 @@ public:
 
 private:
   const json::array* arrayOf(std::string_view name, std::string_view expected) {
-    const json::value* value = object_.if_contains(name);
-    const json::array* array = value == nullptr ? nullptr : value->if_array();
+    const json::array* array = common::arrayAt(object_, name);
     if (array == nullptr) {
       note(name, expected);
     }
