@@ -91,7 +91,8 @@ std::string bytesAt(const PGresult* result, int row, int column) {
 StoredRecord storedRecordAt(const PGresult* result, int row) {
   return StoredRecord{textAt(result, row, 0),     textAt(result, row, 1),    textAt(result, row, 2),
                       bytesAt(result, row, 3),    textAt(result, row, 4),    textAt(result, row, 5),
-                      integerAt(result, row, 6), integerAt(result, row, 7), integerAt(result, row, 8)};
+                      integerAt(result, row, 6), integerAt(result, row, 7), integerAt(result, row, 8),
+                      textAt(result, row, 9)};
 }
 
 void ignoreNotice(void*, const char*) {}  // "relation already exists, skipping" and the like
@@ -328,46 +329,26 @@ private:
     return result;
   }
 
-  // Records matching filter with their conversation ids, oldest first, read in one REPEATABLE
-  // READ transaction so the links match the records.
+  // Records matching filter with their conversation ids, oldest first: one statement.
   Result<std::vector<SandboxRecord>> readRecords(RecordFilter filter, std::optional<Parameter> parameter,
                                                  const std::string& what) {
     std::vector<Parameter> parameters;
     if (parameter) {
       parameters.push_back(std::move(*parameter));
     }
-    PgResultPtr rows;
-    PgResultPtr links;
-    auto done = read([&]() -> Result<bool, PgError> {
-      auto begun = run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", {});
-      if (!begun) {
-        return common::fail(begun.error());
-      }
-      auto found = run(statements::selectRecords(filter), parameters);
-      auto linked = found ? run(statements::selectLinks(filter), parameters) : common::fail(found.error());
-      (void)run(linked ? "COMMIT" : "ROLLBACK", {});
-      if (!linked) {
-        return common::fail(linked.error());
-      }
-      rows = std::move(*found);
-      links = std::move(*linked);
-      return true;
-    });
-    if (!done) {
-      return failed(what, done.error().reason);
+    auto rows = read([&]() { return run(statements::selectRecords(filter, true), parameters); });
+    if (!rows) {
+      return failed(what, rows.error().reason);
     }
-    RecordSet records;
-    for (int row = 0; row < PQntuples(rows.get()); ++row) {
-      auto record = decodeRecord(storedRecordAt(rows.get(), row));
+    std::vector<SandboxRecord> records;
+    for (int row = 0; row < PQntuples(rows->get()); ++row) {
+      auto record = decodeRecord(storedRecordAt(rows->get(), row));
       if (!record) {
         return failed(what, record.error().reason);
       }
-      records.add(std::move(*record));
+      records.push_back(std::move(*record));
     }
-    for (int row = 0; row < PQntuples(links.get()); ++row) {
-      records.link(textAt(links.get(), row, 0), textAt(links.get(), row, 1));
-    }
-    return records.take();
+    return records;
   }
 
   static std::size_t rowsAffected(const PgResultPtr& result) {

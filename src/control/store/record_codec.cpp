@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -167,6 +168,24 @@ private:
   std::string problem_;
 };
 
+// ["a", "b", …] as strings; nullopt for anything else.
+std::optional<std::vector<std::string>> decodeTexts(std::string_view text) {
+  boost::system::error_code error;
+  const json::value parsed = json::parse(text, error);
+  const json::array* array = error ? nullptr : parsed.if_array();
+  if (array == nullptr) {
+    return std::nullopt;
+  }
+  std::vector<std::string> texts;
+  for (const json::value& item : *array) {
+    if (!item.is_string()) {
+      return std::nullopt;
+    }
+    texts.emplace_back(item.get_string());
+  }
+  return texts;
+}
+
 }  // namespace
 
 std::string encodeSpec(const SandboxSpec& spec) {
@@ -228,6 +247,11 @@ Result<SandboxRecord> decodeRecord(StoredRecord row) {
   if (!desired) {
     return failure("sandbox " + record.id + ": the stored desired state is neither running nor paused");
   }
+  auto conversation_ids = decodeTexts(row.conversation_ids);
+  if (!conversation_ids) {
+    return failure("sandbox " + record.id + ": the conversation ids read back are not a JSON array of strings");
+  }
+  std::sort(conversation_ids->begin(), conversation_ids->end());
   record.owner = std::move(row.owner);
   record.spec = std::move(*spec);
   record.sealed_keys = std::move(row.sealed_keys);
@@ -236,18 +260,8 @@ Result<SandboxRecord> decodeRecord(StoredRecord row) {
   record.created_at = row.created_at;
   record.updated_at = row.updated_at;
   record.revision = row.revision;
+  record.conversation_ids = std::move(*conversation_ids);
   return record;
-}
-
-void RecordSet::add(SandboxRecord record) {
-  index_of_.emplace(record.id, records_.size());
-  records_.push_back(std::move(record));
-}
-
-void RecordSet::link(std::string_view sandbox_id, std::string conversation_id) {
-  if (const auto found = index_of_.find(sandbox_id); found != index_of_.end()) {
-    records_[found->second].conversation_ids.push_back(std::move(conversation_id));
-  }
 }
 
 std::string_view desiredStateName(DesiredState state) {

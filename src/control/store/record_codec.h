@@ -5,7 +5,6 @@
 // or invalid UTF-8 in a text column: PostgreSQL's text refuses both), refused before writing.
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,24 +41,12 @@ struct StoredRecord {
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
   std::int64_t revision = 0;
+  std::string conversation_ids;  // a JSON array of strings, in any order
 };
 
-// The record a row holds (without conversation ids). A spec or state that no longer reads (the
-// row was damaged on disk) is a failure naming the sandbox.
+// The record a row holds, conversation ids ascending. A spec, state or id list that no longer
+// reads (the row was damaged on disk) is a failure naming the sandbox.
 common::Result<SandboxRecord> decodeRecord(StoredRecord row);
-
-// Records being read, in order, and the conversation links that follow them.
-class RecordSet {
-public:
-  void add(SandboxRecord record);
-  // Appends conversation_id to its sandbox's record (a link to a record not read is ignored).
-  void link(std::string_view sandbox_id, std::string conversation_id);
-  std::vector<SandboxRecord> take() { return std::move(records_); }
-
-private:
-  std::vector<SandboxRecord> records_;
-  std::map<std::string, std::size_t, std::less<>> index_of_;
-};
 
 // Refuses a record a backend could not keep exactly: a NUL or invalid UTF-8 in the id, owner or
 // last error, invalid UTF-8 in the spec's strings, a resource factor that is not finite, an

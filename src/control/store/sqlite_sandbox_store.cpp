@@ -100,7 +100,7 @@ private:
 
 StoredRecord storedRecordAt(const Statement& row) {
   return StoredRecord{row.columnText(0), row.columnText(1), row.columnText(2), row.columnBlob(3), row.columnText(4),
-                      row.columnText(5), row.columnInt(6), row.columnInt(7), row.columnInt(8)};
+                      row.columnText(5), row.columnInt(6), row.columnInt(7), row.columnInt(8), row.columnText(9)};
 }
 
 // Creates the missing directories of path's parent, each 0700 (existing ones are left as they are).
@@ -276,36 +276,27 @@ private:
     return true;
   }
 
-  // Records matching filter with their conversation ids, read in one transaction so the links
-  // match the records (a WAL reader sees one snapshot).
+  // Records matching filter with their conversation ids, oldest first: one statement.
   Result<std::vector<SandboxRecord>> readRecords(RecordFilter filter, std::string_view value, const std::string& what) {
-    if (auto begun = execute("BEGIN"); !begun) {
-      return failed(what, begun.error());
-    }
+    std::vector<SandboxRecord> records;
+    std::optional<Failure> unreadable;
     const auto bind = [&](Statement& statement) {
       if (filter != RecordFilter::all) {
         statement.text(value);
       }
     };
-    RecordSet records;
-    std::optional<Failure> unreadable;
-    auto read = run(statements::selectRecords(filter), bind, [&](const Statement& row) {
+    auto read = run(statements::selectRecords(filter, false), bind, [&](const Statement& row) {
       auto record = decodeRecord(storedRecordAt(row));
       if (record) {
-        records.add(std::move(*record));
+        records.push_back(std::move(*record));
       } else if (!unreadable) {
         unreadable = record.error();
       }
     });
-    if (read) {
-      read = run(statements::selectLinks(filter), bind,
-                 [&](const Statement& row) { records.link(row.columnText(0), row.columnText(1)); });
-    }
-    (void)execute(read ? "COMMIT" : "ROLLBACK");
     if (!read || unreadable) {
       return failed(what, read ? *unreadable : read.error());
     }
-    return records.take();
+    return records;
   }
 
   // Prepares sql, binds its parameters, and passes each row to visit. code (if given) receives

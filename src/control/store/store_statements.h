@@ -35,24 +35,22 @@ inline constexpr std::string_view kCountByOwner = "SELECT COUNT(*) FROM sandboxe
 // Which records a read returns: all, one id ($1), or one owner's ($1).
 enum class RecordFilter { all, id, owner };
 
-// The record columns in the order record_codec.h's StoredRecord lists them, oldest first.
-inline std::string selectRecords(RecordFilter filter) {
+// The record columns in the order record_codec.h's StoredRecord lists them, oldest first, each
+// with its conversation ids as a JSON array: one statement, so one round trip to PostgreSQL and
+// one snapshot, links and records alike. The aggregate is the one word the dialects spell
+// differently (and neither promises its order: decodeRecord sorts).
+inline std::string selectRecords(RecordFilter filter, bool postgresql) {
   const std::string_view where = filter == RecordFilter::id      ? " WHERE s.id = $1"
                                  : filter == RecordFilter::owner ? " WHERE s.owner = $1"
                                                                  : "";
+  const std::string_view conversations =
+      postgresql ? "COALESCE((SELECT json_agg(c.conversation_id) FROM sandbox_conversations c "
+                   "WHERE c.sandbox_id = s.id), '[]')"
+                 : "(SELECT json_group_array(c.conversation_id) FROM sandbox_conversations c "
+                   "WHERE c.sandbox_id = s.id)";
   return std::string("SELECT s.id, s.owner, s.spec, s.sealed_keys, s.desired, s.last_error, s.created_at, "
-                     "s.updated_at, s.revision FROM sandboxes s") +
-         std::string(where) + " ORDER BY s.created_at, s.id";
-}
-
-// (sandbox id, conversation id) of the same records, conversation ids ascending.
-inline std::string selectLinks(RecordFilter filter) {
-  const std::string_view where = filter == RecordFilter::id      ? " WHERE s.id = $1"
-                                 : filter == RecordFilter::owner ? " WHERE s.owner = $1"
-                                                                 : "";
-  return std::string("SELECT c.sandbox_id, c.conversation_id FROM sandbox_conversations c "
-                     "JOIN sandboxes s ON s.id = c.sandbox_id") +
-         std::string(where) + " ORDER BY c.conversation_id";
+                     "s.updated_at, s.revision, ") +
+         std::string(conversations) + " FROM sandboxes s" + std::string(where) + " ORDER BY s.created_at, s.id";
 }
 
 }  // namespace oh::control::statements
