@@ -33,8 +33,8 @@ std::optional<std::string> percentDecode(std::string_view text, bool plus_as_spa
 // (for echoing a peer's text in a message that must stay valid UTF-8).
 std::string_view truncateUtf8(std::string_view text, std::size_t max_bytes);
 
-// Percent-encodes every byte but ASCII letters, digits, '-' and '_' (a URL query value that
-// carries JSON or a name, e.g. the Docker API's filters=).
+// Percent-encodes every byte but RFC 3986's unreserved characters (ASCII letters, digits and
+// - . _ ~): a query or form value (OAuth form bodies, the Docker API's filters= JSON).
 std::string percentEncode(std::string_view text);
 
 // Escapes &, <, >, " and ' for HTML text and attribute values.

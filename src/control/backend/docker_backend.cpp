@@ -9,6 +9,7 @@
 
 #include "backend/docker_backend.h"
 
+#include <optional>
 #include <utility>
 
 #include "backend/docker_answers.h"
@@ -120,10 +121,7 @@ public:
   }
 
   BackendResult<WorkloadObservation> start(std::string_view name) override {
-    if (auto refusal = workloadNameRefusal(name)) {
-      return common::fail(failure(Kind::refused, *refusal));
-    }
-    auto started = call("POST", containerTarget(name, "/start"));
+    auto started = callOn(name, "POST", "/start");
     if (!started) {
       return common::fail(started.error());
     }
@@ -137,12 +135,8 @@ public:
   }
 
   BackendResult<BackendDone> stop(std::string_view name, std::chrono::seconds grace) override {
-    if (auto refusal = workloadNameRefusal(name)) {
-      return common::fail(failure(Kind::refused, *refusal));
-    }
     // Docker waits `grace` before SIGKILL, then answers: the call's deadline must cover both.
-    auto stopped = call("POST", containerTarget(name, "/stop?t=" + std::to_string(grace.count())), {},
-                        options_.request_timeout + grace);
+    auto stopped = callOn(name, "POST", "/stop?t=" + std::to_string(grace.count()), options_.request_timeout + grace);
     if (!stopped) {
       return common::fail(stopped.error());
     }
@@ -153,11 +147,8 @@ public:
   }
 
   BackendResult<BackendDone> remove(std::string_view name) override {
-    if (auto refusal = workloadNameRefusal(name)) {
-      return common::fail(failure(Kind::refused, *refusal));
-    }
     // v=false: never remove volumes (the workspace is a bind mount and outlives the container).
-    auto removed = call("DELETE", containerTarget(name, "?force=true&v=false"));
+    auto removed = callOn(name, "DELETE", "?force=true&v=false");
     if (!removed) {
       return common::fail(removed.error());
     }
@@ -169,10 +160,7 @@ public:
   }
 
   BackendResult<WorkloadObservation> inspect(std::string_view name) override {
-    if (auto refusal = workloadNameRefusal(name)) {
-      return common::fail(failure(Kind::refused, *refusal));
-    }
-    auto answer = call("GET", containerTarget(name, "/json"));
+    auto answer = callOn(name, "GET", "/json");
     if (!answer) {
       return common::fail(answer.error());
     }
@@ -201,11 +189,16 @@ public:
 
 private:
   BackendResult<DockerAnswer> call(std::string_view method, const std::string& target, std::string_view body = {}) {
-    return call(method, target, body, options_.request_timeout);
+    return docker_.call(method, target, body, options_.request_timeout);
   }
-  BackendResult<DockerAnswer> call(std::string_view method, const std::string& target, std::string_view body,
-                                   std::chrono::milliseconds timeout) {
-    return docker_.call(method, target, body, timeout);
+
+  // A call on /containers/{name}{suffix}; the name is checked first since it goes into the path.
+  BackendResult<DockerAnswer> callOn(std::string_view name, std::string_view method, std::string_view suffix,
+                                     std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
+    if (auto refusal = workloadNameRefusal(name)) {
+      return common::fail(failure(Kind::refused, *refusal));
+    }
+    return docker_.call(method, containerTarget(name, suffix), {}, timeout.value_or(options_.request_timeout));
   }
 
   // POST /images/create, reading its progress stream for the error it reports with status 200.

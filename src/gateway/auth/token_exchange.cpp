@@ -1,6 +1,7 @@
 #include "auth/token_exchange.h"
 
 #include "common/base64.h"
+#include "common/text.h"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -38,23 +39,7 @@ std::string stringMember(const json::object& obj, std::string_view key) {
 
 }  // namespace
 
-std::string formEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string formEncode(std::string_view value) { return common::percentEncode(value); }
 
 TokenRequest codeExchangeRequest(const ClientCredentials& client, std::string_view code,
                                  std::string_view redirect_uri, std::string_view code_verifier) {

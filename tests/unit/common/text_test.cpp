@@ -64,9 +64,9 @@ TEST(PercentDecode, MalformedEscapes) {
 }
 
 // Markup and both quote kinds are escaped; other bytes (UTF-8 included) pass unchanged.
-TEST(PercentEncode, EverythingButUnreservedLettersDigitsDashUnderscore) {
-  EXPECT_EQ(percentEncode("{\"label\":[\"a.b=c d\"]}"), "%7B%22label%22%3A%5B%22a%2Eb%3Dc%20d%22%5D%7D");
-  EXPECT_EQ(percentEncode("Az09-_"), "Az09-_");
+TEST(PercentEncode, EverythingButRfc3986Unreserved) {
+  EXPECT_EQ(percentEncode("{\"label\":[\"a.b=c d\"]}"), "%7B%22label%22%3A%5B%22a.b%3Dc%20d%22%5D%7D");
+  EXPECT_EQ(percentEncode("Az09-._~"), "Az09-._~");
   EXPECT_EQ(percentEncode(std::string("\0\xff", 2)), "%00%FF");
   EXPECT_EQ(percentDecode(percentEncode("/?#&%+")), "/?#&%+");
 }

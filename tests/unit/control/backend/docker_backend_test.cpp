@@ -227,7 +227,7 @@ TEST_F(DockerBackendTest, InspectAbsentChunkedAndList) {
   ASSERT_TRUE(listed.ok()) << listed.error().reason;
   EXPECT_TRUE(listed->empty());
   EXPECT_EQ(docker.requests().back().target,
-            "/v1.41/containers/json?all=true&filters=%7B%22label%22%3A%5B%22org%2Eopenhands%2Emanaged%3Dtrue%22%5D%7D");
+            "/v1.41/containers/json?all=true&filters=%7B%22label%22%3A%5B%22org.openhands.managed%3Dtrue%22%5D%7D");
 }
 
 // ensureNetwork: present = nothing created; absent = created with our labels; a create that

@@ -131,10 +131,10 @@ TEST(SplitImageReference, TagsDigestsAndRegistryPorts) {
 
 TEST(Targets, EncodedQueriesAndPlainPaths) {
   EXPECT_EQ(imagePullTarget("localhost:5000/agent:2"), "/images/create?fromImage=localhost%3A5000%2Fagent&tag=2");
-  EXPECT_EQ(containerCreateTarget("oh-sandbox-a.b"), "/containers/create?name=oh-sandbox-a%2Eb");
+  EXPECT_EQ(containerCreateTarget("oh-sandbox-a.b"), "/containers/create?name=oh-sandbox-a.b");
   EXPECT_EQ(containerTarget("oh-sandbox-a", "/stop?t=10"), "/containers/oh-sandbox-a/stop?t=10");
   EXPECT_EQ(labelListTarget("org.openhands.managed", "true"),
-            "/containers/json?all=true&filters=%7B%22label%22%3A%5B%22org%2Eopenhands%2Emanaged%3Dtrue%22%5D%7D");
+            "/containers/json?all=true&filters=%7B%22label%22%3A%5B%22org.openhands.managed%3Dtrue%22%5D%7D");
 }
 
 }  // namespace
