@@ -95,6 +95,24 @@ TEST_F(PostgresSandboxStore, AMissingDatabaseIsAClearFailure) {
   EXPECT_NE(store.error().reason.find("no_such_database"), std::string::npos) << store.error().reason;
 }
 
+// This test verifies that the URL's own settings reach libpq and win over the store's defaults
+// (here application_name over the fallback "oh-gateway"; sslmode and the rest travel the same way).
+TEST_F(PostgresSandboxStore, TheUrlsSettingsPassThrough) {
+  const std::string url = backend_->fresh();
+  auto plain = openSandboxStore(url);
+  ASSERT_TRUE(plain) << plain.error().reason;
+  auto named = openSandboxStore(url + "&application_name=store-contract");
+  ASSERT_TRUE(named) << named.error().reason;
+  // A division by zero unless a session of that name is connected.
+  const auto a_session_named = [&](const std::string& name) {
+    return backend_->rawSql(
+        url, "SELECT 1 / (SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '" + name + "')::int");
+  };
+  EXPECT_EQ(a_session_named("oh-gateway"), "");
+  EXPECT_EQ(a_session_named("store-contract"), "");
+  EXPECT_NE(a_session_named("nobody"), "");  // the check can fail
+}
+
 // This test verifies that the store survives a database restart: reads reconnect at once; a
 // write on the broken connection fails saying its outcome is unknown, and the next one works.
 TEST_F(PostgresSandboxStore, ReconnectsAfterTheDatabaseRestarts) {
