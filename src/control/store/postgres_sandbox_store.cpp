@@ -104,12 +104,13 @@ public:
   Result<bool> connectAndMigrate() {
     const std::lock_guard lock(mutex_);
     if (auto connected = connect(); !connected) {
-      return connected;
+      return failed("cannot open", connected.error().reason);
     }
     MigrationSession session{
         .beginLocked = [this]() -> Result<bool> {
-          for (const std::string& sql : {std::string("BEGIN"), "SELECT pg_advisory_xact_lock(" + std::string(kMigrationLockKey) + ")",
-                                         std::string(schemaVersionTableSql(SqlDialect::postgresql))}) {
+          const std::string lock_sql = "SELECT pg_advisory_xact_lock(" + std::string(kMigrationLockKey) + ")";
+          for (const std::string_view sql : {std::string_view("BEGIN"), std::string_view(lock_sql),
+                                             schemaVersionTableSql(SqlDialect::postgresql)}) {
             if (auto done = run(sql, {}); !done) {
               return failure(done.error().reason);
             }
@@ -257,10 +258,10 @@ private:
     const char* values[] = {kDefaultConnectTimeoutSeconds, "oh-gateway", url_.c_str(), nullptr};
     connection_.reset(PQconnectdbParams(keywords, values, 1));
     if (connection_ == nullptr) {
-      return failure("sandbox store " + name_ + ": cannot connect: out of memory");
+      return failure("cannot connect: out of memory");
     }
     if (PQstatus(connection_.get()) != CONNECTION_OK) {
-      return failure("sandbox store " + name_ + ": cannot connect: " + oneLine(PQerrorMessage(connection_.get())));
+      return failure("cannot connect: " + oneLine(PQerrorMessage(connection_.get())));
     }
     PQsetNoticeProcessor(connection_.get(), ignoreNotice, nullptr);
     return true;
@@ -288,8 +289,8 @@ private:
       lengths.push_back(static_cast<int>(parameter.value.size()));
       formats.push_back(parameter.binary ? 1 : 0);
     }
-    PgResultPtr result(PQexecParams(connection_.get(), std::string(sql).c_str(), static_cast<int>(parameters.size()), nullptr,
-                                    values.data(), lengths.data(), formats.data(), 0));
+    PgResultPtr result(PQexecParams(connection_.get(), std::string(sql).c_str(), static_cast<int>(parameters.size()),
+                                    nullptr, values.data(), lengths.data(), formats.data(), 0));
     const ExecStatusType status = PQresultStatus(result.get());
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       const char* sqlstate = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
@@ -323,8 +324,9 @@ private:
     }
     auto result = run(sql, parameters);
     if (!result && PQstatus(connection_.get()) != CONNECTION_OK) {
-      return common::fail(PgError{result.error().reason + " (the connection broke: the write may or may not have been applied)",
-                                  result.error().sqlstate});
+      return common::fail(PgError{
+          result.error().reason + " (the connection broke: the write may or may not have been applied)",
+          result.error().sqlstate});
     }
     return result;
   }

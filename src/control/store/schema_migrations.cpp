@@ -72,8 +72,10 @@ int latestSchemaVersion() { return kMigrations.back().version; }
 
 std::string_view schemaVersionTableSql(SqlDialect dialect) {
   return dialect == SqlDialect::sqlite
-             ? "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)"
-             : "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)";
+             ? "CREATE TABLE IF NOT EXISTS schema_version "
+               "(version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)"
+             : "CREATE TABLE IF NOT EXISTS schema_version "
+               "(version INTEGER NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)";
 }
 
 Result<bool> migrateSchema(MigrationSession& session, SqlDialect dialect, std::string_view store_name) {
