@@ -28,9 +28,9 @@ bool runningWithAddress(const WorkloadObservation& seen) {
   return seen.state == WorkloadState::running && !seen.address.empty();
 }
 
-bool isOurs(const WorkloadObservation& seen) {
+bool isOurs(const SandboxServiceSettings& settings, const WorkloadObservation& seen) {
   auto it = seen.labels.find(std::string(kManagedLabel));
-  return it != seen.labels.end() && it->second == kManagedValue;
+  return it != seen.labels.end() && it->second == settings.managed_label_value;
 }
 
 // Reasons are logged and stored; a backend's reason never holds an environment value
@@ -110,7 +110,7 @@ SandboxService::Impl::Outcome SandboxService::Impl::reconcile(const std::string&
   if (!got->has_value()) {
     // No record: a removed sandbox, or an orphan a crash left between a create and its record's
     // removal. Ours (by label) goes; anything else by that name is not ours to touch.
-    if (seen->state != WorkloadState::absent && isOurs(*seen)) {
+    if (seen->state != WorkloadState::absent && isOurs(settings, *seen)) {
       if (!backend->remove(name)) {
         return Outcome::retry;
       }
@@ -271,7 +271,7 @@ SandboxService::Impl::Outcome SandboxService::Impl::recordError(SandboxRecord& r
 // running, running ones without a running container.
 void SandboxService::Impl::resync() {
   const std::uint64_t listed_at = observationEpoch();
-  auto workloads = backend->list(kManagedLabel, kManagedValue);
+  auto workloads = backend->list(kManagedLabel, settings.managed_label_value);
   if (!workloads) {
     return;  // the backend is down: views keep their last observation; the next resync retries
   }

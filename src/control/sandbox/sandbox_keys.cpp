@@ -1,8 +1,7 @@
 #include "sandbox/sandbox_keys.h"
 
-#include <openssl/sha.h>
-
 #include "common/base64.h"
+#include "common/digest.h"
 
 namespace oh::control {
 namespace {
@@ -42,11 +41,6 @@ common::Result<SandboxKeys> unsealSandboxKeys(const common::SealedBox& box, std:
   return SandboxKeys{plain->substr(0, space), plain->substr(space + 1)};
 }
 
-std::string sessionKeyDigest(std::string_view session_api_key) {
-  std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(session_api_key.data()), session_api_key.size(),
-         reinterpret_cast<unsigned char*>(digest.data()));
-  return digest;
-}
+std::string sessionKeyDigest(std::string_view session_api_key) { return common::sha256(session_api_key); }
 
 }  // namespace oh::control

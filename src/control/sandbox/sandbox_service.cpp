@@ -12,6 +12,7 @@
 #include "sandbox/sandbox_service_impl.h"
 #include "sandbox/sandbox_workload.h"
 #include "sandbox/start_validation.h"
+#include "sandbox/user_key.h"
 
 namespace oh::control {
 namespace {
@@ -153,7 +154,7 @@ std::size_t countActive(SandboxService::Impl& impl, const std::vector<SandboxRec
 
 ApiResult<SandboxView> SandboxService::startSandbox(std::string_view owner, StartRequest request) {
   Impl& impl = *impl_;
-  if (!isOwnerKey(owner)) {
+  if (!isUserKey(owner)) {  // it names directories and networks
     return common::fail(ApiError{400, "the API key names no valid owner"});
   }
   if (auto refused = validateStart(impl.settings, request)) {

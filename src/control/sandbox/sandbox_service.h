@@ -36,6 +36,10 @@ struct SandboxServiceSettings {
   std::string runtime_suffix;                // "runtime.{sub}.{domain}": url host = {port}-{id}.{suffix}
   std::uint16_t public_port = 0;             // in the url when not the scheme's default
   std::string network_prefix = "oh-user-";   // the owner's network: {prefix}{owner}
+  // The value of the "org.openhands.managed" label on our containers. Every container with it
+  // and no record is removed at start, so one value belongs to one service: one gateway per
+  // Docker host, and each test its own value (tests share Podman's storage).
+  std::string managed_label_value = "sandbox";
   WorkloadLimits limits;                     // per sandbox at resource_factor 1
   double max_resource_factor = 4;            // larger factors are refused (400)
   std::size_t max_running_per_user = 4;      // a start or resume beyond it: 429

@@ -81,7 +81,7 @@ WorkloadSpec workloadSpecFor(const SandboxServiceSettings& settings, const Sandb
   out.environment.emplace_back(kSessionKeyVariable, keys.session_api_key);
   out.environment.emplace_back(kSecretKeyVariable, keys.secret_key);
   out.labels = {
-      {std::string(kManagedLabel), std::string(kManagedValue)},
+      {std::string(kManagedLabel), settings.managed_label_value},
       {std::string(kSandboxIdLabel), record.id},
       {std::string(kOwnerLabel), record.owner},
   };

@@ -16,9 +16,8 @@ namespace oh::control {
 struct SandboxServiceSettings;
 
 // Labels on every container we create: what the reconciler lists at start and uses to tell
-// ours from anyone else's.
+// ours from anyone else's (kManagedLabel = settings.managed_label_value).
 inline constexpr std::string_view kManagedLabel = "org.openhands.managed";
-inline constexpr std::string_view kManagedValue = "sandbox";
 inline constexpr std::string_view kSandboxIdLabel = "org.openhands.sandbox-id";
 inline constexpr std::string_view kOwnerLabel = "org.openhands.owner";
 

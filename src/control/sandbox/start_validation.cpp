@@ -108,11 +108,6 @@ bool isSandboxId(std::string_view id) {
   return !id.empty() && id.size() <= kMaxIdLength && std::all_of(id.begin(), id.end(), isAlnum);
 }
 
-bool isOwnerKey(std::string_view owner) {
-  return !owner.empty() && owner.size() <= kMaxIdLength &&
-         std::all_of(owner.begin(), owner.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'); });
-}
-
 bool isEnvironmentName(std::string_view name) {
   if (name.empty() || name.size() > kMaxEnvironmentNameLength || (name.front() >= '0' && name.front() <= '9')) {
     return false;

@@ -16,9 +16,6 @@ namespace oh::control {
 // :762-771). We accept 1..64 of [0-9A-Za-z]: they become host labels and container names.
 bool isSandboxId(std::string_view id);
 
-// An owner (a user key, user_key.h) names directories and networks: 1..64 of [0-9a-z].
-bool isOwnerKey(std::string_view owner);
-
 // A POSIX environment variable name: [A-Za-z_][A-Za-z0-9_]*, at most 256 characters.
 bool isEnvironmentName(std::string_view name);
 

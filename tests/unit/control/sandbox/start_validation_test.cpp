@@ -97,16 +97,11 @@ TEST_F(StartValidationTest, EveryRuleRefusesWith400NamingItsField) {
   }
 }
 
-TEST_F(StartValidationTest, IdsAndOwnersAndNames) {
+TEST_F(StartValidationTest, IdsAndEnvironmentNames) {
   EXPECT_TRUE(isSandboxId("a"));
   EXPECT_TRUE(isSandboxId(std::string(64, 'Z')));
   EXPECT_FALSE(isSandboxId(std::string(65, 'Z')));
   EXPECT_FALSE(isSandboxId("a_b"));
-  EXPECT_TRUE(isOwnerKey("0123456789abcdef0123456789abcdef"));
-  EXPECT_FALSE(isOwnerKey(""));
-  EXPECT_FALSE(isOwnerKey("ABC"));
-  EXPECT_FALSE(isOwnerKey("a/b"));
-  EXPECT_FALSE(isOwnerKey(std::string(65, 'a')));
   EXPECT_TRUE(isEnvironmentName("_A1"));
   EXPECT_TRUE(isEnvironmentName("lower_case"));
   EXPECT_FALSE(isEnvironmentName("A-B"));
