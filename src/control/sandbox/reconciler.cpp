@@ -282,8 +282,10 @@ void SandboxService::Impl::resync() {
   std::unordered_map<std::string, const WorkloadObservation*> by_id;
   for (const auto& seen : *workloads) {
     auto label = seen.labels.find(std::string(kSandboxIdLabel));
-    if (label == seen.labels.end() || label->second.empty()) {
-      (void)backend->remove(seen.name);  // ours by label yet naming no sandbox: nothing could own it
+    if (label == seen.labels.end() || seen.name != workloadName(label->second)) {
+      // Ours by label, yet not named for the sandbox it names (or naming none): nothing we
+      // create looks like this, and no record can own it.
+      (void)backend->remove(seen.name);
       continue;
     }
     by_id.emplace(label->second, &seen);

@@ -125,6 +125,9 @@ TEST_F(SandboxReconcileTest, OrphansWithoutRecordsAreRemovedAtStartAndOthersLeft
   unlabelled_id.name = "oh-sandbox-nameless";
   unlabelled_id.labels.erase("org.openhands.sandbox-id");
   h.backend->putWorkload(unlabelled_id, WorkloadState::created);
+  WorkloadSpec misnamed = orphan;  // ours, but not named for the sandbox it names
+  misnamed.name = "misnamed";
+  h.backend->putWorkload(misnamed, WorkloadState::running);
   WorkloadSpec foreign;
   foreign.name = "someone-elses";
   foreign.labels = {{"com.example", "x"}};

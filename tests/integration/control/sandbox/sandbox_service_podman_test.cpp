@@ -1,0 +1,280 @@
+// The sandbox service wired to its real peers: the SQLite store (a temp file) and the Docker
+// backend over a private Podman API service with the busybox test image (its ws-echo stands in
+// for the agent server on 60000; httpd serves the workspace on 8080 so the test reads, through
+// the container, what the workspace holds). Start gives a running container with our labels,
+// network, mount and keys; pause then resume keeps the container; a container removed behind
+// the service's back, then a new service over the same store (an instance replacement), lists
+// paused, and resume re-creates it with the same keys and workspace.
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "backend/docker_backend.h"
+#include "common/random_source.h"
+#include "common/text.h"
+#include "common/wall_clock.h"
+#include "podman_fixture.h"
+#include "sandbox/sandbox_service.h"
+#include "sandbox/user_key.h"
+#include "store/sandbox_store.h"
+
+namespace oh::control {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using oh::testing::eventually;
+using oh::testing::PodmanService;
+using oh::testing::randomSandboxId;
+using oh::testing::tcpGet;
+
+constexpr std::uint16_t kAgentPort = 60000;      // OpenHands' AGENT_SERVER_PORT
+constexpr std::uint16_t kWorkspacePort = 8080;   // the test's view into /workspace
+
+std::string text(const json::value& value) {
+  const json::string* s = value.if_string();
+  return s == nullptr ? "<not a string>" : std::string(*s);
+}
+
+std::string lower(std::string text) {
+  for (char& c : text) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
+class SandboxServicePodmanTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    if (auto why = PodmanService::unavailable()) {
+      GTEST_SKIP() << *why;
+    }
+    podman_ = std::make_unique<PodmanService>();
+    ASSERT_EQ(podman_->start(), std::nullopt);
+    ASSERT_EQ(podman_->ensureImage(), std::nullopt);
+    char pattern[] = "/tmp/oh-sandbox-it-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    owner_ = userKeyForSubject("sandbox-it-" + randomSandboxId());
+    managed_ = "sandbox-it-" + lower(randomSandboxId());
+    store_url_ = "sqlite://" + (root_ / "store" / "sandboxes.db").string();
+    DockerBackendOptions options;
+    options.socket = podman_->socket();
+    options.workspace_root = (root_ / "workspaces").string();
+    options.pull_timeout = std::chrono::seconds(60);
+    backend_ = makeDockerBackend(options);
+  }
+
+  void TearDown() override {
+    if (!podman_) {
+      return;
+    }
+    service_.reset();
+    const std::string filter = "{\"label\":[\"org.openhands.managed=" + managed_ + "\"]}";
+    const auto answer = podman_->api("GET", "/containers/json?all=true&filters=" + common::percentEncode(filter));
+    if (answer.status == 200) {
+      const json::value containers = json::parse(answer.body);
+      for (const auto& container : containers.as_array()) {
+        const auto id = text(container.at("Id"));
+        podman_->api("DELETE", "/containers/" + id + "?force=true");
+      }
+    }
+    podman_->api("DELETE", "/networks/oh-user-" + owner_);
+    podman_.reset();
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+  }
+
+  SandboxServiceSettings settings() const {
+    SandboxServiceSettings s;
+    s.allowed_images = {PodmanService::image()};
+    s.workspace_root = (root_ / "workspaces").string();
+    s.runtime_suffix = "runtime.test";
+    s.limits = {.cpus = 0.5, .memory_bytes = 256ull << 20, .pids = 128};
+    s.seal_key = std::string(32, 's');
+    s.managed_label_value = managed_;
+    s.stop_grace = std::chrono::seconds(1);
+    s.resync_interval = std::chrono::milliseconds(500);
+    s.retry_initial = std::chrono::milliseconds(100);
+    s.retry_max = std::chrono::seconds(1);
+    return s;
+  }
+
+  // A service over a freshly opened store: what a (re)started gateway has.
+  SandboxService& startService() {
+    service_.reset();
+    auto store = openSandboxStore(store_url_);
+    EXPECT_TRUE(store) << (store ? "" : store.error().reason);
+    service_ = std::make_unique<SandboxService>(settings(), *store, backend_, clock_, random_);
+    service_->start();
+    return *service_;
+  }
+
+  StartRequest request(const std::string& id) const {
+    StartRequest r;
+    r.session_id = id;
+    r.spec.image = PodmanService::image();
+    r.spec.command = {"sh", "-c", "httpd -p 8080 -h /workspace; exec ws-echo 60000"};
+    r.spec.working_dir = "/workspace";
+    r.spec.environment = {{"OH_CONVERSATIONS_PATH", "/workspace/conversations"}, {"OH_VSCODE_PORT", "60001"}};
+    r.spec.run_as_user = 10001;
+    r.spec.run_as_group = 10001;
+    r.spec.fs_group = 10001;
+    return r;
+  }
+
+  std::string status(const std::string& id) {
+    auto view = service_->get(owner_, id);
+    return view ? view->status : "http " + std::to_string(view.error().status);
+  }
+  bool becomes(const std::string& id, const std::string& wanted) {
+    return eventually([&] { return status(id) == wanted; }, std::chrono::seconds(90));
+  }
+
+  json::object inspect(const std::string& name) const {
+    const auto answer = podman_->api("GET", "/containers/" + name + "/json");
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    return answer.status == 200 ? json::parse(answer.body).as_object() : json::object();
+  }
+  static std::string environmentValue(const json::object& container, const std::string& name) {
+    for (const auto& entry : container.at("Config").at("Env").as_array()) {
+      const std::string variable = text(entry);
+      if (variable.rfind(name + "=", 0) == 0) {
+        return variable.substr(name.size() + 1);
+      }
+    }
+    return "(unset)";
+  }
+  const SandboxRoute* route(const std::string& id) const {
+    routes_ = service_->routes();
+    return routes_->find(lower(id));
+  }
+
+  std::unique_ptr<PodmanService> podman_;
+  fs::path root_;
+  std::string owner_;
+  std::string managed_;
+  std::string store_url_;
+  WorkloadBackendPtr backend_;
+  common::SystemWallClock clock_;
+  common::SystemRandomSource random_;
+  std::unique_ptr<SandboxService> service_;
+  mutable SandboxRoutesPtr routes_;
+};
+
+TEST_F(SandboxServicePodmanTest, StartPauseResumeAndRecreateAfterInstanceReplacement) {
+  startService();
+  const std::string id = randomSandboxId();
+  const std::string name = "oh-sandbox-" + lower(id);
+
+  // Start: answered at once, then a running container of ours.
+  auto started = service_->startSandbox(owner_, request(id));
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_EQ(started->status, "starting");
+  ASSERT_TRUE(becomes(id, "running"));
+  json::object container = inspect(name);
+  const auto& labels = container.at("Config").at("Labels").as_object();
+  EXPECT_EQ(text(labels.at("org.openhands.managed")), managed_);
+  EXPECT_EQ(text(labels.at("org.openhands.sandbox-id")), id);
+  EXPECT_EQ(text(labels.at("org.openhands.owner")), owner_);
+  EXPECT_TRUE(container.at("NetworkSettings").at("Networks").as_object().contains("oh-user-" + owner_));
+  const fs::path workspace = root_ / "workspaces" / owner_ / id;
+  bool mounted = false;
+  for (const auto& mount : container.at("Mounts").as_array()) {
+    mounted |= text(mount.at("Destination")) == "/workspace" &&
+               text(mount.at("Source")) == workspace.string();
+  }
+  EXPECT_TRUE(mounted);
+  EXPECT_EQ(environmentValue(container, "OH_SESSION_API_KEYS_0"), started->session_api_key);
+  const std::string secret = environmentValue(container, "OH_SECRET_KEY");
+  EXPECT_EQ(secret.size(), 43u);
+  const std::string first_container_id = text(container.at("Id"));
+
+  // The data plane's snapshot routes to it, and it answers there.
+  const SandboxRoute* running = route(id);
+  ASSERT_NE(running, nullptr);
+  ASSERT_TRUE(running->running());
+  EXPECT_EQ(running->agent_port, kAgentPort);
+  EXPECT_EQ(running->vscode_port, 60001);
+  EXPECT_TRUE(eventually([&] { return tcpGet(running->address, kAgentPort, "/health").status == 200; }));
+
+  // A file in the workspace, as the agent's conversation state would be.
+  { std::ofstream(workspace / "note.txt") << "kept across re-creation\n"; }
+  ::chmod((workspace / "note.txt").c_str(), 0644);
+  EXPECT_TRUE(eventually([&] { return tcpGet(running->address, kWorkspacePort, "/note.txt").status == 200; }));
+
+  // Pause stops it and keeps it; resume starts the same container.
+  auto paused = service_->pause(owner_, id);
+  ASSERT_TRUE(paused);
+  EXPECT_EQ(paused->status, "paused");
+  ASSERT_TRUE(eventually([&] { return !inspect(name).at("State").at("Running").as_bool(); }, std::chrono::seconds(60)));
+  ASSERT_TRUE(service_->resume(owner_, id));
+  ASSERT_TRUE(becomes(id, "running"));
+  EXPECT_EQ(text(inspect(name).at("Id")), first_container_id);
+
+  // The instance goes: its containers with it, and the gateway restarts over the same store.
+  service_.reset();
+  ASSERT_EQ(podman_->api("DELETE", "/containers/" + name + "?force=true").status, 204);
+  startService();
+  ASSERT_TRUE(becomes(id, "paused"));
+  auto listed = service_->list(owner_);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].status, "paused");
+  EXPECT_EQ((*listed)[0].session_api_key, started->session_api_key);
+  EXPECT_EQ(podman_->api("GET", "/containers/" + name + "/json").status, 404) << "not re-created before a resume";
+
+  // Resume re-creates it: same name, keys and workspace, and the file is still there.
+  auto resumed = service_->resume(owner_, id);
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  EXPECT_EQ(resumed->session_api_key, started->session_api_key);
+  ASSERT_TRUE(becomes(id, "running"));
+  container = inspect(name);
+  EXPECT_NE(text(container.at("Id")), first_container_id);
+  EXPECT_EQ(environmentValue(container, "OH_SESSION_API_KEYS_0"), started->session_api_key);
+  EXPECT_EQ(environmentValue(container, "OH_SECRET_KEY"), secret);
+  const SandboxRoute* again = route(id);
+  ASSERT_NE(again, nullptr);
+  ASSERT_TRUE(again->running());
+  const auto note = [&] { return tcpGet(again->address, kWorkspacePort, "/note.txt"); };
+  ASSERT_TRUE(eventually([&] { return note().status == 200; }));
+  EXPECT_EQ(note().body, "kept across re-creation\n");
+
+  // Stop removes the container and the record; the workspace stays.
+  ASSERT_TRUE(service_->remove(owner_, id));
+  EXPECT_EQ(podman_->api("GET", "/containers/" + name + "/json").status, 404);
+  EXPECT_EQ(status(id), "http 404");
+  EXPECT_TRUE(fs::exists(workspace / "note.txt"));
+}
+
+TEST_F(SandboxServicePodmanTest, OrphanOfOursIsRemovedAtStartAndOthersAreKept) {
+  // A container of ours without a record (a gateway killed after a create whose record was
+  // removed), and one of another manager: only ours goes.
+  const std::string orphan_id = randomSandboxId();
+  const std::string orphan = "oh-sandbox-" + lower(orphan_id);
+  PodmanService::ContainerSpec ours;
+  ours.name = orphan;
+  ours.labels = {{"org.openhands.managed", managed_}, {"org.openhands.sandbox-id", orphan_id}};
+  ours.command = "exec sleep 600";
+  ASSERT_FALSE(podman_->createContainer(ours).empty());
+  const std::string other = "not-ours-" + lower(randomSandboxId()).substr(0, 8);
+  PodmanService::ContainerSpec theirs;
+  theirs.name = other;
+  theirs.labels = {{"org.openhands.managed", managed_ + "-x"}};
+  theirs.command = "exec sleep 600";
+  ASSERT_FALSE(podman_->createContainer(theirs).empty());
+  startService();
+  EXPECT_TRUE(eventually([&] { return podman_->api("GET", "/containers/" + orphan + "/json").status == 404; }));
+  EXPECT_EQ(podman_->api("GET", "/containers/" + other + "/json").status, 200);
+}
+
+}  // namespace
+}  // namespace oh::control
