@@ -139,7 +139,7 @@ TEST_F(DockerBackendPodmanTest, EnsureNetworkIsIdempotent) {
 // inspect), stop, start again, remove, absent.
 TEST_F(DockerBackendPodmanTest, Lifecycle) {
   ASSERT_TRUE(backend_->ensureNetwork(network_, {}).ok());
-  const WorkloadSpec s = spec("life", "echo hello > /workspace/from-container; exec sleep 600");
+  const WorkloadSpec s = spec("life", "echo hello $SANDBOX $(pwd) > /workspace/from-container; exec sleep 600");
   const auto created = backend_->create(s);
   ASSERT_TRUE(created.ok()) << created.error().reason;
   EXPECT_EQ(created->name, s.name);
@@ -160,7 +160,7 @@ TEST_F(DockerBackendPodmanTest, Lifecycle) {
   std::ifstream in(written);
   std::string text;
   std::getline(in, text);
-  EXPECT_EQ(text, "hello");
+  EXPECT_EQ(text, "hello life /workspace");  // the environment and working directory reached it
   struct stat info {};
   ASSERT_EQ(::stat(written.c_str(), &info), 0);
   EXPECT_EQ(info.st_uid, kAgentUid);
@@ -210,6 +210,34 @@ TEST_F(DockerBackendPodmanTest, Lifecycle) {
   EXPECT_TRUE(backend_->remove(s.name).ok());                           // absent already
   EXPECT_TRUE(backend_->stop(s.name, std::chrono::seconds(1)).ok());    // absent: nothing to stop
   EXPECT_TRUE(fs::exists(written));                                      // the workspace outlives it
+}
+
+// The command replaces the image's entrypoint, and the image's CMD is not appended to it (what
+// OpenHands' agent-server image needs: its ENTRYPOINT is the server itself).
+TEST_F(DockerBackendPodmanTest, CommandReplacesEntrypointAndCmd) {
+  ASSERT_TRUE(backend_->ensureNetwork(network_, {}).ok());
+  // An image with its own ENTRYPOINT and CMD, committed from a workload of the test image.
+  const WorkloadSpec base = spec("base");
+  ASSERT_TRUE(backend_->create(base).ok());
+  const std::string image = "localhost/oh-backend-entrypoint-" + suffix_ + ":1";
+  const std::string changes = "&changes=ENTRYPOINT%20%5B%22sh%22%2C%22-c%22%2C%22echo%20image-entrypoint%20%3E%20%2Fworkspace%2Fout%22%5D"
+                              "&changes=CMD%20%5B%22image-cmd%22%5D";
+  const auto committed = podman_->api("POST", "/commit?container=" + base.name + "&repo=localhost/oh-backend-entrypoint-" +
+                                                  suffix_ + "&tag=1" + changes, "{}");
+  ASSERT_EQ(committed.status, 201) << committed.body;
+  WorkloadSpec s = spec("ep", "echo mine:$0 > /workspace/out; exec sleep 600");
+  s.image = image;
+  const auto created = backend_->create(s);
+  ASSERT_TRUE(created.ok()) << created.error().reason;
+  ASSERT_TRUE(backend_->start(s.name).ok());
+  const fs::path out = fs::path(s.workspace) / "out";
+  ASSERT_TRUE(eventually([&] { return fs::exists(out) && fs::file_size(out) > 0; }));
+  std::ifstream in(out);
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, "mine:sh");  // "image-entrypoint" if not replaced, "mine:image-cmd" if CMD appended
+  ASSERT_TRUE(backend_->remove(s.name).ok());
+  podman_->api("DELETE", "/images/" + image + "?force=true");
 }
 
 // list finds exactly the workloads carrying the label with that value, running or not.
