@@ -43,13 +43,15 @@ json::object hostConfig(const WorkloadSpec& spec) {
     groups.emplace_back(std::to_string(group));
   }
   host["GroupAdd"] = std::move(groups);
-  // The agent server runs as an unprivileged uid (10001): its effective capability set is empty
-  // whatever the bounding set holds, and no-new-privileges stops setuid binaries (sudo) from
-  // regaining any. Dropping them all therefore costs it nothing and leaves a root process in a
-  // misconfigured image without CHOWN, DAC_OVERRIDE, SETUID, NET_RAW (spoofing on the user's
-  // network), MKNOD and the rest of Docker's default set.
-  host["SecurityOpt"] = json::array{"no-new-privileges"};
-  host["CapDrop"] = json::array{"ALL"};
+  // Docker's default capability set minus what only attacks neighbours: NET_RAW (ARP and IP
+  // spoofing on the owner's network), MKNOD and AUDIT_WRITE. The rest stays, and so does
+  // setuid: OpenHands' agent-server image gives its user passwordless sudo (software-agent-sdk
+  // v1.20.1 openhands-agent-server/.../docker/Dockerfile:100-102) and agents use it to install
+  // packages, as they do under stock OpenHands, which drops nothing (1.7.0
+  // docker_sandbox_service.py:463-486). So no no-new-privileges: root inside the sandbox is
+  // expected, and the boundary is the container (namespaces, seccomp, no devices, one bind).
+  host["SecurityOpt"] = json::array{};
+  host["CapDrop"] = json::array{"NET_RAW", "MKNOD", "AUDIT_WRITE"};
   host["CapAdd"] = json::array{};
   host["Privileged"] = false;
   host["Devices"] = json::array{};

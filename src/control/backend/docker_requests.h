@@ -15,9 +15,9 @@ namespace oh::control {
 // POST /containers/create?name={spec.name}: the spec, plus what no spec can change. The command
 // replaces the image's entrypoint (Entrypoint = command, Cmd = []: Docker and Podman both then
 // ignore the image's CMD). HostConfig pins the isolation: the one bind (workspace at /workspace),
-// the owner's network, limits with swap equal to memory, no-new-privileges, every capability
-// dropped, not privileged, no devices, no published ports, no restart policy (the control plane
-// owns restarts), no auto-removal.
+// the owner's network, limits with swap equal to memory, NET_RAW, MKNOD and AUDIT_WRITE dropped
+// (sudo keeps working, as the agent-server image expects), not privileged, no devices, no
+// published ports, no restart policy (the control plane owns restarts), no auto-removal.
 std::string containerCreateBody(const WorkloadSpec& spec);
 
 // POST /networks/create: a bridge network with our labels, not internal (agents reach the

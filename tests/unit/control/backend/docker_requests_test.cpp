@@ -49,8 +49,8 @@ TEST(ContainerCreateBody, EveryFieldOfAnAgentServer) {
       "MemorySwap": 2147483648,
       "PidsLimit": 512,
       "GroupAdd": ["10001", "42"],
-      "SecurityOpt": ["no-new-privileges"],
-      "CapDrop": ["ALL"],
+      "SecurityOpt": [],
+      "CapDrop": ["NET_RAW", "MKNOD", "AUDIT_WRITE"],
       "CapAdd": [],
       "Privileged": false,
       "Devices": [],
@@ -84,7 +84,7 @@ TEST(ContainerCreateBody, DefaultsLeaveOutOptionalFieldsButNotIsolation) {
   }
   EXPECT_EQ(host.at("GroupAdd"), json::array{});
   EXPECT_EQ(host.at("Privileged"), false);
-  EXPECT_EQ(host.at("CapDrop"), (json::array{"ALL"}));
+  EXPECT_EQ(host.at("CapDrop"), (json::array{"NET_RAW", "MKNOD", "AUDIT_WRITE"}));
   EXPECT_EQ(host.at("Binds"), (json::array{"/srv/ws/user-1/abc:/workspace:rw"}));
 }
 
