@@ -2,10 +2,13 @@
 
 #include <libpq-fe.h>
 
+#include <array>
 #include <charconv>
 #include <ctime>
 #include <memory>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "store/record_codec.h"
 #include "store/schema_migrations.h"
@@ -17,9 +20,22 @@ namespace {
 using common::failure;
 using statements::RecordFilter;
 
-// Bounds connecting (TCP, TLS, authentication) unless the URL says otherwise: an unreachable
-// database must surface as an error the service can answer 503 with, not hang its thread.
-constexpr const char* kDefaultConnectTimeoutSeconds = "10";
+// Defaults the URL may override (libpq keywords). An unreachable or wedged database must
+// surface as an error the service can answer 503 with, within the app server's 15 s timeout,
+// not hang the thread that holds the store:
+//   connect_timeout     bounds connecting (TCP, TLS, authentication);
+//   statement_timeout   bounds each statement on the server, lock waits included (a session
+//                       that holds a sandbox's row, a migration that never ends);
+//   keepalives_*, tcp_user_timeout  notice a peer that vanished mid-statement (TCP only).
+constexpr std::array<std::pair<const char*, const char*>, 7> kConnectionDefaults{{
+    {"connect_timeout", "10"},
+    {"options", "-c statement_timeout=10s"},
+    {"keepalives_idle", "30"},
+    {"keepalives_interval", "10"},
+    {"keepalives_count", "3"},
+    {"tcp_user_timeout", "30000"},
+    {"fallback_application_name", "oh-gateway"},
+}};
 
 // pg_advisory_xact_lock key serialising schema migrations across gateways ("ohsbstor").
 constexpr const char* kMigrationLockKey = "8028075782889222002";
@@ -253,10 +269,17 @@ public:
 
 private:
   Result<bool> connect() {
-    // Keywords first, then the URL expanded over them: what the URL sets wins.
-    const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-    const char* values[] = {kDefaultConnectTimeoutSeconds, "oh-gateway", url_.c_str(), nullptr};
-    connection_.reset(PQconnectdbParams(keywords, values, 1));
+    // Defaults first, then the URL expanded over them ("dbname" with expand_dbname): libpq
+    // keeps the last value of a keyword, so what the URL sets wins.
+    std::vector<const char*> keywords;
+    std::vector<const char*> values;
+    for (const auto& [keyword, value] : kConnectionDefaults) {
+      keywords.push_back(keyword);
+      values.push_back(value);
+    }
+    keywords.insert(keywords.end(), {"dbname", nullptr});
+    values.insert(values.end(), {url_.c_str(), nullptr});
+    connection_.reset(PQconnectdbParams(keywords.data(), values.data(), 1));
     if (connection_ == nullptr) {
       return failure("cannot connect: out of memory");
     }

@@ -1,8 +1,9 @@
 #pragma once
 // The store on PostgreSQL (Aurora on AWS) through libpq: one connection guarded by a mutex,
 // re-established when it breaks, every value a bound parameter. The URL's own settings (sslmode,
-// sslrootcert, host=/socket/dir, …) pass through to libpq; connect_timeout defaults to 10 s so an
-// unreachable server is an error, not a hang.
+// sslrootcert, host=/socket/dir, …) pass through to libpq over defaults that make an unreachable
+// or wedged server an error, not a hang: connect_timeout 10 s, statement_timeout 10 s, TCP
+// keepalives and tcp_user_timeout 30 s.
 
 #include <string>
 

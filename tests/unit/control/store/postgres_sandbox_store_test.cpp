@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -111,6 +112,37 @@ TEST_F(PostgresSandboxStore, TheUrlsSettingsPassThrough) {
   EXPECT_EQ(a_session_named("oh-gateway"), "");
   EXPECT_EQ(a_session_named("store-contract"), "");
   EXPECT_NE(a_session_named("nobody"), "");  // the check can fail
+}
+
+// This test verifies that a statement the database cannot finish (another session holds the
+// row) fails after the default statement timeout instead of holding the store forever, and that
+// the store works again once the row is free.
+TEST_F(PostgresSandboxStore, AStatementStuckOnALockTimesOut) {
+  const std::string url = backend_->fresh();
+  auto opened = openSandboxStore(url);
+  ASSERT_TRUE(opened) << opened.error().reason;
+  SandboxStorePtr store = *opened;
+  SandboxRecord record;
+  record.id = "locked";
+  record.owner = "owner-a";
+  ASSERT_TRUE(store->insert(record).value());
+
+  PGconn* holder = PQconnectdb(url.c_str());
+  ASSERT_EQ(PQstatus(holder), CONNECTION_OK) << PQerrorMessage(holder);
+  for (const char* sql : {"BEGIN", "SELECT id FROM sandboxes WHERE id = 'locked' FOR UPDATE"}) {
+    PGresult* result = PQexec(holder, sql);
+    EXPECT_NE(PQresultStatus(result), PGRES_FATAL_ERROR) << PQresultErrorMessage(result);
+    PQclear(result);
+  }
+  record.revision = 1;
+  auto stuck = store->update(record);
+  ASSERT_FALSE(stuck);
+  EXPECT_NE(stuck.error().reason.find("statement timeout"), std::string::npos) << stuck.error().reason;
+  PQfinish(holder);  // ends the transaction, releasing the row
+
+  auto freed = store->update(record);
+  ASSERT_TRUE(freed) << freed.error().reason;
+  EXPECT_TRUE(*freed);
 }
 
 // This test verifies that the store survives a database restart: reads reconnect at once; a
