@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include "store/record_codec.h"
 #include "store/schema_migrations.h"
@@ -264,18 +266,30 @@ public:
   }
 
 private:
-  // WAL: readers do not block the writer, and a crash loses no committed transaction.
+  // WAL: readers do not block the writer, and a crash loses no committed transaction. Changing
+  // the journal mode needs the file to itself, and SQLite answers "busy" at once rather than call
+  // the busy handler when another connection is in the middle of something (two gateways
+  // opening a new file together): retry within the busy timeout.
   Result<bool> switchToWal() {
-    std::string mode;
-    auto switched = run("PRAGMA journal_mode = WAL", [](Statement&) {},
-                        [&](const Statement& row) { mode = row.columnText(0); });
-    if (!switched) {
-      return failed("cannot read it as a SQLite database (switching to WAL)", switched.error());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (;;) {
+      std::string mode;
+      int code = SQLITE_OK;
+      auto switched = run(
+          "PRAGMA journal_mode = WAL", [](Statement&) {}, [&](const Statement& row) { mode = row.columnText(0); },
+          &code);
+      if (!switched && (code & 0xff) == SQLITE_BUSY && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      if (!switched) {
+        return failed("cannot read it as a SQLite database (switching to WAL)", switched.error());
+      }
+      if (mode != "wal") {
+        return failure("sandbox store " + name_ + ": cannot switch to the WAL journal (got \"" + mode + "\")");
+      }
+      return true;
     }
-    if (mode != "wal") {
-      return failure("sandbox store " + name_ + ": cannot switch to the WAL journal (got \"" + mode + "\")");
-    }
-    return true;
   }
 
   // Records matching filter with their conversation ids, oldest first: one statement.
