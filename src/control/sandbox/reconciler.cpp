@@ -298,18 +298,23 @@ void SandboxService::Impl::resync() {
   std::vector<std::string> to_queue;
   {
     std::lock_guard lock(mutex);
+    bool changed = false;
     std::unordered_set<std::string> recorded;
     for (std::size_t i = 0; i < records->size(); ++i) {
       const SandboxRecord& record = (*records)[i];
       recorded.insert(record.id);
-      learnRecordLocked(record, std::move(digests[i]));
+      changed |= learnRecordLocked(record, std::move(digests[i]), listed_at);
       auto found = by_id.find(record.id);
       WorkloadObservation absent;
       absent.name = workloadName(record.id);
-      learnObservationLocked(record.id, found == by_id.end() ? absent : *found->second, listed_at);
-      const Known& entry = known[record.id];
+      changed |= learnObservationLocked(record.id, found == by_id.end() ? absent : *found->second, listed_at);
+      auto learnt = known.find(record.id);
+      if (learnt == known.end()) {
+        continue;  // removed since the listing began
+      }
+      const Known& entry = learnt->second;
       const bool running = entry.state == WorkloadState::running && !entry.address.empty();
-      const bool wants_running = record.desired == DesiredState::running && record.last_error.empty();
+      const bool wants_running = entry.desired == DesiredState::running && !entry.has_error;
       if (running != wants_running) {
         to_queue.push_back(record.id);
       }
@@ -326,7 +331,11 @@ void SandboxService::Impl::resync() {
         to_queue.push_back(id);
       }
     }
-    republishLocked();
+    // Removals older than this listing matter to no later one.
+    std::erase_if(forgotten, [&](const auto& gone) { return gone.second <= listed_at; });
+    if (changed) {
+      republishLocked();
+    }
   }
   for (const auto& id : to_queue) {
     queue.add(id);

@@ -42,65 +42,95 @@ SandboxService::Impl::Impl(SandboxServiceSettings settings_in, SandboxStorePtr s
       random(random_in),
       box(std::move(box_in)) {}
 
+// A record of the same sandbox as the entry, not of an earlier one with the same id (stopped,
+// then started again): only then may an older revision be ignored and the digest reused.
+static bool sameIncarnation(const SandboxService::Impl::Known& entry, const SandboxRecord& record) {
+  return entry.revision != 0 && entry.owner == record.owner && entry.created_at == record.created_at;
+}
+
 std::string SandboxService::Impl::sessionKeyDigestOf(const SandboxRecord& record) const {
+  {
+    std::lock_guard lock(mutex);
+    auto it = known.find(record.id);
+    if (it != known.end() && sameIncarnation(it->second, record) && !it->second.session_key_sha256.empty()) {
+      return it->second.session_key_sha256;  // the keys never change: no AES-GCM open
+    }
+  }
   auto keys = unsealSandboxKeys(box, record.sealed_keys, record.owner, record.id);
   return keys ? sessionKeyDigest(keys->session_api_key) : std::string();
 }
 
 void SandboxService::Impl::learnRecord(const SandboxRecord& record) {
-  std::string digest = sessionKeyDigestOf(record);  // outside the lock: an AES-GCM open
+  std::string digest = sessionKeyDigestOf(record);
   std::lock_guard lock(mutex);
-  learnRecordLocked(record, std::move(digest));
-  republishLocked();
+  if (learnRecordLocked(record, std::move(digest), std::nullopt)) {
+    republishLocked();
+  }
 }
 
-void SandboxService::Impl::learnRecordLocked(const SandboxRecord& record, std::string session_key_sha256) {
-  Known& entry = known[record.id];
-  if (record.revision < entry.revision) {
-    return;  // an older read than one already learnt
+bool SandboxService::Impl::learnRecordLocked(const SandboxRecord& record, std::string session_key_sha256,
+                                             std::optional<std::uint64_t> listed_at) {
+  if (listed_at) {
+    // A listing is older than anything learnt or forgotten since it began: it must neither
+    // bring back a removed sandbox nor replace a newer sandbox's owner with an earlier one's.
+    if (auto gone = forgotten.find(record.id); gone != forgotten.end() && gone->second > *listed_at) {
+      return false;
+    }
+    if (auto it = known.find(record.id); it != known.end() && it->second.record_epoch > *listed_at) {
+      return false;
+    }
   }
+  Known& entry = known[record.id];
+  if (sameIncarnation(entry, record) && record.revision < entry.revision) {
+    return false;  // an older read than one already learnt
+  }
+  entry.record_epoch = ++epoch_counter;
   entry.owner = record.owner;
+  entry.created_at = record.created_at;
   entry.desired = record.desired;
   entry.has_error = !record.last_error.empty();
   entry.revision = record.revision;
   entry.ports = portsOf(record.spec);
   entry.session_key_sha256 = std::move(session_key_sha256);
+  bool changed = false;
   for (const auto& conversation : record.conversation_ids) {
-    conversations.try_emplace(conversation, record.id);
+    changed |= conversations.try_emplace(conversation, record.id).second;
   }
-  refreshRouteLocked(record.id, entry);
+  return refreshRouteLocked(record.id, entry) || changed;
 }
 
 std::uint64_t SandboxService::Impl::observationEpoch() {
   std::lock_guard lock(mutex);
-  return observation_counter;
+  return epoch_counter;
 }
 
 void SandboxService::Impl::learnObservation(const std::string& id, const WorkloadObservation& seen) {
   std::lock_guard lock(mutex);
-  learnObservationLocked(id, seen, std::nullopt);
-  republishLocked();
+  if (learnObservationLocked(id, seen, std::nullopt)) {
+    republishLocked();
+  }
 }
 
-void SandboxService::Impl::learnObservationLocked(const std::string& id, const WorkloadObservation& seen,
+bool SandboxService::Impl::learnObservationLocked(const std::string& id, const WorkloadObservation& seen,
                                                   std::optional<std::uint64_t> listed_at) {
   auto it = known.find(id);
   if (it == known.end()) {
-    return;  // no record (an orphan on its way out)
+    return false;  // no record (an orphan on its way out)
   }
   Known& entry = it->second;
   if (listed_at && entry.observed && entry.observed_epoch > *listed_at) {
-    return;  // a reconcile looked after this (slower) listing began
+    return false;  // a reconcile looked after this (slower) listing began
   }
   entry.state = seen.state;
   entry.address = seen.state == WorkloadState::running ? seen.address : std::string();
   entry.observed = true;
-  entry.observed_epoch = ++observation_counter;
-  refreshRouteLocked(id, entry);
+  entry.observed_epoch = ++epoch_counter;
+  return refreshRouteLocked(id, entry);
 }
 
 void SandboxService::Impl::forget(const std::string& id) {
   std::lock_guard lock(mutex);
+  forgotten.insert_or_assign(id, ++epoch_counter);
   known.erase(id);
   pending.erase(id);
   attempts.erase(id);
@@ -164,7 +194,7 @@ void SandboxService::Impl::finishPending(const std::string& id, std::uint64_t ge
   pending.erase(it);
 }
 
-void SandboxService::Impl::refreshRouteLocked(const std::string& id, Known& entry) {
+bool SandboxService::Impl::refreshRouteLocked(const std::string& id, Known& entry) {
   SandboxRoute route;
   route.sandbox_id = id;
   route.owner = entry.owner;
@@ -179,9 +209,10 @@ void SandboxService::Impl::refreshRouteLocked(const std::string& id, Known& entr
       old->agent_port == route.agent_port && old->vscode_port == route.vscode_port &&
       old->worker_1_port == route.worker_1_port && old->worker_2_port == route.worker_2_port &&
       old->session_key_sha256 == route.session_key_sha256) {
-    return;
+    return false;
   }
   entry.route = std::make_shared<const SandboxRoute>(std::move(route));
+  return true;
 }
 
 // Whole snapshots, built under the lock so they are published in order. O(sandboxes) per

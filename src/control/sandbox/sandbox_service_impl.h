@@ -52,12 +52,14 @@ struct SandboxService::Impl {
     DesiredState desired = DesiredState::running;
     bool has_error = false;
     std::int64_t revision = 0;     // of the record these fields came from
+    std::int64_t created_at = 0;   // with owner, tells a re-created id from the earlier sandbox
     SandboxPorts ports;
     std::string session_key_sha256;
     WorkloadState state = WorkloadState::absent;
     std::string address;
     bool observed = false;
-    std::uint64_t observed_epoch = 0;  // when (observation counter) state/address were written
+    std::uint64_t observed_epoch = 0;  // when (epoch_counter) state/address were written
+    std::uint64_t record_epoch = 0;    // when (epoch_counter) the record fields were written
     SandboxRoutePtr route;             // immutable; replaced when any routed field changes
   };
   enum class PendingKind { create, resume };
@@ -85,19 +87,22 @@ struct SandboxService::Impl {
   std::unordered_map<std::string, Pending> pending;
   std::unordered_map<std::string, std::size_t> attempts;      // consecutive failures (backoff)
   std::unordered_map<std::string, std::string> conversations; // lowercase conversation -> sandbox id
-  std::uint64_t observation_counter = 0;
+  std::uint64_t epoch_counter = 0;  // orders what was learnt against listings begun before it
+  std::unordered_map<std::string, std::uint64_t> forgotten;  // id -> epoch removed (until the next resync)
   std::uint64_t pending_counter = 0;
   SandboxMetrics counters;                                    // latency and actions (gauges computed)
   std::atomic<std::shared_ptr<const SandboxRoutes>> published{std::make_shared<const SandboxRoutes>()};
 
-  // Records what a record says (when newer than what is known) and republishes.
+  // Records what a record says (when newer than what is known) and republishes if a route
+  // changed. The Locked forms answer whether one did.
   void learnRecord(const SandboxRecord& record);
-  void learnRecordLocked(const SandboxRecord& record, std::string session_key_sha256);
-  std::string sessionKeyDigestOf(const SandboxRecord& record) const;
-  // Records an observation of the container and republishes. The Locked form, for a listing
-  // that began at observation counter `listed_at`, keeps any observation made since.
+  bool learnRecordLocked(const SandboxRecord& record, std::string session_key_sha256,
+                         std::optional<std::uint64_t> listed_at);
+  std::string sessionKeyDigestOf(const SandboxRecord& record) const;  // locks
+  // Records an observation of the container, as learnRecord. The Locked forms, for a listing
+  // that began at epoch `listed_at`, keep anything learnt (or forgotten) since.
   void learnObservation(const std::string& id, const WorkloadObservation& seen);
-  void learnObservationLocked(const std::string& id, const WorkloadObservation& seen,
+  bool learnObservationLocked(const std::string& id, const WorkloadObservation& seen,
                               std::optional<std::uint64_t> listed_at);
   std::uint64_t observationEpoch();
   void forget(const std::string& id);
@@ -110,7 +115,7 @@ struct SandboxService::Impl {
   // The container came up: the pending start or resume is over (latency counted).
   void finishPending(const std::string& id, std::uint64_t generation);
   void republishLocked();
-  void refreshRouteLocked(const std::string& id, Known& entry);
+  bool refreshRouteLocked(const std::string& id, Known& entry);  // true: the route was replaced
 
   // --- API helpers (sandbox_service.cpp) -----------------------------------------------------
   ApiResult<SandboxRecord> ownedRecord(std::string_view owner, std::string_view id);

@@ -292,6 +292,20 @@ TEST_F(SandboxReconcileTest, RoutesFollowTheSandbox) {
   EXPECT_EQ(h.service->routes()->find(conversation), nullptr);
 }
 
+TEST_F(SandboxReconcileTest, IdReusedAfterStopBelongsToItsNewOwnerOnly) {
+  h.startService();
+  runOne();
+  ASSERT_TRUE(h.service->remove(kOwnerA, kId));
+  ASSERT_TRUE(h.service->startSandbox(kOwnerB, openHandsStart(kId)));
+  ASSERT_TRUE(h.becomes(kOwnerB, kId, "running"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // several resyncs
+  const SandboxRoute* route = h.service->routes()->find(kLowerId);
+  ASSERT_NE(route, nullptr);
+  EXPECT_EQ(route->owner, kOwnerB);
+  EXPECT_EQ(h.service->get(kOwnerA, kId).error().status, 404u);
+  EXPECT_EQ(h.service->metrics().sandboxes.running, 1u);
+}
+
 TEST_F(SandboxReconcileTest, MetricsCountWhatHappened) {
   h.startService();
   runOne();
