@@ -12,6 +12,14 @@ std::string_view trimOws(std::string_view text) {
   return text;
 }
 
+std::string lowercaseAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = toLowerAscii(c);
+  }
+  return out;
+}
+
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;

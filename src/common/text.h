@@ -14,6 +14,9 @@ std::string_view trimOws(std::string_view text);
 // ASCII lower case of one character (others unchanged).
 constexpr char toLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
+// ASCII lower case of a string (host labels, ids that become host labels).
+std::string lowercaseAscii(std::string_view text);
+
 // ASCII case-insensitive equality (header names, tokens, host names).
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
 

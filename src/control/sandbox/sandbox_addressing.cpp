@@ -1,18 +1,10 @@
 #include "sandbox/sandbox_addressing.h"
 
-#include <algorithm>
-
 #include "common/text.h"
 #include "sandbox/sandbox_service.h"
 
 namespace oh::control {
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), common::toLowerAscii);
-  return out;
-}
 
 std::uint16_t agentPortOf(const std::vector<std::string>& command) {
   constexpr std::string_view kFlag = "--port";
@@ -63,14 +55,14 @@ SandboxPorts portsOf(const SandboxSpec& spec) {
   };
 }
 
-std::string workloadName(std::string_view sandbox_id) { return "oh-sandbox-" + lowercase(sandbox_id); }
+std::string workloadName(std::string_view sandbox_id) { return "oh-sandbox-" + common::lowercaseAscii(sandbox_id); }
 
 std::string networkName(const SandboxServiceSettings& settings, std::string_view owner) {
   return settings.network_prefix + std::string(owner);
 }
 
 std::string sandboxUrl(const SandboxServiceSettings& settings, std::string_view sandbox_id, std::uint16_t agent_port) {
-  std::string url = settings.public_scheme + "://" + std::to_string(agent_port) + "-" + lowercase(sandbox_id) + "." +
+  std::string url = settings.public_scheme + "://" + std::to_string(agent_port) + "-" + common::lowercaseAscii(sandbox_id) + "." +
                     settings.runtime_suffix;
   const bool default_port = settings.public_port == 0 ||
                             (settings.public_scheme == "https" && settings.public_port == 443) ||

@@ -1,20 +1,10 @@
 #include "sandbox/sandbox_routes.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "common/text.h"
 
 namespace oh::control {
-namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), common::toLowerAscii);
-  return out;
-}
-
-}  // namespace
 
 SandboxRoutes::SandboxRoutes(std::vector<SandboxRoutePtr> routes,
                              const std::unordered_map<std::string, std::string>& conversations)
@@ -31,12 +21,12 @@ SandboxRoutes::SandboxRoutes(std::vector<SandboxRoutePtr> routes,
   by_key_.reserve(routes_.size() + conversations.size());
   for (const auto& route : routes_) {
     by_exact_id.emplace(route->sandbox_id, route);
-    claim(lowercase(route->sandbox_id), route);
+    claim(common::lowercaseAscii(route->sandbox_id), route);
   }
   for (const auto& [conversation, sandbox_id] : conversations) {
     auto it = by_exact_id.find(sandbox_id);
     if (it != by_exact_id.end()) {
-      claim(lowercase(conversation), it->second);
+      claim(common::lowercaseAscii(conversation), it->second);
     }
   }
 }

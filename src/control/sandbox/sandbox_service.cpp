@@ -69,6 +69,30 @@ ApiResult<SandboxRecord> SandboxService::Impl::ownedRecord(std::string_view owne
   return std::move(**got);
 }
 
+ApiResult<SandboxRecord> SandboxService::Impl::updateOwned(std::string_view owner, SandboxRecord record,
+                                                          const std::function<bool(SandboxRecord&)>& change) {
+  const std::string id = record.id;
+  for (;;) {
+    if (!change(record)) {
+      return record;
+    }
+    record.updated_at = clock.now().time_since_epoch().count();
+    auto updated = store->update(record);
+    if (!updated) {
+      return common::fail(storeDown());
+    }
+    if (*updated) {
+      ++record.revision;
+      return record;
+    }
+    auto reread = ownedRecord(owner, id);  // another writer got there first (the reconciler)
+    if (!reread) {
+      return common::fail(reread.error());
+    }
+    record = std::move(*reread);
+  }
+}
+
 SandboxView SandboxService::Impl::viewOf(const SandboxRecord& record) {
   SandboxView view;
   view.session_id = record.id;
@@ -241,22 +265,16 @@ ApiResult<SandboxView> SandboxService::resume(std::string_view owner, std::strin
   // own compare-and-set and re-reads, so it cannot take this sandbox for one stopped behind our
   // back. The write always happens (even when desired is running already) for that reason.
   impl.markPending(id, Impl::PendingKind::resume);
-  for (;;) {
-    record->desired = DesiredState::running;
-    record->last_error.clear();
-    record->updated_at = impl.clock.now().time_since_epoch().count();
-    auto updated = impl.store->update(*record);
-    if (updated && *updated) {
-      ++record->revision;
-      break;
-    }
-    auto reread = updated ? impl.ownedRecord(owner, id) : ApiResult<SandboxRecord>(common::fail(storeDown()));
-    if (!reread) {
-      impl.clearPending(id);
-      return common::fail(reread.error());
-    }
-    record = std::move(reread);
+  auto written = impl.updateOwned(owner, std::move(*record), [](SandboxRecord& r) {
+    r.desired = DesiredState::running;
+    r.last_error.clear();
+    return true;
+  });
+  if (!written) {
+    impl.clearPending(id);
+    return common::fail(written.error());
   }
+  record = std::move(written);
   impl.learnRecord(*record);
   SandboxView view = impl.viewOf(*record);  // before the reconciler can move it on
   impl.queue.add(id);
@@ -271,19 +289,13 @@ ApiResult<SandboxView> SandboxService::pause(std::string_view owner, std::string
     return common::fail(record.error());
   }
   const std::string id = record->id;
-  while (record->desired != DesiredState::paused) {
-    record->desired = DesiredState::paused;
-    record->updated_at = impl.clock.now().time_since_epoch().count();
-    auto updated = impl.store->update(*record);
-    if (updated && *updated) {
-      ++record->revision;
-      break;
-    }
-    auto reread = updated ? impl.ownedRecord(owner, id) : ApiResult<SandboxRecord>(common::fail(storeDown()));
-    if (!reread) {
-      return common::fail(reread.error());
-    }
-    record = std::move(reread);
+  record = impl.updateOwned(owner, std::move(*record), [](SandboxRecord& r) {
+    const bool change = r.desired != DesiredState::paused;
+    r.desired = DesiredState::paused;
+    return change;
+  });
+  if (!record) {
+    return common::fail(record.error());
   }
   impl.clearPending(id);
   impl.learnRecord(*record);

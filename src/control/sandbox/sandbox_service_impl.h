@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -119,6 +120,10 @@ struct SandboxService::Impl {
 
   // --- API helpers (sandbox_service.cpp) -----------------------------------------------------
   ApiResult<SandboxRecord> ownedRecord(std::string_view owner, std::string_view id);
+  // Applies `change` (false: nothing to write) and writes the record by compare-and-set,
+  // re-reading and applying it again after a lost race; the record as written.
+  ApiResult<SandboxRecord> updateOwned(std::string_view owner, SandboxRecord record,
+                                       const std::function<bool(SandboxRecord&)>& change);
   SandboxView viewOf(const SandboxRecord& record);
   std::mutex& lockFor(std::string_view id);
   std::array<std::mutex, 64> id_locks;  // serialise API mutations of one sandbox

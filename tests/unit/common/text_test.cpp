@@ -14,6 +14,12 @@ TEST(TrimOws, RemovesSpacesAndTabsOnly) {
 }
 
 // Case folding is ASCII only and lengths must match.
+TEST(LowercaseAscii, AsciiLettersOnly) {
+  EXPECT_EQ(lowercaseAscii("4oE9wHT2-XYZ.runtime"), "4oe9wht2-xyz.runtime");
+  EXPECT_EQ(lowercaseAscii(""), "");
+  EXPECT_EQ(lowercaseAscii("\xc3\x89" "A"), "\xc3\x89" "a") << "bytes outside ASCII are kept";
+}
+
 TEST(EqualsIgnoreCase, AsciiOnly) {
   EXPECT_TRUE(equalsIgnoreCase("Content-Type", "content-TYPE"));
   EXPECT_FALSE(equalsIgnoreCase("host", "hosts"));
