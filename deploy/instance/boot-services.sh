@@ -53,6 +53,13 @@ phase_secrets() {
   chmod 700 "$sec" "$sec/gateway"
   fetch_secret "$DB_ADMIN_SECRET_ARN" "$sec/db-admin.json"
   fetch_secret "$ORIGIN_SECRET_ARN" "$sec/gateway/origin-secret"
+  # While an origin secret rotation is under way (docs/infra.md) CloudFront's edges move to the
+  # new value over minutes: the gateway accepts the previous one too. Without one (no rotation,
+  # or the rotation finished), the previous file holds the current value again.
+  if ! fetch_secret "$ORIGIN_SECRET_ARN" "$sec/gateway/origin-previous-secret" AWSPREVIOUS 2>/dev/null; then
+    rm -f "$sec/gateway/origin-previous-secret.tmp"
+    cp "$sec/gateway/origin-secret" "$sec/gateway/origin-previous-secret"
+  fi
   fetch_secret "$SESSION_KEY_SECRET_ARN" "$sec/session-key.source"
   derive_key "$sec/session-key.source" cookie "$sec/gateway/cookie-key"
   derive_key "$sec/session-key.source" ticket "$sec/gateway/ticket-key"

@@ -87,6 +87,9 @@ catalog() {
 # First boot, then a second: the second must not change the catalogs.
 boot "$results/boot1.log" && echo 0 >"$results/boot1.rc" || echo $? >"$results/boot1.rc"
 catalog >"$results/catalog1.txt"
+# Before any rotation the gateway's previous origin secret is the current one again.
+cat "$work/root/etc/openhands/secrets/gateway/origin-secret" >"$results/origin-current1.txt" 2>&1 || true
+cat "$work/root/etc/openhands/secrets/gateway/origin-previous-secret" >"$results/origin-previous1.txt" 2>&1 || true
 boot "$results/boot2.log" && echo 0 >"$results/boot2.rc" || echo $? >"$results/boot2.rc"
 catalog >"$results/catalog2.txt"
 
@@ -127,6 +130,8 @@ rotated_password=rotated-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 aws secretsmanager put-secret-value --secret-id oh/app-db --secret-string \
   "{\"username\":\"openhands_app\",\"password\":\"$rotated_password\"}" >/dev/null
 aws secretsmanager put-secret-value --secret-id oh/session-key --secret-string "session-key-r0tated-fedcbafedcba" >/dev/null
+# The origin secret's rotation (docs/infra.md): the new value is AWSCURRENT, the old AWSPREVIOUS.
+aws secretsmanager put-secret-value --secret-id oh/origin --secret-string "origin-r0tated-value-9876543210" >/dev/null
 boot "$results/boot3.log" && echo 0 >"$results/boot3.rc" || echo $? >"$results/boot3.rc"
 printf '*:*:*:*:%s\n' "$rotated_password" >"$work/app.pgpass"
 PGSSLMODE=require PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \

@@ -139,9 +139,11 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
   EXPECT_EQ(modeOf(secrets()), 0700u);
   EXPECT_EQ(modeOf(secrets() / "gateway"), 0700u);
   EXPECT_EQ(ownerOf(secrets() / "gateway"), 10001u);
-  // After boot3 (the rotation): the current key is the new value's, the previous the old one's.
+  // After boot3 (the rotations): the current key is the new value's, the previous the old one's;
+  // likewise the origin secret's two values.
   const std::map<std::string, std::string> expected{
-      {"gateway/origin-secret", "origin-s3cr3t-value-0123456789\n"},
+      {"gateway/origin-secret", "origin-r0tated-value-9876543210\n"},
+      {"gateway/origin-previous-secret", "origin-s3cr3t-value-0123456789\n"},
       {"gateway/cookie-key", derivedKey("cookie", "session-key-r0tated-fedcbafedcba")},
       {"gateway/ticket-key", derivedKey("ticket", "session-key-r0tated-fedcbafedcba")},
       {"gateway/cookie-previous-key", derivedKey("cookie", "session-key-s3cr3t-abcdefabcdef")},
@@ -152,6 +154,9 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
     EXPECT_EQ(ownerOf(secrets() / name), 10001u) << name;
   }
   EXPECT_NE(readFile(secrets() / "gateway/cookie-key"), readFile(secrets() / "gateway/ticket-key"));
+  // Before the rotation (boot1) the previous origin secret was the current one again.
+  EXPECT_EQ(result("origin-current1.txt"), "origin-s3cr3t-value-0123456789\n");
+  EXPECT_EQ(result("origin-previous1.txt"), "origin-s3cr3t-value-0123456789\n");
   // Nothing else, not even what a failed boot (the last run) was writing.
   std::set<std::string> gateway_files;
   for (const auto& entry : fs::directory_iterator(secrets() / "gateway")) {
@@ -176,7 +181,7 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
 void BootServicesTest::checkNothingSecretIsLogged() {
   const std::string logs = result("boot1.log") + result("boot2.log") + result("boot3.log");
   const std::string app_password = readFile(secrets() / "app-db-password");
-  for (const std::string& secret : {std::string("origin-s3cr3t"), std::string("session-key-s3cr3t"),
+  for (const std::string& secret : {std::string("origin-s3cr3t"), std::string("origin-r0tated"), std::string("session-key-s3cr3t"),
                                     std::string("session-key-r0tated"), std::string("client-s3cr3t"),
                                     std::string("admin-"), app_password.substr(0, 16)}) {
     EXPECT_EQ(logs.find(secret), std::string::npos) << secret;

@@ -38,6 +38,8 @@ TEST_F(InstanceGatewayConfigTest, LoadsWithCognitoSignInAndRuntimeApps) {
   EXPECT_EQ(s.mode, gateway::Mode::aws);
   EXPECT_TRUE(s.origin.enabled);
   EXPECT_EQ(s.origin.current_secret_file, "/etc/oh-gateway/secrets/origin-secret");
+  // Always set: during a rotation it holds the previous value, otherwise the current one again.
+  EXPECT_EQ(s.origin.previous_secret_file, "/etc/oh-gateway/secrets/origin-previous-secret");
   EXPECT_EQ(s.server.listen_port, 8080);
   EXPECT_EQ(s.rate_limit.trusted_proxies, (std::vector<std::string>{"10.20.0.0/16"}));
   EXPECT_EQ(s.auth.provider, gateway::AuthProvider::cognito);
