@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <tuple>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -151,7 +152,12 @@ void addLoadBalancer(cfn::Template& t, const ComputeStackProps& props) {
                  {"LoadBalancerAttributes",
                   json::array{json::object{{"Key", "routing.http.drop_invalid_header_fields.enabled"}, {"Value", "true"}},
                               // Long enough for idle WebSocket connections between pings.
-                              json::object{{"Key", "idle_timeout.timeout_seconds"}, {"Value", "300"}}}}});
+                              json::object{{"Key", "idle_timeout.timeout_seconds"}, {"Value", "300"}},
+                              // Every request CloudFront forwards (nothing is cached), into the
+                              // Monitoring stack's bucket (SSE-S3, expiring).
+                              json::object{{"Key", "access_logs.s3.enabled"}, {"Value", "true"}},
+                              json::object{{"Key", "access_logs.s3.bucket"}, {"Value", props.monitoring.alb_log_bucket_name}},
+                              json::object{{"Key", "access_logs.s3.prefix"}, {"Value", "alb"}}}}});
   t.addResource("GatewayTargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup",
                 {{"TargetType", "instance"},
                  {"Protocol", "HTTP"},
@@ -348,6 +354,26 @@ StackSpec buildComputeStack(const ComputeStackProps& props) {
   addAlarm(t, props, "MemoryAlarm", "OpenHands instance memory above 85%", "CWAgent", "mem_used_percent", {}, 85);
   addAlarm(t, props, "DataDiskAlarm", "OpenHands data disk (root volume with /data and Docker) above 85%", "CWAgent",
            "disk_used_percent", json::array{json::object{{"Name", "path"}, {"Value", "/"}}}, 85);
+
+  // 5xx at the ALB: its own (no healthy target, timeouts) and the gateway's.
+  for (const auto& [id, metric, what] : {std::tuple{"AlbErrorsAlarm", "HTTPCode_ELB_5XX_Count", "the ALB itself"},
+                                         std::tuple{"GatewayErrorsAlarm", "HTTPCode_Target_5XX_Count", "the gateway"}}) {
+    t.addResource(id, "AWS::CloudWatch::Alarm",
+                  {{"AlarmDescription", std::string("More than 10 5xx responses from ") + what + " in 5 minutes"},
+                   {"Namespace", "AWS/ApplicationELB"},
+                   {"MetricName", metric},
+                   {"Dimensions", json::array{json::object{{"Name", "LoadBalancer"},
+                                                           {"Value", cfn::getAtt("LoadBalancer", "LoadBalancerFullName")}}}},
+                   {"Statistic", "Sum"},
+                   {"Period", 300},
+                   {"EvaluationPeriods", 1},
+                   {"Threshold", 10},
+                   {"ComparisonOperator", "GreaterThanThreshold"},
+                   // No requests, no errors.
+                   {"TreatMissingData", "notBreaching"},
+                   {"AlarmActions", json::array{props.monitoring.alert_topic_arn}},
+                   {"OKActions", json::array{props.monitoring.alert_topic_arn}}});
+  }
 
   t.addOutput("LoadBalancerDnsName",
               cfn::Output{cfn::getAtt("LoadBalancer", "DNSName"), "ALB (answers 403 without the origin header)",

@@ -49,7 +49,8 @@ void addWaf(cfn::Template& t, const EdgeStackProps& props) {
                                                             {"EvaluationWindowSec", 300}}}}},
                    {"VisibilityConfig", visibility("RateLimitPerIp")}}};
   t.addResource("WebAcl", "AWS::WAFv2::WebACL",
-                {{"Scope", "CLOUDFRONT"},
+                {{"Name", webAclName(props.main_host)},
+                 {"Scope", "CLOUDFRONT"},
                  {"Description", "OpenHands " + props.main_host},
                  {"DefaultAction", json::object{{"Allow", json::object{}}}},
                  {"Rules", std::move(rules)},
@@ -69,6 +70,61 @@ void addOriginRequestPolicy(cfn::Template& t, const EdgeStackProps& props) {
                                                               {"Headers", json::array{"CloudFront-Viewer-Address"}}}},
                                {"CookiesConfig", json::object{{"CookieBehavior", "all"}}},
                                {"QueryStringsConfig", json::object{{"QueryStringBehavior", "all"}}}}}});
+}
+
+// WAF logs in CloudWatch Logs here in us-east-1 (a CLOUDFRONT web ACL logs only here), encrypted
+// at rest by CloudWatch Logs, kept props.waf_log_retention_days: only the requests a rule blocked
+// or counted, without the Cookie and Authorization headers (sessions and tokens).
+void addWafLogs(cfn::Template& t, const EdgeStackProps& props) {
+  keepOnDelete(t.addResource("WafLogGroup", "AWS::Logs::LogGroup",
+                             {{"LogGroupName", "aws-waf-logs-" + webAclName(props.main_host)},
+                              {"RetentionInDays", props.waf_log_retention_days}}),
+               cfn::DeletionPolicy::Delete);
+  const auto kept = [](const char* action) {
+    return json::object{{"ActionCondition", json::object{{"Action", action}}}};
+  };
+  t.addResource("WafLogging", "AWS::WAFv2::LoggingConfiguration",
+                {{"ResourceArn", cfn::getAtt("WebAcl", "Arn")},
+                 // The log group's ARN without the ":*" GetAtt adds, which WAF refuses.
+                 {"LogDestinationConfigs",
+                  json::array{cfn::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${WafLogGroup}")}},
+                 {"RedactedFields", json::array{json::object{{"SingleHeader", json::object{{"Name", "cookie"}}}},
+                                                json::object{{"SingleHeader", json::object{{"Name", "authorization"}}}}}},
+                 {"LoggingFilter",
+                  json::object{{"DefaultBehavior", "DROP"},
+                               {"Filters", json::array{json::object{{"Behavior", "KEEP"},
+                                                                    {"Requirement", "MEETS_ANY"},
+                                                                    {"Conditions", json::array{kept("BLOCK"), kept("COUNT")}}}}}}}});
+}
+
+// Alarms here notify a topic here: CloudWatch alarms publish only within their region.
+void addWafAlarm(cfn::Template& t, const EdgeStackProps& props) {
+  t.addResource("EdgeAlertTopic", "AWS::SNS::Topic", {{"DisplayName", "OpenHands edge alerts " + props.main_host}});
+  t.addResource("EdgeAlertTopicPolicy", "AWS::SNS::TopicPolicy",
+                {{"Topics", json::array{cfn::ref("EdgeAlertTopic")}},
+                 {"PolicyDocument",
+                  policyDocument(json::array{json::object{
+                      {"Sid", "DenyInsecureTransport"},
+                      {"Effect", "Deny"},
+                      {"Principal", json::object{{"AWS", "*"}}},
+                      {"Action", "sns:Publish"},
+                      {"Resource", cfn::ref("EdgeAlertTopic")},
+                      {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
+  t.addResource("WafBlockedAlarm", "AWS::CloudWatch::Alarm",
+                {{"AlarmDescription", "WAF blocked more than " + std::to_string(props.waf_blocked_alarm_threshold) +
+                                          " requests in 5 minutes for " + props.main_host},
+                 {"Namespace", "AWS/WAFV2"},
+                 {"MetricName", "BlockedRequests"},
+                 {"Dimensions", json::array{json::object{{"Name", "WebACL"}, {"Value", webAclName(props.main_host)}},
+                                            json::object{{"Name", "Rule"}, {"Value", "ALL"}}}},
+                 {"Statistic", "Sum"},
+                 {"Period", 300},
+                 {"EvaluationPeriods", 1},
+                 {"Threshold", props.waf_blocked_alarm_threshold},
+                 {"ComparisonOperator", "GreaterThanThreshold"},
+                 {"TreatMissingData", "notBreaching"},
+                 {"AlarmActions", json::array{cfn::ref("EdgeAlertTopic")}},
+                 {"OKActions", json::array{cfn::ref("EdgeAlertTopic")}}});
 }
 
 void addDistribution(cfn::Template& t, const EdgeStackProps& props) {
@@ -165,6 +221,8 @@ std::string responseHeadersPolicyName(const std::string& main_host) { return pol
 
 std::string originRequestPolicyName(const std::string& main_host) { return policyName("openhands-origin-", main_host); }
 
+std::string webAclName(const std::string& main_host) { return policyName("openhands-", main_host); }
+
 StackSpec buildEdgeStack(const EdgeStackProps& props) {
   StackSpec stack = newStack(props.stack_name, names::kEdgeRegion,
                              "OpenHands edge for " + props.main_host + ": CloudFront, WAF, certificate and DNS",
@@ -181,11 +239,15 @@ StackSpec buildEdgeStack(const EdgeStackProps& props) {
                               json::object{{"DomainName", props.runtime_wildcard},
                                            {"HostedZoneId", props.hosted_zone_id}}}}});
   addWaf(t, props);
+  addWafLogs(t, props);
+  addWafAlarm(t, props);
   addDistribution(t, props);
   addAliases(t, props);
 
   t.addOutput("Url", cfn::Output{json::value("https://" + props.main_host), "OpenHands", std::nullopt, std::nullopt});
   t.addOutput("DistributionId", cfn::Output{cfn::ref("Distribution"), "CloudFront distribution", std::nullopt, std::nullopt});
+  t.addOutput("EdgeAlertTopicArn",
+              cfn::Output{cfn::ref("EdgeAlertTopic"), "Edge alarms (subscribe to it)", std::nullopt, std::nullopt});
   t.addOutput("DistributionDomainName",
               cfn::Output{cfn::getAtt("Distribution", "DomainName"), "CloudFront domain", std::nullopt, std::nullopt});
   return stack;

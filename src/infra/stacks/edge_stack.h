@@ -17,6 +17,10 @@ struct EdgeStackProps {
   std::string hosted_zone_id;
   // WAF rate limit per client IP per 5 minutes. @default 50000
   int rate_limit_per_5_minutes = 50000;
+  // Days the WAF's logs (blocked and counted requests) are kept. @default 90
+  int waf_log_retention_days = 90;
+  // Blocked requests in 5 minutes above which the edge alarm fires. @default 500
+  int waf_blocked_alarm_threshold = 500;
 };
 
 StackSpec buildEdgeStack(const EdgeStackProps& props);
@@ -26,5 +30,8 @@ StackSpec buildEdgeStack(const EdgeStackProps& props);
 std::string responseHeadersPolicyName(const std::string& main_host);
 // "openhands-origin-openhands-example-com", likewise.
 std::string originRequestPolicyName(const std::string& main_host);
+// "openhands-openhands-example-com": the web ACL's name (its metrics' WebACL dimension) and,
+// prefixed with "aws-waf-logs-" as WAF requires, its log group's.
+std::string webAclName(const std::string& main_host);
 
 }  // namespace oh::infra::stacks

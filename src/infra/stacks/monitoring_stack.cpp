@@ -57,6 +57,69 @@ void addDataBucket(cfn::Template& t) {
             {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
 }
 
+// The account Elastic Load Balancing writes access logs from, per region (the regions of the
+// CloudFront prefix-list table; the deploy fails at Fn::FindInMap elsewhere, naming the region).
+const std::pair<const char*, const char*> kElbLogAccounts[] = {
+    {"ap-northeast-1", "582318560864"}, {"ap-northeast-2", "600734575887"}, {"ap-northeast-3", "383597477331"},
+    {"ap-south-1", "718504428378"},     {"ap-southeast-1", "114774131450"}, {"ap-southeast-2", "783225319266"},
+    {"ca-central-1", "985666609251"},   {"eu-central-1", "054676820928"},   {"eu-north-1", "897822967062"},
+    {"eu-west-1", "156460612806"},      {"eu-west-2", "652711504416"},      {"eu-west-3", "009996457667"},
+    {"sa-east-1", "507241528517"},      {"us-east-1", "127311923021"},      {"us-east-2", "033677994240"},
+    {"us-west-1", "027434742980"},      {"us-west-2", "797873946194"}};
+
+// The ALB's access logs: SSE-S3 (the only encryption ALB log delivery supports), private, kept
+// alb_log_retention_days, written only by Elastic Load Balancing under alb/AWSLogs/{account}/.
+void addAlbLogBucket(cfn::Template& t, const MonitoringStackProps& props) {
+  json::object accounts;
+  for (const auto& [region, account] : kElbLogAccounts) {
+    accounts[region] = json::object{{"Account", account}};
+  }
+  t.addMapping("ElbLogDeliveryAccount", std::move(accounts));
+  auto& bucket = t.addResource(
+      "AlbLogBucket", "AWS::S3::Bucket",
+      {{"BucketEncryption",
+        json::object{{"ServerSideEncryptionConfiguration",
+                      json::array{json::object{{"ServerSideEncryptionByDefault", json::object{{"SSEAlgorithm", "AES256"}}}}}}}},
+       {"LifecycleConfiguration",
+        json::object{{"Rules", json::array{json::object{{"Id", "ExpireAccessLogs"},
+                                                        {"Status", "Enabled"},
+                                                        {"ExpirationInDays", props.alb_log_retention_days}},
+                                           json::object{{"Id", "AbortIncompleteUploads"},
+                                                        {"Status", "Enabled"},
+                                                        {"AbortIncompleteMultipartUpload",
+                                                         json::object{{"DaysAfterInitiation", 7}}}}}}}},
+       {"PublicAccessBlockConfiguration", json::object{{"BlockPublicAcls", true},
+                                                       {"BlockPublicPolicy", true},
+                                                       {"IgnorePublicAcls", true},
+                                                       {"RestrictPublicBuckets", true}}},
+       {"OwnershipControls",
+        json::object{{"Rules", json::array{json::object{{"ObjectOwnership", "BucketOwnerEnforced"}}}}}}});
+  // Access logs are audit records: they expire by the lifecycle rule, not with the stack.
+  retain(bucket);
+  const json::value objects = cfn::sub("${AlbLogBucket.Arn}/alb/AWSLogs/${AWS::AccountId}/*");
+  t.addResource(
+      "AlbLogBucketPolicy", "AWS::S3::BucketPolicy",
+      {{"Bucket", cfn::ref("AlbLogBucket")},
+       {"PolicyDocument",
+        policyDocument(json::array{
+            json::object{{"Sid", "ElbWritesAccessLogs"},
+                         {"Effect", "Allow"},
+                         {"Principal",
+                          json::object{{"AWS", cfn::sub("arn:${AWS::Partition}:iam::${Account}:root",
+                                                        json::object{{"Account", json::object{{"Fn::FindInMap",
+                                                                                               json::array{"ElbLogDeliveryAccount",
+                                                                                                           cfn::region(),
+                                                                                                           "Account"}}}}})}}},
+                         {"Action", "s3:PutObject"},
+                         {"Resource", objects}},
+            json::object{{"Sid", "DenyInsecureTransport"},
+                         {"Effect", "Deny"},
+                         {"Principal", json::object{{"AWS", "*"}}},
+                         {"Action", "s3:*"},
+                         {"Resource", json::array{cfn::getAtt("AlbLogBucket", "Arn"), cfn::sub("${AlbLogBucket.Arn}/*")}},
+                         {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
+}
+
 // CPU from EC2, memory and the data disk (root volume) from the CloudWatch agent, and the application's errors.
 // SEARCH keeps the dashboard valid when the Auto Scaling group (in a later stack) is replaced.
 std::string dashboardBody() {
@@ -164,6 +227,7 @@ MonitoringStack buildMonitoringStack(const MonitoringStackProps& props) {
                       {"Resource", cfn::ref("AlertTopic")},
                       {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
   addDataBucket(t);
+  addAlbLogBucket(t, props);
   t.addResource("Dashboard", "AWS::CloudWatch::Dashboard",
                 {{"DashboardName", "OpenHands"}, {"DashboardBody", cfn::sub(dashboardBody())}});
   addBackup(t, props);
@@ -173,6 +237,8 @@ MonitoringStack buildMonitoringStack(const MonitoringStackProps& props) {
   out.refs.alert_topic_arn = exportValue(spec, "AlertTopicArn", cfn::ref("AlertTopic"), "Alert topic");
   out.refs.data_bucket_name = exportValue(spec, "DataBucketName", cfn::ref("DataBucket"), "Data bucket");
   out.refs.data_bucket_arn = exportValue(spec, "DataBucketArn", cfn::getAtt("DataBucket", "Arn"), "Data bucket ARN");
+  out.refs.alb_log_bucket_name =
+      exportValue(spec, "AlbLogBucketName", cfn::ref("AlbLogBucket"), "ALB access log bucket");
   return out;
 }
 

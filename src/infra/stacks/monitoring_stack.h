@@ -16,6 +16,8 @@ struct MonitoringStackProps {
   int log_retention_days = 30;
   // Days AWS Backup keeps each daily recovery point. @default 14
   int backup_retention_days = 14;
+  // Days the ALB's access logs are kept. @default 90
+  int alb_log_retention_days = 90;
 };
 
 struct MonitoringRefs {
@@ -24,6 +26,7 @@ struct MonitoringRefs {
   boost::json::value alert_topic_arn;
   boost::json::value data_bucket_name;
   boost::json::value data_bucket_arn;
+  boost::json::value alb_log_bucket_name;
 };
 
 struct MonitoringStack {

@@ -129,7 +129,8 @@ TEST(ComputeStackTest, VersionParameters) {
 
 TEST(ComputeStackTest, AlarmsForCpuMemoryAndDataDiskGoToTheTopic) {
   const auto t = compute();
-  EXPECT_TRUE(t.resourceCountIs("AWS::CloudWatch::Alarm", 3));
+  // Three here and two on 5xx at the ALB (AccessLogsAndFiveHundredsAlarms).
+  EXPECT_TRUE(t.resourceCountIs("AWS::CloudWatch::Alarm", 5));
   EXPECT_TRUE(t.hasResourceProperties("AWS::CloudWatch::Alarm", R"({
     "Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Threshold": 80, "ComparisonOperator": "GreaterThanThreshold",
     "Dimensions": [{"Name": "AutoScalingGroupName", "Value": {"Ref": "AutoScalingGroup"}}],
@@ -217,6 +218,22 @@ TEST(ComputeStackTest, EachFurtherDomainHasAnOriginCertificateOnTheListener) {
   // Every callback host is a gateway host, zone or not.
   EXPECT_TRUE(t.hasResourceProperties("AWS::SSM::Parameter", R"({"Name": "/openhands/config/main-hosts",
     "Value": "openhands.example.com,openhands.example.org,openhands.example.net"})"));
+}
+
+// This test verifies the ALB writes access logs to the Monitoring stack's bucket, and 5xx from
+// the ALB and from the gateway raise alarms.
+TEST(ComputeStackTest, AccessLogsAndFiveHundredsAlarms) {
+  const auto t = TemplateAssert::of(testing::stackNamed(testing::testApp(), "OpenHands-Compute").template_);
+  EXPECT_TRUE(t.hasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", R"({"LoadBalancerAttributes": {"$arrayWith": [
+    {"Key": "access_logs.s3.enabled", "Value": "true"},
+    {"Key": "access_logs.s3.bucket", "Value": {"Fn::ImportValue": "OpenHands-Monitoring-AlbLogBucketName"}},
+    {"Key": "access_logs.s3.prefix", "Value": "alb"}]}})"));
+  for (const char* metric : {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count"}) {
+    EXPECT_TRUE(t.hasResourceProperties("AWS::CloudWatch::Alarm", boost::json::parse(std::string(R"({
+      "Namespace": "AWS/ApplicationELB", "MetricName": ")") + metric + R"(", "Statistic": "Sum",
+      "Dimensions": [{"Name": "LoadBalancer", "Value": {"Fn::GetAtt": ["LoadBalancer", "LoadBalancerFullName"]}}],
+      "AlarmActions": [{"Fn::ImportValue": "OpenHands-Monitoring-AlertTopicArn"}]})"))) << metric;
+  }
 }
 
 }  // namespace

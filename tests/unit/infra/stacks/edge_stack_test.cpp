@@ -116,5 +116,25 @@ TEST(EdgeStackTest, NoLambdaAtEdgeAndNoCrossRegionImports) {
   EXPECT_EQ(text.find("Fn::ImportValue"), std::string::npos);
 }
 
+// This test verifies the WAF logs blocked and counted requests, without cookies or tokens, to
+// a log group here with a retention, and an alarm on blocked requests notifies a topic here.
+TEST(EdgeStackTest, WafLogsWithRetentionAndAnAlarmOnBlockedRequests) {
+  const auto t = edge();
+  EXPECT_TRUE(t.hasResourceProperties("AWS::WAFv2::WebACL", R"({"Name": "openhands-openhands-example-com"})"));
+  EXPECT_TRUE(t.hasResource("AWS::Logs::LogGroup", R"({"Properties": {
+    "LogGroupName": "aws-waf-logs-openhands-openhands-example-com", "RetentionInDays": 90},
+    "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::WAFv2::LoggingConfiguration", R"({
+    "ResourceArn": {"Fn::GetAtt": ["WebAcl", "Arn"]},
+    "LogDestinationConfigs": [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${WafLogGroup}"}],
+    "RedactedFields": [{"SingleHeader": {"Name": "cookie"}}, {"SingleHeader": {"Name": "authorization"}}],
+    "LoggingFilter": {"DefaultBehavior": "DROP", "Filters": [{"Behavior": "KEEP", "Conditions": [
+      {"ActionCondition": {"Action": "BLOCK"}}, {"ActionCondition": {"Action": "COUNT"}}]}]}})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::CloudWatch::Alarm", R"({
+    "Namespace": "AWS/WAFV2", "MetricName": "BlockedRequests", "Statistic": "Sum", "Threshold": 500,
+    "Dimensions": [{"Name": "WebACL", "Value": "openhands-openhands-example-com"}, {"Name": "Rule", "Value": "ALL"}],
+    "AlarmActions": [{"Ref": "EdgeAlertTopic"}]})"));
+}
+
 }  // namespace
 }  // namespace oh::infra

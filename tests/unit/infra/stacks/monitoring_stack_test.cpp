@@ -73,5 +73,23 @@ TEST(MonitoringStackTest, ExportsWhatSecurityAndComputeImport) {
   }
 }
 
+// This test verifies the ALB's access log bucket: encrypted, private, expiring after 90 days,
+// written only by the region's Elastic Load Balancing account, over TLS.
+TEST(MonitoringStackTest, AlbAccessLogBucketEncryptedExpiringAndWrittenByElbOnly) {
+  const auto t = TemplateAssert::of(testing::stackNamed(testing::testApp(), "OpenHands-Monitoring").template_);
+  EXPECT_TRUE(t.resourceMatches("AlbLogBucket", R"({"Properties": {
+    "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+    "LifecycleConfiguration": {"Rules": {"$arrayWith": [{"Id": "ExpireAccessLogs", "ExpirationInDays": 90}]}},
+    "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "RestrictPublicBuckets": true}},
+    "DeletionPolicy": "Retain"})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::S3::BucketPolicy", R"({"Bucket": {"Ref": "AlbLogBucket"},
+    "PolicyDocument": {"Statement": [
+      {"Sid": "ElbWritesAccessLogs", "Action": "s3:PutObject",
+       "Resource": {"Fn::Sub": "${AlbLogBucket.Arn}/alb/AWSLogs/${AWS::AccountId}/*"}},
+      {"Sid": "DenyInsecureTransport", "Effect": "Deny"}]}})"));
+  EXPECT_EQ(t.json().at("Mappings").at("ElbLogDeliveryAccount").at("us-west-2").at("Account"), "797873946194");
+  EXPECT_TRUE(t.hasOutput("AlbLogBucketName", R"({"Export": {"Name": "OpenHands-Monitoring-AlbLogBucketName"}})"));
+}
+
 }  // namespace
 }  // namespace oh::infra
