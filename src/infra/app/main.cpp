@@ -85,7 +85,10 @@ int run(int argc, char** argv) {
   if (cost->parsed()) {
     const auto context = contextOrReport(environment, pairs);
     if (!context) return kExitContext;
-    std::cout << renderCostTable(estimateMonthlyCost(*context));
+    // What the templates of this context create, so the estimate cannot drift from them.
+    std::vector<boost::json::object> templates;
+    for (const auto& stack : buildApp(*context)) templates.push_back(stack.template_.toJson());
+    std::cout << renderCostTable(estimateMonthlyCost(*context, countBilledResources(templates)));
     return 0;
   }
   return kExitFailure;

@@ -39,7 +39,7 @@ double CostEstimate::baseHigh() const {
   return sum;
 }
 
-CostEstimate estimateMonthlyCost(const AppContext& context, const CostAssumptions& a) {
+CostEstimate estimateMonthlyCost(const AppContext& context, const BilledResources& billed, const CostAssumptions& a) {
   using namespace prices;
   CostEstimate e;
   e.prices_date = std::string(kPricesDate);
@@ -83,47 +83,49 @@ CostEstimate estimateMonthlyCost(const AppContext& context, const CostAssumption
   e.base.push_back(line("CloudFront", cloudfront, cloudfront,
                         number(a.cloudfront_gb) + " GB (1 TB) out x $" + number(kCloudFrontPerGbFirst10Tb) + "/GB"));
 
-  const double alb = h * kAlbPerHour + a.alb_lcu * h * kAlbPerLcuHour;
+  const double albs = billed.load_balancers;
+  const double alb = albs * (h * kAlbPerHour + a.alb_lcu * h * kAlbPerLcuHour);
   e.base.push_back(line("ALB", alb, alb,
-                        number(h) + " h x $" + number(kAlbPerHour) + "/h + " + number(a.alb_lcu) + " LCU x $" +
-                            number(kAlbPerLcuHour) + "/LCU-h"));
+                        number(albs) + " x (" + number(h) + " h x $" + number(kAlbPerHour) + "/h + " + number(a.alb_lcu) +
+                            " LCU x $" + number(kAlbPerLcuHour) + "/LCU-h)"));
 
   // Interface endpoints are billed per AZ; the S3 gateway endpoint is free.
   const std::size_t azs = !context.private_subnet_ids.empty()   ? context.private_subnet_ids.size()
                           : !context.availability_zones.empty() ? context.availability_zones.size()
                                                                 : 2U;
-  constexpr int kInterfaceEndpoints = 8;
-  const double endpoints = kInterfaceEndpoints * static_cast<double>(azs) * h * kInterfaceEndpointPerAzHour +
+  const int interface_endpoints = billed.interface_endpoints;
+  const double endpoints = interface_endpoints * static_cast<double>(azs) * h * kInterfaceEndpointPerAzHour +
                            a.endpoint_gb * kInterfaceEndpointPerGb;
-  e.base.push_back(line("VPC endpoints (" + std::to_string(kInterfaceEndpoints) + " interface" +
-                            (context.skip_s3_endpoint ? "" : " + S3 gateway") + ")",
+  e.base.push_back(line("VPC endpoints (" + std::to_string(interface_endpoints) + " interface" +
+                            (billed.gateway_endpoints == 0 ? "" : " + S3 gateway") + ")",
                         endpoints, endpoints,
-                        std::to_string(kInterfaceEndpoints) + " endpoints x " + std::to_string(azs) + " AZ x " +
+                        std::to_string(interface_endpoints) + " endpoints x " + std::to_string(azs) + " AZ x " +
                             number(h) + " h x $" + number(kInterfaceEndpointPerAzHour) + " + " +
                             number(a.endpoint_gb) + " GB; S3 gateway endpoint " +
-                            (context.skip_s3_endpoint ? "skipped (skipS3Endpoint)" : "free")));
+                            (billed.gateway_endpoints == 0 ? "skipped (skipS3Endpoint)" : "free")));
 
-  constexpr int kAlarms = 3;
-  const double cloudwatch = a.log_gb * kCloudWatchLogsIngestPerGb + kAlarms * kCloudWatchAlarm + kCloudWatchDashboard;
+  const double cloudwatch = a.log_gb * kCloudWatchLogsIngestPerGb + billed.alarms * kCloudWatchAlarm +
+                            billed.dashboards * kCloudWatchDashboard;
   e.base.push_back(line("CloudWatch", cloudwatch, cloudwatch,
-                        number(a.log_gb) + " GB logs ingested, " + std::to_string(kAlarms) + " alarms, 1 dashboard"));
+                        number(a.log_gb) + " GB logs ingested (application, WAF), " + std::to_string(billed.alarms) +
+                            " alarms, " + std::to_string(billed.dashboards) + " dashboard"));
 
-  const double route53 = kRoute53HostedZone + a.route53_million_queries * kRoute53PerMillionQueries;
+  // The zones exist before the deployment (the primary's and each authCallbackHostedZones one).
+  const double zones = 1.0 + static_cast<double>(context.auth_callback_hosted_zones.size());
+  const double route53 = zones * kRoute53HostedZone + a.route53_million_queries * kRoute53PerMillionQueries;
   e.base.push_back(line("Route 53", route53, route53,
-                        "1 hosted zone + " + number(a.route53_million_queries) +
+                        number(zones) + " existing hosted zone(s) + " + number(a.route53_million_queries) +
                             "M queries (alias queries to AWS resources are free)"));
 
-  constexpr int kWafRules = 3;
-  const double waf = kWafWebAcl + kWafRules * kWafRule + a.waf_million_requests * kWafPerMillionRequests;
+  const double waf = billed.web_acls * kWafWebAcl + billed.waf_rules * kWafRule +
+                     a.waf_million_requests * kWafPerMillionRequests;
   e.base.push_back(line("WAF", waf, waf,
-                        "1 web ACL, " + std::to_string(kWafRules) + " rules, " + number(a.waf_million_requests) +
-                            "M requests",
+                        std::to_string(billed.web_acls) + " web ACL, " + std::to_string(billed.waf_rules) + " rules, " +
+                            number(a.waf_million_requests) + "M requests",
                         false));
-  constexpr int kSecrets = 5;
-  const double secrets = kSecrets * kSecretsManagerPerSecret;
+  const double secrets = billed.secrets * kSecretsManagerPerSecret;
   e.base.push_back(line("Secrets Manager", secrets, secrets,
-                        std::to_string(kSecrets) + " secrets (origin + replica, sign-in + replica, database admin)",
-                        false));
+                        std::to_string(billed.secrets) + " secrets, each replica counted as a secret", false));
   const double efs = a.efs_gb * (kEfsStandardPerGbMonth + kBackupEfsWarmPerGbMonth);
   e.base.push_back(line("EFS + AWS Backup", efs, efs,
                         number(a.efs_gb) + " GB workspaces (standard) and their backups", false));
@@ -150,6 +152,11 @@ CostEstimate estimateMonthlyCost(const AppContext& context, const CostAssumption
   e.notes.push_back("RDS Proxy bills Aurora Serverless v2 targets at a minimum of 8 ACU, more than the reference "
                     "README's ~$18");
   e.notes.push_back("Lines marked * are not in the reference README's table");
+  e.notes.push_back("Counted from this synthesis's templates: one Edge stack; each further domain's Edge stack adds a "
+                    "web ACL with its rules, an alarm and its requests");
+  for (const auto& type : billed.unclassified) {
+    e.notes.push_back("resource type " + type + " has no billing rule (src/infra/cost/billed_resources.cpp): not counted");
+  }
   return e;
 }
 

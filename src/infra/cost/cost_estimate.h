@@ -1,12 +1,14 @@
 #pragma once
 // `oh-infra cost`: the reference README's monthly cost table, computed from the deployment's
-// context (instance type, number of availability zones, S3 endpoint) and the price table in
-// prices.h, with every usage assumption spelled out next to its line.
+// context (instance type, number of availability zones), what the synthesized templates create
+// that is billed per item (billed_resources.h: secrets and replicas, alarms, endpoints, web ACLs
+// and rules, ...), and the price table in prices.h, with every usage assumption spelled out.
 
 #include <string>
 #include <vector>
 
 #include "context/app_context.h"
+#include "cost/billed_resources.h"
 
 namespace oh::infra {
 
@@ -45,7 +47,9 @@ struct CostAssumptions {
   double bedrock_million_input = 10, bedrock_million_output = 2;
 };
 
-CostEstimate estimateMonthlyCost(const AppContext& context, const CostAssumptions& assumptions = {});
+// `billed` is countBilledResources over the app's templates for this context.
+CostEstimate estimateMonthlyCost(const AppContext& context, const BilledResources& billed,
+                                 const CostAssumptions& assumptions = {});
 
 // A plain-text table (Component | Monthly USD | Assumption) with totals and notes.
 std::string renderCostTable(const CostEstimate& estimate);
