@@ -90,6 +90,8 @@ catalog >"$results/catalog1.txt"
 # Before any rotation the gateway's previous origin secret is the current one again.
 cat "$work/root/etc/openhands/secrets/gateway/origin-secret" >"$results/origin-current1.txt" 2>&1 || true
 cat "$work/root/etc/openhands/secrets/gateway/origin-previous-secret" >"$results/origin-previous1.txt" 2>&1 || true
+# Nor is there a previous cookie key (no AWSPREVIOUS session secret yet).
+ls "$work/root/etc/openhands/secrets/gateway" >"$results/gateway-files1.txt" 2>&1 || true
 boot "$results/boot2.log" && echo 0 >"$results/boot2.rc" || echo $? >"$results/boot2.rc"
 catalog >"$results/catalog2.txt"
 

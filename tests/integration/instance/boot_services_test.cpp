@@ -157,6 +157,9 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
   // Before the rotation (boot1) the previous origin secret was the current one again.
   EXPECT_EQ(result("origin-current1.txt"), "origin-s3cr3t-value-0123456789\n");
   EXPECT_EQ(result("origin-previous1.txt"), "origin-s3cr3t-value-0123456789\n");
+  // ... and no previous cookie key: a failed AWSPREVIOUS fetch must not leave a key derived
+  // from an empty secret (one anybody can compute).
+  EXPECT_EQ(result("gateway-files1.txt").find("cookie-previous-key"), std::string::npos) << result("gateway-files1.txt");
   // Nothing else, not even what a failed boot (the last run) was writing.
   std::set<std::string> gateway_files;
   for (const auto& entry : fs::directory_iterator(secrets() / "gateway")) {
