@@ -1,47 +1,42 @@
 # syntax=docker/dockerfile:1
-# oh-gateway as a linux/arm64 container image (the CDK Docker image asset of the Compute stack;
-# build context: the project root, narrowed by .dockerignore to the files listed in
-# src/infra/assembly/docker_asset.cpp, which hashes the same files to name the image).
+# oh-gateway as a container image: linux/arm64 for the CDK Docker image asset of the Compute stack
+# (the CLI runs `docker build --platform linux/arm64`), or the builder's own architecture when no
+# --platform is given (deploy/local, the tests). Build context: the project root, narrowed by
+# .dockerignore to the files listed in src/infra/assembly/docker_asset.cpp, which hashes the same
+# files to name the image.
 #
-# Stage 1 builds with the project's CMake release preset on Debian 12; stage 2 is a slim
-# Debian 12 with only the shared libraries oh-gateway links (found with ldd, so the list cannot
-# drift from the build), running as an unprivileged user.
+# No step runs a program of the target's architecture, so no emulator is needed and an x86
+# machine builds the arm64 image as fast as its own (docs/infra.md, "The gateway image"):
+# - the build stage runs on the build machine's platform (BUILDPLATFORM) and, when the target
+#   differs, cross-compiles with Debian's multiarch cross toolchain against the target's
+#   libraries installed as :<arch> packages (deploy/gateway-image.sh);
+# - the runtime stage only copies files onto a slim Debian 12 of the target's architecture: the
+#   binary and the shared libraries it loads beyond libc (found from its ELF dependencies, so the
+#   list cannot drift from the build), with their packages' dpkg records and copyright files.
+#
+# BuildKit (docker build, buildx, the CDK CLI) sets TARGETARCH from --platform and BUILDPLATFORM
+# to the machine's own. Podman sets TARGETARCH but (4.3) not BUILDPLATFORM: pass
+# --build-arg BUILDPLATFORM=linux/amd64 (or arm64), else the build stage runs on the target's
+# platform, under emulation. BASE_IMAGE and RUNTIME_BASE_IMAGE default to the registry's
+# Debian 12 images; builds without a registry pass local ones (scripts/debian-base-image.sh).
+ARG BASE_IMAGE=debian:12
+ARG RUNTIME_BASE_IMAGE=debian:12-slim
 
-FROM debian:12 AS build
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-ARG DEBIAN_FRONTEND=noninteractive
-RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      g++ cmake ninja-build pkg-config ca-certificates \
-      libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev \
-      libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libsodium-dev libsqlite3-dev libpq-dev \
- && rm -rf /var/lib/apt/lists/*
+FROM --platform=$BUILDPLATFORM ${BASE_IMAGE} AS build
+ARG TARGETARCH
+COPY deploy/gateway-image.sh /usr/local/libexec/gateway-image.sh
+RUN ["bash", "/usr/local/libexec/gateway-image.sh", "toolchain"]
 WORKDIR /src
 COPY CMakeLists.txt CMakePresets.json ./
 COPY cmake/ cmake/
 COPY src/ src/
-# Tests are off in the release preset; benchmarks are not needed in the image.
-RUN cmake --preset release -DOH_BUILD_BENCH=OFF \
- && cmake --build build/release --target oh-gateway \
- && install -D -m 0755 build/release/src/gateway/oh-gateway /out/oh-gateway \
- && strip /out/oh-gateway
-# The Debian packages that own the libraries the binary loads (dpkg knows some files by their
-# /lib path and others by /usr/lib after the usr merge: ask with both).
-RUN for lib in $(ldd /out/oh-gateway | awk '/=> \// {print $3}'); do \
-      dpkg -S "$lib" 2>/dev/null || dpkg -S "$(readlink -f "$lib")" 2>/dev/null \
-        || { echo "no package owns $lib" >&2; exit 1; }; \
-    done | cut -d: -f1 | sort -u | grep -vx 'libc6' >/out/runtime-packages.txt \
- && cat /out/runtime-packages.txt
+RUN ["bash", "/usr/local/libexec/gateway-image.sh", "compile"]
+RUN ["bash", "/usr/local/libexec/gateway-image.sh", "runtime"]
 
-FROM debian:12-slim AS runtime
-ARG DEBIAN_FRONTEND=noninteractive
-COPY --from=build /out/runtime-packages.txt /tmp/runtime-packages.txt
-RUN apt-get update \
- && xargs -a /tmp/runtime-packages.txt apt-get install -y --no-install-recommends ca-certificates \
- && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
- && groupadd --system --gid 10001 oh \
- && useradd --system --uid 10001 --gid oh --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin oh
-COPY --from=build /out/oh-gateway /usr/local/bin/oh-gateway
+FROM ${RUNTIME_BASE_IMAGE} AS runtime
+COPY --from=build /out/rootfs/ /
+# An unprivileged user by number: no passwd entry is needed (the instance runs it as 10001 with
+# the Docker socket's group, deploy/instance/boot-services.sh).
 USER 10001:10001
 EXPOSE 8080
 # The instance mounts its configuration (rendered by the user data) read-only at this path.
