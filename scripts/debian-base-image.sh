@@ -55,6 +55,11 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+  # debootstrap may leave /proc (and /sys) as links to the host's when it runs in a container; a
+  # container runtime mounts them on plain folders.
+  for dir in proc sys; do
+    if [ -L "$rootfs/$dir" ]; then rm "$rootfs/$dir" && mkdir -m 0555 "$rootfs/$dir"; fi
+  done
   # The first stage's downloaded packages and apt's lists are not part of an image.
   rm -rf "$rootfs/debootstrap" "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
   tar --numeric-owner --xattrs -C "$rootfs" -cf "$tarball.tmp" .

@@ -29,14 +29,15 @@ for arch in "$host_arch" "$target_arch"; do
 done
 
 # build ARCH: the image for linux/ARCH, built on this machine's platform; prints seconds.
+# Podman 4.3 does not set BUILDPLATFORM (BuildKit does): without it the build stage would run on
+# the target's platform, under emulation. The bases are local (--pull=never) and named by id:
+# after a stage for another platform, Podman 4.3 does not find a local image by its name.
 build() {
   local arch=$1 started
   started=$(date +%s)
-  # Podman 4.3 does not set BUILDPLATFORM (BuildKit does): without it the build stage would
-  # run on the target's platform, under emulation.
-  podman build --no-cache --platform "linux/$arch" --build-arg BUILDPLATFORM="linux/$host_arch" \
-    --build-arg BASE_IMAGE="localhost/oh-bench-debian:12-$host_arch" \
-    --build-arg RUNTIME_BASE_IMAGE="localhost/oh-bench-debian:12-$arch" \
+  podman build --no-cache --pull=never --platform "linux/$arch" --build-arg BUILDPLATFORM="linux/$host_arch" \
+    --build-arg BASE_IMAGE="$(podman image inspect -f '{{.Id}}' "localhost/oh-bench-debian:12-$host_arch")" \
+    --build-arg RUNTIME_BASE_IMAGE="$(podman image inspect -f '{{.Id}}' "localhost/oh-bench-debian:12-$arch")" \
     -t "$tag:$arch" -f "$ROOT/deploy/gateway.Dockerfile" "$ROOT" >"$work/build-$arch.log" 2>&1 \
     || { tail -n 40 "$work/build-$arch.log" >&2; echo "build for $arch failed" >&2; exit 1; }
   echo $(($(date +%s) - started))
@@ -65,7 +66,7 @@ if [ ! -x "$qemu" ]; then
 fi
 state=$work/state
 "$ROOT/deploy/local/write-config.sh" "$state" 8080 >/dev/null
-sed -i 's|^listen_address = "127.0.0.1"|listen_address = "0.0.0.0"|' "$state/gateway.toml"
+sed -i '/^\[server\]/,/^\[/ s|^listen_address = .*|listen_address = "0.0.0.0"|' "$state/gateway.toml"
 chown -R 10001:10001 "$state"
 podman run -d --name "$container" -p 127.0.0.1::8080 -v "$qemu:$qemu:ro" \
   -v "$state:$state:ro" -v "$state/gateway.toml:/etc/oh-gateway/gateway.toml:ro" \
