@@ -26,12 +26,12 @@ trap 'rm -f "$sec"/*.tmp "$sec"/gateway/*.tmp' EXIT
 fetch_secret() { # ARN FILE [STAGE]
   set +x
   umask 077
-  # `|| return`: called as a condition (an optional AWSPREVIOUS), errexit is off in here, and a
-  # failed fetch must not move an empty file into place (an empty previous session secret would
-  # give the gateway a cookie key anyone can compute).
   aws secretsmanager get-secret-value --secret-id "$1" --version-stage "${3:-AWSCURRENT}" \
-    --query SecretString --output text >"$2.tmp" || return
-  [ -s "$2.tmp" ] || return 1
+    --query SecretString --output text >"$2.tmp"
+  # Called as a condition (an optional AWSPREVIOUS) errexit is off in here: a failed fetch must
+  # not move its empty file into place (an empty previous session secret would give the gateway
+  # a cookie key anyone can compute).
+  [ -s "$2.tmp" ] || { rm -f "$2.tmp"; return 1; }
   mv -f "$2.tmp" "$2"
 }
 # oh-gateway's 32-byte keys (64 hex digits) from the generated session secret: one per purpose

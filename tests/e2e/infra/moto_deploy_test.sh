@@ -133,12 +133,16 @@ grep -q 'm7g.2xlarge' "$WORK/diff2.log" || { cat "$WORK/diff2.log" >&2; fail "di
 grep -Eq 'Number of stacks with differences: [1-9]' "$WORK/diff2.log" || fail "diff counted no difference"
 
 echo "== cdk deploy OpenHands-Edge-X --exclusively"
-cdk deploy OpenHands-Edge-X --exclusively --method=direct --require-approval never "${CONTEXT[@]}" -c edgeStackSuffix=X
+# Another domain's Edge stack (another host in the zone), as the reference README's multi-domain
+# steps deploy one: a second stack for the same host would collide on its account-wide names
+# (CloudFront aliases and policies, the WAF log group) in AWS as in moto.
+EDGE_X=(-c edgeStackSuffix=X -c subDomain=other)
+cdk deploy OpenHands-Edge-X --exclusively --method=direct --require-approval never "${CONTEXT[@]}" "${EDGE_X[@]}"
 stacks_in us-east-1 | grep -Eq '^OpenHands-Edge-X[[:space:]]+CREATE_COMPLETE' || fail "OpenHands-Edge-X not deployed"
 stacks_in us-east-1 | grep -Eq '^OpenHands-Edge[[:space:]]+(CREATE|UPDATE)_COMPLETE' || fail "OpenHands-Edge disturbed"
 
 echo "== cdk destroy --all"
-cdk destroy OpenHands-Edge-X --force "${CONTEXT[@]}" -c edgeStackSuffix=X
+cdk destroy OpenHands-Edge-X --force "${CONTEXT[@]}" "${EDGE_X[@]}"
 cdk destroy --all --force "${CONTEXT[@]}"
 for region in us-east-1 us-west-2; do
   left="$(stacks_in "$region" | grep '^OpenHands' | grep -v DELETE_COMPLETE || true)"
