@@ -48,8 +48,14 @@ Result<std::string> decodeKeyMaterial(std::string_view contents) {
 
 namespace {
 
-// Reads at most max_bytes + 1 bytes (so "too large" is detectable) and checks permissions.
-Result<std::string> readSmallFile(const std::string& path, std::size_t max_bytes, std::string* warning) {
+// Reads at most max_bytes + 1 bytes (so "too large" is detectable). A file that group or others
+// may access is refused: a key anyone on the machine can read forges every session.
+Result<std::string> readSmallFile(const std::string& path, std::size_t max_bytes) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    return failure(fmt::format("{} is accessible by group or others (mode {:o}); run chmod 600 {}", path,
+                               st.st_mode & 0777, path));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return failure(fmt::format("cannot read {}", path));
@@ -60,17 +66,13 @@ Result<std::string> readSmallFile(const std::string& path, std::size_t max_bytes
   if (contents.size() > max_bytes) {
     return failure(fmt::format("{} is larger than {} bytes", path, max_bytes));
   }
-  struct stat st {};
-  if (warning != nullptr && ::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    *warning = fmt::format("{} is accessible by group or others (mode {:o}); chmod 600 it", path, st.st_mode & 0777);
-  }
   return contents;
 }
 
 }  // namespace
 
-Result<std::string> readSecretFile(const std::string& path, std::string* warning) {
-  auto contents = readSmallFile(path, 4096 + 2, warning);
+Result<std::string> readSecretFile(const std::string& path) {
+  auto contents = readSmallFile(path, 4096 + 2);
   if (!contents) {
     return contents;
   }
@@ -90,8 +92,8 @@ Result<std::string> readSecretFile(const std::string& path, std::string* warning
   return secret;
 }
 
-Result<std::string> readKeyFile(const std::string& path, std::string* warning) {
-  auto read = readSmallFile(path, 256, warning);
+Result<std::string> readKeyFile(const std::string& path) {
+  auto read = readSmallFile(path, 256);
   if (!read) {
     return read;
   }

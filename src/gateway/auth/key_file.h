@@ -16,12 +16,12 @@ constexpr std::size_t kKeyBytes = 32;
 // Decodes key material in any of the accepted forms.
 Result<std::string> decodeKeyMaterial(std::string_view contents);
 
-// Reads and decodes `path`. The reason names the path, never the contents. `warning` receives
-// a message when the file is readable or writable by group/other (the key is still used).
-Result<std::string> readKeyFile(const std::string& path, std::string* warning = nullptr);
+// Reads and decodes `path`. The reason names the path, never the contents. A file readable or
+// writable by group or others is refused, the reason naming the chmod that fixes it.
+Result<std::string> readKeyFile(const std::string& path);
 
 // A text secret such as the OAuth client secret: the file's contents without trailing
-// newlines, 1-4096 bytes, no control characters. Same permission warning as readKeyFile.
-Result<std::string> readSecretFile(const std::string& path, std::string* warning = nullptr);
+// newlines, 1-4096 bytes, no control characters. Same permission rule as readKeyFile.
+Result<std::string> readSecretFile(const std::string& path);
 
 }  // namespace oh::gateway::auth

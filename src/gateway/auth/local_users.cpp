@@ -192,9 +192,13 @@ Result<UsersFile, std::vector<std::string>> loadUsersFile(const std::string& pat
   if (!S_ISREG(st.st_mode)) {
     return fail(std::vector<std::string>{fmt::format("users file {} is not a regular file", path)});
   }
-  if (warning != nullptr && (st.st_mode & 077) != 0) {
-    *warning = fmt::format("users file {} is accessible by group or others (mode {:o}); run chmod 600 {}", path,
-                           st.st_mode & 0777, path);
+  if ((st.st_mode & 077) != 0) {
+    std::string problem = fmt::format("users file {} is accessible by group or others (mode {:o}); run chmod 600 {}",
+                                      path, st.st_mode & 0777, path);
+    if (warning == nullptr) {
+      return fail(std::vector<std::string>{std::move(problem)});
+    }
+    *warning = std::move(problem);
   }
   std::ifstream in(path, std::ios::binary);
   std::string contents;

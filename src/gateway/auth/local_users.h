@@ -51,7 +51,9 @@ Result<UsersFile, std::vector<std::string>> parseUsersFile(std::string_view cont
 std::string serializeUsersFile(const UsersFile& file);
 
 // Reads the file; `missing_ok` turns a missing file into an empty one (the CLI's first add).
-// `warning` gets a message when the file is accessible by group or others.
+// A file that group or others may access holds password hashes anyone on the machine could
+// attack offline: it is refused (naming the file and the chmod that fixes it), unless `warning`
+// is given (the users command, which rewrites the file 0600): then the message goes there.
 Result<UsersFile, std::vector<std::string>> loadUsersFile(const std::string& path, bool missing_ok,
                                                           std::string* warning = nullptr);
 Status saveUsersFile(const std::string& path, const UsersFile& file);

@@ -188,7 +188,7 @@ Violation issuerProblem(const Settings& s) {
   return "must be " + expected + ", but " + quoted(issuer) + " was provided";
 }
 
-const std::array<ValidationRule, 26> kAuthRules{{
+const std::array<ValidationRule, 27> kAuthRules{{
     {"auth.provider",
      [](const Settings& s) -> Violation {
        if (s.auth.provider == AuthProvider::none && s.mode != Mode::local) {
@@ -257,6 +257,22 @@ const std::array<ValidationRule, 26> kAuthRules{{
          if (!isHostAndPort(host)) {
            return "must hold lowercase host names with an optional :port (no scheme or path), such as "
                   "\"openhands.example.com\" or \"localhost:8080\", but " +
+                  quoted(host) + " was provided";
+         }
+         if (!seen.insert(host).second) {
+           return "must not repeat a host, but " + quoted(host) + " appears more than once";
+         }
+       }
+       return std::nullopt;
+     }},
+    // Here rather than with the other [server] keys: it shares callback_hosts' host grammar.
+    {"server.allowed_hosts",
+     [](const Settings& s) -> Violation {
+       std::set<std::string_view> seen;
+       for (const std::string& host : s.server.allowed_hosts) {
+         if (!isHostAndPort(host)) {
+           return "must hold lowercase host names with an optional :port (no scheme or path), such as "
+                  "\"origin.openhands.example.com\", but " +
                   quoted(host) + " was provided";
          }
          if (!seen.insert(host).second) {

@@ -37,7 +37,7 @@ std::chrono::seconds seconds(std::int64_t v) { return std::chrono::seconds{v}; }
 std::uint16_t port(std::int64_t v) { return static_cast<std::uint16_t>(v); }
 std::size_t size(std::int64_t v) { return static_cast<std::size_t>(v); }
 
-const std::array<FieldSpec, 61> kSchema{{
+const std::array<FieldSpec, 62> kSchema{{
     {"mode", ChoiceField{kModes, [](Settings& s, std::string_view v) {
                            s.mode = v == "aws" ? Mode::aws : Mode::local;
                          }}},
@@ -49,6 +49,7 @@ const std::array<FieldSpec, 61> kSchema{{
     {"server.client_idle_timeout_seconds", IntegerField{1, kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.server.client_idle_timeout = seconds(v); }}},
     {"server.drain_timeout_seconds", IntegerField{1, kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.server.drain_timeout = seconds(v); }}},
     {"server.max_connections", IntegerField{1, 1'000'000, "", [](Settings& s, std::int64_t v) { s.server.max_connections = size(v); }}},
+    {"server.allowed_hosts", StringListField{256, [](Settings& s, std::vector<std::string> v) { s.server.allowed_hosts = std::move(v); }}},
 
     {"upstream.url", StringField{[](Settings& s, std::string v) { s.upstream.url = std::move(v); }}},
     {"upstream.connect_timeout_seconds", IntegerField{1, kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.upstream.connect_timeout = seconds(v); }}},

@@ -25,6 +25,10 @@ struct ServerSettings {
   std::chrono::seconds client_idle_timeout{75};     // server.client_idle_timeout_seconds (keep-alive)
   std::chrono::seconds drain_timeout{25};           // server.drain_timeout_seconds (SIGTERM)
   std::size_t max_connections = 10000;              // server.max_connections
+  // server.allowed_hosts: Host values served besides the main hosts (auth.callback_hosts and
+  // each runtime suffix's main host) and the runtime hosts, e.g. CloudFront's origin name
+  // ("host" or "host:port", lowercase). Other Hosts get 421 (policy/host_allowlist.h).
+  std::vector<std::string> allowed_hosts;
 };
 
 // [upstream]: the OpenHands app server.

@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 
 #include "http/worker.h"
+#include "policy/host_allowlist.h"
 
 namespace oh::gateway {
 namespace {
@@ -40,7 +41,13 @@ private:
     }
     const auto& request = parser_->get();
     auto& response = response_.emplace(http::status::ok, 11);
-    if (request.method() == http::verb::get && (request.target() == "/metrics" || request.target().starts_with("/metrics?"))) {
+    if (!isLoopbackHostHeader(request[http::field::host]) || request.count(http::field::host) != 1) {
+      // DNS rebinding: a page on a name re-pointed at 127.0.0.1 must not read the metrics.
+      response.result(http::status::misdirected_request);
+      response.set(http::field::content_type, "text/plain; charset=utf-8");
+      response.body() = "Misdirected Request\n";
+    } else if (request.method() == http::verb::get &&
+               (request.target() == "/metrics" || request.target().starts_with("/metrics?"))) {
       response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
       response.body() = worker_.metrics().renderPrometheus();
     } else {

@@ -98,10 +98,28 @@ void ClientSession::handleRequest() {
     route_ = RouteClass::gateway;
     return handleGatewayEndpoint(path);
   }
-  if (snapshot_->origin && !snapshot_->origin->verify(request[settings().origin.header])) {
-    worker_.metrics().originRejected();
+  // DNS rebinding: a name someone else points at this machine is not OpenHands' origin.
+  if (!snapshot_->hosts.admits(host_)) {
     route_ = RouteClass::rejected;
-    return sendError(GatewayError::forbidden_origin, "origin");
+    return sendError(GatewayError::misdirected_host, "host");
+  }
+  if (snapshot_->origin) {
+    // Exactly one copy: with two, which one a check reads is a guess an attacker could steer.
+    const std::string_view header = settings().origin.header;
+    if (request.count(header) != 1 || !snapshot_->origin->verify(request[header])) {
+      worker_.metrics().originRejected();
+      route_ = RouteClass::rejected;
+      return sendError(GatewayError::forbidden_origin, "origin");
+    }
+    // Behind CloudFront the TCP peer (and X-Forwarded-For's last hop) is an edge server shared
+    // by everyone near it; CloudFront names the viewer, and only a request that carried the
+    // secret came through CloudFront.
+    constexpr std::string_view kViewerAddress = "CloudFront-Viewer-Address";
+    if (request.count(kViewerAddress) == 1) {
+      if (auto viewer = viewerAddress(request[kViewerAddress])) {
+        client_ip_ = std::move(*viewer);
+      }
+    }
   }
   if (snapshot_->limiter) {
     const RateDecision decision = snapshot_->limiter->admit(client_ip_, Clock::now());
@@ -131,6 +149,8 @@ void ClientSession::askGate() {
   g.sec_fetch_mode = request["Sec-Fetch-Mode"];
   g.x_requested_with = request["X-Requested-With"];
   g.origin = request[http::field::origin];
+  g.sec_fetch_site = request["Sec-Fetch-Site"];
+  g.referer = request[http::field::referer];
   g.content_type = request[http::field::content_type];
   g.client_ip = client_ip_;
   g.session_api_key = request["X-Session-API-Key"];
@@ -177,10 +197,6 @@ void ClientSession::onGateDecision(GateDecision decision) {
   case GateDecision::Kind::forward:
     plan_ = std::move(decision.forward);
     user_ = plan_->user;
-    if (plan_->rewrite_target) {
-      // What the upstream receives; the access log keeps what the client sent.
-      x_->parser->get().target(*plan_->rewrite_target);
-    }
     return acquireUpstream();
   }
 }

@@ -49,6 +49,7 @@ std::string_view gatewayErrorName(GatewayError error) {
   switch (error) {
   case GatewayError::bad_request: return "bad_request";
   case GatewayError::forbidden_origin: return "origin";
+  case GatewayError::misdirected_host: return "host";
   case GatewayError::not_found: return "not_found";
   case GatewayError::payload_too_large: return "body_too_large";
   case GatewayError::rate_limited: return "rate_limit";
@@ -68,6 +69,8 @@ ErrorReply errorReply(GatewayError error, const ErrorContext& context) {
   case GatewayError::forbidden_origin:
     // The exact body the reference design's ALB fixed response uses.
     return plain(403, "Access Denied - Invalid Origin", false);
+  case GatewayError::misdirected_host:
+    return plain(421, "Misdirected Request: this host name is not served here", false);
   case GatewayError::not_found:
     return plain(404, "Not Found", false);
   case GatewayError::payload_too_large:

@@ -17,7 +17,8 @@ namespace oh::gateway {
 // "reason" field (gatewayErrorName()).
 enum class GatewayError {
   bad_request,           // 400 malformed or hostile request (smuggling attempts, bad framing)
-  forbidden_origin,      // 403 missing or wrong X-Origin-Verify
+  forbidden_origin,      // 403 missing, repeated or wrong X-Origin-Verify
+  misdirected_host,      // 421 a Host this gateway does not serve (DNS rebinding)
   not_found,             // 404 unknown /_gateway/ path
   payload_too_large,     // 413 body over the route's limit
   rate_limited,          // 429 token bucket empty (Retry-After set)

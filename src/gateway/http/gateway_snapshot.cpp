@@ -26,6 +26,12 @@ std::variant<SnapshotPtr, std::string> buildSnapshot(SettingsPtr settings, const
     }
     snapshot->trusted = std::move(*trusted);
   }
+  {
+    std::vector<std::string> main_hosts = settings->auth.callback_hosts;
+    main_hosts.insert(main_hosts.end(), settings->server.allowed_hosts.begin(), settings->server.allowed_hosts.end());
+    snapshot->hosts = HostAllowlist(main_hosts, settings->runtime.enabled ? settings->runtime.host_suffixes
+                                                                         : std::vector<std::string>{});
+  }
   const auto& rate = settings->rate_limit;
   if (rate.enabled) {
     const bool same = previous != nullptr && previous->limiter && previous->settings &&

@@ -11,6 +11,7 @@
 #include "config/settings.h"
 #include "http/request_gate.h"
 #include "policy/client_address.h"
+#include "policy/host_allowlist.h"
 #include "policy/origin_verifier.h"
 #include "policy/rate_limiter.h"
 
@@ -20,6 +21,7 @@ struct GatewaySnapshot {
   SettingsPtr settings;
   std::shared_ptr<const OriginVerifier> origin;  // null when the origin check is off (local mode only)
   TrustedProxies trusted;
+  HostAllowlist hosts;                           // which Host values are served (421 otherwise)
   std::shared_ptr<RateLimiter> limiter;          // null when rate limiting is off
   RequestGatePtr gate;                           // sign-in and runtime routing; null: forward everything
 };

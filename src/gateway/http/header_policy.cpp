@@ -29,11 +29,28 @@ void collectConnectionOptions(std::string_view value, std::vector<std::string>& 
   }
 }
 
+// A header name's byte as servers that fold names compare it: case-insensitive, and '_' the
+// same as '-' (CGI, WSGI and PHP turn both into '_'; some frameworks turn '_' into '-'), so
+// "X_Cognito_User_Id" reaches such an app as X-Cognito-User-Id would.
+char foldedNameByte(char c) { return c == '_' ? '-' : common::toLowerAscii(c); }
+
+bool startsWithFolded(std::string_view name, std::string_view prefix) {
+  if (name.size() < prefix.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (foldedNameByte(name[i]) != foldedNameByte(prefix[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool hasAnyPrefix(std::string_view name, std::span<const std::string_view> prefixes) {
   return !name.empty() && std::any_of(prefixes.begin(), prefixes.end(), [name](std::string_view prefix) {
            // The first letters settle most fields without a full comparison.
-           return !prefix.empty() && common::toLowerAscii(name[0]) == common::toLowerAscii(prefix[0]) &&
-                  common::startsWithIgnoreCase(name, prefix);
+           return !prefix.empty() && foldedNameByte(name[0]) == foldedNameByte(prefix[0]) &&
+                  startsWithFolded(name, prefix);
          });
 }
 

@@ -31,7 +31,7 @@ struct ForwardContext {
 // appended with the peer; X-Forwarded-Proto set unless the peer-supplied one is trusted
 // (keep_forwarded_proto); X-Forwarded-Host set from Host; X-Real-IP set to the client; Host
 // preserved; the origin secret header removed; every field whose name starts with one of
-// context.remove_header_prefixes removed (any case, any number). One walk over the client's
+// context.remove_header_prefixes removed (any case, '_' for '-', any number). One walk over the client's
 // fields does it all. Returns how many fields the prefixes removed (identity headers a client
 // should never send: worth a log line).
 std::size_t prepareUpstreamRequest(Fields& fields, const ForwardContext& context, bool keep_forwarded_proto);

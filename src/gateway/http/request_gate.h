@@ -34,6 +34,8 @@ struct GateRequest {
   std::string_view sec_fetch_mode;
   std::string_view x_requested_with;
   std::string_view origin;            // Origin header
+  std::string_view sec_fetch_site;    // Sec-Fetch-Site header
+  std::string_view referer;           // Referer header
   std::string_view content_type;
   std::string_view client_ip;         // clientAddress(): trusted proxies skipped
   std::string_view session_api_key;   // X-Session-API-Key (an OpenHands agent server's key)
@@ -72,8 +74,6 @@ struct RuntimeResponsePolicy {
 struct ForwardPlan {
   // Tried in order until one accepts a TCP connection; empty = the configured upstream.
   std::vector<ForwardTarget> targets;
-  // Replaces the request target (path form of runtime routes); empty = unchanged.
-  std::optional<std::string> rewrite_target;
   // Request headers removed when their name starts with one of these (case-insensitive),
   // e.g. "x-cognito-" so no client can claim an identity. Views of the gate's constants
   // (static storage): these name header families, never anything taken from a request.

@@ -225,6 +225,19 @@ std::string clientAddress(const ip::address& peer, std::string_view x_forwarded_
   return current.to_string();
 }
 
+std::optional<std::string> viewerAddress(std::string_view header) {
+  header = trim(header);
+  const std::size_t colon = header.rfind(':');
+  if (colon == std::string_view::npos || !isPort(header.substr(colon + 1))) {
+    return std::nullopt;
+  }
+  auto address = parseAddress(header.substr(0, colon));
+  if (!address) {
+    return std::nullopt;
+  }
+  return address->to_string();
+}
+
 std::string rateLimitKey(std::string_view client_address) {
   auto address = parseAddress(client_address);
   if (!address) {

@@ -35,6 +35,12 @@ private:
 std::string clientAddress(const boost::asio::ip::address& peer, std::string_view x_forwarded_for,
                           const TrustedProxies& trusted);
 
+// The viewer's address from CloudFront's CloudFront-Viewer-Address header ("IP:port", an IPv6
+// address unbracketed: "2001:db8::1:443"), as text; nullopt when it does not parse. Believe it
+// only on a request whose origin secret matched: only CloudFront knows that secret, and
+// CloudFront replaces whatever a viewer sent under this name.
+std::optional<std::string> viewerAddress(std::string_view cloudfront_viewer_address);
+
 // The rate-limit bucket for a client address (as clientAddress() returns it): an IPv4 address
 // as is, an IPv6 address as its /64 ("2001:db8:1:2::/64"), because one customer usually holds a
 // whole /64 and could otherwise rotate through it to escape the limit and flood the table.

@@ -51,8 +51,7 @@ std::string_view trimmed(std::string_view text) {
 }
 
 // Reads one secret file; on failure returns false with `error` naming the file.
-bool readSecret(const std::string& path, std::string& secret, std::vector<std::string>& warnings,
-                std::string& error) {
+bool readSecret(const std::string& path, std::string& secret, std::string& error) {
   // O_NONBLOCK: opening a FIFO put in place of the file must not hang a SIGHUP reload; it
   // is refused just below as not a regular file (regular files ignore the flag).
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -67,10 +66,13 @@ bool readSecret(const std::string& path, std::string& secret, std::vector<std::s
     return false;
   }
   if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    // Whoever reads the secret can bypass CloudFront (and its WAF) and forge the viewer address.
     char mode[8];
     std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(info.st_mode & 0777));
-    warnings.push_back("origin secret file \"" + path + "\" can be read by group or others (mode " +
-                       mode + "); run chmod 600 on it");
+    ::close(fd);
+    error = "origin secret file \"" + path + "\" can be read by group or others (mode " + mode +
+            "); run chmod 600 " + path;
+    return false;
   }
   std::string content;
   char buffer[1024];
@@ -111,24 +113,19 @@ bool readSecret(const std::string& path, std::string& secret, std::vector<std::s
 std::optional<OriginVerifier> OriginVerifier::fromFiles(const std::string& current_file,
                                                         const std::string& previous_file,
                                                         std::string& error) {
-  std::vector<std::string> warnings;
   std::string current;
   if (current_file.empty()) {
     error = "no origin secret file is configured";
     return std::nullopt;
   }
-  if (!readSecret(current_file, current, warnings, error)) {
+  if (!readSecret(current_file, current, error)) {
     return std::nullopt;
   }
   std::string previous;
-  if (!previous_file.empty() && !readSecret(previous_file, previous, warnings, error)) {
+  if (!previous_file.empty() && !readSecret(previous_file, previous, error)) {
     return std::nullopt;
   }
   OriginVerifier verifier(std::move(current), std::move(previous));
-  for (const std::string& warning : warnings) {
-    spdlog::warn("{}", warning);
-  }
-  verifier.warnings_ = std::move(warnings);
   return verifier;
 }
 

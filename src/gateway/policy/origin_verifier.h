@@ -34,7 +34,7 @@ class OriginVerifier {
 public:
   // Reads the files; previous_file may be empty. Returns nullopt with `error` set when a file
   // cannot be read or a secret is empty or shorter than kMinOriginSecretBytes. A file that
-  // group or others may read is accepted with a warning (see warnings()), also logged.
+  // group or others may read is refused too (error names the file and the chmod that fixes it).
   static std::optional<OriginVerifier> fromFiles(const std::string& current_file,
                                                  const std::string& previous_file,
                                                  std::string& error);
@@ -49,15 +49,11 @@ public:
 
   bool hasPrevious() const { return has_previous_; }
 
-  // Warnings found while reading the files (e.g. permissions wider than 0600).
-  const std::vector<std::string>& warnings() const { return warnings_; }
-
 private:
   using Digest = std::array<unsigned char, 32>;
   Digest current_digest_{};
   Digest previous_digest_{};
   bool has_previous_ = false;
-  std::vector<std::string> warnings_;
 };
 
 // The verifier in force, swapped atomically on reload; safe to use from every thread.

@@ -132,23 +132,15 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
     setup.runtime_suffixes = settings.runtime.host_suffixes;
   }
 
-  std::string warning;
-  auto current_key = auth::readKeyFile(auth_settings.cookie_key_file, &warning);
+  auto current_key = auth::readKeyFile(auth_settings.cookie_key_file);
   if (!current_key) {
     return "auth.cookie_key_file: " + current_key.error().reason;
   }
-  if (!warning.empty()) {
-    spdlog::warn("auth.cookie_key_file: {}", warning);
-  }
   std::optional<std::string> previous_key;
   if (!auth_settings.cookie_previous_key_file.empty()) {
-    warning.clear();
-    auto previous = auth::readKeyFile(auth_settings.cookie_previous_key_file, &warning);
+    auto previous = auth::readKeyFile(auth_settings.cookie_previous_key_file);
     if (!previous) {
       return "auth.cookie_previous_key_file: " + previous.error().reason;
-    }
-    if (!warning.empty()) {
-      spdlog::warn("auth.cookie_previous_key_file: {}", warning);
     }
     previous_key = std::move(previous).value();
   }
@@ -160,13 +152,9 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
   setup.box = std::make_shared<const auth::SealedBox>(std::move(box).value());
 
   if (!auth_settings.ticket_key_file.empty()) {
-    warning.clear();
-    auto ticket_key = auth::readKeyFile(auth_settings.ticket_key_file, &warning);
+    auto ticket_key = auth::readKeyFile(auth_settings.ticket_key_file);
     if (!ticket_key) {
       return "auth.ticket_key_file: " + ticket_key.error().reason;
-    }
-    if (!warning.empty()) {
-      spdlog::warn("auth.ticket_key_file: {}", warning);
     }
     if (*ticket_key == *current_key || (previous_key && *ticket_key == *previous_key)) {
       return std::string("auth.ticket_key_file: holds the same key as a cookie key file (one key, one purpose)");
@@ -175,15 +163,11 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
   }
 
   if (auth_settings.provider == AuthProvider::local) {
-    warning.clear();
     auto users = signin::UsersFileSource::load(
         auth_settings.users_file, auth::PasswordHashParams::interactive(), *current_key,
-        previous_key ? std::optional<std::string_view>(*previous_key) : std::nullopt, &warning);
+        previous_key ? std::optional<std::string_view>(*previous_key) : std::nullopt);
     if (auto* problem = std::get_if<std::string>(&users)) {
       return "auth.users_file: " + *problem;
-    }
-    if (!warning.empty()) {
-      spdlog::warn("auth.users_file: {}", warning);
     }
     setup.users = std::get<std::shared_ptr<signin::UsersFileSource>>(std::move(users));
     if (setup.users->current()->by_name.empty()) {
@@ -207,13 +191,9 @@ std::variant<std::shared_ptr<SignIn>, std::string> SignInServices::build(const S
 
     std::string secret;
     if (!auth_settings.client_secret_file.empty()) {
-      warning.clear();
-      auto read = auth::readSecretFile(auth_settings.client_secret_file, &warning);
+      auto read = auth::readSecretFile(auth_settings.client_secret_file);
       if (!read) {
         return "auth.client_secret_file: " + read.error().reason;
-      }
-      if (!warning.empty()) {
-        spdlog::warn("auth.client_secret_file: {}", warning);
       }
       secret = std::move(read).value();
     } else if (const char* env = std::getenv(kClientSecretEnv); env != nullptr && *env != '\0') {

@@ -59,10 +59,9 @@ UsersFileSource::Stamp UsersFileSource::stampOf(const std::string& path) {
 std::variant<std::shared_ptr<UsersFileSource>, std::string> UsersFileSource::load(const std::string& path,
                                                                                  auth::PasswordHashParams params,
                                                                                  std::string_view current_key,
-                                                                                 std::optional<std::string_view> previous_key,
-                                                                                 std::string* warning) {
+                                                                                 std::optional<std::string_view> previous_key) {
   const Stamp stamp = stampOf(path);
-  auto users = auth::loadUsersFile(path, false, warning);
+  auto users = auth::loadUsersFile(path, false);
   if (!users) {
     return joined(users.error());
   }
@@ -115,17 +114,13 @@ void UsersFileSource::refreshIfChanged() {
       return;
     }
   }
-  std::string warning;
-  auto users = auth::loadUsersFile(path_, false, &warning);
+  auto users = auth::loadUsersFile(path_, false);
   if (!users) {
     spdlog::error("auth.users_file changed but cannot be used, keeping the accounts loaded before: {}",
                   joined(users.error()));
     std::lock_guard lock(mutex_);
     stamp_ = stamp;  // do not retry a broken file on every check; its next change will be read
     return;
-  }
-  if (!warning.empty()) {
-    spdlog::warn("auth.users_file: {}", warning);
   }
   auto accounts = accountsOf(std::move(users).value());
   spdlog::info("auth.users_file re-read: {} accounts", accounts->by_name.size());

@@ -44,13 +44,12 @@ public:
   };
   static constexpr std::chrono::seconds kCheckInterval{2};
 
-  // Loads the file (problems joined with "; "); `warning` as loadUsersFile's.
+  // Loads the file (problems joined with "; "); one that group or others may access is refused.
   // `current_key`/`previous_key`: the cookie keys the fingerprints are derived from.
   static std::variant<std::shared_ptr<UsersFileSource>, std::string> load(const std::string& path,
                                                                           auth::PasswordHashParams params,
                                                                           std::string_view current_key,
-                                                                          std::optional<std::string_view> previous_key,
-                                                                          std::string* warning);
+                                                                          std::optional<std::string_view> previous_key);
 
   std::shared_ptr<const Accounts> current() const;
 

@@ -28,6 +28,13 @@ std::string GatewayConfig::toml() const {
   if (max_connections > 0) {
     out << "max_connections = " << max_connections << "\n";
   }
+  if (!allowed_hosts.empty()) {
+    out << "allowed_hosts = [";
+    for (std::size_t i = 0; i < allowed_hosts.size(); ++i) {
+      out << (i == 0 ? "" : ", ") << tomlString(allowed_hosts[i]);
+    }
+    out << "]\n";
+  }
   if (client_header_timeout_seconds > 0) {
     out << "client_header_timeout_seconds = " << client_header_timeout_seconds << "\n";
   }

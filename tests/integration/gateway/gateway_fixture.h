@@ -28,6 +28,7 @@ struct GatewayConfig {
   int client_header_timeout_seconds = 0;  // 0: not written (the gateway's default)
   int client_idle_timeout_seconds = 0;    // 0: not written
   std::size_t max_connections = 0;  // 0: not written (the gateway's default)
+  std::vector<std::string> allowed_hosts;  // server.allowed_hosts; empty: not written
   bool origin_enabled = false;
   std::string origin_current_file;
   std::string origin_previous_file;

@@ -210,6 +210,85 @@ TEST_F(PolicyTest, TrustedProxyForwardedFor) {
   EXPECT_EQ(get("/echo", client_b)->status, 200);
 }
 
+// Issue 16: an origin secret sent twice was decided by its first copy; now any repeat is 403,
+// whichever copy is right, and never reaches the upstream.
+TEST_F(PolicyTest, OriginSecretSentTwiceIsRefused) {
+  OH_START_GATEWAY(originConfig());
+  for (const Headers& headers : {Headers{{"X-Origin-Verify", std::string(kSecretA)}, {"X-Origin-Verify", "wrong"}},
+                                 Headers{{"X-Origin-Verify", "wrong"}, {"X-Origin-Verify", std::string(kSecretA)}},
+                                 Headers{{"X-Origin-Verify", std::string(kSecretA)}, {"x-origin-verify", std::string(kSecretA)}}}) {
+    const auto response = get("/echo?case=twice", headers);
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(response->status, 403);
+  }
+  EXPECT_TRUE(upstream_.requests().empty());
+  EXPECT_EQ(get("/echo", {{"X-Origin-Verify", std::string(kSecretA)}})->status, 200);
+}
+
+// Issue 16: behind CloudFront every viewer shared the edge's address (one rate-limit bucket,
+// one login lockout). With the origin secret, CloudFront-Viewer-Address names the client: the
+// upstream sees it and each viewer has its own bucket. Without the origin check (nothing proves
+// CloudFront sent it) the header is ignored.
+TEST_F(PolicyTest, ViewerAddressBelievedOnlyWithTheOriginSecret) {
+  auto config = originConfig();
+  config.rate_limit_enabled = true;
+  config.requests_per_second = 0.01;
+  config.burst = 2;
+  OH_START_GATEWAY(config);
+  const Headers viewer_a{{"X-Origin-Verify", std::string(kSecretA)}, {"CloudFront-Viewer-Address", "203.0.113.7:50123"}};
+  const Headers viewer_b{{"X-Origin-Verify", std::string(kSecretA)},
+                         {"CloudFront-Viewer-Address", "2001:db8::7:443"}};
+  auto response = get("/echo", viewer_a);
+  ASSERT_TRUE(response.has_value());
+  ASSERT_EQ(response->status, 200);
+  const auto echoed = parseEcho(response->body);
+  ASSERT_TRUE(echoed.has_value());
+  EXPECT_EQ(findHeader(echoed->headers, "X-Real-IP"), "203.0.113.7");
+  EXPECT_EQ(get("/echo", viewer_a)->status, 200);
+  EXPECT_EQ(get("/echo", viewer_a)->status, 429);
+  EXPECT_EQ(get("/echo", viewer_b)->status, 200);
+  // A repeated header is no viewer address: the request counts as the TCP peer's (fresh bucket).
+  const Headers doubled{{"X-Origin-Verify", std::string(kSecretA)},
+                        {"CloudFront-Viewer-Address", "203.0.113.7:1"},
+                        {"CloudFront-Viewer-Address", "198.51.100.1:1"}};
+  auto peer = get("/echo", doubled);
+  ASSERT_TRUE(peer.has_value());
+  ASSERT_EQ(peer->status, 200);
+  EXPECT_EQ(findHeader(parseEcho(peer->body)->headers, "X-Real-IP"), "127.0.0.1");
+}
+
+TEST_F(PolicyTest, ViewerAddressIgnoredWithoutTheOriginCheck) {
+  OH_START_GATEWAY(baseConfig());
+  auto response = get("/echo", {{"CloudFront-Viewer-Address", "203.0.113.7:50123"}});
+  ASSERT_TRUE(response.has_value());
+  ASSERT_EQ(response->status, 200);
+  EXPECT_EQ(findHeader(parseEcho(response->body)->headers, "X-Real-IP"), "127.0.0.1");
+}
+
+// Issue 16, DNS rebinding: with hosts configured, any other Host gets 421 before anything else
+// (the upstream never sees it); the probes answer whatever the Host. The admin listener serves
+// loopback names only.
+TEST_F(PolicyTest, UnknownHostsGet421) {
+  auto config = baseConfig();
+  config.allowed_hosts = {"gateway.test", "origin.gateway.test:8443"};
+  OH_START_GATEWAY(config);
+  EXPECT_EQ(get("/echo")->status, 200);  // Host: gateway.test
+  EXPECT_EQ(simpleRequest(port(), "GET", "/echo", {}, {}, "GATEWAY.test:1234")->status, 200);
+  EXPECT_EQ(simpleRequest(port(), "GET", "/echo", {}, {}, "origin.gateway.test:8443")->status, 200);
+  const std::size_t seen = upstream_.requests().size();
+  for (const char* host : {"rebound.evil.test", "origin.gateway.test", "127.0.0.1", "gateway.test.evil.test"}) {
+    const auto refused = simpleRequest(port(), "GET", "/echo", {}, {}, host);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->status, 421) << host;
+  }
+  EXPECT_EQ(upstream_.requests().size(), seen);
+  EXPECT_EQ(simpleRequest(port(), "GET", "/_gateway/health", {}, {}, "10.0.0.5")->status, 200);
+  ASSERT_NE(gateway_->adminPort(), 0);
+  EXPECT_EQ(simpleRequest(gateway_->adminPort(), "GET", "/metrics", {}, {}, "rebound.evil.test:9090")->status, 421);
+  EXPECT_EQ(simpleRequest(gateway_->adminPort(), "GET", "/metrics", {}, {}, "127.0.0.1:9090")->status, 200);
+  EXPECT_EQ(simpleRequest(gateway_->adminPort(), "GET", "/metrics", {}, {}, "localhost")->status, 200);
+}
+
 // A header block over limits.max_header_bytes gives 431 and the connection is closed.
 TEST_F(PolicyTest, OversizedHeaderGives431) {
   auto config = baseConfig();

@@ -302,7 +302,7 @@ TEST_F(ProxyHttpTest, MetricsCountRequests) {
   }
   const auto missing = get("/status/404");
   ASSERT_TRUE(missing.has_value());
-  const auto metrics = simpleRequest(gateway_->adminPort(), "GET", "/metrics");
+  const auto metrics = simpleRequest(gateway_->adminPort(), "GET", "/metrics", {}, {}, "127.0.0.1");
   ASSERT_TRUE(metrics.has_value());
   ASSERT_EQ(metrics->status, 200);
   EXPECT_NE(metrics->header("Content-Type").value_or("").find("text/plain"), std::string::npos);

@@ -156,7 +156,7 @@ TEST_F(WebSocketTest, ConcurrentTunnels) {
     ASSERT_TRUE(message.has_value());
     EXPECT_EQ(message->data, "message " + std::to_string(i));
   }
-  const auto metrics = simpleRequest(gateway_->adminPort(), "GET", "/metrics");
+  const auto metrics = simpleRequest(gateway_->adminPort(), "GET", "/metrics", {}, {}, "127.0.0.1");
   ASSERT_TRUE(metrics.has_value());
   EXPECT_NE(metrics->body.find("websocket"), std::string::npos) << metrics->body;
   for (auto& client : clients) {

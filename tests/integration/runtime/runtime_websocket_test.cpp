@@ -176,7 +176,7 @@ TEST_F(RuntimeWebSocketTest, OversizedMessageClosesRuntimeTunnel) {
 
 // The oh_gateway_websocket_tunnels gauge from the admin listener, or -1.
 long openTunnels(GatewayProcess& gateway) {
-  const auto metrics = simpleRequest(gateway.adminPort(), "GET", "/metrics");
+  const auto metrics = simpleRequest(gateway.adminPort(), "GET", "/metrics", {}, {}, "127.0.0.1");
   if (!metrics || metrics->status != 200) {
     return -1;
   }

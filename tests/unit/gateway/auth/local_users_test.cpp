@@ -125,9 +125,14 @@ TEST_F(UsersFileTest, RefusesHostileFiles) {
   EXPECT_FALSE(loadUsersFile(dir_.string(), false));  // a directory
 }
 
-// Group/other access yields a warning (the file is still used).
-TEST_F(UsersFileTest, WarnsWhenReadableByOthers) {
+// Group/other access refuses the file (issue 16: it used to be only a warning), naming the file
+// and the fix; only the users command, which rewrites the file 0600, gets a warning instead.
+TEST_F(UsersFileTest, RefusedWhenReadableByOthers) {
   write("", 0644);
+  auto refused = loadUsersFile(path_, false);
+  ASSERT_FALSE(refused);
+  ASSERT_EQ(refused.error().size(), 1u);
+  EXPECT_NE(refused.error()[0].find("chmod 600 " + path_), std::string::npos) << refused.error()[0];
   std::string warning;
   ASSERT_TRUE(loadUsersFile(path_, false, &warning));
   EXPECT_NE(warning.find("chmod 600"), std::string::npos);
@@ -135,6 +140,7 @@ TEST_F(UsersFileTest, WarnsWhenReadableByOthers) {
   warning.clear();
   ASSERT_TRUE(loadUsersFile(path_, false, &warning));
   EXPECT_TRUE(warning.empty());
+  EXPECT_TRUE(loadUsersFile(path_, false));
 }
 
 TEST_F(UsersFileTest, HashesAreArgon2idAndSalted) {

@@ -19,6 +19,7 @@ TEST(GatewayErrorTest, StatusPerError) {
   const ErrorContext context;
   EXPECT_EQ(errorReply(GatewayError::bad_request, context).status, 400u);
   EXPECT_EQ(errorReply(GatewayError::forbidden_origin, context).status, 403u);
+  EXPECT_EQ(errorReply(GatewayError::misdirected_host, context).status, 421u);
   EXPECT_EQ(errorReply(GatewayError::not_found, context).status, 404u);
   EXPECT_EQ(errorReply(GatewayError::payload_too_large, context).status, 413u);
   EXPECT_EQ(errorReply(GatewayError::rate_limited, context).status, 429u);

@@ -173,6 +173,29 @@ TEST(HeaderPolicyTest, GateRequestEdits) {
   EXPECT_EQ(plain["X-Cognito-User-Id"], "kept without prefixes");
 }
 
+// Issue 16: servers behind the gateway (CGI, WSGI, PHP and others) fold '-' and '_' in header
+// names, so X_Cognito_User_Id reached such an app as the identity. Every spelling, any case,
+// any mix of '_' and '-', is removed; names that merely resemble the prefix stay.
+TEST(HeaderPolicyTest, IdentityHeaderSpellingsWithUnderscoresAreRemoved) {
+  Fields f;
+  for (const char* spoofed : {"X_Cognito_User_Id", "x_cognito-email", "X-COGNITO_EMAIL-VERIFIED", "x_COGNITO_x",
+                              "X-Cognito_User_Id"}) {
+    f.insert(spoofed, "spoofed");
+  }
+  f.insert("X_Cognitive", "kept");
+  f.insert("XCognito_User", "kept");
+  ForwardPlan plan;
+  plan.remove_header_prefixes = {"x-cognito-"};
+  ForwardContext edits = context();
+  edits.remove_header_prefixes = plan.remove_header_prefixes;
+  EXPECT_EQ(prepareUpstreamRequest(f, edits, false), 5u);
+  for (const auto& field : f) {
+    EXPECT_EQ(std::string(field.value()).find("spoofed"), std::string::npos) << field.name_string();
+  }
+  EXPECT_EQ(f["X_Cognitive"], "kept");
+  EXPECT_EQ(f["XCognito_User"], "kept");
+}
+
 // This test verifies an empty replacement removes every Cookie header and nullopt keeps them.
 TEST(HeaderPolicyTest, GateCookieRemovedOrKept) {
   Fields removed;

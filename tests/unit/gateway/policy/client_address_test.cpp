@@ -208,5 +208,20 @@ TEST(RateLimitKey, Ipv6GroupedByPrefix) {
   EXPECT_EQ(rateLimitKey(""), "");
 }
 
+// This test verifies CloudFront-Viewer-Address parsing (issue 16): IPv4 and unbracketed IPv6
+// with the viewer's port, normalised; anything else (no port, bad port, junk, lists, brackets
+// CloudFront never sends, scope ids) is refused, so the caller keeps its own address.
+TEST(ViewerAddress, ParsesCloudFrontForms) {
+  EXPECT_EQ(viewerAddress("198.51.100.10:46532"), "198.51.100.10");
+  EXPECT_EQ(viewerAddress(" 198.51.100.10:1 "), "198.51.100.10");
+  EXPECT_EQ(viewerAddress("2001:0db8:85a3:0000:0000:8a2e:0370:7334:46532"), "2001:db8:85a3::8a2e:370:7334");
+  EXPECT_EQ(viewerAddress("::ffff:198.51.100.10:443"), "198.51.100.10");
+  for (const char* bad : {"", "198.51.100.10", "198.51.100.10:", "198.51.100.10:99999", "198.51.100.10:x",
+                          "example.com:443", "198.51.100.10:443, 203.0.113.1:80", "[2001:db8::1]:443",
+                          "fe80::1%eth0:443", "1.2.3.4:80\r\nX: y", "unknown:0"}) {
+    EXPECT_FALSE(viewerAddress(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace oh::gateway

@@ -104,7 +104,6 @@ TEST_F(SecretFiles, ReadsAndTrims) {
   EXPECT_TRUE(verifier->verify(kCurrent));
   EXPECT_TRUE(verifier->verify(kPrevious));
   EXPECT_FALSE(verifier->verify(std::string(kCurrent) + "\n"));
-  EXPECT_TRUE(verifier->warnings().empty());
 }
 
 // This test verifies a missing current file is an error naming it.
@@ -174,15 +173,20 @@ TEST_F(SecretFiles, EmptyPathRefused) {
   EXPECT_FALSE(error.empty());
 }
 
-// This test verifies a file readable by others is accepted with a warning naming it.
-TEST_F(SecretFiles, WideModeWarns) {
+// This test verifies a file group or others may read is refused (issue 16: it used to be only
+// a warning), the error naming the file, its mode and the fix; the previous file too.
+TEST_F(SecretFiles, WideModeRefused) {
   const std::string current = write("current", kCurrent, 0644);
   std::string error;
-  auto verifier = OriginVerifier::fromFiles(current, "", error);
-  ASSERT_TRUE(verifier) << error;
-  ASSERT_EQ(verifier->warnings().size(), 1u);
-  EXPECT_NE(verifier->warnings()[0].find(current), std::string::npos);
-  EXPECT_NE(verifier->warnings()[0].find("644"), std::string::npos);
+  EXPECT_FALSE(OriginVerifier::fromFiles(current, "", error));
+  EXPECT_NE(error.find(current), std::string::npos) << error;
+  EXPECT_NE(error.find("644"), std::string::npos) << error;
+  EXPECT_NE(error.find("chmod 600 " + current), std::string::npos) << error;
+  const std::string good = write("good", kCurrent);
+  const std::string previous = write("previous", kPrevious, 0640);
+  error.clear();
+  EXPECT_FALSE(OriginVerifier::fromFiles(good, previous, error));
+  EXPECT_NE(error.find(previous), std::string::npos) << error;
 }
 
 // This test verifies a reload picks up a rotated pair.
