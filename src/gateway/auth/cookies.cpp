@@ -27,7 +27,7 @@ void forEachCookie(std::string_view header, F&& f) {
 }
 
 bool strippedFor(std::string_view name, CookieAudience audience) {
-  if (audience == CookieAudience::openhands && name == kSessionCookieName) {
+  if (audience == CookieAudience::openhands && (name == kSessionCookieName || name == platformCookieName(kSessionCookieName, true))) {
     return false;
   }
   for (std::string_view platform : kPlatformCookieNames) {
@@ -45,10 +45,15 @@ bool strippedFor(std::string_view name, CookieAudience audience) {
 bool mayHoldStripped(std::string_view header, CookieAudience audience) {
   constexpr std::string_view kPrefix = "oh_";
   for (std::size_t at = header.find(kPrefix); at != std::string_view::npos; at = header.find(kPrefix, at + 1)) {
-    if (at > 0 && header[at - 1] != ';' && header[at - 1] != ' ' && header[at - 1] != '\t') {
+    std::size_t start = at;
+    if (start >= kHostCookiePrefix.size() &&
+        header.substr(start - kHostCookiePrefix.size(), kHostCookiePrefix.size()) == kHostCookiePrefix) {
+      start -= kHostCookiePrefix.size();
+    }
+    if (start > 0 && header[start - 1] != ';' && header[start - 1] != ' ' && header[start - 1] != '\t') {
       continue;
     }
-    const std::string_view rest = header.substr(at);
+    const std::string_view rest = header.substr(start);
     const std::string_view name = common::trimOws(rest.substr(0, rest.find_first_of("=;")));
     if (strippedFor(name, audience)) {
       return true;
@@ -75,12 +80,11 @@ bool secureCookieFor(std::string_view scheme, std::string_view host) {
   return !(host == "localhost" || host == "127.0.0.1" || host == "[::1]");
 }
 
-std::optional<std::string_view> findCookie(std::string_view header, std::string_view name) {
-  std::optional<std::string_view> found;
+std::vector<std::string_view> findCookies(std::string_view header, std::string_view name) {
+  std::vector<std::string_view> found;
   forEachCookie(header, [&](std::string_view n, std::string_view v, std::string_view) {
     if (n == name) {
-      found = v;
-      return false;
+      found.push_back(v);
     }
     return true;
   });
@@ -102,9 +106,17 @@ std::string removeCookie(std::string_view header, std::string_view name) {
 }
 
 std::optional<std::string> withoutPlatformCookies(std::string_view header, CookieAudience audience) {
-  static_assert(kSessionCookieName.starts_with("oh_") && kLoginFlowCookieName.starts_with("oh_") &&
-                    kRuntimeCookieName.starts_with("oh_") && kLoginCsrfCookieName.starts_with("oh_"),
-                "mayHoldStripped searches for the platform cookies' common prefix");
+  static_assert([] {
+    for (std::size_t i = 0; i < kPlatformCookieNames.size() / 2; ++i) {
+      const std::string_view base = kPlatformCookieNames[i];
+      const std::string_view prefixed = kPlatformCookieNames[i + kPlatformCookieNames.size() / 2];
+      if (!base.starts_with("oh_") || !prefixed.starts_with(kHostCookiePrefix) ||
+          prefixed.substr(kHostCookiePrefix.size()) != base) {
+        return false;
+      }
+    }
+    return true;
+  }(), "mayHoldStripped searches for the common prefix; platformCookieName pairs the two halves");
   if (!mayHoldStripped(header, audience)) {
     return std::nullopt;
   }

@@ -32,13 +32,19 @@ std::chrono::seconds LoginThrottle::remaining(const std::string& key, common::Un
   return it->second.locked_until - now;
 }
 
-ThrottleDecision LoginThrottle::check(std::string_view account, std::string_view client_ip) {
+ThrottleDecision LoginThrottle::reserve(std::string_view account, std::string_view client_ip) {
+  const std::string account_key = accountKey(account);
+  const std::string ip_key = ipKey(client_ip);
   std::lock_guard lock(mutex_);
   const auto now = clock_.now();
-  const auto wait = std::max(remaining(accountKey(account), now), remaining(ipKey(client_ip), now));
+  const auto wait = std::max(remaining(account_key, now), remaining(ip_key, now));
   if (wait.count() > 0) {
     return {false, wait};
   }
+  // Counted now, under the same lock as the check: the next attempt sees it, finished or not.
+  evictIfFull(now);
+  fail(account_key, options_.free_failures_per_account, now);
+  fail(ip_key, options_.free_failures_per_ip, now);
   return {true, std::chrono::seconds(0)};
 }
 
@@ -71,17 +77,37 @@ void LoginThrottle::evictIfFull(common::UnixSeconds now) {
   }
 }
 
-void LoginThrottle::recordFailure(std::string_view account, std::string_view client_ip) {
-  std::lock_guard lock(mutex_);
-  const auto now = clock_.now();
-  evictIfFull(now);
-  fail(accountKey(account), options_.free_failures_per_account, now);
-  fail(ipKey(client_ip), options_.free_failures_per_ip, now);
+void LoginThrottle::takeBack(const std::string& key, unsigned free_failures) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    return;  // forgotten (evicted) since: nothing to take back
+  }
+  Entry& e = it->second;
+  if (e.failures > 0) {
+    --e.failures;
+  }
+  if (e.failures <= free_failures) {
+    e.locked_until = {};  // the lock this attempt's count set, if any
+  }
+  if (e.failures == 0) {
+    entries_.erase(it);
+  }
 }
 
-void LoginThrottle::recordSuccess(std::string_view account) {
+void LoginThrottle::recordSuccess(std::string_view account, std::string_view client_ip) {
+  const std::string account_key = accountKey(account);
+  const std::string ip_key = ipKey(client_ip);
   std::lock_guard lock(mutex_);
-  entries_.erase(accountKey(account));
+  entries_.erase(account_key);
+  takeBack(ip_key, options_.free_failures_per_ip);
+}
+
+void LoginThrottle::release(std::string_view account, std::string_view client_ip) {
+  const std::string account_key = accountKey(account);
+  const std::string ip_key = ipKey(client_ip);
+  std::lock_guard lock(mutex_);
+  takeBack(account_key, options_.free_failures_per_account);
+  takeBack(ip_key, options_.free_failures_per_ip);
 }
 
 std::size_t LoginThrottle::trackedEntries() const {

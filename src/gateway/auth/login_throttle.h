@@ -4,6 +4,11 @@
 // time, capped. Names that do not exist are throttled exactly like real ones, so the lockout
 // does not reveal which accounts exist. Counters fade after `forget_after` without failures.
 // Thread-safe; bounded memory (oldest entries are evicted first).
+//
+// An attempt is counted as a failure when it is admitted, before its password hash runs (the
+// hash takes ~100 ms, long enough for a burst of parallel attempts to all pass a check that
+// counted only finished failures); a success then takes its count back. So the limit holds
+// however many attempts arrive at once.
 
 #include "common/wall_clock.h"
 
@@ -34,11 +39,15 @@ class LoginThrottle {
 public:
   LoginThrottle(const common::WallClock& clock, ThrottleOptions options = {});
 
-  // Before checking the password: may this attempt proceed?
-  ThrottleDecision check(std::string_view account, std::string_view client_ip);
-  void recordFailure(std::string_view account, std::string_view client_ip);
-  // Clears the account's counter (not the IP's: an attacker must not reset it with their own account).
-  void recordSuccess(std::string_view account);
+  // Before checking the password: may this attempt proceed? When it may, it is counted at once
+  // as a failure of the account and the IP (and may lock them for the attempts that follow).
+  ThrottleDecision reserve(std::string_view account, std::string_view client_ip);
+  // The admitted attempt's password was right: clears the account's counter and takes back the
+  // IP's count for this attempt (not the IP's others: an attacker must not reset it with their
+  // own account).
+  void recordSuccess(std::string_view account, std::string_view client_ip);
+  // The admitted attempt was never checked (no thread free to hash): takes back both counts.
+  void release(std::string_view account, std::string_view client_ip);
 
   std::size_t trackedEntries() const;
 
@@ -49,6 +58,7 @@ private:
     common::UnixSeconds locked_until{};
   };
   void fail(const std::string& key, unsigned free_failures, common::UnixSeconds now);
+  void takeBack(const std::string& key, unsigned free_failures);
   std::chrono::seconds remaining(const std::string& key, common::UnixSeconds now) const;
   void evictIfFull(common::UnixSeconds now);
 

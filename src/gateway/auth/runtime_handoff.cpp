@@ -63,10 +63,11 @@ Result<HandoffRedirect> handoffIssue(const HandoffConfig& config, TicketIssuer& 
   if (!params || !params->a) {
     return failure("hand-off request without a single host parameter");
   }
-  const std::string host = lowerAscii(*params->a);
-  if (!config.is_runtime_host || !config.is_runtime_host(host)) {
+  const std::optional<std::string> parsed_host = config.runtime_host ? config.runtime_host(*params->a) : std::nullopt;
+  if (!parsed_host) {
     return failure("hand-off requested for a host that is not a runtime host");
   }
+  const std::string& host = *parsed_host;
   const std::string rd = sanitizeReturnPath(params->b.value_or("/"));
   const std::string ticket = issuer.issue(Identity{session.sub, session.email, session.email_verified, session.account_fingerprint}, host);
   auto location = appendQuery(origin(config.https, host) + std::string(kTicketPath), {{"t", ticket}, {"rd", rd}});
@@ -104,7 +105,7 @@ Result<HandoffRedirect, TicketFailure> handoffRedeem(const HandoffConfig& config
   HandoffRedirect r;
   r.location = sanitizeReturnPath(params->b.value_or("/"));
   r.set_cookies.push_back(
-      buildSetCookie(kRuntimeCookieName, sealSession(box, session, random, runtimeSessionPurpose(lowerAscii(runtime_host))),
+      buildSetCookie(platformCookieName(kRuntimeCookieName, config.https), sealSession(box, session, random, runtimeSessionPurpose(lowerAscii(runtime_host))),
                      CookieAttributes{config.https, kRuntimeSessionLifetime}));
   return r;
 }

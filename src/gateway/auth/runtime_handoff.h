@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,9 +32,10 @@ constexpr std::chrono::seconds kRuntimeSessionLifetime{3600};
 struct HandoffConfig {
   std::string main_host;  // e.g. "oh.example.com" (with ":port" if not default)
   bool https = true;
-  // True for a host this deployment serves as a runtime host (the runtime-routing grammar:
-  // {port}-{convId}.runtime.{sub}.{domain}). Injected: that grammar is owned elsewhere.
-  std::function<bool(std::string_view)> is_runtime_host;
+  // For a host this deployment serves as a runtime host, by the router's own grammar
+  // ({port}-{convId}.runtime.{sub}.{domain}, runtime/runtime_address.h), that host rebuilt from
+  // its parsed parts; nullopt for anything else. Injected: that grammar is owned elsewhere.
+  std::function<std::optional<std::string>(std::string_view)> runtime_host;
 };
 
 struct HandoffRedirect {
@@ -45,7 +47,8 @@ struct HandoffRedirect {
 std::string handoffStartUrl(const HandoffConfig& config, std::string_view runtime_host, std::string_view target);
 
 // Step 2, on the main host with an opened, valid session. request_target is
-// "/_gateway/handoff?host=…&rd=…". Fails (-> 400) for a host that is not a runtime host.
+// "/_gateway/handoff?host=…&rd=…". Fails (-> 400) for a host that is not a runtime host. The
+// ticket and the Location name the host config.runtime_host rebuilt, never the parameter's bytes.
 Result<HandoffRedirect> handoffIssue(const HandoffConfig& config, TicketIssuer& issuer, const Session& session,
                                      std::string_view request_target);
 

@@ -33,7 +33,7 @@ TokenExpectations expectationsFor(const SignInConfig& config, std::optional<std:
 std::string sessionCookie(const SignInConfig& config, const SealedBox& box, const Session& session,
                           common::RandomSource& random, std::chrono::sys_seconds now) {
   const auto remaining = session.absolute_expires_at - now;
-  return buildSetCookie(kSessionCookieName, sealSession(box, session, random),
+  return buildSetCookie(platformCookieName(kSessionCookieName, config.https), sealSession(box, session, random),
                         CookieAttributes{config.https, std::chrono::duration_cast<std::chrono::seconds>(remaining)});
 }
 
@@ -59,7 +59,7 @@ Result<Redirect> beginSignIn(const SignInConfig& config, const SealedBox& box, c
   const PendingLogin login = newPendingLogin(random, sanitizeReturnPath(requested_target));
   Redirect r;
   r.location = buildAuthorizeUrl(config.provider, {config.client.client_id, *redirect_uri, config.scope}, login);
-  r.set_cookies.push_back(buildSetCookie(kLoginFlowCookieName, sealLoginFlow(box, login, now, random),
+  r.set_cookies.push_back(buildSetCookie(platformCookieName(kLoginFlowCookieName, config.https), sealLoginFlow(box, login, now, random),
                                          CookieAttributes{config.https, kLoginFlowLifetime}));
   return r;
 }
@@ -95,11 +95,15 @@ Result<CallbackStart> startCallback(const SignInConfig& config, const SealedBox&
   if (!code || code->empty() || code->size() > 4096 || !state) {
     return failure("callback without code or state");
   }
-  const auto flow_cookie = findCookie(cookie_header, kLoginFlowCookieName);
-  if (!flow_cookie) {
+  // Every copy is tried: one planted by another host of the site must not hide the real one.
+  const auto flow_cookies = findCookies(cookie_header, platformCookieName(kLoginFlowCookieName, config.https));
+  if (flow_cookies.empty()) {
     return failure("callback without the login-flow cookie (expired, or another browser)");
   }
-  auto login = openLoginFlow(box, *flow_cookie, *state, now);
+  auto login = openLoginFlow(box, flow_cookies.front(), *state, now);
+  for (std::size_t i = 1; !login && i < flow_cookies.size(); ++i) {
+    login = openLoginFlow(box, flow_cookies[i], *state, now);
+  }
   if (!login) {
     return fail(login.error());
   }
@@ -125,7 +129,7 @@ Result<Redirect> finishCallback(const SignInConfig& config, const SealedBox& box
   Redirect r;
   r.location = start.login.return_path.empty() ? "/" : start.login.return_path;
   r.set_cookies.push_back(sessionCookie(config, box, session, random, now));
-  r.set_cookies.push_back(buildClearCookie(kLoginFlowCookieName, config.https));
+  r.set_cookies.push_back(buildClearCookie(platformCookieName(kLoginFlowCookieName, config.https), config.https));
   return r;
 }
 
@@ -154,7 +158,7 @@ Result<Refreshed> finishRefresh(const SignInConfig& config, const SealedBox& box
 
 Redirect signOut(const SignInConfig& config, std::string_view request_host) {
   Redirect r;
-  r.set_cookies.push_back(buildClearCookie(kSessionCookieName, config.https));
+  r.set_cookies.push_back(buildClearCookie(platformCookieName(kSessionCookieName, config.https), config.https));
   r.location = "/";
   auto callback = callbackUrlFor(config, request_host);
   if (callback) {

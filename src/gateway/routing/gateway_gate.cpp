@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "auth/cookies.h"
+#include "routing/app_origin.h"
 #include "runtime/runtime_address.h"
 #include "runtime/runtime_router.h"
 
@@ -30,6 +31,43 @@ GateDecision refuse(const RuntimeRefusal& refusal) {
   return GateDecision::answer(std::move(reply), refusal.reason);
 }
 
+GateDecision refuseFromRuntimeApp(std::string_view why) {
+  ErrorReply reply;
+  reply.status = 403;
+  reply.content_type = "text/plain; charset=utf-8";
+  reply.body = "Forbidden: requests from a user's app to OpenHands are refused\n";
+  reply.headers.emplace_back("Cache-Control", "no-store");
+  return GateDecision::answer(std::move(reply), std::string(why));
+}
+
+// The path form /runtime/{conversation}/{port}/... would serve an app on the main host's origin
+// (its scripts calling OpenHands as the visitor, its cookies landing on the main host): it is
+// only ever a redirect to the app's own runtime host, for links made before that existed.
+GateDecision redirectPathForm(const GateRequest& request, const RuntimeAddress& address, bool https) {
+  ErrorReply reply;
+  reply.headers.emplace_back("Cache-Control", "no-store");
+  reply.content_type = "text/plain; charset=utf-8";
+  if (request.method != "GET" && request.method != "HEAD") {
+    reply.status = 404;
+    reply.body = "Not Found: open the app at its own host\n";
+    return GateDecision::answer(std::move(reply), "runtime path form: not a GET");
+  }
+  // Built from the parsed parts only: the suffix a main host has (classification matched the
+  // main host as "runtime." + main), the Host's port (valid: classification checked it) and
+  // the target the app would have received (checked printable, no dot segments).
+  std::string_view port;
+  if (const std::size_t colon = request.host.rfind(':'); colon != std::string_view::npos) {
+    port = request.host.substr(colon);
+  }
+  std::string location = https ? "https://" : "http://";
+  location += std::to_string(address.port) + "-" + address.conversation_id + ".runtime." + address.main_host;
+  location += port;
+  location += address.forward_target;
+  reply.status = 302;
+  reply.headers.emplace_back("Location", std::move(location));
+  return GateDecision::answer(std::move(reply), "runtime path form: to the runtime host");
+}
+
 bool sameRuntimeDirectory(const RuntimeSettings& a, const RuntimeSettings& b) {
   return a.docker_socket == b.docker_socket && a.conversation_label == b.conversation_label &&
          a.user_label == b.user_label && a.network == b.network;
@@ -52,15 +90,22 @@ void GatewayGate::admit(const GateRequest& request, Done done) {
       return done(refuse(*refusal));
     }
     if (auto* found = std::get_if<RuntimeAddress>(&where)) {
+      if (found->path_form) {
+        return done(redirectPathForm(request, *found, settings_->auth.cookie_secure));
+      }
       address = std::move(*found);
+    }
+  }
+  if (!address) {
+    if (auto problem = runtimeOriginProblem(request, settings_->runtime)) {
+      return done(refuseFromRuntimeApp(*problem));
     }
   }
   if (!sign_in_) {
     return forward(request, address, std::nullopt, ForwardPlan{}, done);
   }
-  // The path form lives on the main host and so uses the main session; only runtime hosts
-  // have their own cookie (and the hand-off that issues it).
-  const HostRole role = address && !address->path_form ? HostRole::runtime : HostRole::main;
+  // Only runtime hosts have their own cookie (and the hand-off that issues it).
+  const HostRole role = address ? HostRole::runtime : HostRole::main;
   // An agent server's API and VS Code ({hostPort}-sandbox) check their callers themselves: see
   // servedWithoutSession. Its other ports (users' apps) sign in like the conversation form.
   const bool allow_anonymous =
@@ -92,9 +137,8 @@ void GatewayGate::forward(const GateRequest& request, const std::optional<Runtim
   if (decision.kind != GateDecision::Kind::forward) {
     return done(std::move(decision));
   }
-  // The app gets neither an identity nor a platform cookie, whatever sign-in planned for the
-  // main site (the path form signs in with the main session); a renewed runtime cookie still
-  // reaches the browser.
+  // The app gets neither an identity nor a platform cookie, whatever sign-in planned; a renewed
+  // runtime cookie still reaches the browser.
   ForwardPlan& app = decision.forward;
   addIdentityPrefix(app);
   app.cookie = auth::withoutPlatformCookies(request.cookie, auth::CookieAudience::user_app);

@@ -297,4 +297,40 @@ RuntimeClassification classifyRuntimeRequest(std::string_view host, std::string_
   return NotRuntime{};
 }
 
+std::optional<std::string> canonicalRuntimeHost(std::string_view host, const RuntimeSettings& settings) {
+  auto classified = classifyRuntimeRequest(host, "/", settings);
+  const auto* address = std::get_if<RuntimeAddress>(&classified);
+  if (address == nullptr || address->path_form) {
+    return std::nullopt;
+  }
+  // The grammar accepted `host`: one label, then a configured suffix, then an optional valid
+  // port. Take the suffix the classification took (the first one `host` lies under) and
+  // rebuild every part.
+  std::string_view name = host;
+  std::string_view port;
+  if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+    name = host.substr(0, colon);
+    port = host.substr(colon + 1);
+    if (!parsePort(port)) {
+      return std::nullopt;
+    }
+  }
+  for (const std::string& suffix : settings.host_suffixes) {
+    if (suffix.empty() || name.size() <= suffix.size() + 1 || !common::endsWithIgnoreCase(name, suffix) ||
+        name[name.size() - suffix.size() - 1] != '.') {
+      continue;
+    }
+    std::string out = std::to_string(address->port) + "-" +
+                      (address->sandbox_form ? std::string(kSandboxLabel) : address->conversation_id) + ".";
+    for (char c : suffix) {
+      out.push_back(common::toLowerAscii(c));
+    }
+    if (!port.empty()) {
+      out += ":" + std::to_string(*parsePort(port));
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
 }  // namespace oh::gateway

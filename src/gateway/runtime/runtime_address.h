@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -24,7 +25,9 @@ struct RuntimeAddress {
   AgentService service = AgentService::none;
   std::string conversation_id;   // normalised (lowercase)
   std::string main_host;         // the host the runtime suffix belongs to: "{sub}.{domain}"
-  bool path_form = false;        // /runtime/{convId}/{port}/... on the main host
+  // /runtime/{convId}/{port}/... on the main host: recognised only to be redirected to the
+  // runtime host (routing/gateway_gate.cpp); never forwarded, no app is served on a main host.
+  bool path_form = false;
   // {hostPort}-sandbox.runtime.{sub}.{domain}: an OpenHands 1.x agent server by the host port
   // it published (OpenHands fills its sandbox URL pattern with that port only); conversation_id
   // is empty and `port` is the published host port.
@@ -43,6 +46,14 @@ using RuntimeClassification = std::variant<NotRuntime, RuntimeAddress, RuntimeRe
 
 RuntimeClassification classifyRuntimeRequest(std::string_view host, std::string_view target,
                                               const RuntimeSettings& settings);
+
+// A runtime host as the router reads it (the host form above: one {port}-{conversation} or
+// {hostPort}-sandbox label under a configured suffix, optionally ":port"), written anew from its
+// parsed parts: the label from the port and id, the suffix from the configuration, the port
+// from its digits. Nothing else of `host` is copied, so a name that a browser would decode into
+// another host (escapes, "@", "\\", full-width dots, ...) never comes back. nullopt when `host`
+// is not such a runtime host (the path form and the bare suffix are not runtime hosts).
+std::optional<std::string> canonicalRuntimeHost(std::string_view host, const RuntimeSettings& settings);
 
 // The conversation / sandbox id forms OpenHands uses (checked against OpenHands' source):
 // - conversation ids: uuid4().hex, 32 lowercase hex digits (0.x and 1.x);

@@ -64,9 +64,6 @@ GateDecision refuseRuntime(unsigned status, std::string_view error, std::string 
 ForwardPlan appPlan(const RuntimeAddress& address, const GateRequest& request, ForwardTarget target) {
   ForwardPlan plan;
   plan.targets.push_back(std::move(target));
-  if (address.path_form) {
-    plan.rewrite_target = address.forward_target;
-  }
   plan.remove_header_prefixes = appStrippedHeaderPrefixes();
   plan.runtime_response.emplace().frame_ancestor_hosts = {address.main_host};
   plan.cors_probe_no_content = isCorsProbe(request);

@@ -16,6 +16,7 @@
 #include "auth/return_path.h"
 #include "auth/runtime_handoff.h"
 #include "auth/token_exchange.h"
+#include "runtime/runtime_address.h"
 #include "signin/replies.h"
 #include "signin/request_parts.h"
 
@@ -97,6 +98,7 @@ class GatewaySignIn final : public SignIn, public std::enable_shared_from_this<G
 public:
   GatewaySignIn(std::shared_ptr<LongLivedState> state, SignInSetup setup)
       : state_(std::move(state)), setup_(std::move(setup)) {
+    runtime_hosts_.host_suffixes = setup_.runtime_suffixes;
     if (setup_.ticket_key) {
       issuer_.emplace(*setup_.ticket_key, *state_->clock, *state_->random);
       verifier_.emplace(*setup_.ticket_key, *state_->clock, state_->replay);
@@ -179,42 +181,72 @@ private:
     sessionCheck(r, host, allow_anonymous, std::move(done));
   }
 
-  void sessionCheck(const GateRequest& r, const std::string& host, bool allow_anonymous, Done done) {
-    const auto cookie = auth::findCookie(r.cookie, auth::kSessionCookieName);
-    if (cookie) {
-      auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now());
+  // What the copies of the session cookie a browser sent amount to: the first copy that opens,
+  // belongs to a current account and is valid, else the first that needs renewal. Every copy is
+  // tried: one that another host of the site planted (a longer Path is sent first) must not
+  // decide while the real one is there.
+  struct FoundSession {
+    auth::SessionPtr session;
+    std::string_view cookie;  // the copy `session` was opened from
+    auth::SessionState state = auth::SessionState::expired;
+    bool present = false;     // any copy at all (an unusable one is cleared)
+  };
+
+  FoundSession findSession(std::string_view cookie_header, const std::string& host) const {
+    FoundSession found;
+    for (const std::string_view value : auth::findCookies(cookie_header, cookieName(auth::kSessionCookieName))) {
+      found.present = true;
+      auto opened = auth::openSessionCached(*setup_.box, state_->sessions, value, now());
       if (!opened) {
-        // Tampered, truncated, sealed with a retired key, or past its absolute end.
+        // Tampered, truncated, planted, sealed with a retired key, or past its absolute end.
         spdlog::info("sign-in: session cookie refused on {}: {}", printable(host), opened.error().reason);
-      } else if (accountCurrent(**opened)) {  // else it logged why
-        const auth::SessionPtr session = *opened;
-        switch (auth::renewalDecision(*session, now())) {
-          case auth::SessionState::valid:
-            return done(forwardMain(identityOf(*session), {}));
-          case auth::SessionState::needs_refresh:
-            if (setup_.flow && !session->refresh_token.empty()) {
-              ReadyPtr provider = ready();
-              if (!provider) {
-                return done(providerUnavailable(wantsJson(r)));
-              }
-              auto owned = std::make_shared<OwnedRequest>(OwnedRequest::copy(r, host));
-              return refresh(provider, *cookie, session,
-                             [self = shared_from_this(), owned, allow_anonymous,
-                              done = std::move(done)](const Refreshed& refreshed) {
-                if (refreshed) {
-                  done(self->forwardMain(identityOf(refreshed->session), {refreshed->set_cookie}));
-                } else {
-                  self->noSession(owned->view(), owned->host, allow_anonymous, true, done);
-                }
-              });
-            }
-            break;
-          case auth::SessionState::expired:
-            break;
-        }
+        continue;
+      }
+      if (!accountCurrent(**opened)) {  // it logged why
+        continue;
+      }
+      const auth::SessionState state = auth::renewalDecision(**opened, now());
+      if (state == auth::SessionState::valid) {
+        return FoundSession{*opened, value, state, true};
+      }
+      if (state == auth::SessionState::needs_refresh && !found.session) {
+        found.session = *opened;
+        found.cookie = value;
+        found.state = state;
       }
     }
-    noSession(r, host, allow_anonymous, cookie.has_value(), done);
+    return found;
+  }
+
+  std::string_view cookieName(std::string_view base_name) const {
+    return auth::platformCookieName(base_name, setup_.https);
+  }
+
+  std::string clearCookie(std::string_view base_name) const {
+    return auth::buildClearCookie(cookieName(base_name), setup_.https);
+  }
+
+  void sessionCheck(const GateRequest& r, const std::string& host, bool allow_anonymous, Done done) {
+    const FoundSession found = findSession(r.cookie, host);
+    if (found.state == auth::SessionState::valid) {
+      return done(forwardMain(identityOf(*found.session), {}));
+    }
+    if (found.state == auth::SessionState::needs_refresh && setup_.flow && !found.session->refresh_token.empty()) {
+      ReadyPtr provider = ready();
+      if (!provider) {
+        return done(providerUnavailable(wantsJson(r)));
+      }
+      auto owned = std::make_shared<OwnedRequest>(OwnedRequest::copy(r, host));
+      return refresh(provider, found.cookie, found.session,
+                     [self = shared_from_this(), owned, allow_anonymous, done = std::move(done)](const Refreshed& refreshed) {
+        if (refreshed) {
+          done(self->forwardMain(identityOf(refreshed->session), {refreshed->set_cookie}));
+        } else {
+          self->noSession(owned->view(), owned->host, allow_anonymous, true, done);
+        }
+      });
+    }
+    noSession(r, host, allow_anonymous, found.present, done);
   }
 
   // Local accounts: the session's account is still in the users file and its password has not
@@ -254,7 +286,7 @@ private:
                  const Done& done) {
     std::vector<std::string> cookies;
     if (clear_cookie) {
-      cookies.push_back(auth::buildClearCookie(auth::kSessionCookieName, setup_.https));
+      cookies.push_back(clearCookie(auth::kSessionCookieName));
     }
     if (allow_anonymous) {
       AuthOutcome outcome;
@@ -299,14 +331,14 @@ private:
   void logout(const std::string& host, const Done& done) {
     if (const ReadyPtr provider = ready()) {
       auth::Redirect out = auth::signOut(provider->flow, host);
-      out.set_cookies.push_back(auth::buildClearCookie(auth::kLoginFlowCookieName, setup_.https));
+      out.set_cookies.push_back(clearCookie(auth::kLoginFlowCookieName));
       return done(answer(redirectReply(out.location, out.set_cookies), "signin: logout"));
     }
     if (setup_.flow) {
       // Signed out here; the provider's own session cannot be ended before it is discovered.
       spdlog::warn("sign-in: logout without the provider's logout: {}", setup_.endpoints->notReadyReason().value_or(""));
     }
-    done(answer(redirectReply("/", {auth::buildClearCookie(auth::kSessionCookieName, setup_.https)}),
+    done(answer(redirectReply("/", {clearCookie(auth::kSessionCookieName)}),
                 "signin: logout"));
   }
 
@@ -385,7 +417,7 @@ private:
   // ---- /_callback -------------------------------------------------------------------------
 
   void callback(const GateRequest& r, const std::string& host, Done done) {
-    const std::vector<std::string> clear_flow{auth::buildClearCookie(auth::kLoginFlowCookieName, setup_.https)};
+    const std::vector<std::string> clear_flow{clearCookie(auth::kLoginFlowCookieName)};
     const ReadyPtr provider = ready();
     if (!provider) {
       return done(providerUnavailable(false, clear_flow));
@@ -415,7 +447,7 @@ private:
 
   void onCodeExchanged(const ReadyPtr& provider, const std::shared_ptr<auth::CallbackStart>& started,
                        OutboundResult result, const Done& done) {
-    const std::vector<std::string> clear_flow{auth::buildClearCookie(auth::kLoginFlowCookieName, setup_.https)};
+    const std::vector<std::string> clear_flow{clearCookie(auth::kLoginFlowCookieName)};
     if (const auto* reason = std::get_if<std::string>(&result)) {
       spdlog::warn("sign-in: token endpoint unreachable: {}", *reason);
       return done(answer(pageReply(502, "Sign-in provider unreachable",
@@ -452,58 +484,52 @@ private:
 
   // ---- runtime hand-off -------------------------------------------------------------------
 
+  // Runtime hosts of `main_host` only, read with the router's grammar and rebuilt from their
+  // parts: a session of one domain never opens an app under another, and a hand-off never sends
+  // its ticket to a host that merely looks like a runtime host.
   auth::HandoffConfig handoffConfig(std::string main_host) const {
-    return auth::HandoffConfig{std::move(main_host), setup_.https, [suffixes = setup_.runtime_suffixes](std::string_view h) {
-                                 return mainHostOfRuntimeHost(lowercase(h), suffixes).has_value();
-                               }};
+    auto runtime_host = [main = main_host, runtime = runtime_hosts_](std::string_view h) -> std::optional<std::string> {
+      auto canonical = canonicalRuntimeHost(h, runtime);
+      if (!canonical || mainHostOfRuntimeHost(*canonical, runtime.host_suffixes) != main) {
+        return std::nullopt;
+      }
+      return canonical;
+    };
+    return auth::HandoffConfig{std::move(main_host), setup_.https, std::move(runtime_host)};
   }
 
   // Main host: /_gateway/handoff?host=…&rd=… with a session issues a ticket for that runtime host.
   void handoff(const GateRequest& r, const std::string& host, Done done) {
-    const auto cookie = auth::findCookie(r.cookie, auth::kSessionCookieName);
-    auth::SessionPtr session;
-    if (cookie) {
-      if (auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now());
-          opened && accountCurrent(**opened)) {
-        session = *opened;
-      }
-    }
-    const auto state = session ? auth::renewalDecision(*session, now()) : auth::SessionState::expired;
-    if (state == auth::SessionState::needs_refresh && setup_.flow && !session->refresh_token.empty()) {
+    const FoundSession found = findSession(r.cookie, host);
+    if (found.state == auth::SessionState::needs_refresh && setup_.flow && !found.session->refresh_token.empty()) {
       const ReadyPtr provider = ready();
       if (!provider) {
         return done(providerUnavailable(false));
       }
       auto owned = std::make_shared<OwnedRequest>(OwnedRequest::copy(r, host));
-      return refresh(provider, *cookie, session, [self = shared_from_this(), owned, done = std::move(done)](const Refreshed& refreshed) {
+      return refresh(provider, found.cookie, found.session,
+                     [self = shared_from_this(), owned, done = std::move(done)](const Refreshed& refreshed) {
         if (refreshed) {
           self->issueTicket(owned->target, owned->host, refreshed->session, {refreshed->set_cookie}, done);
         } else {
-          self->startSignIn(owned->host, owned->target,
-                            {auth::buildClearCookie(auth::kSessionCookieName, self->setup_.https)}, done);
+          self->startSignIn(owned->host, owned->target, {self->clearCookie(auth::kSessionCookieName)}, done);
         }
       });
     }
-    if (state != auth::SessionState::valid) {
+    if (found.state != auth::SessionState::valid) {
       // Always a navigation (the runtime host redirected the browser here): sign in, then come back.
       std::vector<std::string> cookies;
-      if (cookie) {
-        cookies.push_back(auth::buildClearCookie(auth::kSessionCookieName, setup_.https));
+      if (found.present) {
+        cookies.push_back(clearCookie(auth::kSessionCookieName));
       }
       return startSignIn(host, r.target, std::move(cookies), done);
     }
-    issueTicket(r.target, host, *session, {}, done);
+    issueTicket(r.target, host, *found.session, {}, done);
   }
 
   void issueTicket(std::string_view target, const std::string& host, const auth::Session& session,
                    const std::vector<std::string>& cookies, const Done& done) {
-    auth::HandoffConfig config = handoffConfig(host);
-    // Only runtime hosts under this main host's own suffix: a session of one domain never opens
-    // an app under another.
-    config.is_runtime_host = [&host, suffixes = setup_.runtime_suffixes](std::string_view h) {
-      auto main = mainHostOfRuntimeHost(lowercase(h), suffixes);
-      return main && *main == host;
-    };
+    const auth::HandoffConfig config = handoffConfig(host);
     auto redirect = auth::handoffIssue(config, *issuer_, session, target);
     if (!redirect) {
       spdlog::warn("sign-in: hand-off refused on {}: {}", printable(host), redirect.error().reason);
@@ -536,8 +562,10 @@ private:
     }
     AuthOutcome outcome;
     outcome.plan.remove_header_prefixes.emplace_back(kIdentityHeaderPrefix);
-    if (const auto cookie = auth::findCookie(r.cookie, auth::kRuntimeCookieName)) {
-      auto opened = auth::openSessionCached(*setup_.box, state_->sessions, *cookie, now(),
+    // Every copy: another runtime host may have planted one for this host (plain http only; over
+    // HTTPS the __Host- name keeps them out).
+    for (const std::string_view cookie : auth::findCookies(r.cookie, cookieName(auth::kRuntimeCookieName))) {
+      auto opened = auth::openSessionCached(*setup_.box, state_->sessions, cookie, now(),
                                             auth::runtimeSessionPurpose(host));
       if (opened && auth::renewalDecision(**opened, now()) == auth::SessionState::valid && accountCurrent(**opened)) {
         // The app learns nothing about the user (no identity headers): with access =
@@ -569,7 +597,7 @@ private:
       const std::string csrf = auth::issueLoginCsrf(*setup_.box, *state_->random, now());
       const std::string rd = auth::sanitizeReturnPath(queryParameter(r.target, "rd").value_or("/"));
       return done(answer(htmlReply(200, auth::renderLoginPage({csrf, rd, "", ""}),
-                                   {auth::buildSetCookie(auth::kLoginCsrfCookieName, csrf,
+                                   {auth::buildSetCookie(cookieName(auth::kLoginCsrfCookieName), csrf,
                                                          {setup_.https, auth::kLoginCsrfLifetime})}),
                          "signin: login page"));
     }
@@ -588,21 +616,26 @@ private:
       spdlog::warn("sign-in: login form refused: {}", form.error().reason);
       return done(answer(pageReply(400, "Bad request", "The sign-in form could not be read."), "signin: bad form"));
     }
-    const auto csrf_cookie = auth::findCookie(r.cookie, auth::kLoginCsrfCookieName);
-    if (!csrf_cookie || !auth::checkLoginCsrf(*setup_.box, *csrf_cookie, form->csrf, now())) {
+    const auto csrf_cookies = auth::findCookies(r.cookie, cookieName(auth::kLoginCsrfCookieName));
+    if (std::none_of(csrf_cookies.begin(), csrf_cookies.end(), [&](std::string_view csrf_cookie) {
+          return auth::checkLoginCsrf(*setup_.box, csrf_cookie, form->csrf, now());
+        })) {
       spdlog::warn("sign-in: login form without a valid CSRF token from {}", printable(r.client_ip));
       return done(answer(pageReply(403, "Form expired", "The sign-in form expired. Reload the page and sign in again."),
                          "signin: login csrf"));
     }
-    const auth::ThrottleDecision throttled = state_->throttle.check(form->username, r.client_ip);
+    // Counted before the hash runs, so parallel attempts cannot all pass (login_throttle.h).
+    const auth::ThrottleDecision throttled = state_->throttle.reserve(form->username, r.client_ip);
     if (!throttled.allowed) {
       spdlog::warn("sign-in: login throttled for account {} from {} ({} s)", printable(form->username),
                    printable(r.client_ip), throttled.retry_after.count());
       return done(answer(tooManyAttemptsReply(throttled.retry_after), "signin: login throttled"));
     }
+    const std::string username = form->username;
     auto job = [self = shared_from_this(), form = std::make_shared<auth::LoginForm>(std::move(form).value()),
                 client_ip = std::string(r.client_ip), done]() { self->checkPassword(*form, client_ip, done); };
     if (!state_->submit_blocking(std::move(job))) {
+      state_->throttle.release(username, r.client_ip);
       spdlog::warn("sign-in: password checks saturated, login refused with 503");
       ErrorReply reply = pageReply(503, "Busy", "Too many sign-ins at once. Try again in a moment.");
       reply.headers.emplace_back("Retry-After", "1");
@@ -616,27 +649,27 @@ private:
     // One snapshot for the check and the fingerprint: the session binds the hash that verified.
     const auto accounts = setup_.users->current();
     if (!accounts->accounts.verify(form.username, form.password)) {
-      state_->throttle.recordFailure(form.username, client_ip);
       spdlog::warn("sign-in: wrong user name or password for account {} from {}", printable(form.username),
                    printable(client_ip));
       return done(answer(htmlReply(401, auth::renderLoginPage({form.csrf, form.return_path, form.username,
                                                                "Wrong user name or password."})),
                          "signin: wrong password"));
     }
-    state_->throttle.recordSuccess(form.username);
+    state_->throttle.recordSuccess(form.username, client_ip);
     auth::Session session = auth::localAccountSession(form.username, now(), setup_.session_lifetime);
     session.account_fingerprint = accounts->fingerprintOf(form.username);
     const std::string cookie = auth::buildSetCookie(
-        auth::kSessionCookieName, auth::sealSession(*setup_.box, session, *state_->random),
+        cookieName(auth::kSessionCookieName), auth::sealSession(*setup_.box, session, *state_->random),
         {setup_.https, std::chrono::duration_cast<std::chrono::seconds>(session.absolute_expires_at - now())});
     spdlog::info("sign-in: account {} signed in from {}", printable(form.username), printable(client_ip));
     done(answer(redirectReply(form.return_path.empty() ? "/" : form.return_path,
-                              {cookie, auth::buildClearCookie(auth::kLoginCsrfCookieName, setup_.https)}),
+                              {cookie, clearCookie(auth::kLoginCsrfCookieName)}),
                 "signin: local sign-in"));
   }
 
   std::shared_ptr<LongLivedState> state_;
   SignInSetup setup_;
+  RuntimeSettings runtime_hosts_;  // the runtime grammar's input: setup_.runtime_suffixes
   std::optional<auth::TicketIssuer> issuer_;
   std::optional<auth::TicketVerifier> verifier_;
   mutable std::atomic<ReadyPtr> ready_;

@@ -7,6 +7,8 @@
 //   2. sign in there: back through /_callback, the app shows the identity the gateway sent;
 //   3. open a runtime host: hand-off to the main host, one-time ticket, back to the runtime host,
 //      its own cookie, the runtime app (which never sees the gateway's cookies);
+//   3b. the runtime app's page plants session cookies for the main host and posts to its API
+//      (issue 16): nothing reaches OpenHands and the user stays signed in;
 //   4. log out: the provider's /logout, back to the main host, which asks for a sign-in again.
 // The runtime app is found through a Docker Engine API stand-in on a Unix socket (GET
 // /containers/json and an idle /events stream: the two calls the gateway's container directory
@@ -111,7 +113,7 @@ async function freePort() {
 // An upstream page that shows what the gateway forwarded: identity headers and cookies.
 function appServer(label, seen) {
   return http.createServer((req, res) => {
-    seen.push({ url: req.url, headers: req.headers });
+    seen.push({ method: req.method, url: req.url, headers: req.headers });
     const body = JSON.stringify({
       app: label,
       path: req.url,
@@ -358,6 +360,71 @@ access = "owner"
     const replay = await page.goto(ticketUrl);
     check(replay?.status() === 403, 'a replayed ticket gives 403', `${replay?.status()}`);
   }
+
+  // 3b. The runtime app turns hostile (issue 16). Its page runs script on a subdomain of the main
+  // host, the same site: it plants session cookies for the main host (a longer Path is sent
+  // first) and posts to the main host's API with the visitor's cookies. The plain-http local
+  // mode cannot use __Host- names, so this is the harder case: the gateway must try every copy
+  // and refuse requests whose Origin is a runtime host.
+  const appPage = await page.goto(`${runtimeOrigin}/app/index.html`);
+  check(appPage?.status() === 200, 'back on the runtime app', `${appPage?.status()}`);
+  const postsBefore = mainSeen.filter((r) => r.method === 'POST').length;
+  // First the posts (with only the real session in the jar, so nothing but the Origin rule can
+  // stop them), then the planted cookies.
+  const attack = await page.evaluate(async ({ mainOrigin }) => {
+    const results = [];
+    for (const mode of ['cors', 'no-cors']) {
+      try {
+        const response = await fetch(`${mainOrigin}/api/settings`, {
+          method: 'POST', mode, credentials: 'include',
+          headers: mode === 'cors' ? { 'Content-Type': 'application/json' } : {},
+          body: JSON.stringify({ llm_api_key: 'stolen' }),
+        });
+        results.push(`${mode}: ${response.status}`);
+      } catch (error) {
+        results.push(`${mode}: ${error.name}`);
+      }
+    }
+    // A form post (a navigation of a hidden frame) carries the Lax session cookie too.
+    await new Promise((resolve) => {
+      const frame = document.createElement('iframe');
+      frame.name = 'sink';
+      frame.onload = resolve;
+      document.body.appendChild(frame);
+      const form = document.createElement('form');
+      form.method = 'POST';
+      form.action = `${mainOrigin}/api/conversations`;
+      form.target = 'sink';
+      const field = document.createElement('input');
+      field.name = 'x';
+      field.value = '1';
+      form.appendChild(field);
+      document.body.appendChild(form);
+      form.submit();
+      setTimeout(resolve, 5000);
+    });
+    return results;
+  }, { mainOrigin });
+  check(mainSeen.filter((r) => r.method === 'POST').length === postsBefore,
+    'no request the app posted to the main host reached OpenHands', JSON.stringify(attack));
+  await page.evaluate(({ mainOrigin }) => {
+    const mainDomain = new URL(mainOrigin).hostname;
+    document.cookie = `oh_session=planted-by-the-app; domain=${mainDomain}; path=/workspace`;
+    document.cookie = `oh_session=planted-by-the-app; domain=${mainDomain}; path=/api`;
+  }, { mainOrigin });
+  const planted = (await context.cookies(`${mainOrigin}/workspace`)).filter((c) => c.name === 'oh_session');
+  check(planted.some((c) => c.value === 'planted-by-the-app'),
+    'the app could plant a session cookie for the main host (plain http: no __Host- prefix)',
+    JSON.stringify(planted.map(({ value, name, path: p, domain }) => ({ name, value, path: p, domain }))));
+  const afterAttack = await page.goto(`${mainOrigin}/workspace?after=attack`);
+  const stillSignedIn = afterAttack?.status() === 200 && page.url().startsWith(`${mainOrigin}/workspace`)
+    ? await seenOnPage(page) : null;
+  check(stillSignedIn?.user === USER,
+    'the user stays signed in on the main host despite the planted cookies',
+    `${afterAttack?.status()} ${page.url()} ${JSON.stringify(stillSignedIn)}`);
+  const sessionsNow = (await context.cookies(mainOrigin)).filter((c) => c.name === 'oh_session' && c.path === '/');
+  check(sessionsNow.length === 1 && sessionsNow[0].value !== 'planted-by-the-app',
+    'the real session cookie is still there', JSON.stringify(sessionsNow.map(({ value, ...rest }) => rest)));
 
   // 4. Log out: the provider's session ends too, so the main host asks for a sign-in again.
   // An OIDC provider ends its session at end_session_endpoint (oidc-provider asks to confirm

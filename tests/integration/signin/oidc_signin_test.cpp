@@ -162,13 +162,13 @@ TEST_F(SignInIntegrationTest, SilentRenewalThenLogout) {
   }
   Browser browser(port(), std::string(kMainHost));
   signIn(browser, "/");
-  const std::string first_cookie = browser.jar()["oh_session"];
+  const std::string first_cookie = browser.jar()["__Host-oh_session"];
   std::this_thread::sleep_for(seconds(11));
   auto renewed = browser.fetch("/api/echo");
   ASSERT_TRUE(renewed);
   ASSERT_EQ(renewed->status, 200) << renewed->body << gateway_->stderrText();
-  EXPECT_FALSE(setCookiePair(*renewed, "oh_session").empty());
-  EXPECT_NE(browser.jar()["oh_session"], first_cookie);
+  EXPECT_FALSE(setCookiePair(*renewed, "__Host-oh_session").empty());
+  EXPECT_NE(browser.jar()["__Host-oh_session"], first_cookie);
   auto echoed = parseEcho(renewed->body);
   ASSERT_TRUE(echoed);
   EXPECT_EQ(findHeader(echoed->headers, "X-Cognito-User-Id"), std::optional<std::string>("alice"));
@@ -176,14 +176,14 @@ TEST_F(SignInIntegrationTest, SilentRenewalThenLogout) {
   auto again = browser.fetch("/api/echo");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200);
-  EXPECT_TRUE(setCookiePair(*again, "oh_session").empty());
+  EXPECT_TRUE(setCookiePair(*again, "__Host-oh_session").empty());
 
   auto out = browser.navigate("/_logout");
   ASSERT_TRUE(out);
   EXPECT_EQ(out->status, 302);
-  EXPECT_TRUE(deletesCookie(*out, "oh_session"));
+  EXPECT_TRUE(deletesCookie(*out, "__Host-oh_session"));
   EXPECT_TRUE(out->header("Location").value_or("").starts_with(info_.issuer + "/session/end?"));
-  EXPECT_EQ(browser.jar().count("oh_session"), 0u);
+  EXPECT_EQ(browser.jar().count("__Host-oh_session"), 0u);
   auto after = browser.fetch("/api/echo");
   ASSERT_TRUE(after);
   EXPECT_EQ(after->status, 401);
@@ -230,11 +230,11 @@ TEST_F(SignInIntegrationTest, StateMismatch) {
   Browser attacker(port(), std::string(kMainHost));
   attacker.navigate("/");
   Browser victim(port(), std::string(kMainHost));
-  victim.jar()["oh_login"] = attacker.jar()["oh_login"];
+  victim.jar()["__Host-oh_login"] = attacker.jar()["__Host-oh_login"];
   auto swapped = victim.navigate(callback);
   ASSERT_TRUE(swapped);
   EXPECT_EQ(swapped->status, 400);
-  EXPECT_EQ(victim.jar().count("oh_session"), 0u);
+  EXPECT_EQ(victim.jar().count("__Host-oh_session"), 0u);
   Browser bare(port(), std::string(kMainHost));
   auto without = bare.navigate(callback);
   ASSERT_TRUE(without);
@@ -254,16 +254,16 @@ TEST_F(SignInIntegrationTest, TamperedCookies) {
   }
   Browser browser(port(), std::string(kMainHost));
   signIn(browser, "/");
-  const std::string good = browser.jar()["oh_session"];
+  const std::string good = browser.jar()["__Host-oh_session"];
   std::string flipped = good;
   flipped[flipped.size() / 2] = flipped[flipped.size() / 2] == 'A' ? 'B' : 'A';
   for (const std::string& bad : {flipped, good.substr(0, good.size() - 4), std::string("x") + good}) {
     Browser forged(port(), std::string(kMainHost));
-    forged.jar()["oh_session"] = bad;
+    forged.jar()["__Host-oh_session"] = bad;
     auto response = forged.fetch("/api/echo");
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 401);
-    EXPECT_TRUE(deletesCookie(*response, "oh_session"));
+    EXPECT_TRUE(deletesCookie(*response, "__Host-oh_session"));
   }
   EXPECT_EQ(browser.fetch("/api/echo")->status, 200);
 }
@@ -286,7 +286,7 @@ TEST_F(SignInIntegrationTest, ProviderDown) {
   auto failed = late.navigate(callback);
   ASSERT_TRUE(failed);
   EXPECT_EQ(failed->status, 502);
-  EXPECT_EQ(late.jar().count("oh_session"), 0u);
+  EXPECT_EQ(late.jar().count("__Host-oh_session"), 0u);
   expectAlive();
 }
 
@@ -330,7 +330,7 @@ TEST_F(SignInIntegrationTest, RuntimeHandOff) {
   signIn(main, "/");
   const std::string app_host = "3000-abcdef123456.runtime.oh.test";
   Browser app(port(), app_host);
-  app.jar()["oh_session"] = main.jar()["oh_session"];  // a browser never sends it here; prove it is useless
+  app.jar()["__Host-oh_session"] = main.jar()["__Host-oh_session"];  // a browser never sends it here; prove it is useless
   auto start = app.navigate("/index.html");
   ASSERT_TRUE(start);
   ASSERT_EQ(start->status, 302) << start->body;
@@ -352,10 +352,10 @@ TEST_F(SignInIntegrationTest, RuntimeHandOff) {
   ASSERT_TRUE(redeemed);
   EXPECT_EQ(redeemed->status, 302);
   EXPECT_EQ(redeemed->header("Location"), std::optional<std::string>("/index.html"));
-  const std::string runtime_cookie = setCookiePair(*redeemed, "oh_runtime");
+  const std::string runtime_cookie = setCookiePair(*redeemed, "__Host-oh_runtime");
   ASSERT_FALSE(runtime_cookie.empty());
   for (const HeaderField& field : redeemed->headers) {
-    if (equalsIgnoreCase(field.name, "Set-Cookie") && field.value.starts_with("oh_runtime=")) {
+    if (equalsIgnoreCase(field.name, "Set-Cookie") && field.value.starts_with("__Host-oh_runtime=")) {
       EXPECT_EQ(field.value.find("Domain"), std::string::npos) << field.value;  // host-only
       EXPECT_NE(field.value.find("HttpOnly"), std::string::npos);
     }

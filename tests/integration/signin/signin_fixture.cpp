@@ -248,7 +248,7 @@ std::string SignInIntegrationTest::signIn(Browser& browser, const std::string& t
     return {};
   }
   EXPECT_EQ(back->status, 302) << back->body << "\n" << gateway_->stderrText();
-  EXPECT_EQ(browser.jar().count("oh_session"), 1u);
+  EXPECT_EQ(browser.jar().count("__Host-oh_session"), 1u);
   return back->header("Location").value_or("");
 }
 

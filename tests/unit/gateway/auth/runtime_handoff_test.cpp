@@ -18,9 +18,21 @@ class RuntimeHandoffTest : public ::testing::Test {
 protected:
   RuntimeHandoffTest() {
     config_.main_host = "oh.example.com";
-    config_.is_runtime_host = [](std::string_view h) {
+    // A stand-in for the router's grammar: one [0-9a-z-] label under the suffix, lowercased.
+    config_.runtime_host = [](std::string_view h) -> std::optional<std::string> {
       const std::string_view suffix = ".runtime.oh.example.com";
-      return h.size() > suffix.size() && h.substr(h.size() - suffix.size()) == suffix;
+      std::string lower;
+      for (char c : h) {
+        lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+      }
+      if (lower.size() <= suffix.size() || !lower.ends_with(suffix)) {
+        return std::nullopt;
+      }
+      const std::string_view label = std::string_view(lower).substr(0, lower.size() - suffix.size());
+      if (label.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz-") != std::string_view::npos) {
+        return std::nullopt;
+      }
+      return lower;
     };
     IdTokenClaims claims;
     claims.sub = "user-1";
@@ -59,10 +71,10 @@ TEST_F(RuntimeHandoffTest, FullHandoff) {
   EXPECT_EQ(redeemed->location, "/app?x=1");
   ASSERT_EQ(redeemed->set_cookies.size(), 1u);
   const std::string& set_cookie = redeemed->set_cookies[0];
-  EXPECT_EQ(set_cookie.rfind("oh_runtime=", 0), 0u);
+  EXPECT_EQ(set_cookie.rfind("__Host-oh_runtime=", 0), 0u);  // HTTPS: no other host can shadow it
   EXPECT_EQ(set_cookie.find("Domain"), std::string::npos);
   EXPECT_NE(set_cookie.find("Max-Age=3600"), std::string::npos);
-  const std::string value = set_cookie.substr(11, set_cookie.find(';') - 11);
+  const std::string value = set_cookie.substr(18, set_cookie.find(';') - 18);
   auto opened = openSession(box_, value, now(), runtimeSessionPurpose(kRuntime));
   ASSERT_TRUE(opened);
   EXPECT_EQ(opened->sub, "user-1");
@@ -105,6 +117,19 @@ TEST_F(RuntimeHandoffTest, RefusesExpiredAndMalformedTicketRequests) {
             TicketError::malformed);
   EXPECT_EQ(handoffRedeem(config_, verifier_, box_, random_, now(), kRuntime, "/_gateway/ticket?t=a&t=b").error().code,
             TicketError::malformed);
+}
+
+// Issue 16: the ticket and the Location are built from what the host check returned, never
+// from the parameter's bytes; a host the check refuses gets no ticket at all.
+TEST_F(RuntimeHandoffTest, LocationUsesTheCheckedHostOnly) {
+  config_.runtime_host = [](std::string_view) -> std::optional<std::string> { return "3000-abc.runtime.oh.example.com"; };
+  auto issued = handoffIssue(config_, issuer_, session_, "/_gateway/handoff?host=3000-ABC.Runtime.oh.example.com%2F&rd=/x");
+  ASSERT_TRUE(issued);
+  EXPECT_TRUE(issued->location.starts_with("https://3000-abc.runtime.oh.example.com/_gateway/ticket?t=")) << issued->location;
+  config_.runtime_host = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  EXPECT_FALSE(handoffIssue(config_, issuer_, session_, std::string("/_gateway/handoff?host=") + kRuntime));
+  config_.runtime_host = nullptr;
+  EXPECT_FALSE(handoffIssue(config_, issuer_, session_, std::string("/_gateway/handoff?host=") + kRuntime));
 }
 
 }  // namespace

@@ -191,12 +191,28 @@ TEST(CookieHeaderTest, BuildsHostOnlyCookie) {
   EXPECT_TRUE(secureCookieFor("https", "localhost"));
 }
 
+// Issue 16: over HTTPS every platform cookie carries the __Host- prefix (a runtime host cannot
+// set such a cookie for the main host); plain http keeps the base names (the prefix needs Secure).
+TEST(CookieHeaderTest, HostPrefixedNamesOverHttps) {
+  EXPECT_EQ(platformCookieName(kSessionCookieName, true), "__Host-oh_session");
+  EXPECT_EQ(platformCookieName(kLoginFlowCookieName, true), "__Host-oh_login");
+  EXPECT_EQ(platformCookieName(kRuntimeCookieName, true), "__Host-oh_runtime");
+  EXPECT_EQ(platformCookieName(kLoginCsrfCookieName, true), "__Host-oh_login_csrf");
+  EXPECT_EQ(platformCookieName(kSessionCookieName, false), "oh_session");
+  EXPECT_EQ(platformCookieName("theme", true), "theme");
+  // What a browser requires of a __Host- cookie: Secure, Path=/, no Domain.
+  const std::string line = buildSetCookie(platformCookieName(kSessionCookieName, true), "v", CookieAttributes{true, std::chrono::seconds(60)});
+  EXPECT_TRUE(line.starts_with("__Host-oh_session=v; Path=/;")) << line;
+  EXPECT_NE(line.find("; Secure"), std::string::npos);
+  EXPECT_EQ(line.find("Domain"), std::string::npos);
+}
+
 TEST(CookieHeaderTest, FindsAndRemovesCookies) {
   const std::string header = "a=1; oh_session=abc; b=2;oh_session=def;  oh_sessionx=3; =x; junk";
-  EXPECT_EQ(findCookie(header, "oh_session"), "abc");
-  EXPECT_EQ(findCookie(header, "b"), "2");
-  EXPECT_FALSE(findCookie(header, "missing"));
-  EXPECT_FALSE(findCookie("", "a"));
+  EXPECT_EQ(findCookies(header, "oh_session"), (std::vector<std::string_view>{"abc", "def"}));
+  EXPECT_EQ(findCookies(header, "b"), std::vector<std::string_view>{"2"});
+  EXPECT_TRUE(findCookies(header, "missing").empty());
+  EXPECT_TRUE(findCookies("", "a").empty());
   EXPECT_EQ(removeCookie(header, "oh_session"), "a=1; b=2; oh_sessionx=3; =x; junk");
   EXPECT_EQ(removeCookie("oh_runtime=1", "oh_runtime"), "");
 }
@@ -204,7 +220,7 @@ TEST(CookieHeaderTest, FindsAndRemovesCookies) {
 // This test verifies the platform cookie names are one list and that a user's app loses every
 // one of them (every occurrence, any spacing) while names that merely resemble them stay.
 TEST(CookieHeaderTest, UserAppLosesEveryPlatformCookie) {
-  EXPECT_EQ(kPlatformCookieNames.size(), 4u);
+  EXPECT_EQ(kPlatformCookieNames.size(), 8u);  // four cookies, each under its http and __Host- name
   for (std::string_view name : kPlatformCookieNames) {
     const std::string header = "a=1; " + std::string(name) + "=x;" + std::string(name) + "=y ;\t" + std::string(name) +
                                "; b=2";
@@ -216,7 +232,8 @@ TEST(CookieHeaderTest, UserAppLosesEveryPlatformCookie) {
   }
   // Look-alikes: prefixes, suffixes, platform names inside values, and an empty name.
   for (std::string_view kept : {"my_oh_session=1", "oh_sessionx=1", "oh_=1", "app=oh_session", "x=a;b",
-                                "=oh_session", "oh_login_csrfx=1", "OH_SESSION=1"}) {
+                                "=oh_session", "oh_login_csrfx=1", "OH_SESSION=1", "__Host-oh_sessionx=1",
+                                "x__Host-oh_session=1", "__host-oh_session=1", "__Host-oh_=1"}) {
     EXPECT_EQ(withoutPlatformCookies(kept, CookieAudience::user_app), std::nullopt) << kept;
   }
   // A sealed value may contain "oh_" anywhere; only names count.
@@ -272,21 +289,25 @@ TEST(KeyFileTest, AcceptsRawHexAndBase64) {
   EXPECT_FALSE(decodeKeyMaterial(std::string(43, '!')));
 }
 
-TEST(KeyFileTest, ReadsFileAndWarnsOnLoosePermissions) {
+// Issue 16: a key file group or others may access is refused (it used to be only a warning),
+// the reason naming the file and the fix.
+TEST(KeyFileTest, ReadsFileAndRefusesLoosePermissions) {
   const std::string path = ::testing::TempDir() + "/h6_key_" + std::to_string(::getpid());
   {
     std::ofstream(path) << std::string(64, 'b') << "\n";
   }
-  ::chmod(path.c_str(), 0644);
-  std::string warning;
-  auto key = readKeyFile(path, &warning);
+  for (const auto mode : {0644, 0640, 0604, 0620}) {
+    ::chmod(path.c_str(), static_cast<mode_t>(mode));
+    auto refused = readKeyFile(path);
+    ASSERT_FALSE(refused) << mode;
+    EXPECT_NE(refused.error().reason.find("chmod 600 " + path), std::string::npos) << refused.error().reason;
+  }
+  ::chmod(path.c_str(), 0600);
+  auto key = readKeyFile(path);
   ASSERT_TRUE(key);
   EXPECT_EQ(*key, std::string(32, '\xbb'));
-  EXPECT_NE(warning.find("chmod 600"), std::string::npos);
-  ::chmod(path.c_str(), 0600);
-  warning.clear();
-  EXPECT_TRUE(readKeyFile(path, &warning));
-  EXPECT_TRUE(warning.empty());
+  ::chmod(path.c_str(), 0400);
+  EXPECT_TRUE(readKeyFile(path));
   std::remove(path.c_str());
   auto missing = readKeyFile(path);
   ASSERT_FALSE(missing);

@@ -46,7 +46,7 @@ protected:
     auto r = beginSignIn(config_, box_, random_, now_, "OH.example.com", target);
     EXPECT_TRUE(r);
     EXPECT_EQ(r->set_cookies.size(), 1u);
-    return {boost::urls::url(r->location), "oh_login=" + cookieValue(r->set_cookies[0])};
+    return {boost::urls::url(r->location), "__Host-oh_login=" + cookieValue(r->set_cookies[0])};
   }
 
   static std::string param(const boost::urls::url_view u, const char* key) {
@@ -79,9 +79,9 @@ TEST_F(SignInFlowTest, FullSignIn) {
   ASSERT_TRUE(done) << done.error().reason;
   EXPECT_EQ(done->location, "/conversations/7?x=1");
   ASSERT_EQ(done->set_cookies.size(), 2u);
-  EXPECT_EQ(done->set_cookies[0].rfind("oh_session=", 0), 0u);
+  EXPECT_EQ(done->set_cookies[0].rfind("__Host-oh_session=", 0), 0u);
   EXPECT_NE(done->set_cookies[0].find("Max-Age=2592000; HttpOnly; Secure; SameSite=Lax"), std::string::npos);
-  EXPECT_EQ(done->set_cookies[1].rfind("oh_login=; Path=/; Max-Age=0", 0), 0u);
+  EXPECT_EQ(done->set_cookies[1].rfind("__Host-oh_login=; Path=/; Max-Age=0", 0), 0u);
   auto session = openSession(box_, cookieValue(done->set_cookies[0]), now_ + seconds(22));
   ASSERT_TRUE(session);
   EXPECT_EQ(session->sub, "user-1");
@@ -117,11 +117,14 @@ TEST_F(SignInFlowTest, CallbackRefusals) {
   };
   EXPECT_EQ(reason("/_callback?code=c&state=forged", cookies), "state mismatch");
   EXPECT_NE(reason("/_callback?code=c&state=" + state, "").find("login-flow cookie"), std::string::npos);
-  EXPECT_NE(reason("/_callback?code=c&state=" + state, "oh_login=garbage").find("base64url"), std::string::npos);
+  EXPECT_NE(reason("/_callback?code=c&state=" + state, "__Host-oh_login=garbage").find("base64url"), std::string::npos);
   EXPECT_EQ(reason("/_callback?error=access_denied&state=" + state, cookies), "provider returned error access_denied");
   EXPECT_EQ(reason("/_callback?state=" + state, cookies), "callback without code or state");
   EXPECT_EQ(reason("/_callback?code=a&code=b&state=" + state, cookies), "callback repeats the code parameter");
   EXPECT_EQ(reason("not a target", cookies), "callback target is not a valid origin-form URL");
+  // Issue 16: a planted copy sent first (or after) never hides the real flow cookie.
+  EXPECT_EQ(reason("/_callback?code=c&state=" + state, "__Host-oh_login=planted; " + cookies + "; __Host-oh_login=x"),
+            "accepted");
   EXPECT_EQ(reason("/_callback?code=c&state=" + state, cookies), "accepted");
 }
 
@@ -170,7 +173,7 @@ TEST_F(SignInFlowTest, SignOut) {
             "https://oh-test.auth.eu-west-1.amazoncognito.com/logout?client_id=test-client-id&logout_uri=https%3A%2F%2F"
             "oh.example.org%2F");
   ASSERT_EQ(r.set_cookies.size(), 1u);
-  EXPECT_EQ(r.set_cookies[0].rfind("oh_session=; Path=/; Max-Age=0", 0), 0u);
+  EXPECT_EQ(r.set_cookies[0].rfind("__Host-oh_session=; Path=/; Max-Age=0", 0), 0u);
   EXPECT_EQ(signOut(config_, "evil.example").location, "/");
 }
 

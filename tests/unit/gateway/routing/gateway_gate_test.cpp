@@ -87,15 +87,16 @@ protected:
   }
   static bool holdsPlatformCookie(std::string_view header) {
     for (std::string_view name : auth::kPlatformCookieNames) {
-      if (auth::findCookie(header, name)) {
+      if (!auth::findCookies(header, name).empty()) {
         return true;
       }
     }
     return false;
   }
-  GateDecision admit(GatewayGate& gate, std::string_view host, std::string_view target) {
-    GateRequest request;
-    request.method = "GET";
+  GateDecision admit(GatewayGate& gate, std::string_view host, std::string_view target,
+                     std::string_view method = "GET") {
+    GateRequest request = request_;
+    request.method = method;
     request.host = host;
     request.target = target;
     request.cookie = cookie_;
@@ -105,6 +106,7 @@ protected:
     return decision ? std::move(*decision) : GateDecision{};
   }
   std::shared_ptr<ScriptedSignIn> sign_in_ = std::make_shared<ScriptedSignIn>();
+  GateRequest request_;  // origin, sec_fetch_site, referer, websocket for admit()
   std::string cookie_ = "oh_session=s; theme=dark; oh_runtime=r; oh_login=l; oh_login_csrf=c";
 };
 
@@ -143,7 +145,6 @@ TEST_F(GatewayGateTest, OwnerReachesAppWithoutPlatformCookies) {
   EXPECT_EQ(*plan.cookie, "theme=dark");
   ASSERT_EQ(plan.add_response_cookies.size(), 1u);
   ASSERT_TRUE(plan.runtime_response.has_value());
-  EXPECT_FALSE(plan.rewrite_target.has_value());
 }
 
 // This test verifies another user gets 403 and an unknown conversation 404.
@@ -190,15 +191,84 @@ TEST_F(GatewayGateTest, PublicAccessIsAnonymous) {
   EXPECT_TRUE(decision.forward.user.empty());
 }
 
-// This test verifies the path form uses the main session and rewrites the target.
-TEST_F(GatewayGateTest, PathFormUsesMainSession) {
+// Issue 16: the path form served an app's HTML on the main host (its scripts calling OpenHands
+// as the visitor). It is now only a redirect to the app's runtime host, built from the parsed
+// parts, before sign-in runs; other methods get 404. No app is ever reached from a main host.
+TEST_F(GatewayGateTest, PathFormOnlyRedirectsToTheRuntimeHost) {
+  sign_in_->outcome = signedIn("alice");
+  auto settings = std::make_shared<Settings>(*settingsWith(RuntimeAccess::owner));
+  GatewayGate gate(settings, sign_in_, directoryWith("alice"));
+  const auto decision = admit(gate, "OH.example.com:8443", "/runtime/0123456789ABCDEF0123456789abcdef/5173/add?x=1");
+  ASSERT_EQ(decision.kind, GateDecision::Kind::reply) << decision.reason;
+  EXPECT_EQ(decision.reply.status, 302u);
+  std::string location;
+  for (const auto& [name, value] : decision.reply.headers) {
+    location = name == "Location" ? value : location;
+  }
+  EXPECT_EQ(location, std::string("https://") + std::string(kRuntimeHost) + ":8443/add?x=1");
+  EXPECT_EQ(sign_in_->calls, 0);
+  settings->auth.cookie_secure = false;  // local plain http
+  GatewayGate local(settings, sign_in_, directoryWith("alice"));
+  const auto plain = admit(local, "oh.example.com", "/runtime/0123456789abcdef0123456789abcdef/5173");
+  EXPECT_EQ(plain.reply.status, 302u);
+  EXPECT_EQ(plain.reply.headers.back().second, std::string("http://") + std::string(kRuntimeHost) + "/");
+  const auto post = admit(gate, "oh.example.com", "/runtime/0123456789abcdef0123456789abcdef/5173/add", "POST");
+  ASSERT_EQ(post.kind, GateDecision::Kind::reply);
+  EXPECT_EQ(post.reply.status, 404u);
+  EXPECT_EQ(sign_in_->calls, 0);
+}
+
+// Issue 16: a state-changing request to a main host sent by a runtime app's page (its Origin,
+// an opaque Origin from another origin, or Sec-Fetch-Site with a runtime Referer) is refused
+// with 403 before sign-in runs; WebSocket upgrades count as state-changing. The platform's own
+// pages, safe methods and other origins are unaffected.
+TEST_F(GatewayGateTest, RequestsFromRuntimeAppsToTheMainHostAreRefused) {
   sign_in_->outcome = signedIn("alice");
   GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
-  const auto decision = admit(gate, "oh.example.com", "/runtime/0123456789abcdef0123456789abcdef/5173/add");
-  EXPECT_EQ(sign_in_->last_role, HostRole::main);
-  ASSERT_EQ(decision.kind, GateDecision::Kind::forward) << decision.reason;
-  ASSERT_TRUE(decision.forward.rewrite_target.has_value());
-  EXPECT_EQ(*decision.forward.rewrite_target, "/add");
+  const std::string runtime_origin = "https://" + std::string(kRuntimeHost);
+  auto refused = [&](std::string_view method) {
+    const int before = sign_in_->calls;
+    const auto decision = admit(gate, "oh.example.com", "/api/conversations", method);
+    return decision.kind == GateDecision::Kind::reply && decision.reply.status == 403u && sign_in_->calls == before;
+  };
+  request_.origin = runtime_origin;
+  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) {
+    EXPECT_TRUE(refused(method)) << method;
+  }
+  EXPECT_FALSE(refused("GET"));
+  request_.websocket = true;
+  EXPECT_TRUE(refused("GET"));  // a WebSocket from the app would act as the visitor too
+  request_.websocket = false;
+  request_.origin = "HTTP://5173-0123456789abcdef0123456789abcdef.Runtime.OH.example.com:8080";
+  EXPECT_TRUE(refused("POST"));
+  request_.origin = "https://runtime.oh.example.com";
+  EXPECT_TRUE(refused("POST"));
+  request_.origin = "null";
+  request_.sec_fetch_site = "same-site";
+  EXPECT_TRUE(refused("POST"));
+  request_.origin = "";
+  request_.referer = runtime_origin + "/page";
+  EXPECT_TRUE(refused("POST"));
+  request_.sec_fetch_site = "same-origin";  // a main host's own page cannot have a runtime Referer; trust the browser
+  EXPECT_FALSE(refused("POST"));
+  // The platform's own pages and unrelated origins pass.
+  request_ = GateRequest{};
+  request_.origin = "https://oh.example.com";
+  EXPECT_FALSE(refused("POST"));
+  request_.origin = "https://runtime.oh.example.com.evil.test";
+  EXPECT_FALSE(refused("POST"));
+  request_.origin = "https://oh.example.com";
+  request_.sec_fetch_site = "same-origin";
+  request_.referer = runtime_origin;  // Origin decides when present
+  EXPECT_FALSE(refused("POST"));
+  // The login form post on a main host is one such request too.
+  request_ = GateRequest{};
+  request_.origin = runtime_origin;
+  const auto login = admit(gate, "oh.example.com", "/_login", "POST");
+  EXPECT_EQ(login.reply.status, 403u);
+  // A runtime host's own requests are its business (the app's origin is its own host).
+  const auto own = admit(gate, kRuntimeHost, "/api", "POST");
+  EXPECT_EQ(own.kind, GateDecision::Kind::forward) << own.reason;
 }
 
 // This test verifies without sign-in (provider none) requests still lose X-Cognito-* headers,
@@ -242,11 +312,14 @@ TEST_F(GatewayGateTest, AgentServerWorkerPortSignsIn) {
 }
 
 // Cookies an app sets for itself, some with names close to the platform's: they all reach it.
-constexpr std::string_view kAppCookies = "theme=dark; my_oh_session=1; oh_sessionx=2; oh_=3; app=oh_session";
-// Every platform cookie, twice, in every position, one without a space after the semicolon.
+constexpr std::string_view kAppCookies =
+    "theme=dark; my_oh_session=1; oh_sessionx=2; oh_=3; app=oh_session; x__Host-oh_session=4; __Host-oh_=5";
+// Every platform cookie under both names (__Host- over HTTPS), twice, in every position, one
+// without a space after the semicolon.
 constexpr std::string_view kAllCookies =
     "oh_session=s; theme=dark; oh_runtime=r; my_oh_session=1;oh_login=l; oh_sessionx=2; oh_login_csrf=c; oh_=3; "
-    "app=oh_session; oh_runtime=again; oh_session=twice";
+    "__Host-oh_runtime=hr; app=oh_session; oh_runtime=again; x__Host-oh_session=4; __Host-oh_session=hs; "
+    "__Host-oh_login=hl;__Host-oh_login_csrf=hc; __Host-oh_=5; oh_session=twice";
 
 // This test verifies a runtime host with a runtime session forwards the app's own cookies only,
 // whatever the sign-in planned for the request's Cookie header.
@@ -260,25 +333,12 @@ TEST_F(GatewayGateTest, RuntimeHostAppNeverReceivesPlatformCookies) {
   EXPECT_EQ(forwarded, kAppCookies);
 }
 
-// This test verifies the path form on the main host, signed in with the main session, does not
-// hand that session (or any other platform cookie) to the app.
-TEST_F(GatewayGateTest, PathFormAppNeverReceivesPlatformCookies) {
-  sign_in_->outcome = signedIn("alice");
-  GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
-  cookie_ = std::string(kAllCookies);
-  const auto decision = admit(gate, "oh.example.com", "/runtime/0123456789abcdef0123456789abcdef/5173/add");
-  ASSERT_TRUE(decision.forward.rewrite_target.has_value()) << decision.reason;
-  EXPECT_EQ(forwardedCookie(decision), kAppCookies);
-}
-
 // This test verifies with auth.provider = "none" (no sign-in at all) an app still never sees a
-// platform cookie a browser may carry from an earlier configuration, in both forms.
+// platform cookie a browser may carry from an earlier configuration.
 TEST_F(GatewayGateTest, NoSignInAppNeverReceivesPlatformCookies) {
   GatewayGate gate(settingsWith(RuntimeAccess::public_), nullptr, directoryWith(""));
   cookie_ = std::string(kAllCookies);
   EXPECT_EQ(forwardedCookie(admit(gate, kRuntimeHost, "/")), kAppCookies);
-  EXPECT_EQ(forwardedCookie(admit(gate, "oh.example.com", "/runtime/0123456789abcdef0123456789abcdef/5173/")),
-            kAppCookies);
 }
 
 // This test verifies OpenHands keeps the session cookie and the app's cookies but loses the
@@ -288,7 +348,8 @@ TEST_F(GatewayGateTest, OpenHandsKeepsOnlyTheSessionCookie) {
   GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
   cookie_ = std::string(kAllCookies);
   EXPECT_EQ(forwardedCookie(admit(gate, "oh.example.com", "/api/conversations")),
-            "oh_session=s; theme=dark; my_oh_session=1; oh_sessionx=2; oh_=3; app=oh_session; oh_session=twice");
+            "oh_session=s; theme=dark; my_oh_session=1; oh_sessionx=2; oh_=3; app=oh_session; x__Host-oh_session=4; "
+            "__Host-oh_session=hs; __Host-oh_=5; oh_session=twice");
   cookie_ = "oh_session=s; theme=dark";
   EXPECT_FALSE(admit(gate, "oh.example.com", "/").forward.cookie.has_value());
 }

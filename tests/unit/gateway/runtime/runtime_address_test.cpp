@@ -1,6 +1,7 @@
 #include "runtime/runtime_address.h"
 
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -186,6 +187,43 @@ TEST(RuntimeAddress, SandboxForm) {
   EXPECT_EQ(refusalStatus("30412-sandboxes.runtime.oh.test"), 400u);
   EXPECT_EQ(refusalStatus("sandbox-30412.runtime.oh.test"), 400u);
   EXPECT_EQ(refusalStatus("30412-sandbox.runtime.oh.test", "/../etc"), 400u);
+}
+
+// This test verifies the hand-off's host check (issue 16): a runtime host comes back rebuilt
+// from its parts (lowercase, port digits, configured suffix), and anything a browser could
+// decode into another host (escapes, userinfo, backslashes, full-width dots, extra labels,
+// trailing junk) is no runtime host at all.
+TEST(RuntimeAddress, CanonicalRuntimeHost) {
+  const std::string conv = kConv;
+  EXPECT_EQ(canonicalRuntimeHost("5000-" + conv + ".runtime.oh.test", settings()), "5000-" + conv + ".runtime.oh.test");
+  EXPECT_EQ(canonicalRuntimeHost("5000-0123456789ABCDEF0123456789ABCDEF.Runtime.OH.test:8443", settings()),
+            "5000-" + conv + ".runtime.oh.test:8443");
+  EXPECT_EQ(canonicalRuntimeHost("8080-Sandbox.runtime.openhands.example.com", settings()),
+            "8080-sandbox.runtime.openhands.example.com");
+  for (const std::string& hostile : std::vector<std::string>{
+           "evil.test",
+           "runtime.oh.test",                                         // the bare suffix
+           "oh.test",                                                 // the main host
+           "a.5000-" + conv + ".runtime.oh.test",                     // an extra label
+           "evil.test%2f5000-" + conv + ".runtime.oh.test",            // an escape a browser decodes
+           "evil.test/5000-" + conv + ".runtime.oh.test",
+           "evil.test\\5000-" + conv + ".runtime.oh.test",
+           "evil.test@5000-" + conv + ".runtime.oh.test",
+           "evil.test#5000-" + conv + ".runtime.oh.test",
+           "evil\xe3\x80\x82test.5000-" + conv + ".runtime.oh.test",     // U+3002, a dot to a browser
+           "5000-" + conv + ".runtime.oh.test.evil.test",
+           "5000-" + conv + ".runtime.oh.test:80@evil.test",
+           "5000-" + conv + ".runtime.oh.test:0",
+           "5000-" + conv + ".runtime.oh.test:08443",
+           "5000-" + conv + ".runtime.oh.test:",
+           "05000-" + conv + ".runtime.oh.test",
+           "5000-short.runtime.oh.test",
+           "5000-" + conv + ".runtime.oh.test/",
+           "5000-" + conv + ".runtime.oh.test\r\nX: y",
+           "[::1]:5000",
+           ""}) {
+    EXPECT_FALSE(canonicalRuntimeHost(hostile, settings())) << hostile;
+  }
 }
 
 }  // namespace

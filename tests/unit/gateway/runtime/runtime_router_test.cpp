@@ -53,13 +53,11 @@ protected:
         record("c", kStopped, "exited", true, "alice")}));
   }
 
-  GateDecision route(const std::string& conversation, std::uint16_t port, std::optional<Identity> identity,
-                     bool path_form = false) {
+  GateDecision route(const std::string& conversation, std::uint16_t port, std::optional<Identity> identity) {
     RuntimeAddress address;
     address.conversation_id = conversation;
     address.port = port;
     address.main_host = "oh.test";
-    address.path_form = path_form;
     address.forward_target = "/add?x=1";
     return routeRuntime(address, identity, request_, *directory_, settings_);
   }
@@ -85,7 +83,6 @@ TEST_F(RuntimeRouterTest, OwnerForwarded) {
   ASSERT_TRUE(d.forward.runtime_response);
   EXPECT_EQ(d.forward.runtime_response->frame_ancestor_hosts, std::vector<std::string>{"oh.test"});
   EXPECT_TRUE(d.forward.runtime_response->upstream_origin.empty());
-  EXPECT_FALSE(d.forward.rewrite_target);
   EXPECT_FALSE(d.forward.cors_probe_no_content);
   EXPECT_EQ(d.forward.user, "alice");
 }
@@ -133,14 +130,13 @@ TEST_F(RuntimeRouterTest, Failures) {
   EXPECT_NE(d.reason.find("docker API unreachable"), std::string::npos);
 }
 
-// This test verifies the path form rewrites the target and CORS probes are flagged.
-TEST_F(RuntimeRouterTest, PathFormAndCorsProbe) {
+// This test verifies CORS probes are flagged. (The path form is never routed: the gate only
+// redirects it to the runtime host, GatewayGateTest.PathFormOnlyRedirectsToTheRuntimeHost.)
+TEST_F(RuntimeRouterTest, CorsProbe) {
   request_.origin = "https://oh.test";
   request_.accept = "Application/JSON, text/plain";
   request_.sec_fetch_mode = "CORS";
-  const auto d = route(kAlice, 5000, user("alice"), true);
-  ASSERT_TRUE(d.forward.rewrite_target);
-  EXPECT_EQ(*d.forward.rewrite_target, "/add?x=1");
+  const auto d = route(kAlice, 5000, user("alice"));
   EXPECT_TRUE(d.forward.cors_probe_no_content);
   request_.sec_fetch_mode = "navigate";
   EXPECT_FALSE(route(kAlice, 5000, user("alice")).forward.cors_probe_no_content);

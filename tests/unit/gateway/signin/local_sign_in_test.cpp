@@ -353,23 +353,130 @@ TEST_F(LocalSignInTest, PoolFull) {
   EXPECT_EQ(header(out->decision->reply, "Retry-After"), "1");
 }
 
-// This test verifies a users file readable by others is used with a logged warning, and a
-// broken users file fails the build with its key.
+// This test verifies a users file readable by others is refused (issue 16: it used to be used
+// with a logged warning), naming the file and the fix, and a broken users file fails the build
+// with its key.
 TEST_F(LocalSignInTest, UsersFileChecks) {
-  auto previous = spdlog::default_logger();
-  std::ostringstream text;
-  spdlog::set_default_logger(
-      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(text)));
   std::filesystem::permissions(files_.path("users"), std::filesystem::perms::others_read, std::filesystem::perm_options::add);
   auto built = services_->build(std::make_shared<const Settings>(settings()));
-  spdlog::set_default_logger(previous);
-  EXPECT_TRUE(std::holds_alternative<std::shared_ptr<SignIn>>(built));
-  EXPECT_NE(text.str().find("auth.users_file"), std::string::npos) << text.str();
+  ASSERT_TRUE(std::holds_alternative<std::string>(built));
+  EXPECT_TRUE(std::get<std::string>(built).starts_with("auth.users_file:")) << std::get<std::string>(built);
+  EXPECT_NE(std::get<std::string>(built).find("chmod 600 " + files_.path("users")), std::string::npos)
+      << std::get<std::string>(built);
 
   files_.write("users", "alice:not-a-hash\n", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   built = services_->build(std::make_shared<const Settings>(settings()));
   ASSERT_TRUE(std::holds_alternative<std::string>(built));
   EXPECT_TRUE(std::get<std::string>(built).starts_with("auth.users_file:")) << std::get<std::string>(built);
+}
+
+// Issue 16: attempts were checked before the hash and counted after it, so attempts sent in
+// parallel all passed. Twenty wrong-password posts arriving together (none of their hashes has
+// run yet) now let through the five free attempts and the one that locks, and get 429 for
+// the rest; the parallel attempts of another account from the same IP are unaffected.
+TEST_F(LocalSignInTest, ParallelAttemptsAreThrottledBeforeTheHash) {
+  const std::string token = csrf();
+  int throttled = 0;
+  std::vector<std::shared_ptr<std::optional<AuthOutcome>>> pending;
+  for (int i = 0; i < 20; ++i) {
+    TestRequest r;
+    r.method = "POST";
+    r.target = "/_gateway/login";
+    r.cookie = "oh_login_csrf=" + token;
+    r.body = "username=alice&password=wrong-" + std::to_string(i) + "&rd=%2F&csrf=" + auth::formEncode(token);
+    auto later = std::make_shared<std::optional<AuthOutcome>>();
+    auto immediate = run(signIn(), r, HostRole::main, false, later);
+    if (!immediate) {
+      pending.push_back(later);  // waiting for its hash
+    } else if (immediate->decision && immediate->decision->reply.status == 429u) {
+      ++throttled;
+    }
+  }
+  EXPECT_EQ(queued_.size(), 6u);  // five free attempts and the one that locks the account
+  EXPECT_EQ(throttled, 14);
+  drain();
+  for (const auto& outcome : pending) {
+    ASSERT_TRUE(*outcome && (*outcome)->decision);
+    EXPECT_EQ((*outcome)->decision->reply.status, 401u);
+  }
+  // The account is locked now: even the right password waits.
+  const std::string fresh = csrf();
+  EXPECT_EQ(post("alice", std::string(kPassword), "/", fresh, fresh)->decision->reply.status, 429u);
+}
+
+// Issue 16, cookie tossing on plain http (no __Host- prefix possible): a runtime app can plant
+// oh_session, oh_login_csrf and oh_runtime copies for the main host with a longer Path, which
+// browsers send first. An invalid copy never decides while a valid one is there: the session
+// still signs in, the login form still accepts its real CSRF cookie, the runtime cookie still opens
+// the app, and a planted copy alone is refused.
+TEST_F(LocalSignInTest, PlantedCookiesNeverDecide) {
+  useRuntimeHosts();
+  const std::string session = signInAlice(std::string(kPassword));
+  ASSERT_FALSE(session.empty());
+  auto signed_in = run(signIn(), apiCall("oh_session=planted-by-an-app; " + session + "; oh_session=x"));
+  ASSERT_TRUE(signed_in);
+  EXPECT_FALSE(signed_in->decision) << signed_in->decision->reply.status;
+  ASSERT_TRUE(signed_in->identity);
+  EXPECT_EQ(signed_in->identity->sub, "alice");
+  auto planted_only = run(signIn(), apiCall("oh_session=planted-by-an-app"));
+  ASSERT_TRUE(planted_only && planted_only->decision);
+  EXPECT_EQ(planted_only->decision->reply.status, 401u);
+
+  const std::string token = csrf();
+  TestRequest login;
+  login.method = "POST";
+  login.target = "/_gateway/login";
+  login.cookie = "oh_login_csrf=planted; oh_login_csrf=" + token;
+  login.body = "username=alice&password=" + auth::formEncode(std::string(kPassword)) + "&rd=%2F&csrf=" +
+               auth::formEncode(token);
+  auto pending = std::make_shared<std::optional<AuthOutcome>>();
+  auto immediate = run(signIn(), login, HostRole::main, false, pending);
+  if (!immediate) {
+    drain();
+    immediate = *pending;
+  }
+  ASSERT_TRUE(immediate && immediate->decision);
+  EXPECT_EQ(immediate->decision->reply.status, 302u);
+
+  const std::string runtime_host = "3000-abcdef123456.runtime.oh.test";
+  const std::string runtime = runtimeCookie(session, runtime_host);
+  ASSERT_FALSE(runtime.empty());
+  TestRequest app;
+  app.host = runtime_host;
+  app.cookie = "oh_runtime=planted-by-a-sibling-app; " + runtime;
+  auto opened = run(signIn(), app, HostRole::runtime);
+  ASSERT_TRUE(opened);
+  EXPECT_FALSE(opened->decision);
+  ASSERT_TRUE(opened->identity);
+  EXPECT_EQ(opened->identity->sub, "alice");
+}
+
+// Issue 16: /_gateway/handoff sent its ticket to any host that merely looked like a runtime
+// host. A host the router's grammar does not read as one of this main host's runtime hosts gets
+// 400 (no ticket, no redirect), and the ticket URL names the host rebuilt from its parts.
+TEST_F(LocalSignInTest, HandOffHostIsTheRoutersGrammarRebuilt) {
+  useRuntimeHosts();
+  const std::string session = signInAlice(std::string(kPassword));
+  for (const std::string host :
+       {"evil.test%252f3000-abcdef123456.runtime.oh.test", "evil.test%2f3000-abcdef123456.runtime.oh.test",
+        "evil.test%5c3000-abcdef123456.runtime.oh.test", "evil.test%403000-abcdef123456.runtime.oh.test",
+        "evil%E3%80%82test%2f3000-abcdef123456.runtime.oh.test", "3000-abcdef123456.runtime.oh.test%2f.evil.test",
+        "3000-abcdef123456.runtime.oh.test%3a80%40evil.test", "3000-abc.runtime.oh.test", "runtime.oh.test",
+        "3000-abcdef123456.runtime.oh.test.evil.test", "3000-abcdef123456.runtime.oh.test%23"}) {
+    TestRequest handoff;
+    handoff.target = "/_gateway/handoff?host=" + host + "&rd=%2F";
+    handoff.cookie = session;
+    auto out = run(signIn(), handoff);
+    ASSERT_TRUE(out && out->decision) << host;
+    EXPECT_EQ(out->decision->reply.status, 400u) << host << " -> " << header(out->decision->reply, "Location");
+  }
+  TestRequest mixed;
+  mixed.target = "/_gateway/handoff?host=3000-ABCDEF123456.Runtime.OH.test&rd=%2F";
+  mixed.cookie = session;
+  auto out = run(signIn(), mixed);
+  ASSERT_TRUE(out && out->decision);
+  EXPECT_TRUE(header(out->decision->reply, "Location").starts_with("http://3000-abcdef123456.runtime.oh.test/_gateway/ticket?"))
+      << header(out->decision->reply, "Location");
 }
 
 // This test verifies a password change revokes the account's sessions without a reload: the
@@ -381,7 +488,7 @@ TEST_F(LocalSignInTest, PasswordChangeRevokesSessions) {
   ASSERT_FALSE(session.empty());
   EXPECT_TRUE(run(signIn(), apiCall(session))->identity);
 
-  const std::string runtime_host = "3000-abc.runtime.oh.test";
+  const std::string runtime_host = "3000-abcdef123456.runtime.oh.test";  // the router's grammar
   const std::string runtime_cookie = runtimeCookie(session, runtime_host);
   ASSERT_FALSE(runtime_cookie.empty());
   EXPECT_TRUE(run(signIn(), apiCall(runtime_cookie, runtime_host), HostRole::runtime)->identity);
@@ -413,7 +520,7 @@ TEST_F(LocalSignInTest, RuntimeCookieLapsesAndHandOffRenewsIt) {
   useRuntimeHosts();
   const std::string session = signInAlice(std::string(kPassword));
   ASSERT_FALSE(session.empty());
-  const std::string runtime_host = "3000-abc.runtime.oh.test";
+  const std::string runtime_host = "3000-abcdef123456.runtime.oh.test";  // the router's grammar
   const std::string runtime_cookie = runtimeCookie(session, runtime_host);
   ASSERT_FALSE(runtime_cookie.empty());
   EXPECT_TRUE(run(signIn(), apiCall(runtime_cookie, runtime_host), HostRole::runtime)->identity);

@@ -115,7 +115,7 @@ protected:
     return *sign_in_;
   }
 
-  // The whole code flow from a page load; returns "oh_session=…".
+  // The whole code flow from a page load; returns "__Host-oh_session=…".
   std::string signInFrom(const std::string& target, const std::string& host = "oh.test") {
     TestRequest first = page(target);
     first.host = host;
@@ -129,7 +129,7 @@ protected:
     const std::string location = header(redirect, "Location");
     idp_->nonce = urlParam(location, "nonce");
     TestRequest callback = page("/_callback?code=the-code&state=" + urlParam(location, "state"),
-                                cookiePair(redirect, "oh_login"));
+                                cookiePair(redirect, "__Host-oh_login"));
     callback.host = host;
     auto done = run(signIn(), callback);
     EXPECT_TRUE(done && done->decision);
@@ -137,7 +137,7 @@ protected:
       return {};
     }
     EXPECT_EQ(done->decision->reply.status, 302u) << done->decision->reply.body;
-    return cookiePair(done->decision->reply, "oh_session");
+    return cookiePair(done->decision->reply, "__Host-oh_session");
   }
 
   Files files_;
@@ -194,13 +194,13 @@ TEST_F(SignInTest, CallbackReturnsToTheRequestedPath) {
   const std::string location = header(begin->decision->reply, "Location");
   idp_->nonce = urlParam(location, "nonce");
   auto done = run(signIn(), page("/_callback?code=c&state=" + urlParam(location, "state"),
-                                 cookiePair(begin->decision->reply, "oh_login")));
+                                 cookiePair(begin->decision->reply, "__Host-oh_login")));
   ASSERT_TRUE(done && done->decision);
   EXPECT_EQ(header(done->decision->reply, "Location"), "/conversations/7?tab=x");
   // The login-flow cookie is deleted.
   bool cleared = false;
   for (const std::string& line : setCookies(done->decision->reply)) {
-    cleared = cleared || (line.starts_with("oh_login=;") && line.find("Max-Age=0") != std::string::npos);
+    cleared = cleared || (line.starts_with("__Host-oh_login=;") && line.find("Max-Age=0") != std::string::npos);
   }
   EXPECT_TRUE(cleared);
 }
@@ -215,7 +215,7 @@ TEST_F(SignInTest, OpenRedirectAttemptsLandOnRoot) {
     const std::string location = header(begin->decision->reply, "Location");
     idp_->nonce = urlParam(location, "nonce");
     auto done = run(signIn(), page("/_callback?code=c&state=" + urlParam(location, "state"),
-                                   cookiePair(begin->decision->reply, "oh_login")));
+                                   cookiePair(begin->decision->reply, "__Host-oh_login")));
     ASSERT_TRUE(done && done->decision) << target;
     EXPECT_EQ(header(done->decision->reply, "Location"), "/") << target;
   }
@@ -259,7 +259,7 @@ TEST_F(SignInTest, SecondCallbackHost) {
 TEST_F(SignInTest, CallbackRefusals) {
   auto begin = run(signIn(), page("/"));
   const std::string location = header(begin->decision->reply, "Location");
-  const std::string flow = cookiePair(begin->decision->reply, "oh_login");
+  const std::string flow = cookiePair(begin->decision->reply, "__Host-oh_login");
   const std::size_t calls = idp_->seen.size();
   EXPECT_EQ(run(signIn(), page("/_callback?code=c&state=wrong", flow))->decision->reply.status, 400u);
   EXPECT_EQ(run(signIn(), page("/_callback?code=c&state=" + urlParam(location, "state")))->decision->reply.status, 400u);
@@ -284,9 +284,9 @@ TEST_F(SignInTest, WrongNonceRefused) {
   const std::string location = header(begin->decision->reply, "Location");
   idp_->nonce = "another-attempt";
   auto done = run(signIn(), page("/_callback?code=c&state=" + urlParam(location, "state"),
-                                 cookiePair(begin->decision->reply, "oh_login")));
+                                 cookiePair(begin->decision->reply, "__Host-oh_login")));
   EXPECT_EQ(done->decision->reply.status, 401u);
-  EXPECT_TRUE(cookiePair(done->decision->reply, "oh_session").empty());
+  EXPECT_TRUE(cookiePair(done->decision->reply, "__Host-oh_session").empty());
 }
 
 // This test verifies the bad-token matrix through the whole callback: each ID token is refused
@@ -359,10 +359,10 @@ TEST_F(SignInTest, BadTokenMatrix) {
     const std::string location = header(begin->decision->reply, "Location");
     idp_->nonce = urlParam(location, "nonce");
     auto done = run(signIn(), page("/_callback?code=c&state=" + urlParam(location, "state"),
-                                   cookiePair(begin->decision->reply, "oh_login")));
+                                   cookiePair(begin->decision->reply, "__Host-oh_login")));
     ASSERT_TRUE(done && done->decision) << c.name;
     EXPECT_EQ(done->decision->reply.status, 401u) << c.name;
-    EXPECT_TRUE(cookiePair(done->decision->reply, "oh_session").empty()) << c.name;
+    EXPECT_TRUE(cookiePair(done->decision->reply, "__Host-oh_session").empty()) << c.name;
     const std::string text = logs.text();
     EXPECT_NE(text.find(c.logged), std::string::npos) << c.name << ": " << text;
     const std::string token = c.token();
@@ -377,10 +377,10 @@ TEST_F(SignInTest, OversizedSessionCookieRefused) {
   const std::string location = header(begin->decision->reply, "Location");
   idp_->nonce = urlParam(location, "nonce");
   auto done = run(signIn(), page("/_callback?code=c&state=" + urlParam(location, "state"),
-                                 cookiePair(begin->decision->reply, "oh_login")));
+                                 cookiePair(begin->decision->reply, "__Host-oh_login")));
   ASSERT_TRUE(done && done->decision);
   EXPECT_EQ(done->decision->reply.status, 500u);
-  EXPECT_TRUE(cookiePair(done->decision->reply, "oh_session").empty());
+  EXPECT_TRUE(cookiePair(done->decision->reply, "__Host-oh_session").empty());
 }
 
 // This test verifies the client secret comes from $OH_GATEWAY_CLIENT_SECRET when no file is set.
@@ -406,14 +406,14 @@ TEST_F(SignInTest, TamperedCookiesRefused) {
   const std::string session = signInFrom("/");
   std::string flipped = session;
   flipped[flipped.size() - 5] = flipped[flipped.size() - 5] == 'A' ? 'B' : 'A';
-  for (const std::string& cookie : {flipped, session.substr(0, session.size() - 10), std::string("oh_session=garbage"),
-                                    std::string("oh_session=") + std::string(9000, 'A')}) {
+  for (const std::string& cookie : {flipped, session.substr(0, session.size() - 10), std::string("__Host-oh_session=garbage"),
+                                    std::string("__Host-oh_session=") + std::string(9000, 'A')}) {
     auto outcome = run(signIn(), api("/api/x", cookie));
     ASSERT_TRUE(outcome && outcome->decision);
     EXPECT_EQ(outcome->decision->reply.status, 401u);
     bool cleared = false;
     for (const std::string& line : setCookies(outcome->decision->reply)) {
-      cleared = cleared || line.starts_with("oh_session=;");
+      cleared = cleared || line.starts_with("__Host-oh_session=;");
     }
     EXPECT_TRUE(cleared);
   }
@@ -451,10 +451,10 @@ TEST_F(SignInTest, SilentRenewalIsSingleFlight) {
     EXPECT_FALSE((*outcome)->decision);
     EXPECT_EQ((*outcome)->identity->sub, "user-1");
     ASSERT_EQ((*outcome)->plan.add_response_cookies.size(), 1u);
-    EXPECT_TRUE((*outcome)->plan.add_response_cookies[0].starts_with("oh_session="));
+    EXPECT_TRUE((*outcome)->plan.add_response_cookies[0].starts_with("__Host-oh_session="));
   }
   // The renewed cookie works without another call.
-  const std::string renewed = cookiePair((*first)->plan.add_response_cookies, "oh_session");
+  const std::string renewed = cookiePair((*first)->plan.add_response_cookies, "__Host-oh_session");
   const std::size_t calls = idp_->seen.size();
   EXPECT_TRUE(run(signIn(), api("/api/c", renewed))->identity);
   EXPECT_EQ(idp_->seen.size(), calls);
@@ -485,7 +485,7 @@ TEST_F(SignInTest, ProviderDown) {
   auto begin = run(signIn(), page("/"));
   const std::string location = header(begin->decision->reply, "Location");
   auto done = run(signIn(), page("/_callback?code=c&state=" + urlParam(location, "state"),
-                                 cookiePair(begin->decision->reply, "oh_login")));
+                                 cookiePair(begin->decision->reply, "__Host-oh_login")));
   EXPECT_EQ(done->decision->reply.status, 502u);
   clock_->advance(seconds(700));
   EXPECT_EQ(run(signIn(), api("/api/a", session))->decision->reply.status, 401u);
@@ -511,7 +511,7 @@ TEST_F(SignInTest, JwksRotationRefetchesOnce) {
   const std::string location = header(begin->decision->reply, "Location");
   idp_->nonce = urlParam(location, "nonce");
   auto done = run(signIn(), page("/_callback?code=c&state=" + urlParam(location, "state"),
-                                 cookiePair(begin->decision->reply, "oh_login")));
+                                 cookiePair(begin->decision->reply, "__Host-oh_login")));
   EXPECT_EQ(done->decision->reply.status, 401u);
   EXPECT_EQ(idp_->count("/jwks"), 2u);
 }
@@ -541,7 +541,7 @@ TEST_F(SignInTest, RuntimeHandOff) {
   ASSERT_TRUE(redeemed && redeemed->decision);
   EXPECT_EQ(redeemed->decision->reply.status, 302u);
   EXPECT_EQ(header(redeemed->decision->reply, "Location"), "/index.html?x=1");
-  const std::string runtime_cookie = cookiePair(redeemed->decision->reply, "oh_runtime");
+  const std::string runtime_cookie = cookiePair(redeemed->decision->reply, "__Host-oh_runtime");
   ASSERT_FALSE(runtime_cookie.empty());
 
   app.cookie = runtime_cookie + "; " + session + "; app=1";
@@ -595,7 +595,7 @@ TEST_F(SignInTest, Logout) {
   EXPECT_TRUE(header(out->decision->reply, "Location").starts_with("https://idp.test/session/end?"));
   bool cleared = false;
   for (const std::string& line : setCookies(out->decision->reply)) {
-    cleared = cleared || (line.starts_with("oh_session=;") && line.find("Max-Age=0") != std::string::npos);
+    cleared = cleared || (line.starts_with("__Host-oh_session=;") && line.find("Max-Age=0") != std::string::npos);
   }
   EXPECT_TRUE(cleared);
 }
@@ -611,7 +611,7 @@ TEST_F(SignInTest, SecretsNeverLogged) {
   idp_->refuse_refresh = true;
   clock_->advance(seconds(700));
   run(signIn(), api("/api/a", session));
-  run(signIn(), page("/_callback?code=secret-code&state=x", "oh_login=junk"));
+  run(signIn(), page("/_callback?code=secret-code&state=x", "__Host-oh_login=junk"));
   const std::string text = logs.text();
   EXPECT_EQ(text.find(kClientSecret), std::string::npos);
   EXPECT_EQ(text.find(kRefreshToken), std::string::npos);
@@ -721,9 +721,9 @@ TEST_F(SignInTest, DiscoveryRetriedInBackground) {
     EXPECT_TRUE(boost::json::parse(json->decision->reply.body).as_object().contains("error"));
     EXPECT_EQ(header(json->decision->reply, "Retry-After"), "1");
   }
-  EXPECT_EQ(run(signIn(), page("/_callback?code=c&state=s", "oh_login=x"))->decision->reply.status, 503u);
+  EXPECT_EQ(run(signIn(), page("/_callback?code=c&state=s", "__Host-oh_login=x"))->decision->reply.status, 503u);
   // Logout still signs out of the gateway.
-  auto out = run(signIn(), page("/_logout", "oh_session=x"));
+  auto out = run(signIn(), page("/_logout", "__Host-oh_session=x"));
   EXPECT_EQ(out->decision->reply.status, 302u);
   EXPECT_EQ(header(out->decision->reply, "Location"), "/");
 
