@@ -21,6 +21,7 @@ protected:
   std::string writeSecret(const std::string& name, const std::string& value) {
     const auto path = (dir_ / name).string();
     std::ofstream(path) << value << "\n";
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     return path;
   }
 

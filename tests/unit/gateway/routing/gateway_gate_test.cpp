@@ -226,6 +226,7 @@ TEST_F(GatewayGateTest, RequestsFromRuntimeAppsToTheMainHostAreRefused) {
   sign_in_->outcome = signedIn("alice");
   GatewayGate gate(settingsWith(RuntimeAccess::owner), sign_in_, directoryWith("alice"));
   const std::string runtime_origin = "https://" + std::string(kRuntimeHost);
+  const std::string runtime_page = runtime_origin + "/page";  // request_ holds views
   auto refused = [&](std::string_view method) {
     const int before = sign_in_->calls;
     const auto decision = admit(gate, "oh.example.com", "/api/conversations", method);
@@ -247,7 +248,7 @@ TEST_F(GatewayGateTest, RequestsFromRuntimeAppsToTheMainHostAreRefused) {
   request_.sec_fetch_site = "same-site";
   EXPECT_TRUE(refused("POST"));
   request_.origin = "";
-  request_.referer = runtime_origin + "/page";
+  request_.referer = runtime_page;
   EXPECT_TRUE(refused("POST"));
   request_.sec_fetch_site = "same-origin";  // a main host's own page cannot have a runtime Referer; trust the browser
   EXPECT_FALSE(refused("POST"));
