@@ -44,7 +44,7 @@ void checkCanonicalHost(std::string_view host, const oh::gateway::RuntimeSetting
   const auto* a = std::get_if<oh::gateway::RuntimeAddress>(&original);
   const auto* b = std::get_if<oh::gateway::RuntimeAddress>(&rebuilt);
   require(a != nullptr && b != nullptr && a->port == b->port && a->conversation_id == b->conversation_id &&
-          a->sandbox_form == b->sandbox_form && a->main_host == b->main_host);
+          a->sandbox_form == b->sandbox_form && a->service == b->service && a->main_host == b->main_host);
 }
 
 }  // namespace

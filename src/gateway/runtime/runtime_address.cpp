@@ -320,8 +320,14 @@ std::optional<std::string> canonicalRuntimeHost(std::string_view host, const Run
         name[name.size() - suffix.size() - 1] != '.') {
       continue;
     }
-    std::string out = std::to_string(address->port) + "-" +
-                      (address->sandbox_form ? std::string(kSandboxLabel) : address->conversation_id) + ".";
+    std::string out;
+    for (const ServicePrefix& known : kServicePrefixes) {
+      if (known.service == address->service) {
+        out = known.prefix;  // "vscode-", "work-1-", "work-2-"
+      }
+    }
+    out += std::to_string(address->port) + "-" +
+           (address->sandbox_form ? std::string(kSandboxLabel) : address->conversation_id) + ".";
     for (char c : suffix) {
       out.push_back(common::toLowerAscii(c));
     }

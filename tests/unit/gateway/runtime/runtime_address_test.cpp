@@ -200,6 +200,8 @@ TEST(RuntimeAddress, CanonicalRuntimeHost) {
             "5000-" + conv + ".runtime.oh.test:8443");
   EXPECT_EQ(canonicalRuntimeHost("8080-Sandbox.runtime.openhands.example.com", settings()),
             "8080-sandbox.runtime.openhands.example.com");
+  EXPECT_EQ(canonicalRuntimeHost("VSCode-60000-" + conv + ".runtime.oh.test", settings()),
+            "vscode-60000-" + conv + ".runtime.oh.test");
   for (const std::string& hostile : std::vector<std::string>{
            "evil.test",
            "runtime.oh.test",                                         // the bare suffix
