@@ -49,11 +49,16 @@ void addSecurityGroups(cfn::Template& t, const SecurityStackProps& props) {
       {{"GroupDescription", "OpenHands instances: the gateway port from the ALB only"},
        {"VpcId", props.network.vpc_id},
        // Outbound: HTTPS (AWS endpoints, image registries, LLM and package hosts the agent uses
-       // through the NAT gateway) and NFS to EFS. No plain HTTP: nothing the boot needs uses it
-       // (Amazon Linux's dnf repositories are on S3 over HTTPS, images come from registries
-       // over HTTPS). The database rule is added by the Database stack, which owns its group.
+       // through the NAT gateway), plain HTTP for the agents' package managers only, and NFS to
+       // EFS. The boot needs no HTTP (Amazon Linux's dnf repositories are on S3 over HTTPS), but
+       // sandboxes do: OpenHands' agent-server image is Debian bookworm (SDK v1.20.1
+       // docker/Dockerfile:6,78), whose apt sources are http://deb.debian.org (apt checks its
+       // signatures), and agents run `sudo apt-get install` there. The database rule is added
+       // by the Database stack, which owns its group.
        {"SecurityGroupEgress",
-        json::array{withKey(tcpRule(443, "HTTPS to AWS endpoints and the internet"), "CidrIp", "0.0.0.0/0")}},
+        json::array{withKey(tcpRule(443, "HTTPS to AWS endpoints and the internet"), "CidrIp", "0.0.0.0/0"),
+                    withKey(tcpRule(80, "HTTP for package managers in sandboxes (Debian's apt)"), "CidrIp",
+                            "0.0.0.0/0")}},
        {"Tags", tagList({{"Name", "openhands-instances"}})}});
   t.addResource("InstanceIngressFromAlb", "AWS::EC2::SecurityGroupIngress",
                 withKey(withKey(tcpRule(props.gateway_port, "oh-gateway from the ALB"), "GroupId",

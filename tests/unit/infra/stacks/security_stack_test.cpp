@@ -76,9 +76,11 @@ TEST(SecurityStackTest, InstanceRoleGrantsExactlyTheNeededServices) {
       {"Sid": "ReadVersionParameters"}]}}}]})"));
 }
 
-TEST(SecurityStackTest, InstancesSendHttpsToTheWorldAndNoPlainHttp) {
+// Plain HTTP stays for the sandboxes' apt (Debian's sources are http), nothing wider.
+TEST(SecurityStackTest, InstancesSendHttpsAndHttpToTheWorldAndNothingElse) {
   EXPECT_TRUE(security().resourceMatches("InstanceSecurityGroup", R"({"Properties": {"SecurityGroupEgress": [
-    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]}})"));
+    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"},
+    {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}]}})"));
 }
 
 TEST(SecurityStackTest, BedrockAccessIsTheModelFamilyWhereTheRequestLands) {
