@@ -29,33 +29,6 @@ std::string_view providerName(AuthProvider p) {
 
 bool lowerAlnumDash(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
-// A lowercase DNS name: labels of 1-63 [a-z0-9-] not starting or ending with '-', at most 253
-// characters, at least two labels. Lowercase because browsers send lowercase Host headers and
-// Cognito compares callback URLs exactly.
-bool isLowercaseDnsName(std::string_view name) {
-  if (name.empty() || name.size() > 253 || name.find('.') == std::string_view::npos) {
-    return false;
-  }
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    std::size_t end = name.find('.', start);
-    if (end == std::string_view::npos) {
-      end = name.size();
-    }
-    const std::string_view label = name.substr(start, end - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-      return false;
-    }
-    for (char c : label) {
-      if (!lowerAlnumDash(c)) {
-        return false;
-      }
-    }
-    start = end + 1;
-  }
-  return true;
-}
-
 bool isDecimalPort(std::string_view text) {
   if (text.empty() || text.size() > 5 || text.front() == '0') {
     return false;
@@ -524,6 +497,31 @@ const std::array<ValidationRule, 27> kAuthRules{{
 }};
 
 }  // namespace
+
+// Lowercase because browsers send lowercase Host headers and Cognito compares callback URLs exactly.
+bool isLowercaseDnsName(std::string_view name) {
+  if (name.empty() || name.size() > 253 || name.find('.') == std::string_view::npos) {
+    return false;
+  }
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t end = name.find('.', start);
+    if (end == std::string_view::npos) {
+      end = name.size();
+    }
+    const std::string_view label = name.substr(start, end - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!lowerAlnumDash(c)) {
+        return false;
+      }
+    }
+    start = end + 1;
+  }
+  return true;
+}
 
 std::span<const ValidationRule> authRules() { return kAuthRules; }
 

@@ -458,6 +458,8 @@ std::vector<std::string> keysNeedingRestart(const Settings& running, const Setti
   check(running.admin.enabled != reloaded.admin.enabled, "admin.enabled");
   check(running.admin.listen_address != reloaded.admin.listen_address, "admin.listen_address");
   check(running.admin.listen_port != reloaded.admin.listen_port, "admin.listen_port");
+  // The sandbox service and its listener are built once, at start, from the whole section.
+  check(running.sandbox != reloaded.sandbox, "sandbox");
   return keys;
 }
 

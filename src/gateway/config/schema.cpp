@@ -14,6 +14,7 @@ constexpr std::array<std::string_view, 2> kModes{"local", "aws"};
 constexpr std::array<std::string_view, 5> kLogLevels{"trace", "debug", "info", "warn", "error"};
 constexpr std::array<std::string_view, 4> kAuthProviders{"local", "cognito", "oidc", "none"};
 constexpr std::array<std::string_view, 3> kRuntimeAccess{"owner", "authenticated", "public"};
+constexpr std::array<std::string_view, 2> kSchemes{"https", "http"};
 
 AuthProvider authProvider(std::string_view v) {
   if (v == "cognito") {
@@ -37,7 +38,7 @@ std::chrono::seconds seconds(std::int64_t v) { return std::chrono::seconds{v}; }
 std::uint16_t port(std::int64_t v) { return static_cast<std::uint16_t>(v); }
 std::size_t size(std::int64_t v) { return static_cast<std::size_t>(v); }
 
-const std::array<FieldSpec, 62> kSchema{{
+const std::array<FieldSpec, 82> kSchema{{
     {"mode", ChoiceField{kModes, [](Settings& s, std::string_view v) {
                            s.mode = v == "aws" ? Mode::aws : Mode::local;
                          }}},
@@ -114,11 +115,33 @@ const std::array<FieldSpec, 62> kSchema{{
     {"runtime.network", StringField{[](Settings& s, std::string v) { s.runtime.network = std::move(v); }}},
     {"runtime.agent_server_origin", StringField{[](Settings& s, std::string v) { s.runtime.agent_server_origin = std::move(v); }}},
     {"runtime.connect_timeout_seconds", IntegerField{1, 300, "seconds", [](Settings& s, std::int64_t v) { s.runtime.connect_timeout = seconds(v); }}},
+
+    {"sandbox.enabled", BoolField{[](Settings& s, bool v) { s.sandbox.enabled = v; }}},
+    {"sandbox.listen_address", StringField{[](Settings& s, std::string v) { s.sandbox.listen_address = std::move(v); }}},
+    {"sandbox.listen_port", IntegerField{0, kMaxPort, "", [](Settings& s, std::int64_t v) { s.sandbox.listen_port = port(v); }}},
+    {"sandbox.key_file", StringField{[](Settings& s, std::string v) { s.sandbox.key_file = std::move(v); }}},
+    {"sandbox.seal_key_file", StringField{[](Settings& s, std::string v) { s.sandbox.seal_key_file = std::move(v); }}},
+    {"sandbox.store_url", StringField{[](Settings& s, std::string v) { s.sandbox.store_url = std::move(v); }}},
+    {"sandbox.allowed_images", StringListField{256, [](Settings& s, std::vector<std::string> v) { s.sandbox.allowed_images = std::move(v); }}},
+    {"sandbox.workspace_root", StringField{[](Settings& s, std::string v) { s.sandbox.workspace_root = std::move(v); }}},
+    {"sandbox.public_scheme", ChoiceField{kSchemes, [](Settings& s, std::string_view v) { s.sandbox.public_scheme = std::string(v); }}},
+    {"sandbox.runtime_suffix", StringField{[](Settings& s, std::string v) { s.sandbox.runtime_suffix = std::move(v); }}},
+    {"sandbox.public_port", IntegerField{0, kMaxPort, "", [](Settings& s, std::int64_t v) { s.sandbox.public_port = port(v); }}},
+    {"sandbox.network_prefix", StringField{[](Settings& s, std::string v) { s.sandbox.network_prefix = std::move(v); }}},
+    {"sandbox.managed_label_value", StringField{[](Settings& s, std::string v) { s.sandbox.managed_label_value = std::move(v); }}},
+    {"sandbox.stop_grace_seconds", IntegerField{0, 300, "seconds", [](Settings& s, std::int64_t v) { s.sandbox.stop_grace = seconds(v); }}},
+    {"sandbox.limits.cpus", NumberField{0.0, false, 1024.0, [](Settings& s, double v) { s.sandbox.limits.cpus = v; }}},
+    {"sandbox.limits.memory_mb", IntegerField{0, 4 * 1024 * 1024, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.memory_mb = static_cast<std::uint64_t>(v); }}},
+    {"sandbox.limits.pids", IntegerField{0, 4'194'304, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.pids = v; }}},
+    {"sandbox.limits.max_resource_factor", NumberField{0.0, true, 64.0, [](Settings& s, double v) { s.sandbox.limits.max_resource_factor = v; }}},
+    {"sandbox.limits.max_running_per_user", IntegerField{1, 1000, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.max_running_per_user = size(v); }}},
+    {"sandbox.limits.max_sandboxes_per_user", IntegerField{1, 100'000, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.max_sandboxes_per_user = size(v); }}},
 }};
 
-constexpr std::array<std::string_view, 12> kSections{"server", "upstream", "websocket",   "origin",
+constexpr std::array<std::string_view, 14> kSections{"server", "upstream", "websocket",   "origin",
                                                      "limits", "rate_limit", "admin",       "log",
-                                                     "auth",   "auth.cognito", "auth.oidc", "runtime"};
+                                                     "auth",   "auth.cognito", "auth.oidc", "runtime",
+                                                     "sandbox", "sandbox.limits"};
 
 }  // namespace
 

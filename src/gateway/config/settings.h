@@ -146,6 +146,38 @@ struct RuntimeSettings {
   std::string agent_server_origin;
 };
 
+// [sandbox.limits]: per sandbox at the app server's resource_factor 1, and per user.
+struct SandboxLimitSettings {
+  double cpus = 2;                          // sandbox.limits.cpus (0 = unlimited)
+  std::uint64_t memory_mb = 4096;           // sandbox.limits.memory_mb (0 = unlimited)
+  std::int64_t pids = 2048;                 // sandbox.limits.pids (0 = unlimited)
+  double max_resource_factor = 4;           // sandbox.limits.max_resource_factor: larger requests are refused
+  std::size_t max_running_per_user = 4;     // sandbox.limits.max_running_per_user: a start or resume beyond it is 429
+  std::size_t max_sandboxes_per_user = 100; // sandbox.limits.max_sandboxes_per_user: records beyond it are 409
+  bool operator==(const SandboxLimitSettings&) const = default;
+};
+
+// [sandbox]: OpenHands' remote sandbox API (issue 13, docs/sandboxes.md) on a listener of its
+// own that the app servers reach and neither the load balancer nor any sandbox does.
+struct SandboxSettings {
+  bool enabled = false;                        // sandbox.enabled
+  std::string listen_address = "127.0.0.1";    // sandbox.listen_address (never a wildcard address)
+  std::uint16_t listen_port = 8090;            // sandbox.listen_port
+  std::string key_file;            // sandbox.key_file: 32-byte secret the per-user API keys derive from
+  std::string seal_key_file;       // sandbox.seal_key_file: 32-byte key sealing session keys in the store
+  std::string store_url = "sqlite:///var/lib/oh-gateway/sandboxes.db";  // sandbox.store_url (sqlite:/// or postgresql://)
+  std::vector<std::string> allowed_images;     // sandbox.allowed_images: exact image references
+  std::string workspace_root;                  // sandbox.workspace_root: {root}/{owner}/{id} is /workspace
+  std::string public_scheme = "https";         // sandbox.public_scheme: of the url the API returns
+  std::string runtime_suffix;                  // sandbox.runtime_suffix ("" = the first runtime.host_suffixes)
+  std::uint16_t public_port = 0;               // sandbox.public_port (0 = the scheme's default)
+  std::string network_prefix = "oh-user-";     // sandbox.network_prefix: each owner's network is {prefix}{user key}
+  std::string managed_label_value = "sandbox"; // sandbox.managed_label_value: marks our containers; one value per gateway on a Docker host
+  std::chrono::seconds stop_grace{10};         // sandbox.stop_grace_seconds: SIGTERM to SIGKILL on pause
+  SandboxLimitSettings limits;
+  bool operator==(const SandboxSettings&) const = default;
+};
+
 struct Settings {
   Mode mode = Mode::local;      // mode: "local" or "aws"
   ServerSettings server;
@@ -158,6 +190,7 @@ struct Settings {
   LogSettings log;
   AuthSettings auth;
   RuntimeSettings runtime;
+  SandboxSettings sandbox;
 };
 
 using SettingsPtr = std::shared_ptr<const Settings>;

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "config/auth_rules.h"
+#include "config/sandbox_rules.h"
 #include "config/quote.h"
 #include "config/upstream_url.h"
 #include "policy/client_address.h"
@@ -138,6 +139,8 @@ std::span<const ValidationRule> validationRules() {
     std::vector<ValidationRule> rules(kRules.begin(), kRules.end());
     const auto auth = authRules();
     rules.insert(rules.end(), auth.begin(), auth.end());
+    const auto sandbox = sandboxRules();
+    rules.insert(rules.end(), sandbox.begin(), sandbox.end());
     return rules;
   }();
   return all;
