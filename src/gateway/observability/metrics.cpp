@@ -1,6 +1,6 @@
 #include "observability/metrics.h"
 
-#include <cstdio>
+#include "observability/prometheus_text.h"
 
 namespace oh::gateway {
 namespace {
@@ -15,25 +15,8 @@ constexpr std::array<const char*, kUpstreamErrorCount> kUpstreamErrorNames{"conn
 // Statuses outside 100..599 (never valid on the wire) share slot 0, shown as code="other".
 std::size_t statusSlot(unsigned status) { return status >= 100 && status <= 599 ? status : 0; }
 
-void appendDouble(std::string& out, double value) {
-  char buffer[32];
-  const int n = std::snprintf(buffer, sizeof buffer, "%.9g", value);
-  if (n > 0) {
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
-}
-
-void appendHeader(std::string& out, const char* name, const char* type, const char* help) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
+using prometheus::appendDouble;
+using prometheus::appendHeader;
 
 }  // namespace
 
@@ -71,6 +54,8 @@ void Metrics::upstreamFailed(UpstreamError error) {
     upstream_errors_[index].fetch_add(1, kRelaxed);
   }
 }
+
+void Metrics::addSource(std::function<std::string()> source) { sources_.push_back(std::move(source)); }
 
 void Metrics::rateLimited() { rate_limited_.fetch_add(1, kRelaxed); }
 void Metrics::originRejected() { origin_rejected_.fetch_add(1, kRelaxed); }
@@ -139,6 +124,9 @@ std::string Metrics::renderPrometheus() const {
   appendHeader(out, "oh_gateway_origin_rejected_total", "counter",
                "Requests refused with 403 for a missing or wrong origin secret.");
   out += "oh_gateway_origin_rejected_total " + std::to_string(origin_rejected_.load(kRelaxed)) + "\n";
+  for (const auto& source : sources_) {
+    out += source();
+  }
   return out;
 }
 

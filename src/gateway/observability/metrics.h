@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace oh::gateway {
 
@@ -38,6 +40,10 @@ public:
   void rateLimited();
   void originRejected();
 
+  // Another part's metrics (the sandbox API and service), complete exposition text appended to
+  // renderPrometheus(). Added before the admin listener starts; each must outlive it.
+  void addSource(std::function<std::string()> source);
+
   // Prometheus text exposition format 0.0.4.
   std::string renderPrometheus() const;
 
@@ -52,6 +58,7 @@ private:
   std::array<std::atomic<std::uint64_t>, kUpstreamErrorCount> upstream_errors_{};
   std::atomic<std::uint64_t> rate_limited_{0};
   std::atomic<std::uint64_t> origin_rejected_{0};
+  std::vector<std::function<std::string()>> sources_;
 };
 
 }  // namespace oh::gateway

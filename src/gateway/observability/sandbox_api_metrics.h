@@ -1,0 +1,35 @@
+#pragma once
+// Metrics of the remote sandbox API's listener (issue 13): calls by endpoint and status, and
+// their latency. Lock-free like Metrics; rendered into the admin listener's /metrics through
+// Metrics::addSource. The sandbox service's own metrics (sandboxes by state, create and resume
+// times, reconcile actions) are the service's to count.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace oh::gateway {
+
+class SandboxApiMetrics {
+public:
+  // The endpoint names handleSandboxApi reports; any other name counts as "other".
+  static constexpr std::array<std::string_view, 8> kEndpoints{"start", "get",  "batch", "list",
+                                                              "resume", "pause", "stop", "other"};
+  static constexpr std::array<double, 10> kLatencyBuckets{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 15.0};
+
+  void callFinished(std::string_view endpoint, unsigned status, std::chrono::nanoseconds latency);
+
+  // oh_sandbox_api_requests_total{endpoint,code} and oh_sandbox_api_request_duration_seconds.
+  std::string renderPrometheus() const;
+
+private:
+  static constexpr std::size_t kStatusSlots = 600;  // 100..599; slot 0 for anything else
+  std::array<std::array<std::atomic<std::uint64_t>, kStatusSlots>, kEndpoints.size()> calls_{};
+  std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency_buckets_{};
+  std::atomic<std::uint64_t> latency_sum_ns_{0};
+};
+
+}  // namespace oh::gateway
