@@ -71,6 +71,22 @@ std::optional<Route> routeOf(const boost::urls::url_view& url) {
   return std::nullopt;
 }
 
+std::string_view endpointName(const std::optional<Route>& route) {
+  if (!route) {
+    return "other";
+  }
+  switch (route->endpoint) {
+    case Endpoint::start: return "start";
+    case Endpoint::get: return "get";
+    case Endpoint::batch: return "batch";
+    case Endpoint::list: return "list";
+    case Endpoint::resume: return "resume";
+    case Endpoint::pause: return "pause";
+    case Endpoint::stop: return "stop";
+  }
+  return "other";
+}
+
 bool isGet(Endpoint endpoint) {
   return endpoint == Endpoint::get || endpoint == Endpoint::batch || endpoint == Endpoint::list;
 }
@@ -162,14 +178,9 @@ ApiResponse dispatch(const Route& route, const boost::urls::url_view& url, std::
   return replyError(500, "internal error", route.endpoint);
 }
 
-}  // namespace
-
-ApiResponse handleSandboxApi(const ApiRequest& request, const SandboxApiKeys& keys, SandboxService& service) {
-  // The route is worked out first only to shape the errors: /list answers {"runtimes": []} too.
-  auto url = boost::urls::parse_origin_form(request.target);
-  const std::optional<Route> route = url ? routeOf(*url) : std::nullopt;
-  const Endpoint shape = route ? route->endpoint : Endpoint::start;
-
+ApiResponse answer(const ApiRequest& request, const SandboxApiKeys& keys, SandboxService& service,
+                   const std::optional<boost::urls::url_view>& url, const std::optional<Route>& route) {
+  const Endpoint shape = route ? route->endpoint : Endpoint::start;  // of error bodies only
   // Size first: nothing of an oversized body is looked at (the listener stops reading at the
   // limit too; this answers a caller that hands over more).
   if (request.body.size() > kMaxApiBodyBytes) {
@@ -198,6 +209,21 @@ ApiResponse handleSandboxApi(const ApiRequest& request, const SandboxApiKeys& ke
     }
   }
   response.owner = std::move(*owner);
+  return response;
+}
+
+}  // namespace
+
+ApiResponse handleSandboxApi(const ApiRequest& request, const SandboxApiKeys& keys, SandboxService& service) {
+  // The route is worked out first to shape the errors (/list answers {"runtimes": []} too) and
+  // to name the endpoint in metrics.
+  std::optional<boost::urls::url_view> url;
+  if (auto parsed = boost::urls::parse_origin_form(request.target)) {
+    url = *parsed;
+  }
+  const std::optional<Route> route = url ? routeOf(*url) : std::nullopt;
+  ApiResponse response = answer(request, keys, service, url, route);
+  response.endpoint = endpointName(route);
   return response;
 }
 

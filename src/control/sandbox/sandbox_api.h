@@ -27,6 +27,8 @@ struct ApiResponse {
   std::string body;              // JSON
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Retry-After
   std::string owner;             // for the access log: the user key, never the API key
+  std::string_view endpoint;     // for metrics: "start", "get", "batch", "list", "resume", "pause",
+                                 // "stop", or "other" (no such path)
 };
 
 inline constexpr std::size_t kMaxApiBodyBytes = 1024 * 1024;  // a /start body with its environment

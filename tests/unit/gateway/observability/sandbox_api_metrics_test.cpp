@@ -57,3 +57,32 @@ TEST(SandboxApiMetrics, RenderedThroughTheGatewayMetrics) {
 
 }  // namespace
 }  // namespace oh::gateway
+
+#include "observability/sandbox_service_metrics.h"
+
+namespace oh::gateway {
+namespace {
+
+// The service's snapshot is rendered as gauges by status, two summaries and counters by action.
+TEST(SandboxServiceMetrics, Rendered) {
+  control::SandboxMetrics metrics;
+  metrics.sandboxes.running = 3;
+  metrics.sandboxes.paused = 2;
+  metrics.create = {4, 2.5};
+  metrics.resume = {1, 0.75};
+  metrics.reconcile.created = 5;
+  metrics.reconcile.marked_paused = 1;
+  const std::string text = renderSandboxServiceMetrics(metrics);
+  EXPECT_TRUE(hasLine(text, R"(oh_sandboxes{status="running"} 3)")) << text;
+  EXPECT_TRUE(hasLine(text, R"(oh_sandboxes{status="paused"} 2)"));
+  EXPECT_TRUE(hasLine(text, R"(oh_sandboxes{status="error"} 0)"));
+  EXPECT_TRUE(hasLine(text, "oh_sandbox_create_seconds_sum 2.5"));
+  EXPECT_TRUE(hasLine(text, "oh_sandbox_create_seconds_count 4"));
+  EXPECT_TRUE(hasLine(text, "oh_sandbox_resume_seconds_sum 0.75"));
+  EXPECT_TRUE(hasLine(text, R"(oh_sandbox_reconcile_actions_total{action="created"} 5)"));
+  EXPECT_TRUE(hasLine(text, R"(oh_sandbox_reconcile_actions_total{action="marked_paused"} 1)"));
+  EXPECT_TRUE(text.find("# TYPE oh_sandbox_resume_seconds summary") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace oh::gateway

@@ -1,0 +1,278 @@
+#include "http/sandbox_api_server.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "http/access_sink.h"
+#include "observability/access_log.h"
+#include "sandbox/api_messages.h"
+
+namespace oh::gateway {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// A call's head is a few hundred bytes (the app server sends Host, X-API-Key, Content-Type and
+// httpx's defaults); a batch target of 100 ids is ~3 KB.
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+
+}  // namespace
+
+struct SandboxApiServer::Impl {
+  Impl(SandboxApiServerOptions o, SandboxApiHandler h, SandboxApiMetrics& m)
+      : options(std::move(o)), handler(std::move(h)), metrics(m), acceptor(context) {}
+
+  SandboxApiServerOptions options;
+  SandboxApiHandler handler;
+  SandboxApiMetrics& metrics;
+  net::io_context context;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  std::atomic<std::size_t> open_connections{0};
+  bool stopped = false;
+
+  void doAccept();
+};
+
+namespace {
+
+// One connection: read a request, answer it, repeat while keep-alive (Beast's do/on shape).
+class SandboxApiSession : public std::enable_shared_from_this<SandboxApiSession> {
+public:
+  SandboxApiSession(SandboxApiServer::Impl& server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket)) {
+    boost::system::error_code ec;
+    const auto peer = stream_.socket().remote_endpoint(ec);
+    client_ip_ = ec ? std::string() : peer.address().to_string();
+  }
+  ~SandboxApiSession() { server_.open_connections.fetch_sub(1); }
+
+  void run() { doRead(server_.options.idle_timeout); }
+
+private:
+  void doRead(std::chrono::seconds first_byte_timeout) {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(control::kMaxApiBodyBytes);
+    // One deadline for the whole request: a caller trickling bytes cannot hold the connection.
+    stream_.expires_after(std::min(first_byte_timeout, server_.options.header_timeout));
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&SandboxApiSession::onRead, shared_from_this()));
+  }
+
+  void onRead(beast::error_code ec, std::size_t bytes) {
+    started_ = std::chrono::steady_clock::now();
+    bytes_in_ = bytes;
+    if (ec == http::error::body_limit) {
+      return answerAndClose(413, control::renderError("the body is larger than " +
+                                                      std::to_string(control::kMaxApiBodyBytes) + " bytes"));
+    }
+    if (ec == http::error::header_limit) {
+      return answerAndClose(431, control::renderError("the request head is too large"));
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+      return close();
+    }
+    if (ec) {
+      return answerAndClose(400, control::renderError("malformed HTTP request"));
+    }
+    const auto& request = parser_->get();
+    control::ApiResponse response;
+    std::size_t api_keys = 0;
+    for (const auto& field : request) {
+      api_keys += beast::iequals(field.name_string(), kApiKeyField) ? 1u : 0u;
+    }
+    if (api_keys > 1) {
+      response.status = 400;
+      response.body = control::renderError("one X-API-Key, not several");
+    } else {
+      const control::ApiRequest call{request.method_string(), request.target(), request[kApiKeyField], request.body()};
+      try {
+        response = server_.handler(call);
+      } catch (const std::exception& e) {
+        spdlog::error("sandbox API: {} {}: {}", std::string(request.method_string()), std::string(request.target()), e.what());
+        response = control::ApiResponse{};
+        response.status = 500;
+        response.body = control::renderError("internal error");
+      }
+    }
+    answer(std::move(response), request.keep_alive());
+  }
+
+  void answerAndClose(unsigned status, std::string body) {
+    control::ApiResponse response;
+    response.status = status;
+    response.body = std::move(body);
+    answer(std::move(response), false);
+  }
+
+  void answer(control::ApiResponse response, bool keep_alive) {
+    auto& reply = reply_.emplace(static_cast<http::status>(response.status), 11);
+    reply.set(http::field::content_type, "application/json");
+    reply.set(http::field::cache_control, "no-store");
+    for (const auto& [name, value] : response.headers) {
+      reply.set(name, value);
+    }
+    reply.body() = std::move(response.body);
+    reply.keep_alive(keep_alive);
+    reply.prepare_payload();
+    owner_ = std::move(response.owner);
+    endpoint_ = response.endpoint.empty() ? std::string_view("other") : response.endpoint;
+    stream_.expires_after(server_.options.header_timeout);
+    http::async_write(stream_, reply, beast::bind_front_handler(&SandboxApiSession::onWrite, shared_from_this()));
+  }
+
+  void onWrite(beast::error_code ec, std::size_t bytes_out) {
+    const auto duration = std::chrono::steady_clock::now() - started_;
+    const unsigned status = reply_->result_int();
+    server_.metrics.callFinished(endpoint_, status, duration);
+    if (server_.options.access_log) {
+      logCall(status, bytes_out, duration);
+    }
+    if (ec || !reply_->keep_alive()) {
+      return close();
+    }
+    doRead(server_.options.idle_timeout);
+  }
+
+  void logCall(unsigned status, std::size_t bytes_out, std::chrono::nanoseconds duration) {
+    const bool parsed = parser_ && parser_->is_header_done();
+    AccessLogEntry entry;
+    entry.time = std::chrono::system_clock::now();
+    entry.client_ip = client_ip_;
+    if (parsed) {
+      const auto& request = parser_->get();
+      entry.method = request.method_string();
+      entry.target = request.target();
+      entry.host = request[http::field::host];
+      entry.user_agent = request[http::field::user_agent];
+    }
+    entry.status = status;
+    entry.bytes_in = bytes_in_;
+    entry.bytes_out = bytes_out;
+    entry.duration = duration;
+    entry.route = RouteClass::gateway;
+    entry.reason = "sandbox_api";
+    entry.user = owner_;  // the owner's user key; the API key itself is never logged
+    emitAccessLog(entry);
+    flushAccessLog();  // calls are few: each line goes out at once
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  static constexpr std::string_view kApiKeyField = "X-API-Key";
+
+  SandboxApiServer::Impl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> reply_;
+  std::string client_ip_;
+  std::string owner_;
+  std::string_view endpoint_ = "other";
+  std::chrono::steady_clock::time_point started_;
+  std::size_t bytes_in_ = 0;
+};
+
+}  // namespace
+
+void SandboxApiServer::Impl::doAccept() {
+  // Each connection gets its own strand: the threads share one io_context.
+  acceptor.async_accept(net::make_strand(context), [this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) {
+      return;
+    }
+    if (!ec) {
+      if (open_connections.fetch_add(1) >= options.max_connections) {
+        open_connections.fetch_sub(1);
+        spdlog::warn("sandbox API: {} connections open, refusing another", options.max_connections);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        std::make_shared<SandboxApiSession>(*this, std::move(socket))->run();
+      }
+    }
+    doAccept();
+  });
+}
+
+SandboxApiServer::SandboxApiServer(SandboxApiServerOptions options, SandboxApiHandler handler, SandboxApiMetrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), metrics)) {}
+
+SandboxApiServer::~SandboxApiServer() { stop(); }
+
+std::optional<std::string> SandboxApiServer::start() {
+  const auto& options = impl_->options;
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(options.listen_address, ec);
+  if (ec) {
+    return fmt::format("sandbox.listen_address: '{}' is not an IP address", options.listen_address);
+  }
+  const tcp::endpoint endpoint(address, options.listen_port);
+  auto& acceptor = impl_->acceptor;
+  if (acceptor.open(endpoint.protocol(), ec); !ec) {
+    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor.listen(net::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return fmt::format("cannot listen on sandbox API {}:{}: {}", options.listen_address, options.listen_port, ec.message());
+  }
+  impl_->doAccept();
+  for (unsigned i = 0; i < std::max(1u, options.threads); ++i) {
+    impl_->threads.emplace_back([this] {
+      try {
+        impl_->context.run();
+      } catch (const std::exception& e) {
+        spdlog::critical("sandbox API thread stopped: {}", e.what());
+        std::terminate();
+      }
+    });
+  }
+  return std::nullopt;
+}
+
+ListenAddress SandboxApiServer::address() const {
+  boost::system::error_code ec;
+  const auto endpoint = impl_->acceptor.local_endpoint(ec);
+  return ec ? ListenAddress{} : ListenAddress{endpoint.address().to_string(), endpoint.port()};
+}
+
+void SandboxApiServer::stop() {
+  if (impl_->stopped) {
+    return;
+  }
+  impl_->stopped = true;
+  impl_->context.stop();
+  for (auto& thread : impl_->threads) {
+    if (thread.joinable()) {
+      thread.join();
+    }
+  }
+  // No thread runs the context any more: the listening socket closes now, so a caller is
+  // refused at once rather than left in the backlog.
+  boost::system::error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+}  // namespace oh::gateway

@@ -1,0 +1,60 @@
+#pragma once
+// The remote sandbox API's own listener (issue 13): a small HTTP/1.1 server on its own
+// io_context and threads, never on the data plane's workers, so a slow store or Docker call in
+// the control plane cannot hold a user's request. It reads one request at a time per connection
+// (head and body within limits), hands it to the handler (control/sandbox/sandbox_api.h), writes
+// the JSON reply, logs one access-log line (the owner's user key, never X-API-Key) and counts it.
+//
+//   SandboxApiServer server(options, [&](const control::ApiRequest& r) {
+//     return control::handleSandboxApi(r, keys, service); }, metrics);
+//   if (auto error = server.start()) { ... }
+//   server.address();   // the real port when listen_port = 0
+//   server.stop();
+//
+// Beast-free on purpose: the app and tests include it without Beast's compile time.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http/gateway_server.h"
+#include "observability/sandbox_api_metrics.h"
+#include "sandbox/sandbox_api.h"
+
+namespace oh::gateway {
+
+struct SandboxApiServerOptions {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t listen_port = 0;
+  std::chrono::seconds header_timeout{30};  // the whole request, head and body
+  std::chrono::seconds idle_timeout{75};    // between keep-alive requests
+  bool access_log = true;
+  unsigned threads = 2;                     // calls block on the store: two keep one slow call from stalling all
+  std::size_t max_connections = 256;        // the app servers of one instance, with room
+};
+
+using SandboxApiHandler = std::function<control::ApiResponse(const control::ApiRequest&)>;
+
+class SandboxApiServer {
+public:
+  SandboxApiServer(SandboxApiServerOptions options, SandboxApiHandler handler, SandboxApiMetrics& metrics);
+  ~SandboxApiServer();  // stop()
+  SandboxApiServer(const SandboxApiServer&) = delete;
+  SandboxApiServer& operator=(const SandboxApiServer&) = delete;
+
+  // Binds and starts the threads; the problem as text when the address cannot be bound.
+  std::optional<std::string> start();
+  ListenAddress address() const;
+  // Closes the listener and every connection, joins the threads. Idempotent.
+  void stop();
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace oh::gateway
