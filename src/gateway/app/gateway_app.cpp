@@ -9,6 +9,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/sandbox_assembly.h"
 #include "config/load_settings.h"
 #include "http/gateway_server.h"
 #include "observability/metrics.h"
@@ -24,8 +25,8 @@ void applyLogLevel(const Settings& settings) {
   spdlog::set_level(spdlog::level::from_str(settings.log.level));
 }
 
-// Loads settings and builds the snapshot; logs the problems and returns null on failure.
-SnapshotPtr loadSnapshot(const std::string& path, const GatewaySnapshot* previous, GateAssembly& gates) {
+// Loads settings; logs the problems and returns null on failure.
+SettingsPtr loadSettings(const std::string& path) {
   auto loaded = loadSettingsFile(path);
   if (auto* problems = std::get_if<std::vector<ConfigProblem>>(&loaded)) {
     for (const auto& problem : *problems) {
@@ -33,13 +34,25 @@ SnapshotPtr loadSnapshot(const std::string& path, const GatewaySnapshot* previou
     }
     return nullptr;
   }
-  auto settings = std::make_shared<const Settings>(std::move(std::get<Settings>(loaded)));
-  auto built = buildSnapshot(settings, previous, gates.factory());
+  return std::make_shared<const Settings>(std::move(std::get<Settings>(loaded)));
+}
+
+// Builds the snapshot of loaded settings; logs the problem and returns null on failure.
+SnapshotPtr snapshotOf(const std::string& path, SettingsPtr settings, const GatewaySnapshot* previous,
+                       GateAssembly& gates) {
+  if (!settings) {
+    return nullptr;
+  }
+  auto built = buildSnapshot(std::move(settings), previous, gates.factory());
   if (auto* error = std::get_if<std::string>(&built)) {
     spdlog::error("{}: {}", path, *error);
     return nullptr;
   }
   return std::get<SnapshotPtr>(std::move(built));
+}
+
+SnapshotPtr loadSnapshot(const std::string& path, const GatewaySnapshot* previous, GateAssembly& gates) {
+  return snapshotOf(path, loadSettings(path), previous, gates);
 }
 
 }  // namespace
@@ -65,8 +78,29 @@ int checkConfig(const std::string& config_path) {
 int runGateway(const std::string& config_path) {
   // Diagnostics go to stderr; stdout carries only the ready line and the access log.
   spdlog::set_default_logger(spdlog::stderr_color_mt("oh-gateway"));
-  GateAssembly gates;  // outlives every snapshot (declared first, destroyed last)
-  SnapshotPtr snapshot = loadSnapshot(config_path, nullptr, gates);
+  SettingsPtr settings = loadSettings(config_path);
+  if (!settings) {
+    return kExitBadConfig;
+  }
+  applyLogLevel(*settings);
+  Metrics metrics;
+  // The sandbox API (control plane) first: every gate routes through its snapshot, and it
+  // registers its metrics with the admin listener. It outlives the gates and the server
+  // (declared first, destroyed last).
+  std::unique_ptr<SandboxAssembly> sandbox;
+  if (settings->sandbox.enabled) {
+    auto started = SandboxAssembly::start(*settings, metrics);
+    if (!started) {
+      spdlog::error("{}", started.error().reason);
+      return kExitBadConfig;
+    }
+    sandbox = std::move(started).value();
+  }
+  GateAssembly gates;  // outlives every snapshot
+  if (sandbox) {
+    gates.useSandboxes(sandbox->routes());
+  }
+  SnapshotPtr snapshot = snapshotOf(config_path, settings, nullptr, gates);
   if (!snapshot) {
     return kExitBadConfig;
   }
@@ -80,7 +114,6 @@ int runGateway(const std::string& config_path) {
   boost::asio::signal_set stop_signals(signals_context, SIGTERM, SIGINT);
   boost::asio::signal_set reload_signal(signals_context, SIGHUP);
 
-  Metrics metrics;
   GatewayServer server(snapshot, metrics);
   if (auto error = server.start()) {
     spdlog::error("{}", *error);
@@ -90,9 +123,11 @@ int runGateway(const std::string& config_path) {
   const auto listen = server.listenAddress();
   const auto admin = server.adminAddress();
   const std::string admin_text = admin ? fmt::format("{}:{}", admin->address, admin->port) : "disabled";
-  // The one line tests and scripts wait for (with the real port when listen_port = 0).
-  std::printf("oh-gateway listening on %s:%u admin %s\n", listen.address.c_str(), unsigned{listen.port},
-              admin_text.c_str());
+  const std::string sandbox_text =
+      sandbox ? fmt::format(" sandbox-api {}:{}", sandbox->address().address, sandbox->address().port) : "";
+  // The one line tests and scripts wait for (with the real ports when a listen_port is 0).
+  std::printf("oh-gateway listening on %s:%u admin %s%s\n", listen.address.c_str(), unsigned{listen.port},
+              admin_text.c_str(), sandbox_text.c_str());
   std::fflush(stdout);
   spdlog::info("proxying to {} with {} mode", snapshot->settings->upstream.url,
                snapshot->settings->mode == Mode::local ? "local" : "aws");

@@ -2,6 +2,7 @@
 //   oh-gateway --config FILE          serve
 //   oh-gateway check-config FILE      validate a configuration file
 //   oh-gateway users add|remove|passwd|list ...   manage local accounts (auth/users_command.h)
+//   oh-gateway sandbox-key SUBJECT --config FILE  a user's sandbox API key (app/sandbox_key_command.h)
 //   oh-gateway --version
 
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/gateway_app.h"
+#include "app/sandbox_key_command.h"
 #include "auth/users_command.h"
 
 int main(int argc, char** argv) {
@@ -27,10 +29,18 @@ int main(int argc, char** argv) {
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "Validate a configuration file and exit (0 OK, 2 problems)");
   check->add_option("file", check_path, "TOML configuration file")->required();
+  std::string subject;
+  std::string key_config_path;
+  auto* sandbox_key = app.add_subcommand("sandbox-key", "Print a sign-in subject's user key and sandbox API key");
+  sandbox_key->add_option("subject", subject, "The sign-in subject (Cognito sub, OIDC subject, local account name)")->required();
+  sandbox_key->add_option("--config", key_config_path, "TOML configuration file (its sandbox.key_file)")->required();
   CLI11_PARSE(app, argc, argv);
 
   if (*check) {
     return oh::gateway::checkConfig(check_path);
+  }
+  if (*sandbox_key) {
+    return oh::gateway::printSandboxKey(subject, key_config_path, std::cout, std::cerr);
   }
   if (config_path.empty()) {
     std::fputs("oh-gateway: --config FILE is required (or: oh-gateway check-config FILE)\n", stderr);

@@ -135,6 +135,14 @@ std::string wsEchoBinary() {
 #endif
 }
 
+std::string agentServerBinary() {
+#ifdef OH_AGENT_SERVER_BINARY
+  return OH_AGENT_SERVER_BINARY;
+#else
+  return {};
+#endif
+}
+
 std::optional<std::string> readWholeFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -163,7 +171,8 @@ const std::vector<ImageEntry>& imageEntries() {
     std::vector<ImageEntry> out;
     const auto busybox = readWholeFile(findBusybox());
     const auto ws_echo = readWholeFile(wsEchoBinary());
-    if (!busybox || !ws_echo || busybox->empty() || ws_echo->empty()) {
+    const auto agent_server = readWholeFile(agentServerBinary());
+    if (!busybox || !ws_echo || !agent_server || busybox->empty() || ws_echo->empty() || agent_server->empty()) {
       return out;
     }
     out.push_back({"bin/busybox", *busybox, kExecutable, {}});
@@ -171,6 +180,8 @@ const std::vector<ImageEntry>& imageEntries() {
       out.push_back({std::string("bin/") + applet, {}, kReadable, "busybox"});
     }
     out.push_back({"bin/ws-echo", *ws_echo, kExecutable, {}});
+    // What the sandbox API's /start runs (the command OpenHands sends; agent_server_standin/).
+    out.push_back({"usr/local/bin/openhands-agent-server", *agent_server, kExecutable, {}});
     out.push_back({"www/index.html", "<h1>runtime test app</h1>\n", kReadable, {}});
     out.push_back({"www/add", "the add route\n", kReadable, {}});
     // The second app (container port 8080).
@@ -245,6 +256,11 @@ ApiAnswer unixHttp(const std::string& socket_path, std::string_view method, std:
 
 ApiAnswer tcpGet(const std::string& ip, std::uint16_t port, std::string_view target,
                  std::chrono::milliseconds timeout) {
+  return tcpRequest(ip, port, requestText("GET", target, ip, {}), timeout);
+}
+
+ApiAnswer tcpRequest(const std::string& ip, std::uint16_t port, std::string_view request,
+                     std::chrono::milliseconds timeout) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -254,7 +270,7 @@ ApiAnswer tcpGet(const std::string& ip, std::uint16_t port, std::string_view tar
     ::close(fd);
     return {};
   }
-  return exchange(fd, requestText("GET", target, ip, {}), timeout);
+  return exchange(fd, request, timeout);
 }
 
 std::string randomConversationId() {
@@ -309,6 +325,9 @@ std::optional<std::string> PodmanService::unavailable() {
   if (wsEchoBinary().empty() || !fs::exists(wsEchoBinary())) {
     return "ws-echo (target oh_ws_echo_server) is not built: " + wsEchoBinary();
   }
+  if (agentServerBinary().empty() || !fs::exists(agentServerBinary())) {
+    return "the agent-server stand-in (target oh_agent_server_standin) is not built: " + agentServerBinary();
+  }
   if (::geteuid() != 0) {
     return "podman containers with bridge IPs need root here";
   }
@@ -360,7 +379,7 @@ std::string PodmanService::webSocketEchoCommand(std::uint16_t port, const std::s
 
 std::optional<std::string> PodmanService::ensureImage() {
   if (imageEntries().empty()) {
-    return "cannot read busybox or ws-echo";
+    return "cannot read busybox, ws-echo or the agent-server stand-in";
   }
   if (api("GET", "/images/" + image() + "/json").status == 200) {
     return std::nullopt;

@@ -3,7 +3,8 @@
 // API service on a Unix socket in a temporary directory, started and stopped by PID; a test
 // image imported from a busybox root filesystem built at test time (httpd serving "/", a second
 // route "/add" and a CGI that sets cookies; ws-echo, a static WebSocket echo server with a
-// /health route); containers created through the Docker-compatible API with the conversation
+// /health route; /usr/local/bin/openhands-agent-server, a stand-in for OpenHands' agent server,
+// agent_server_standin/); containers created through the Docker-compatible API with the conversation
 // and user labels (or any labels), and removed at the end.
 
 #include <sys/types.h>
@@ -33,6 +34,10 @@ ApiAnswer unixHttp(const std::string& socket_path, std::string_view method, std:
 ApiAnswer tcpGet(const std::string& ip, std::uint16_t port, std::string_view target,
                  std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// Sends the raw request bytes (which should say Connection: close) to ip:port; status and body.
+ApiAnswer tcpRequest(const std::string& ip, std::uint16_t port, std::string_view request,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 class PodmanService {
 public:
   // A temporary directory holding the socket; the image name is shared by all tests.
@@ -59,7 +64,7 @@ public:
   // or nullopt.
   std::optional<std::string> ensureImage();
   // The test image's name. Its tag is a fingerprint of the image's content (files, busybox,
-  // ws-echo), so a rebuilt ws-echo or a changed file never runs on an image left in the shared
+  // ws-echo, the agent-server stand-in), so a rebuilt ws-echo or a changed file never runs on an image left in the shared
   // Podman storage by an older build.
   static const std::string& image();
 

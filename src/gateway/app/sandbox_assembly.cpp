@@ -1,0 +1,137 @@
+#include "app/sandbox_assembly.h"
+
+#include <spdlog/spdlog.h>
+
+#include "auth/key_file.h"
+#include "backend/docker_backend.h"
+#include "http/sandbox_api_server.h"
+#include "observability/sandbox_api_metrics.h"
+#include "observability/sandbox_service_metrics.h"
+#include "sandbox/api_keys.h"
+#include "sandbox/sandbox_api.h"
+#include "store/sandbox_store.h"
+
+namespace oh::gateway {
+
+namespace {
+
+constexpr std::uint64_t kMiB = 1024 * 1024;
+
+common::Result<std::string> readKey(const std::string& path, std::string_view key) {
+  std::string warning;
+  auto secret = auth::readKeyFile(path, &warning);
+  if (!secret) {
+    return common::failure(std::string(key) + ": " + secret.error().reason);
+  }
+  if (!warning.empty()) {
+    spdlog::warn("{}: {}", key, warning);
+  }
+  return std::move(secret).value();
+}
+
+}  // namespace
+
+// Declared in the order they are needed; destroyed in reverse: the listener stops taking calls
+// before the service stops, and the service before the store and backend it uses go.
+struct SandboxAssembly::Parts {
+  common::SystemWallClock clock;
+  common::SystemRandomSource random;
+  SandboxApiMetrics api_metrics;
+  std::optional<control::SandboxApiKeys> keys;
+  std::shared_ptr<control::SandboxService> service;  // shared with the gates (routes)
+  std::unique_ptr<SandboxApiServer> server;
+
+  ~Parts() {
+    if (server) {
+      server->stop();
+    }
+    if (service) {
+      service->stop();
+    }
+  }
+};
+
+control::SandboxServiceSettings sandboxServiceSettings(const Settings& settings, std::string seal_key) {
+  const SandboxSettings& sandbox = settings.sandbox;
+  control::SandboxServiceSettings out;
+  out.allowed_images = sandbox.allowed_images;
+  out.workspace_root = sandbox.workspace_root;
+  out.public_scheme = sandbox.public_scheme;
+  out.runtime_suffix = !sandbox.runtime_suffix.empty() ? sandbox.runtime_suffix
+                       : settings.runtime.host_suffixes.empty() ? std::string()
+                                                                 : settings.runtime.host_suffixes.front();
+  out.public_port = sandbox.public_port;
+  out.network_prefix = sandbox.network_prefix;
+  out.managed_label_value = sandbox.managed_label_value;
+  out.limits.cpus = sandbox.limits.cpus;
+  out.limits.memory_bytes = sandbox.limits.memory_mb * kMiB;
+  out.limits.pids = sandbox.limits.pids;
+  out.max_resource_factor = sandbox.limits.max_resource_factor;
+  out.max_running_per_user = sandbox.limits.max_running_per_user;
+  out.max_sandboxes_per_user = sandbox.limits.max_sandboxes_per_user;
+  out.stop_grace = sandbox.stop_grace;
+  out.seal_key = std::move(seal_key);
+  return out;
+}
+
+SandboxAssembly::SandboxAssembly(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+SandboxAssembly::~SandboxAssembly() = default;
+
+common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Settings& settings, Metrics& metrics) {
+  const SandboxSettings& sandbox = settings.sandbox;
+  auto api_secret = readKey(sandbox.key_file, "sandbox.key_file");
+  if (!api_secret) {
+    return common::fail(api_secret.error());
+  }
+  auto seal_key = readKey(sandbox.seal_key_file, "sandbox.seal_key_file");
+  if (!seal_key) {
+    return common::fail(seal_key.error());
+  }
+  if (*api_secret == *seal_key) {
+    return common::failure("sandbox.seal_key_file: holds the same key as sandbox.key_file; use two keys");
+  }
+  auto store = control::openSandboxStore(sandbox.store_url);
+  if (!store) {
+    // The store names the URL without its password.
+    return common::failure("sandbox.store_url: cannot open the sandbox store: " + store.error().reason);
+  }
+  auto parts = std::make_unique<Parts>();
+  parts->keys.emplace(control::SandboxApiKeys::fromSecret(std::move(api_secret).value()).value());
+  auto backend = control::makeDockerBackend(control::DockerBackendOptions{
+      .socket = settings.runtime.docker_socket,
+      .workspace_root = sandbox.workspace_root,
+      .network_prefix = sandbox.network_prefix,
+  });
+  parts->service = std::make_shared<control::SandboxService>(sandboxServiceSettings(settings, std::move(seal_key).value()),
+                                                             std::move(store).value(), std::move(backend), parts->clock,
+                                                             parts->random);
+  parts->service->start();
+
+  control::SandboxService& service = *parts->service;
+  const control::SandboxApiKeys& keys = *parts->keys;
+  parts->server = std::make_unique<SandboxApiServer>(
+      SandboxApiServerOptions{
+          .listen_address = sandbox.listen_address,
+          .listen_port = sandbox.listen_port,
+          .header_timeout = settings.server.client_header_timeout,
+          .idle_timeout = settings.server.client_idle_timeout,
+          .access_log = settings.log.access_log,
+      },
+      [&service, &keys](const control::ApiRequest& request) { return control::handleSandboxApi(request, keys, service); },
+      parts->api_metrics);
+  if (auto error = parts->server->start()) {
+    return common::failure(*error);
+  }
+  // The parts outlive the admin listener that renders them (the caller keeps the assembly
+  // until the gateway's server has stopped).
+  metrics.addSource([api = &parts->api_metrics] { return api->renderPrometheus(); });
+  metrics.addSource([&service] { return renderSandboxServiceMetrics(service.metrics()); });
+  return std::unique_ptr<SandboxAssembly>(new SandboxAssembly(std::move(parts)));
+}
+
+ListenAddress SandboxAssembly::address() const { return parts_->server->address(); }
+
+std::shared_ptr<control::SandboxRouteSource> SandboxAssembly::routes() const { return parts_->service; }
+
+}  // namespace oh::gateway
