@@ -8,7 +8,7 @@
 
 #include "common/strict_json.h"
 #include "common/text.h"
-#include "sandbox/sandbox_id.h"
+#include "sandbox/start_validation.h"
 
 namespace oh::control {
 namespace {
@@ -199,7 +199,7 @@ ApiResult<StartRequest> parseStartRequest(std::string_view body) {
     return refuse("image: required (a non-empty string)");
   }
   if (!isSandboxId(request.session_id)) {
-    return refuse("session_id: required, 1 to 50 letters or digits");
+    return refuse("session_id: required, 1 to 64 letters or digits");
   }
   return request;
 }

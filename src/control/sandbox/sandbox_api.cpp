@@ -7,7 +7,7 @@
 #include <boost/url/url_view.hpp>
 
 #include "sandbox/api_messages.h"
-#include "sandbox/sandbox_id.h"
+#include "sandbox/start_validation.h"
 
 namespace oh::control {
 namespace {

@@ -129,8 +129,8 @@ TEST(ParseStartRequest, RefusesMissingOrHostileIds) {
   for (const char* id : {"", "a/b", "..", "a%2Fb", "a.b", "a-b", "a b", "\\u00e9t\\u00e9", "a\\nb", "ABC/../x"}) {
     expectRefused(std::string(R"({"image":"i","session_id":")") + id + "\"}", "session_id");
   }
-  expectRefused(std::string(R"({"image":"i","session_id":")") + std::string(51, 'a') + "\"}", "session_id");
-  EXPECT_TRUE(parseStartRequest(std::string(R"({"image":"i","session_id":")") + std::string(50, 'a') + "\"}"));
+  expectRefused(std::string(R"({"image":"i","session_id":")") + std::string(65, 'a') + "\"}", "session_id");
+  EXPECT_TRUE(parseStartRequest(std::string(R"({"image":"i","session_id":")") + std::string(64, 'a') + "\"}"));
 }
 
 // Malformed bodies: not JSON, not an object, duplicate keys (which value would we use?), bad

@@ -177,8 +177,8 @@ TEST_F(SandboxApiTest, RoutingErrors) {
 TEST_F(SandboxApiTest, HostileIds) {
   const std::string id = running();
   for (const std::string& target :
-       {"/sessions/" + id + "%2F..", "/sessions/%2e%2e", "/sessions/..%2F" + id, "/sessions/" + id + "%00",
-        "/sessions/" + id + "%20", "/sessions/" + std::string(60, 'a')}) {
+       {"/sessions/" + id + "%2F..", std::string("/sessions/%2e%2e"), "/sessions/..%2F" + id, "/sessions/" + id + "%00",
+        "/sessions/" + id + "%20", "/sessions/" + std::string(65, 'a')}) {
     EXPECT_EQ(call("GET", target).status, 404u) << target;
   }
   EXPECT_EQ(call("POST", "/pause", idBody("../" + id)).status, 404u);
@@ -222,11 +222,14 @@ TEST_F(SandboxApiTest, MalformedBodies) {
   EXPECT_EQ(call("POST", "/resume", R"({"runtime_id":"x","force":true})").status, 400u);
 }
 
-// Limits: records beyond max_sandboxes_per_user are 409, a duplicate id 409, running beyond
-// max_running_per_user 429.
+// Limits: a repeated start of one's own id answers the same sandbox (idempotent), another
+// owner's id is 409, running beyond max_running_per_user 429.
 TEST_F(SandboxApiTest, Limits) {
   const std::string id = running();
-  EXPECT_EQ(call("POST", "/start", startBody(id)).status, 409u);
+  const auto again = call("POST", "/start", startBody(id));
+  EXPECT_EQ(again.status, 200u) << again.body;
+  EXPECT_EQ(parsed(again).at("session_id").as_string(), id);
+  EXPECT_EQ(call("POST", "/start", startBody(id), kOwnerB).status, 409u);
   running();
   running();
   const auto over = call("POST", "/start", startBody("fourth"));
