@@ -142,6 +142,13 @@ ApiResult<std::vector<SandboxView>> SandboxService::batch(std::string_view owner
   return views;
 }
 
+// Only starting and running sandboxes: OpenHands 1.7.0's pause_old_sandboxes (RSS:621-661),
+// called before every start and resume (RSS:447, 532), counts every listed runtime as running
+// and pauses the newest beyond max_num_sandboxes - 1 (9 by default): listing paused ones too
+// would pause a user's newest, running sandbox at each start once they have ten conversations.
+// The other readers want active ones anyway: the poller keeps "running" (RSS:735-746) and the
+// legacy key scan serves running agents' callbacks (RSS:352-406). Paused sandboxes are read
+// through /sessions/{id} and /sessions/batch, which report every one.
 ApiResult<std::vector<SandboxView>> SandboxService::list(std::string_view owner) {
   auto records = impl_->store->list(owner);
   if (!records) {
@@ -150,7 +157,10 @@ ApiResult<std::vector<SandboxView>> SandboxService::list(std::string_view owner)
   std::vector<SandboxView> views;
   views.reserve(records->size());
   for (const auto& record : *records) {
-    views.push_back(impl_->viewOf(record));
+    SandboxView view = impl_->viewOf(record);
+    if (view.status == "starting" || view.status == "running") {
+      views.push_back(std::move(view));
+    }
   }
   return views;
 }

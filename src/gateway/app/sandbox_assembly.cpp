@@ -17,14 +17,11 @@ namespace {
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
+// A key file readable by group or others is refused (auth/key_file.h), naming the key.
 common::Result<std::string> readKey(const std::string& path, std::string_view key) {
-  std::string warning;
-  auto secret = auth::readKeyFile(path, &warning);
+  auto secret = auth::readKeyFile(path);
   if (!secret) {
     return common::failure(std::string(key) + ": " + secret.error().reason);
-  }
-  if (!warning.empty()) {
-    spdlog::warn("{}: {}", key, warning);
   }
   return std::move(secret).value();
 }

@@ -1,6 +1,8 @@
 #include "http/sandbox_api_server.h"
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -141,10 +143,34 @@ private:
     if (server_.options.access_log) {
       logCall(status, bytes_out, duration);
     }
-    if (ec || !reply_->keep_alive()) {
+    if (ec) {
       return close();
     }
+    if (!reply_->keep_alive()) {
+      return lingerThenClose();
+    }
     doRead(server_.options.idle_timeout);
+  }
+
+  // A refusal before the body was read (413 from Content-Length, 431, 400) leaves the caller
+  // sending: closing at once would reset the connection, and a reset destroys the answer in
+  // the caller's receive buffer before it reads it. So stop sending, read and discard for a
+  // bounded time and size, then close (the "lingering close" of RFC 9112 section 9.6).
+  void lingerThenClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTime);
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > kMaxDrainBytes) {
+        return self->close();
+      }
+      self->drain();
+    });
   }
 
   void logCall(unsigned status, std::size_t bytes_out, std::chrono::nanoseconds duration) {
@@ -177,6 +203,10 @@ private:
   }
 
   static constexpr std::string_view kApiKeyField = "X-API-Key";
+  static constexpr std::chrono::seconds kLingerTime{2};
+  static constexpr std::size_t kMaxDrainBytes = 4 * 1024 * 1024;
+  std::array<char, 4096> drain_buffer_{};
+  std::size_t drained_ = 0;
 
   SandboxApiServer::Impl& server_;
   beast::tcp_stream stream_;

@@ -225,11 +225,12 @@ TEST_F(SandboxServicePodmanTest, StartPauseResumeAndRecreateAfterInstanceReplace
   ASSERT_EQ(podman_->api("DELETE", "/containers/" + name + "?force=true").status, 204);
   startService();
   ASSERT_TRUE(becomes(id, "paused"));
-  auto listed = service_->list(owner_);
+  auto listed = service_->batch(owner_, {id});
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].status, "paused");
   EXPECT_EQ((*listed)[0].session_api_key, started->session_api_key);
+  EXPECT_TRUE(service_->list(owner_)->empty()) << "/list gives active sandboxes only";
   EXPECT_EQ(podman_->api("GET", "/containers/" + name + "/json").status, 404) << "not re-created before a resume";
 
   // Resume re-creates it: same name, keys and workspace, and the file is still there.

@@ -149,11 +149,15 @@ TEST_F(SandboxReconcileTest, RestartAfterInstanceReplacementReportsPausedAndResu
   h.backend->removeAll();   // ...and so do the containers
   h.startService();
   ASSERT_TRUE(h.becomes(kOwnerA, kId, "paused"));
-  auto listed = h.service->list(kOwnerA);
-  ASSERT_TRUE(listed);
-  ASSERT_EQ(listed->size(), 1u);
-  EXPECT_EQ((*listed)[0].status, "paused");
-  EXPECT_EQ((*listed)[0].session_api_key, first.session_api_key);
+  // Reported paused where OpenHands reads each sandbox (get, batch), and not among the active
+  // sandboxes /list gives its pause_old_sandboxes.
+  auto got = h.service->batch(kOwnerA, {kId});
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].status, "paused");
+  EXPECT_EQ((*got)[0].session_api_key, first.session_api_key);
+  ASSERT_TRUE(h.service->list(kOwnerA));
+  EXPECT_TRUE(h.service->list(kOwnerA)->empty());
   EXPECT_EQ(h.backend->size(), 0u) << "nothing re-created before a resume";
 
   ASSERT_TRUE(h.service->resume(kOwnerA, kId));
