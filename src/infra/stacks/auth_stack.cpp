@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include "cfn/intrinsics.h"
+#include "stacks/managed_login_branding.h"
 #include "stacks/names.h"
 #include "stacks/stack_common.h"
 
@@ -90,13 +91,14 @@ StackSpec buildAuthStack(const AuthStackProps& props) {
                  {"Domain", cfn::sub("openhands-${AWS::AccountId}-" + props.domain_prefix_suffix)},
                  {"ManagedLoginVersion", 2}});
   addClient(t, props);
-  // Managed login v2 serves its pages only once a style is assigned to the client; the site
-  // name reaches the user through the client name and the message templates above.
-  t.addResource("ManagedLoginBranding", "AWS::Cognito::ManagedLoginBranding",
-                {{"UserPoolId", cfn::ref("UserPool")},
-                 {"ClientId", cfn::ref("UserPoolClient")},
-                 {"UseCognitoProvidedValues", true}})
-      .depends_on = {"UserPoolDomain"};
+  // Managed login v2 serves its pages only once a style is assigned to the client. Ours comes
+  // from deploy/branding/ (colours, form, logo); the site name reaches the user through the
+  // client name and the message templates above.
+  json::object branding = managedLoginStyle();
+  branding["UserPoolId"] = cfn::ref("UserPool");
+  branding["ClientId"] = cfn::ref("UserPoolClient");
+  t.addResource("ManagedLoginBranding", "AWS::Cognito::ManagedLoginBranding", std::move(branding)).depends_on = {
+      "UserPoolDomain"};
 
   // Everything oh-gateway needs to sign people in, in one secret. The client secret is read
   // with GetAtt at deploy time, so it is never in the template; the replica puts the same name

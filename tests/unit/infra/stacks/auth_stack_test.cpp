@@ -1,6 +1,12 @@
 // OpenHands-Auth: every behaviour of the issue's Auth bullet.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "common/base64.h"
 #include "template_assert.h"
 #include "test_app.h"
 
@@ -51,6 +57,49 @@ TEST(AuthStackTest, ManagedLoginBrandingCarriesTheSiteName) {
                                       R"({"AdminCreateUserConfig":{"InviteMessageTemplate":{"EmailSubject":"Your Acme Agents account"}}})"));
   EXPECT_TRUE(authOf(testing::exampleContext())
                   .hasResourceProperties("AWS::Cognito::UserPoolClient", R"({"ClientName":"Openhands on AWS"})"));
+}
+
+// Standard base64 (what Cognito takes) decoded through the strict base64url decoder.
+std::string decodeBase64(std::string text) {
+  std::replace(text.begin(), text.end(), '+', '-');
+  std::replace(text.begin(), text.end(), '/', '_');
+  text.erase(text.find_last_not_of('=') + 1);
+  return common::base64UrlDecode(text).value_or("<not base64>");
+}
+
+std::string shippedLogo() {
+  std::ifstream in(OH_BRANDING_DIR "/logo.svg", std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+TEST(AuthStackTest, ManagedLoginBrandingIsOurStyleWithTheShippedLogo) {
+  const auto t = authOf(testing::exampleContext());
+  const auto brandings = t.resourcesOfType("AWS::Cognito::ManagedLoginBranding");
+  ASSERT_EQ(brandings.size(), 1U);
+  const auto& properties = brandings.front().second.at("Properties").as_object();
+  // A style of our own: Cognito's defaults would ignore the settings and assets below.
+  EXPECT_FALSE(properties.contains("UseCognitoProvidedValues"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::Cognito::ManagedLoginBranding", R"({"Settings":{
+    "categories": {"global": {"colorSchemeMode": "LIGHT"}},
+    "components": {"pageBackground": {"lightMode": {"color": "eef2f7ff"}},
+                   "primaryButton": {"lightMode": {"defaults": {"backgroundColor": "1f3a5fff"}}},
+                   "form": {"logo": {"enabled": true}},
+                   "favicon": {"enabledTypes": ["SVG"]}}}})"));
+
+  const std::string logo = shippedLogo();
+  ASSERT_NE(logo.find("<svg"), std::string::npos) << "deploy/branding/logo.svg is not an SVG";
+  std::vector<std::string> categories;
+  for (const auto& asset : properties.at("Assets").as_array()) {
+    const auto& fields = asset.as_object();
+    categories.emplace_back(fields.at("Category").as_string());
+    EXPECT_EQ(fields.at("Extension").as_string(), "SVG");
+    EXPECT_EQ(fields.at("ColorMode").as_string(), "LIGHT");
+    EXPECT_EQ(decodeBase64(std::string(fields.at("Bytes").as_string())), logo) << categories.back();
+  }
+  std::sort(categories.begin(), categories.end());
+  EXPECT_EQ(categories, (std::vector<std::string>{"FAVICON_SVG", "FORM_LOGO"}));
 }
 
 TEST(AuthStackTest, ClientUsesCodeGrantWithSecretScopesAndTokenLifetimes) {
