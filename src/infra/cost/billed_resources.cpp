@@ -36,7 +36,7 @@ const std::map<std::string, Billing>& billingRules() {
       {"AWS::Cognito::UserPool", Billing::free},  // 10,000 monthly active users free (Essentials)
       {"AWS::Cognito::UserPoolClient", Billing::free},
       {"AWS::Cognito::UserPoolDomain", Billing::free},
-      {"AWS::Cognito::ManagedLoginBranding", Billing::free},
+      {"AWS::Cognito::ManagedLoginBranding", Billing::free},  // styles are part of the Essentials tier
       {"AWS::SecretsManager::SecretTargetAttachment", Billing::free},
       {"AWS::EC2::SecurityGroup", Billing::free},
       {"AWS::EC2::SecurityGroupIngress", Billing::free},

@@ -21,8 +21,8 @@ json::object logoAsset(const char* category, const std::string& bytes) {
 }  // namespace
 
 json::object managedLoginStyle() {
-  // settings.json is in the repository and parsed by a unit test, so a malformed document
-  // fails the build's tests rather than a deployment; parse throws on it here too.
+  // The configure step refuses a settings.json that is not a JSON object. The document may be
+  // partial: Cognito keeps its own values for what it leaves out (CreateManagedLoginBranding).
   json::object style{{"Settings", json::parse(branding_files::settingsJson()).as_object()}};
   const std::string logo = common::base64Encode(branding_files::logoSvg());
   style["Assets"] = json::array{logoAsset("FORM_LOGO", logo), logoAsset("FAVICON_SVG", logo)};

@@ -79,7 +79,7 @@ TEST(AuthStackTest, ManagedLoginBrandingIsOurStyleWithTheShippedLogo) {
   const auto brandings = t.resourcesOfType("AWS::Cognito::ManagedLoginBranding");
   ASSERT_EQ(brandings.size(), 1U);
   const auto& properties = brandings.front().second.at("Properties").as_object();
-  // A style of our own: Cognito's defaults would ignore the settings and assets below.
+  // A style of our own: with UseCognitoProvidedValues, Cognito's defaults would replace it.
   EXPECT_FALSE(properties.contains("UseCognitoProvidedValues"));
   EXPECT_TRUE(t.hasResourceProperties("AWS::Cognito::ManagedLoginBranding", R"({"Settings":{
     "categories": {"global": {"colorSchemeMode": "LIGHT"}},
