@@ -260,8 +260,12 @@ ApiResult<SandboxView> SandboxService::resume(std::string_view owner, std::strin
   }
   const std::string id = record->id;
   const std::string_view status = statusOf(impl.statusInputs(*record));
-  if (status == "starting" || status == "running") {
-    return impl.viewOf(*record);  // resumed already (two resumes at once: the second lands here)
+  // Resumed already (two resumes at once: the second lands here). "starting" without a pending
+  // start of ours is a sandbox not looked at since this process started (an instance replaced):
+  // it is resumed like a paused one, or the first resync would record it paused after the
+  // resume was answered.
+  if (status == "running" || (status == "starting" && impl.pendingGeneration(id))) {
+    return impl.viewOf(*record);
   }
   auto records = impl.store->list(owner);
   if (!records) {
