@@ -384,8 +384,13 @@ TEST_P(SandboxApiContract, KilledDuringCreateLeavesNoOrphan) {
   ASSERT_TRUE(gateway_->signal(SIGKILL));
   gateway_->waitForExit(std::chrono::seconds(10));
   startGateway();
-  const auto status = str(caller(alice).get(id).json, "status");
-  EXPECT_TRUE(status == "starting" || status == "running" || status == "paused") << status;
+  // "starting" until the new process has looked at the sandbox; then running (the killed one's
+  // create had finished) or paused (it had not: nothing is brought up without a resume).
+  std::string status;
+  EXPECT_TRUE(eventually([&] {
+    status = str(caller(alice).get(id).json, "status");
+    return status == "running" || status == "paused";
+  }, std::chrono::seconds(120))) << status;
   if (status == "paused") {
     ASSERT_EQ(caller(alice).resume(id).status, 200);
   }
