@@ -59,16 +59,20 @@ TEST_F(GatewayRuntimeTest, RoutesByHost) {
   EXPECT_EQ(main->status, 200);
 }
 
-// This test verifies the path form on the main host: prefix removed, app routes kept.
-TEST_F(GatewayRuntimeTest, RoutesByPathForm) {
+// This test verifies the path form on the main host serves no app (issue 16): it only
+// redirects to the app's runtime host, keeping the rest of the path.
+TEST_F(GatewayRuntimeTest, PathFormOnlyRedirects) {
   auto add = get(std::string(kMainHost), "/runtime/" + alice_ + "/80/add");
   ASSERT_TRUE(add);
-  EXPECT_EQ(add->status, 200);
-  EXPECT_EQ(add->body, "the add route\n");
+  EXPECT_EQ(add->status, 302);
+  EXPECT_NE(add->body, "the add route\n");
+  const std::string location = add->header("Location").value_or("");
+  EXPECT_NE(location.find("80-" + alice_ + "." + std::string(kRuntimeSuffix)), std::string::npos) << location;
+  EXPECT_NE(location.find("/add"), std::string::npos) << location;
   auto root = get(std::string(kMainHost), "/runtime/" + bob_ + "/8080");
   ASSERT_TRUE(root);
-  EXPECT_EQ(root->status, 200);
-  EXPECT_EQ(root->body, "second app\n");
+  EXPECT_EQ(root->status, 302);
+  EXPECT_NE(root->body, "second app\n");
 }
 
 // This test verifies the app's cookies are made host-only, Secure and SameSite=Strict (unless
@@ -197,29 +201,20 @@ TEST_F(OwnerRuntimeTest, OwnerOnly) {
   const std::string bob = signIn("bob");
   ASSERT_FALSE(alice.empty());
   ASSERT_FALSE(bob.empty());
+  // The path form serves nothing on the main host, whoever asks (issue 16): a redirect to the
+  // app's own host, where the owner policy and the hand-off apply (HostFormHandOff).
   const std::string path = "/runtime/" + alice_ + "/80/add";
-  auto own = get(std::string(kMainHost), path, {{"Cookie", alice}});
-  ASSERT_TRUE(own);
-  EXPECT_EQ(own->status, 200);
-  EXPECT_EQ(own->body, "the add route\n");
-  auto other = get(std::string(kMainHost), path, {{"Cookie", bob}});
-  ASSERT_TRUE(other);
-  EXPECT_EQ(other->status, 403);
-  auto bobs_own = get(std::string(kMainHost), "/runtime/" + bob_ + "/8080/", {{"Cookie", bob}});
-  ASSERT_TRUE(bobs_own);
-  EXPECT_EQ(bobs_own->status, 200);
-  auto page = get(std::string(kMainHost), path, {{"Accept", "text/html"}, {"Sec-Fetch-Mode", "navigate"}});
-  ASSERT_TRUE(page);
-  EXPECT_EQ(page->status, 302);
-  auto script = get(std::string(kMainHost), path, {{"Accept", "application/json"}, {"Sec-Fetch-Mode", "cors"}});
-  ASSERT_TRUE(script);
-  EXPECT_EQ(script->status, 401);
-  // The session cookie never reaches the app.
+  for (const std::string& cookie : {alice, bob, std::string()}) {
+    auto answer = get(std::string(kMainHost), path, {{"Cookie", cookie}});
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, 302);
+    EXPECT_EQ(answer->body.find("the add route"), std::string::npos);
+  }
+  // The session cookie never reaches the app: nothing on the main host reaches it at all.
   auto env = get(std::string(kMainHost), "/runtime/" + alice_ + "/80/cgi-bin/env", {{"Cookie", alice + "; app=1"}});
   ASSERT_TRUE(env);
-  ASSERT_EQ(env->status, 200);
+  EXPECT_EQ(env->status, 302);
   EXPECT_EQ(env->body.find("oh_session"), std::string::npos) << env->body;
-  EXPECT_NE(env->body.find("app=1"), std::string::npos) << env->body;
 }
 
 // This test verifies {hostPort}-sandbox for a port other than the agent server's API or VS Code

@@ -144,11 +144,11 @@ TEST_F(SignInIntegrationTest, WithoutSession) {
   ASSERT_TRUE(ws);
   EXPECT_EQ(ws->status, 401);
   EXPECT_TRUE(upstream_.requests().empty());
-  // An unconfigured host cannot start a sign-in.
+  // An unconfigured host cannot start a sign-in: it is not served at all (421, issue 16).
   Browser stranger(port(), "evil.test");
   auto refused = stranger.navigate("/");
   ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(refused->status, 421);
 }
 
 // This test verifies silent renewal: once the ID token is within a minute of expiry, the next
