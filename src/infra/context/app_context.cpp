@@ -344,20 +344,9 @@ bool validBedrockModel(const std::string& v) {
     return isLower(c) || isUpper(c) || isDigit(c) || c == '.' || c == '-' || c == '_' || c == ':' || c == '/';
   });
 }
-bool validVersion(const std::string& v) {
-  if (v.empty() || v.size() > 64) return false;
-  const auto dash = v.find('-');
-  const auto numbers = split(v.substr(0, dash), '.');
-  if (numbers.size() != 3) return false;
-  for (const auto& n : numbers) {
-    if (n.empty() || !allOf(n, isDigit)) return false;
-  }
-  if (dash == std::string::npos) return true;
-  const std::string pre = v.substr(dash + 1);
-  return !pre.empty() && std::all_of(pre.begin(), pre.end(), [](char c) {
-    return isLower(c) || isUpper(c) || isDigit(c) || c == '.' || c == '-';
-  });
-}
+// Only the pinned release: its agent-server image is a constant of that release (not derived
+// from the version), and its remote sandbox contract is the one verified (docs/instance.md).
+bool pinnedVersion(const std::string& v) { return v == openhands_release::kVersion; }
 
 // The CDK's VPC lookup result (cdk.context.json), "vpc-provider:account=…:filter.vpc-id=VPC:
 // region=REGION:…": both the subnet-group format and the older flat format.
@@ -506,7 +495,8 @@ ContextResult parseAppContext(const std::map<std::string, std::string>& raw,
              "m7g.xlarge");
   p.optional("bedrockModel", c.bedrock_model, validBedrockModel, "a LiteLLM Bedrock model name",
              "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0");
-  p.optional("openhandsVersion", c.openhands_version, validVersion, "a release version", "1.3.0");
+  p.optional("openhandsVersion", c.openhands_version, pinnedVersion,
+             "the pinned OpenHands release (deploy/openhands-release.env)", std::string(openhands_release::kVersion));
   p.optional("sandboxUrlPattern", c.sandbox_url_pattern, validSandboxUrlPattern,
              "an http(s) URL with {port} once (lowercase, no other braces)",
              "https://{port}-sandbox.runtime.openhands.example.com");

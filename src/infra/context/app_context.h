@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "common/openhands_release.h"
+
 namespace oh::infra {
 
 struct AppContext {
@@ -43,7 +45,8 @@ struct AppContext {
   // Compute and application.
   std::string instance_type = "m7g.xlarge";          // instanceType
   std::string bedrock_model = "bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0";  // bedrockModel
-  std::string openhands_version = "1.3.0";           // openhandsVersion (SSM parameter default)
+  // openhandsVersion: only the pinned release is accepted (deploy/openhands-release.env).
+  std::string openhands_version{openhands_release::kVersion};
   // sandboxUrlPattern: OpenHands' SANDBOX_CONTAINER_URL_PATTERN, where {port} is a sandbox's
   // published host port. The browser talks to the sandbox's agent server at this URL and the
   // app server health-checks it there (docs/instance.md). "" = sandboxUrlPattern()'s default.

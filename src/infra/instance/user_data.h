@@ -14,6 +14,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "common/openhands_release.h"
+
 namespace oh::infra::instance {
 
 // Each field is a CloudFormation value (a literal string or an intrinsic such as cfn::ref()).
@@ -41,7 +43,7 @@ struct UserDataInputs {
   // Database stack creates and lists in the RDS Proxy's Auth (the proxy admits only those users).
   boost::json::value app_db_secret_arn;
   // Stock OpenHands image; the tag is the SSM parameter's value.
-  std::string openhands_image_repository = "docker.openhands.dev/openhands/openhands";
+  std::string openhands_image_repository{openhands_release::kAppServerImageRepository};
   // OpenHands' SANDBOX_CONTAINER_URL_PATTERN ({port} is the sandbox's published host port).
   std::string sandbox_url_pattern = "http://localhost:{port}";
   // The VPC's CIDR (the ALB's addresses): the gateway believes X-Forwarded-For from it.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "assembly/docker_asset.h"
+#include "common/openhands_release.h"
 #include "stacks/auth_stack.h"
 #include "stacks/compute_stack.h"
 #include "stacks/database_stack.h"
@@ -13,15 +14,6 @@
 #include "stacks/security_stack.h"
 
 namespace oh::infra {
-
-namespace {
-
-// The OpenHands sandbox image matching openhands_version (agent-server, Python flavour).
-std::string runtimeImage(const AppContext& context) {
-  return "ghcr.io/openhands/agent-server:" + context.openhands_version + "-python";
-}
-
-}  // namespace
 
 std::vector<StackSpec> buildApp(const AppContext& context) {
   return buildApp(context, gatewayImageAsset(context.project_root));
@@ -91,7 +83,8 @@ std::vector<StackSpec> buildApp(const AppContext& context, const DockerImageAsse
   compute.instance_type = context.instance_type;
   compute.bedrock_model = context.bedrock_model;
   compute.openhands_version = context.openhands_version;
-  compute.runtime_image = runtimeImage(context);
+  // Not derived from the version: the release's own constant (deploy/openhands-release.env).
+  compute.runtime_image = std::string(openhands_release::kAgentServerImage);
   compute.gateway_port = names::kGatewayPort;
   compute.network = network.refs;
   compute.monitoring = monitoring.refs;

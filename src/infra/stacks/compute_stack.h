@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/openhands_release.h"
 #include "stacks/database_stack.h"
 #include "stacks/monitoring_stack.h"
 #include "stacks/network_stack.h"
@@ -33,9 +34,10 @@ struct ComputeStackProps {
   // Root volume, gp3, encrypted; the reference README's cost table prices 300 GB. @default 300
   int volume_size_gb = 300;
   std::string bedrock_model;
-  std::string openhands_version = "1.3.0";
-  // The sandbox (agent-server) image OpenHands starts for each conversation.
-  std::string runtime_image;
+  std::string openhands_version{openhands_release::kVersion};
+  // The sandbox (agent-server) image OpenHands starts for each conversation: the pinned
+  // release's constant (deploy/openhands-release.env), the one image [sandbox] allows.
+  std::string runtime_image{openhands_release::kAgentServerImage};
   // OpenHands' SANDBOX_CONTAINER_URL_PATTERN (context sandboxUrlPattern).
   std::string sandbox_url_pattern = "http://localhost:{port}";
   int gateway_port = 8080;

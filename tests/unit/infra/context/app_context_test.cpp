@@ -274,17 +274,23 @@ TEST(AppContext, InstanceTypesMustBeGraviton) {
 TEST(AppContext, ApplicationKeys) {
   auto raw = minimal();
   raw["bedrockModel"] = "bedrock/global.anthropic.claude-sonnet-4-5-20250929-v1:0";
-  raw["openhandsVersion"] = "1.4.0-rc.1";
+  raw["openhandsVersion"] = "1.7.0";
   raw["siteName"] = "My OpenHands";
   const AppContext c = ok(raw);
-  EXPECT_EQ(c.openhands_version, "1.4.0-rc.1");
+  EXPECT_EQ(c.openhands_version, "1.7.0");
+  EXPECT_EQ(ok(minimal()).openhands_version, "1.7.0");
   EXPECT_EQ(c.site_name, "My OpenHands");
   raw["bedrockModel"] = "model with spaces";
   raw["openhandsVersion"] = "latest";
   raw["siteName"] = "bad\nname";
   const auto problems = bad(raw);
   EXPECT_TRUE(mentions(problems, "bedrockModel", "bedrockModel must be"));
-  EXPECT_TRUE(mentions(problems, "openhandsVersion", "openhandsVersion must be"));
+  EXPECT_TRUE(mentions(problems, "openhandsVersion", "openhandsVersion must be the pinned OpenHands release"));
+  // Another release's agent-server image is unknown (a constant of each release): refused.
+  for (const char* version : {"1.3.0", "1.8.0", "1.7.0-rc.1"}) {
+    raw["openhandsVersion"] = version;
+    EXPECT_TRUE(mentions(bad(raw), "openhandsVersion", "--context openhandsVersion=1.7.0")) << version;
+  }
   EXPECT_TRUE(mentions(problems, "siteName", "siteName must be"));
 }
 

@@ -1,6 +1,8 @@
 // OpenHands-Compute: EFS, the instance, the origin-checking ALB, DNS, parameters and alarms.
 #include <gtest/gtest.h>
 
+#include "common/openhands_release.h"
+
 #include "template_assert.h"
 #include "test_app.h"
 
@@ -120,11 +122,16 @@ TEST(ComputeStackTest, OriginHostReachesUsEast1ThroughAReplicatedSecret) {
     "ReplicaRegions": [{"Region": "us-east-1"}]})"));
 }
 
-TEST(ComputeStackTest, VersionParameters) {
+// This test verifies the version parameters carry the pinned release: 1.7.0 and that release's
+// agent-server constant (sandbox_spec_service.py:14-16), not "{version}-python".
+TEST(ComputeStackTest, VersionParametersCarryThePinnedRelease) {
   const auto t = compute();
+  EXPECT_EQ(openhands_release::kVersion, "1.7.0");
+  EXPECT_EQ(openhands_release::kAgentServerImage, "ghcr.io/openhands/agent-server:1.20.1-python");
   EXPECT_TRUE(t.hasResourceProperties("AWS::SSM::Parameter",
-                                      R"({"Name":"/openhands/version/openhands","Type":"String","Value":"1.3.0"})"));
-  EXPECT_TRUE(t.hasResourceProperties("AWS::SSM::Parameter", R"({"Name":"/openhands/version/runtime-image","Type":"String"})"));
+                                      R"({"Name":"/openhands/version/openhands","Type":"String","Value":"1.7.0"})"));
+  EXPECT_TRUE(t.hasResourceProperties("AWS::SSM::Parameter", R"({"Name":"/openhands/version/runtime-image","Type":"String",
+                                      "Value":"ghcr.io/openhands/agent-server:1.20.1-python"})"));
 }
 
 TEST(ComputeStackTest, AlarmsForCpuMemoryAndDataDiskGoToTheTopic) {
