@@ -460,6 +460,8 @@ std::vector<std::string> keysNeedingRestart(const Settings& running, const Setti
   check(running.admin.listen_port != reloaded.admin.listen_port, "admin.listen_port");
   // The sandbox service and its listener are built once, at start, from the whole section.
   check(running.sandbox != reloaded.sandbox, "sandbox");
+  // So is the app-server pool: its containers carry what it was started with.
+  check(running.appserver != reloaded.appserver, "appserver");
   return keys;
 }
 

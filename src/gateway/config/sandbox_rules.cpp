@@ -29,33 +29,6 @@ Violation requiredFile(const Settings& s, const std::string& path, std::string_v
   return std::nullopt;
 }
 
-// Docker network names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*; ours are lowercase and short so that
-// {prefix}{32-digit user key} stays a readable name. Our label values follow the same rule.
-bool isNetworkPrefix(std::string_view prefix) {
-  if (prefix.empty() || prefix.size() > 30 || !((prefix[0] >= 'a' && prefix[0] <= 'z') || (prefix[0] >= '0' && prefix[0] <= '9'))) {
-    return false;
-  }
-  for (char c : prefix) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// An image reference as given to Docker: no whitespace, no control characters, not empty.
-bool isImageReference(std::string_view image) {
-  if (image.empty() || image.size() > 512) {
-    return false;
-  }
-  for (char c : image) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
-      return false;
-    }
-  }
-  return true;
-}
-
 const std::array<ValidationRule, 11> kSandboxRules{{
     {"sandbox.listen_address",
      [](const Settings& s) -> Violation {
@@ -194,6 +167,33 @@ const std::array<ValidationRule, 11> kSandboxRules{{
 }};
 
 }  // namespace
+
+// Docker network names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*; ours are lowercase and short so that
+// {prefix}{32-digit user key} stays a readable name. Our label values follow the same rule.
+bool isNetworkPrefix(std::string_view prefix) {
+  if (prefix.empty() || prefix.size() > 30 || !((prefix[0] >= 'a' && prefix[0] <= 'z') || (prefix[0] >= '0' && prefix[0] <= '9'))) {
+    return false;
+  }
+  for (char c : prefix) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// An image reference as given to Docker: no whitespace, no control characters, not empty.
+bool isImageReference(std::string_view image) {
+  if (image.empty() || image.size() > 512) {
+    return false;
+  }
+  for (char c : image) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
 
 std::span<const ValidationRule> sandboxRules() { return kSandboxRules; }
 

@@ -38,7 +38,7 @@ std::chrono::seconds seconds(std::int64_t v) { return std::chrono::seconds{v}; }
 std::uint16_t port(std::int64_t v) { return static_cast<std::uint16_t>(v); }
 std::size_t size(std::int64_t v) { return static_cast<std::size_t>(v); }
 
-const std::array<FieldSpec, 82> kSchema{{
+const std::array<FieldSpec, 108> kSchema{{
     {"mode", ChoiceField{kModes, [](Settings& s, std::string_view v) {
                            s.mode = v == "aws" ? Mode::aws : Mode::local;
                          }}},
@@ -136,12 +136,39 @@ const std::array<FieldSpec, 82> kSchema{{
     {"sandbox.limits.max_resource_factor", NumberField{0.0, true, 64.0, [](Settings& s, double v) { s.sandbox.limits.max_resource_factor = v; }}},
     {"sandbox.limits.max_running_per_user", IntegerField{1, 1000, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.max_running_per_user = size(v); }}},
     {"sandbox.limits.max_sandboxes_per_user", IntegerField{1, 100'000, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.max_sandboxes_per_user = size(v); }}},
+
+    {"appserver.enabled", BoolField{[](Settings& s, bool v) { s.appserver.enabled = v; }}},
+    {"appserver.image", StringField{[](Settings& s, std::string v) { s.appserver.image = std::move(v); }}},
+    {"appserver.openhands_version", StringField{[](Settings& s, std::string v) { s.appserver.openhands_version = std::move(v); }}},
+    {"appserver.port", IntegerField{1, kMaxPort, "", [](Settings& s, std::int64_t v) { s.appserver.port = port(v); }}},
+    {"appserver.command", StringListField{64, [](Settings& s, std::vector<std::string> v) { s.appserver.command = std::move(v); }}},
+    {"appserver.data_root", StringField{[](Settings& s, std::string v) { s.appserver.data_root = std::move(v); }}},
+    {"appserver.managed_label_value", StringField{[](Settings& s, std::string v) { s.appserver.managed_label_value = std::move(v); }}},
+    {"appserver.sandbox_api_url", StringField{[](Settings& s, std::string v) { s.appserver.sandbox_api_url = std::move(v); }}},
+    {"appserver.web_url", StringField{[](Settings& s, std::string v) { s.appserver.web_url = std::move(v); }}},
+    {"appserver.cors_origins", StringListField{16, [](Settings& s, std::vector<std::string> v) { s.appserver.cors_origins = std::move(v); }}},
+    {"appserver.secret_key_file", StringField{[](Settings& s, std::string v) { s.appserver.secret_key_file = std::move(v); }}},
+    {"appserver.pass_environment", StringListField{64, [](Settings& s, std::vector<std::string> v) { s.appserver.pass_environment = std::move(v); }}},
+    {"appserver.database_url", StringField{[](Settings& s, std::string v) { s.appserver.database_url = std::move(v); }}},
+    {"appserver.database_password_file", StringField{[](Settings& s, std::string v) { s.appserver.database_password_file = std::move(v); }}},
+    {"appserver.database_host", StringField{[](Settings& s, std::string v) { s.appserver.database_host = std::move(v); }}},
+    {"appserver.database_port", IntegerField{0, kMaxPort, "", [](Settings& s, std::int64_t v) { s.appserver.database_port = port(v); }}},
+    {"appserver.database_name_prefix", StringField{[](Settings& s, std::string v) { s.appserver.database_name_prefix = std::move(v); }}},
+    {"appserver.event_bucket", StringField{[](Settings& s, std::string v) { s.appserver.event_bucket = std::move(v); }}},
+    {"appserver.s3_endpoint", StringField{[](Settings& s, std::string v) { s.appserver.s3_endpoint = std::move(v); }}},
+    {"appserver.max_running", IntegerField{1, 10'000, "", [](Settings& s, std::int64_t v) { s.appserver.max_running = size(v); }}},
+    {"appserver.idle_timeout_seconds", IntegerField{60, 30 * kMaxTimeoutSeconds, "seconds", [](Settings& s, std::int64_t v) { s.appserver.idle_timeout = seconds(v); }}},
+    {"appserver.start_timeout_seconds", IntegerField{10, 3600, "seconds", [](Settings& s, std::int64_t v) { s.appserver.start_timeout = seconds(v); }}},
+    {"appserver.retry_delay_seconds", IntegerField{1, 3600, "seconds", [](Settings& s, std::int64_t v) { s.appserver.retry_delay = seconds(v); }}},
+    {"appserver.cpus", NumberField{0.0, false, 1024.0, [](Settings& s, double v) { s.appserver.cpus = v; }}},
+    {"appserver.memory_mb", IntegerField{0, 4 * 1024 * 1024, "", [](Settings& s, std::int64_t v) { s.appserver.memory_mb = static_cast<std::uint64_t>(v); }}},
+    {"appserver.pids", IntegerField{0, 4'194'304, "", [](Settings& s, std::int64_t v) { s.appserver.pids = v; }}},
 }};
 
-constexpr std::array<std::string_view, 14> kSections{"server", "upstream", "websocket",   "origin",
+constexpr std::array<std::string_view, 15> kSections{"server", "upstream", "websocket",   "origin",
                                                      "limits", "rate_limit", "admin",       "log",
                                                      "auth",   "auth.cognito", "auth.oidc", "runtime",
-                                                     "sandbox", "sandbox.limits"};
+                                                     "sandbox", "sandbox.limits", "appserver"};
 
 }  // namespace
 

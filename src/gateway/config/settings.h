@@ -178,6 +178,44 @@ struct SandboxSettings {
   bool operator==(const SandboxSettings&) const = default;
 };
 
+// [appserver]: one stock OpenHands app server per signed-in user (issue 14, DESIGN.md section 6),
+// started on demand, reached only by its user, culled when idle. Needs [sandbox] (the servers run
+// with RUNTIME=remote against it) and a sign-in (the session's subject picks the server).
+struct AppServerSettings {
+  bool enabled = false;                  // appserver.enabled
+  std::string image;                     // appserver.image: the pinned stock OpenHands image (required)
+  std::string openhands_version = "1.7.0";  // appserver.openhands_version: the release that image is
+  std::uint16_t port = 3000;             // appserver.port: the app server's port in its container
+  std::vector<std::string> command;      // appserver.command: [] = the image's entrypoint
+  std::string data_root;                 // appserver.data_root: {root}/{user key} is OH_PERSISTENCE_DIR (required)
+  std::string managed_label_value = "appserver";  // appserver.managed_label_value: one value per gateway on a Docker host
+  // appserver.sandbox_api_url: SANDBOX_REMOTE_RUNTIME_API_URL; "" = http://{sandbox.listen_address}:{sandbox.listen_port}
+  std::string sandbox_api_url;
+  std::string web_url;                   // appserver.web_url: OH_WEB_URL, the public origin (required)
+  std::vector<std::string> cors_origins; // appserver.cors_origins: [] = web_url alone
+  std::string secret_key_file;           // appserver.secret_key_file: 32+ bytes; JWT secrets derive from it (required)
+  // appserver.pass_environment: names (LLM_*, LMNR_*, AWS_REGION_NAME, ...) whose values in
+  // oh-gateway's own environment every app server gets (the LLM settings; keys stay out of files).
+  std::vector<std::string> pass_environment;
+  // appserver.database_url: postgresql://USER@HOST:PORT/DB of a role that creates one database per
+  // user; "" = SQLite in each user's persistence directory. Never a password in it.
+  std::string database_url;
+  std::string database_password_file;    // appserver.database_password_file: that role's password
+  std::string database_host;             // appserver.database_host: DB_HOST as app servers reach it ("" = the URL's)
+  std::uint16_t database_port = 0;       // appserver.database_port: DB_PORT as app servers reach it (0 = the URL's)
+  std::string database_name_prefix = "oh_user_";  // appserver.database_name_prefix: {prefix}{user key}
+  std::string event_bucket;              // appserver.event_bucket: S3 bucket for events ("" = files in data_root)
+  std::string s3_endpoint;               // appserver.s3_endpoint: AWS_S3_ENDPOINT ("" = AWS's)
+  std::size_t max_running = 20;          // appserver.max_running: running servers at most
+  std::chrono::seconds idle_timeout{30 * 60};  // appserver.idle_timeout_seconds: no request, no WebSocket
+  std::chrono::seconds start_timeout{5 * 60};  // appserver.start_timeout_seconds: start to healthy
+  std::chrono::seconds retry_delay{30};        // appserver.retry_delay_seconds: after a failed start
+  double cpus = 1;                       // appserver.cpus (0 = unlimited)
+  std::uint64_t memory_mb = 2048;        // appserver.memory_mb (0 = unlimited)
+  std::int64_t pids = 1024;              // appserver.pids (0 = unlimited)
+  bool operator==(const AppServerSettings&) const = default;
+};
+
 struct Settings {
   Mode mode = Mode::local;      // mode: "local" or "aws"
   ServerSettings server;
@@ -191,6 +229,7 @@ struct Settings {
   AuthSettings auth;
   RuntimeSettings runtime;
   SandboxSettings sandbox;
+  AppServerSettings appserver;
 };
 
 using SettingsPtr = std::shared_ptr<const Settings>;

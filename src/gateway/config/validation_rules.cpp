@@ -7,6 +7,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "config/auth_rules.h"
+#include "config/appserver_rules.h"
 #include "config/sandbox_rules.h"
 #include "config/quote.h"
 #include "config/upstream_url.h"
@@ -141,6 +142,8 @@ std::span<const ValidationRule> validationRules() {
     rules.insert(rules.end(), auth.begin(), auth.end());
     const auto sandbox = sandboxRules();
     rules.insert(rules.end(), sandbox.begin(), sandbox.end());
+    const auto appserver = appServerRules();
+    rules.insert(rules.end(), appserver.begin(), appserver.end());
     return rules;
   }();
   return all;
