@@ -63,6 +63,9 @@ struct AppServerPoolSettings {
 
   // --- the pool's behaviour -------------------------------------------------------------------------
   std::size_t max_running = 20;                        // running servers at most
+  // When max_running is reached, a server with no open connection and no request for this long
+  // counts as idle: the least recently used such one is stopped to make room.
+  std::chrono::seconds capacity_idle_after{std::chrono::minutes(2)};
   std::chrono::seconds idle_timeout{std::chrono::minutes(30)};  // no request, no connection
   std::chrono::seconds start_timeout{std::chrono::minutes(5)};  // start to healthy
   std::chrono::seconds retry_delay{30};                // after a failed start
