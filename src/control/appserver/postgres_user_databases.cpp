@@ -83,6 +83,9 @@ public:
       return common::fail(connection.error());
     }
     PGconn* pg = connection->get();
+    if (auto locked = lockUser(pg, name); !locked) {
+      return common::fail(locked.error());
+    }
     const std::string identifier = quoted(pg, name);
     const std::string password = databasePasswordFor(options_.secret_key, user_key);
     PgText verifier(PQencryptPasswordConn(pg, password.c_str(), name.c_str(), "scram-sha-256"));
@@ -97,8 +100,11 @@ public:
     // The role: created, or its password brought in step with the secret key (a rotated key
     // file takes effect at the user's next start). Never the password itself in the text.
     const bool role_exists = exists(pg, "SELECT 1 FROM pg_roles WHERE rolname = $1", name);
-    const std::string role_sql = (role_exists ? "ALTER ROLE " : "CREATE ROLE ") + identifier +
-                                 " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD " + literal.get();
+    // (ALTER names no attribute but the password: a CREATEROLE admin may not touch SUPERUSER.)
+    const std::string role_sql =
+        role_exists ? "ALTER ROLE " + identifier + " PASSWORD " + literal.get()
+                    : "CREATE ROLE " + identifier + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD " +
+                          literal.get();
     if (auto done = execute(pg, role_sql); !done && done.error().sqlstate != kDuplicateObject &&
                                            done.error().sqlstate != kUniqueViolation) {
       return failed(name, role_exists ? "cannot set the role's password" : "cannot create the role", done.error());
@@ -129,6 +135,9 @@ public:
       return common::fail(connection.error());
     }
     PGconn* pg = connection->get();
+    if (auto locked = lockUser(pg, name); !locked) {
+      return common::fail(locked.error());
+    }
     const std::string identifier = quoted(pg, name);
     // FORCE ends the app server's sessions (it is being removed with its data).
     if (auto done = execute(pg, "DROP DATABASE IF EXISTS " + identifier + " WITH (FORCE)"); !done) {
@@ -151,6 +160,18 @@ private:
     PQsetNoticeProcessor(connection.get(), ignoreNotice, nullptr);
     (void)execute(connection.get(), "SET statement_timeout = '30s'");
     return connection;
+  }
+
+  // One gateway at a time works on a user's role and database (two catalog updates of one role
+  // at once fail with "tuple concurrently updated"); the lock goes with the session.
+  static common::Result<DatabaseDone> lockUser(PGconn* pg, const std::string& name) {
+    const std::array<const char*, 1> values{name.c_str()};
+    PgResult result(PQexecParams(pg, "SELECT pg_advisory_lock(hashtextextended($1, 0))", 1, nullptr, values.data(),
+                                 nullptr, nullptr, 0));
+    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+      return common::failure("user database " + name + ": cannot lock: " + oneLine(PQresultErrorMessage(result.get())));
+    }
+    return DatabaseDone{};
   }
 
   static std::string quoted(PGconn* pg, const std::string& name) {
