@@ -54,6 +54,7 @@ OPENHANDS_IMAGE_REPOSITORY=${OpenHandsImageRepository}
 GATEWAY_IMAGE=${GatewayImageUri}
 GATEWAY_PORT=${GatewayPort}
 LLM_MODEL=${BedrockModel}
+BEDROCK_ROLE_ARN=${BedrockRoleArn}
 MAIN_HOST=${MainHost}
 SANDBOX_URL_PATTERN=${SandboxUrlPattern}
 VPC_CIDR=${VpcCidr}

@@ -43,6 +43,7 @@ const std::map<std::string, Billing>& billingRules() {
       {"AWS::EC2::SecurityGroupEgress", Billing::free},
       {"AWS::IAM::Role", Billing::free},
       {"AWS::IAM::InstanceProfile", Billing::free},
+      {"AWS::IAM::Policy", Billing::free},
       {"AWS::RDS::DBSubnetGroup", Billing::free},
       {"AWS::RDS::DBProxyTargetGroup", Billing::free},
       {"AWS::RDS::DBClusterParameterGroup", Billing::free},

@@ -226,6 +226,7 @@ std::vector<std::string> validateUserDataInputs(const UserDataInputs& in) {
   checkValue(problems, "gateway_image_uri", in.gateway_image_uri);
   checkValue(problems, "app_db_secret_arn", in.app_db_secret_arn);
   checkValue(problems, "main_hosts_parameter", in.main_hosts_parameter, true);
+  checkValue(problems, "bedrock_role_arn", in.bedrock_role_arn);
   checkValue(problems, "bedrock_model", boost::json::string(in.bedrock_model), true);
   checkValue(problems, "openhands_image_repository", boost::json::string(in.openhands_image_repository));
   checkValue(problems, "sandbox_url_pattern", boost::json::string(in.sandbox_url_pattern));
@@ -281,6 +282,7 @@ UserDataParts renderUserDataParts(const UserDataInputs& in) {
   v["SandboxUrlPattern"] = boost::json::string(in.sandbox_url_pattern);
   v["VpcCidr"] = boost::json::string(in.vpc_cidr);
   v["MainHostsParameter"] = in.main_hosts_parameter;
+  v["BedrockRoleArn"] = in.bedrock_role_arn;
   return parts;
 }
 

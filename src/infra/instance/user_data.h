@@ -54,6 +54,10 @@ struct UserDataInputs {
   // runtime.{host} suffixes, OpenHands' CORS origins. Read at boot rather than carried here,
   // so fifty domains cost the user data nothing. "" = main_host alone.
   boost::json::value main_hosts_parameter = "";
+
+  // Added by issue 15: the Bedrock-only role (Security stack) oh-gateway assumes per user and
+  // serves to sandboxes as container credentials (its [credentials] section).
+  boost::json::value bedrock_role_arn;
 };
 
 // The two halves of the Fn::Sub: the script (every literal "${" written "${!") and the values

@@ -225,6 +225,7 @@ json::value userData(const ComputeStackProps& props) {
   inputs.runtime_image_parameter = names::kRuntimeImageParameter;
   inputs.gateway_image_uri = dockerImageUri(props.gateway_image);
   inputs.bedrock_model = props.bedrock_model;
+  inputs.bedrock_role_arn = props.security.bedrock_role_arn;
   inputs.main_host = props.main_host;
   inputs.gateway_port = static_cast<std::uint16_t>(props.gateway_port);
   inputs.main_hosts_parameter = cfn::ref("MainHostsParameter");

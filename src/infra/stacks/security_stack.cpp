@@ -97,15 +97,20 @@ json::array instanceSecretArns() {
   return arns;
 }
 
-void addInstanceRole(cfn::Template& t, const SecurityStackProps& props) {
-  json::array bedrock_arns;
+// The configured model's family, where a request from this region can land. Converse and
+// ConverseStream are authorized by these two actions too.
+json::object bedrockInvokeStatement(const SecurityStackProps& props) {
+  json::array arns;
   for (const auto& arn : bedrockAccess(props.bedrock_model).resourceArns()) {
-    bedrock_arns.push_back(cfn::sub(arn));
+    arns.push_back(cfn::sub(arn));
   }
+  return allow(json::array{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}, std::move(arns),
+               "BedrockInvokeConfiguredModel");
+}
+
+void addInstanceRole(cfn::Template& t, const SecurityStackProps& props) {
   json::array statements{
-      // The configured model's family, where a request from this region can land.
-      allow(json::array{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}, std::move(bedrock_arns),
-            "BedrockInvokeConfiguredModel"),
+      bedrockInvokeStatement(props),
       // The secrets the boot services read, by name: Secrets Manager appends "-" and six
       // random characters to a secret's ARN, hence "-??????" (and nothing wider).
       allow(json::array{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, instanceSecretArns(),
@@ -144,6 +149,34 @@ void addInstanceRole(cfn::Template& t, const SecurityStackProps& props) {
   t.addResource("InstanceProfile", "AWS::IAM::InstanceProfile", {{"Roles", json::array{cfn::ref("InstanceRole")}}});
 }
 
+// The role sandboxes' Bedrock calls run under. oh-gateway (on the instance, with the instance
+// role) assumes it once per user, with the user in the role session name, and serves the
+// temporary credentials to that user's sandboxes on its container-credentials endpoint: agent
+// code gets Bedrock and nothing else, and CloudTrail names the user of each call.
+void addBedrockRole(cfn::Template& t, const SecurityStackProps& props) {
+  t.addResource(
+      "BedrockRole", "AWS::IAM::Role",
+      {{"Description", "OpenHands sandboxes: the configured Bedrock model only, assumed by oh-gateway per user"},
+       {"AssumeRolePolicyDocument",
+        policyDocument(json::array{json::object{{"Sid", "InstanceRoleOnly"},
+                                                {"Effect", "Allow"},
+                                                {"Principal", json::object{{"AWS", cfn::getAtt("InstanceRole", "Arn")}}},
+                                                {"Action", "sts:AssumeRole"}}})},
+       // The gateway refreshes credentials shortly before they expire; an hour bounds what a
+       // leaked set is worth.
+       {"MaxSessionDuration", 3600},
+       {"Policies", json::array{json::object{{"PolicyName", "openhands-bedrock"},
+                                             {"PolicyDocument", policyDocument(json::array{bedrockInvokeStatement(props)})}}}}});
+  // A policy of its own: in the instance role's inline policy this ARN would make the two roles
+  // depend on each other (the trust policy above names the instance role).
+  t.addResource("InstanceAssumesBedrockRole", "AWS::IAM::Policy",
+                {{"PolicyName", "openhands-assume-bedrock-role"},
+                 {"Roles", json::array{cfn::ref("InstanceRole")}},
+                 {"PolicyDocument", policyDocument(json::array{allow(json::array{"sts:AssumeRole"},
+                                                                     json::array{cfn::getAtt("BedrockRole", "Arn")},
+                                                                     "AssumeBedrockRole")})}});
+}
+
 }  // namespace
 
 const std::vector<std::pair<const char*, const char*>>& cloudFrontOriginFacingPrefixLists() {
@@ -159,12 +192,13 @@ const std::vector<std::pair<const char*, const char*>>& cloudFrontOriginFacingPr
 
 SecurityStack buildSecurityStack(const SecurityStackProps& props) {
   SecurityStack out{newStack(names::kSecurityStack, props.region,
-                             "OpenHands security: security groups, instance role and profile",
+                             "OpenHands security: security groups, instance role and profile, the sandboxes' Bedrock role",
                              {names::kNetworkStack, names::kMonitoringStack}),
                     {}};
   auto& spec = out.spec;
   addSecurityGroups(spec.template_, props);
   addInstanceRole(spec.template_, props);
+  addBedrockRole(spec.template_, props);
 
   out.refs.alb_security_group_id =
       exportValue(spec, "AlbSecurityGroupId", cfn::getAtt("AlbSecurityGroup", "GroupId"), "ALB security group");
@@ -173,6 +207,8 @@ SecurityStack buildSecurityStack(const SecurityStackProps& props) {
   out.refs.efs_security_group_id =
       exportValue(spec, "EfsSecurityGroupId", cfn::getAtt("EfsSecurityGroup", "GroupId"), "EFS security group");
   out.refs.instance_role_arn = exportValue(spec, "InstanceRoleArn", cfn::getAtt("InstanceRole", "Arn"), "Instance role");
+  out.refs.bedrock_role_arn =
+      exportValue(spec, "BedrockRoleArn", cfn::getAtt("BedrockRole", "Arn"), "Bedrock role sandboxes' credentials come from");
   out.refs.instance_profile_arn =
       exportValue(spec, "InstanceProfileArn", cfn::getAtt("InstanceProfile", "Arn"), "Instance profile");
   return out;

@@ -1,7 +1,8 @@
 #pragma once
 // OpenHands-Security (main region): the security groups of the ALB, the instances and EFS,
 // each admitting only its one upstream and sending only what it needs, and the instance role
-// with least privilege plus the one instance profile the launch template uses.
+// with least privilege plus the one instance profile the launch template uses, and the
+// Bedrock-only role oh-gateway assumes per user for the sandboxes.
 
 #include <string>
 
@@ -31,6 +32,8 @@ struct SecurityRefs {
   boost::json::value efs_security_group_id;
   boost::json::value instance_role_arn;
   boost::json::value instance_profile_arn;
+  // Bedrock only, assumable by the instance role only: what sandboxes' credentials are.
+  boost::json::value bedrock_role_arn;
 };
 
 struct SecurityStack {

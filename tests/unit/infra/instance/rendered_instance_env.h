@@ -49,6 +49,7 @@ inline UserDataInputs sampleInputs() {
   in.gateway_image_uri = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/oh-gateway:test";
   in.main_host = "openhands.example.com";
   in.vpc_cidr = "10.20.0.0/16";
+  in.bedrock_role_arn = "arn:aws:iam::123456789012:role/OpenHands-Security-BedrockRole-AbCdEf123456";
   return in;
 }
 

@@ -44,6 +44,7 @@ UserDataInputs stackInputs() {
   in.auth_settings_secret_arn = ref("AuthSettingsSecret");
   in.origin_secret_arn = ref("OriginSecret");
   in.session_key_secret_arn = ref("SessionKeySecret");
+  in.bedrock_role_arn = json::object{{"Fn::ImportValue", "OpenHands-Security-BedrockRoleArn"}};
   in.openhands_version_parameter = ref("OpenHandsVersionParameter");
   in.runtime_image_parameter = ref("RuntimeImageParameter");
   in.gateway_image_uri = json::string("123456789012.dkr.ecr.us-east-1.amazonaws.com/cdk-hnb659fds-container-assets-123456789012-us-east-1:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
@@ -264,11 +265,12 @@ TEST(UserDataTest, RefusesUnsafeInputs) {
   in.vpc_cidr = "10.0.0.0/33";
   in.main_hosts_parameter = "/x'; id; '";
   in.app_db_secret_arn = "";
+  in.bedrock_role_arn = "arn:aws:iam::1:role/x\n";
   const auto problems = validateUserDataInputs(in);
-  ASSERT_EQ(problems.size(), 10u);
+  ASSERT_EQ(problems.size(), 11u);
   for (const char* field : {"region:", "main_host:", "gateway_port:", "sandbox_url_pattern:", "log_group_name:",
                             "data_bucket_name:", "bedrock_model:", "vpc_cidr:", "main_hosts_parameter:",
-                            "app_db_secret_arn:"}) {
+                            "app_db_secret_arn:", "bedrock_role_arn:"}) {
     bool found = false;
     for (const auto& problem : problems) {
       found = found || problem.starts_with(field);
