@@ -81,8 +81,6 @@ void Impl::failStart(const std::string& user_key, std::string_view detail, std::
     setPhaseLocked(*entry, AppServerPhase::failed, std::string(detail));
     ++counters.failures;
   }
-  // A server that never became healthy holds memory and a place: stop it (kept for its logs).
-  (void)backend->stop(appServerName(user_key), settings.stop_grace);
 }
 
 void Impl::startServer(const std::string& user_key) {
@@ -176,9 +174,13 @@ void Impl::startServer(const std::string& user_key) {
       return;
     }
     if (clock.now() - began >= settings.start_timeout) {
-      return failStart(user_key, "the server did not become healthy in time",
-                       "no 200 from " + settings.health_path + " within " +
-                           std::to_string(settings.start_timeout.count()) + " s");
+      failStart(user_key, "the server did not become healthy in time",
+                "no 200 from " + settings.health_path + " within " + std::to_string(settings.start_timeout.count()) +
+                    " s");
+      // It holds memory and a place: stopped (kept for its logs). Other failures stop nothing: an
+      // engine that timed out once must not stop a server that runs (an adopted one).
+      (void)backend->stop(name, settings.stop_grace);
+      return;
     }
     std::this_thread::sleep_for(settings.health_poll_interval);
   }
