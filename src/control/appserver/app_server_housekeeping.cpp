@@ -69,6 +69,7 @@ void Impl::housekeep() {
   }
   // Servers whose container is gone or stopped (killed, OOM, removed by hand): stopped, so the
   // next ensure() starts them again instead of routing to a dead address.
+  const auto listed_at = std::chrono::system_clock::now();
   auto seen = backend->list(kAppServerManagedLabel, settings.managed_label_value);
   if (!seen) {
     return;  // the engine is away: look again next time
@@ -81,7 +82,9 @@ void Impl::housekeep() {
   }
   const std::lock_guard lock(mutex);
   for (auto& [key, entry] : entries) {
-    if (entry.want == Want::running && entry.phase == AppServerPhase::ready && !running.contains(key)) {
+    // (A server that became ready after the list was asked for may be missing from it.)
+    if (entry.want == Want::running && entry.phase == AppServerPhase::ready && entry.phase_since < listed_at &&
+        !running.contains(key)) {
       log(key, "the server's container stopped: marked stopped");
       entry.want = Want::stopped;
       setPhaseLocked(entry, AppServerPhase::stopped, "the server stopped");

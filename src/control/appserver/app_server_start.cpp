@@ -85,11 +85,15 @@ void Impl::failStart(const std::string& user_key, std::string_view detail, std::
 
 void Impl::startServer(const std::string& user_key) {
   const std::string name = appServerName(user_key);
-  // pulling: nothing to do before the container exists unless the image is missing, which the
-  // backend pulls within create; the phase shows until the user's resources are in place.
   auto seen = backend->inspect(name);
   if (!seen) {
     return failStart(user_key, "the container engine did not answer", seen.error().reason);
+  }
+  // pulling: the pinned image, unless a container of ours runs already (adopted as it is).
+  if (seen->state != WorkloadState::running) {
+    if (auto pulled = backend->pullImage(settings.image); !pulled) {
+      return failStart(user_key, "the OpenHands image could not be pulled", pulled.error().reason);
+    }
   }
   setPhase(user_key, AppServerPhase::creating, "creating the server");
   if (auto network = backend->ensureNetwork(userNetworkName(settings, user_key),

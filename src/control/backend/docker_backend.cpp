@@ -89,6 +89,25 @@ public:
     return common::fail(answerFailure("create network " + std::string(name), *created));
   }
 
+  BackendResult<BackendDone> pullImage(std::string_view image) override {
+    if (auto refusal = imageRefusal(image)) {
+      return common::fail(failure(Kind::refused, *refusal));
+    }
+    // The reference is checked: [a-z0-9._/-], a registry's host:port, ':' tag and '@' digest
+    // only, which Docker's path /images/{name}/json takes as they are.
+    auto found = call("GET", "/images/" + std::string(image) + "/json");
+    if (!found) {
+      return common::fail(found.error());
+    }
+    if (found->status == 200) {
+      return BackendDone{};
+    }
+    if (found->status != 404) {
+      return common::fail(answerFailure("inspect image " + std::string(image), *found));
+    }
+    return pull(std::string(image));
+  }
+
   BackendResult<WorkloadObservation> create(const WorkloadSpec& spec) override {
     if (auto refusal = refusalOf(spec, rules_)) {
       return common::fail(failure(Kind::refused, *refusal));

@@ -77,6 +77,14 @@ public:
   virtual BackendResult<BackendDone> ensureNetwork(std::string_view name,
                                                    const std::map<std::string, std::string>& labels) = 0;
 
+  // Makes the image present (pulled when missing; present already is success), so a caller can
+  // report a pull apart from the create (the app-server start page). Optional: create pulls a
+  // missing image itself, and a backend with nothing to pull (ECS) keeps this default.
+  virtual BackendResult<BackendDone> pullImage(std::string_view image) {
+    (void)image;
+    return BackendDone{};
+  }
+
   // Creates the workload, not started. The image is pulled when missing locally.
   virtual BackendResult<WorkloadObservation> create(const WorkloadSpec& spec) = 0;
 

@@ -101,6 +101,15 @@ bool imageReference(std::string_view image) {
   if (name.empty() || name.front() == '/' || name.back() == '/' || name.find("//") != std::string_view::npos) {
     return false;
   }
+  // Every component starts with a letter or digit (Docker's grammar): no "." or ".." that would
+  // walk a path the reference is put into (GET /images/{name}/json).
+  for (std::size_t start = 0; start < name.size();) {
+    if (!isAlnum(name[start])) {
+      return false;
+    }
+    const std::size_t slash_at = name.find('/', start);
+    start = slash_at == std::string_view::npos ? name.size() : slash_at + 1;
+  }
   // The first component may be a registry host with a port ("localhost:5000/..."); the rest is
   // lowercase letters, digits and the separators . _ - /.
   const std::size_t first_slash = name.find('/');
@@ -159,6 +168,16 @@ std::optional<std::string> workloadNameRefusal(std::string_view name) {
   }
   if (!dockerName(name)) {
     return "the workload name " + shown(name) + " is not [a-zA-Z0-9][a-zA-Z0-9_.-]* (at most 128 characters)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> imageRefusal(std::string_view image) {
+  if (image.empty()) {
+    return std::string("the image is empty");
+  }
+  if (!imageReference(image)) {
+    return "the image " + shown(image) + " is not an image reference (lowercase repository[:tag][@digest])";
   }
   return std::nullopt;
 }
@@ -250,11 +269,8 @@ std::optional<std::string> refusalOf(const WorkloadSpec& spec, const WorkloadRul
   if (auto refusal = workloadNameRefusal(spec.name)) {
     return refusal;
   }
-  if (spec.image.empty()) {
-    return std::string("the image is empty");
-  }
-  if (!imageReference(spec.image)) {
-    return "the image " + shown(spec.image) + " is not an image reference (lowercase repository[:tag][@digest])";
+  if (auto refusal = imageRefusal(spec.image)) {
+    return refusal;
   }
   if (!spec.working_dir.empty() && (spec.working_dir.front() != '/' || hasControlCharacter(spec.working_dir))) {
     return "the working directory " + shown(spec.working_dir) + " is not an absolute path";

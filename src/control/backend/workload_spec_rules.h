@@ -26,6 +26,7 @@ std::optional<std::string> refusalOf(const WorkloadSpec& spec, const WorkloadRul
 
 // The single checks, also used on their own (ensureNetwork, a name in a URL path).
 std::optional<std::string> workloadNameRefusal(std::string_view name);
+std::optional<std::string> imageRefusal(std::string_view image);
 std::optional<std::string> networkRefusal(std::string_view network, const WorkloadRules& rules);
 std::optional<std::string> workspaceRefusal(std::string_view workspace, const WorkloadRules& rules);
 

@@ -92,10 +92,16 @@ TEST_F(AppServerPoolTest, ConcurrentFirstRequestsStartOneServer) {
 }
 
 TEST_F(AppServerPoolTest, StartGoesThroughItsPhasesAndRegistersTheAddressWhileWaiting) {
+  backend_->holdPulls(true);
   backend_->holdCreates(true);
   probe_->answer = false;
   EXPECT_EQ(pool_->ensure(kUserA).phase, Phase::pulling);
+  ASSERT_TRUE(eventually([&] { return backend_->pullsWaiting() == 1; }));
+  EXPECT_EQ(pool_->peek(kUserA).phase, Phase::pulling);
+  EXPECT_EQ(pool_->peek(kUserA).detail, "pulling the OpenHands image");
+  backend_->holdPulls(false);
   ASSERT_TRUE(becomes(kUserA, Phase::creating));
+  EXPECT_EQ(backend_->pulled(), std::vector<std::string>{settings_.image});
   EXPECT_EQ(pool_->peek(kUserA).address, "");  // no address before it runs
   backend_->holdCreates(false);
   ASSERT_TRUE(becomes(kUserA, Phase::waiting));
@@ -129,6 +135,15 @@ TEST_F(AppServerPoolTest, AFailedStartSaysWhyWithoutDetailAndIsRetriedAfterTheDe
   EXPECT_EQ(pool_->ensure(kUserA).phase, Phase::pulling);
   ASSERT_TRUE(becomes(kUserA, Phase::ready));
   EXPECT_EQ(pool_->metrics().starts, 2u);
+}
+
+TEST_F(AppServerPoolTest, AnImageThatCannotBePulledFailsTheStartBeforeAnythingIsCreated) {
+  backend_->refusePulls("pull docker.openhands.dev/openhands/openhands:1.7.0: manifest unknown");
+  pool_->ensure(kUserA);
+  ASSERT_TRUE(becomes(kUserA, Phase::failed));
+  EXPECT_EQ(pool_->peek(kUserA).detail, "the OpenHands image could not be pulled");
+  EXPECT_EQ(backend_->creates(), 0);
+  EXPECT_TRUE(backend_->networks().empty());
 }
 
 TEST_F(AppServerPoolTest, AServerThatNeverAnswersFailsAtTheTimeoutAndIsStopped) {

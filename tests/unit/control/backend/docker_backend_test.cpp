@@ -98,6 +98,41 @@ TEST_F(DockerBackendTest, MissingImageIsPulledOnce) {
                                       "GET /v1.41/containers/oh-sandbox-s1/json"}));
 }
 
+// pullImage: a present image costs one inspect; a missing one is pulled; an image that is not a
+// reference is refused before any request (it would go into the path).
+TEST_F(DockerBackendTest, PullImageInspectsThenPullsWhatIsMissing) {
+  CannedDocker present([](const CannedRequest&) { return CannedDocker::json(200, R"({"Id":"sha256:ab"})"); });
+  ASSERT_TRUE(backendFor(present)->pullImage("docker.openhands.dev/openhands/openhands:1.7.0").ok());
+  EXPECT_EQ(targets(present),
+            (std::vector<std::string>{"GET /v1.41/images/docker.openhands.dev/openhands/openhands:1.7.0/json"}));
+
+  CannedDocker missing([](const CannedRequest& r) {
+    return r.target.starts_with("/v1.41/images/create")
+               ? CannedDocker::chunkedJson(200, "{\"status\":\"Pulling\"}\r\n{\"status\":\"Downloaded\"}\r\n", 7)
+               : CannedDocker::json(404, R"({"message":"No such image: localhost/agent:1"})");
+  });
+  ASSERT_TRUE(backendFor(missing)->pullImage("localhost/agent:1").ok());
+  EXPECT_EQ(targets(missing), (std::vector<std::string>{"GET /v1.41/images/localhost/agent:1/json",
+                                                        "POST /v1.41/images/create?fromImage=localhost%2Fagent&tag=1"}));
+
+  CannedDocker failing([](const CannedRequest& r) {
+    return r.target.starts_with("/v1.41/images/create")
+               ? CannedDocker::json(200, R"({"error":"manifest unknown"})")
+               : CannedDocker::json(404, R"({"message":"No such image"})");
+  });
+  const auto refused = backendFor(failing)->pullImage("localhost/agent:2");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, Kind::refused);
+
+  CannedDocker untouched([](const CannedRequest&) { return CannedDocker::json(200, "{}"); });
+  for (const char* hostile : {"", "../../containers/x", "Agent:1", "a b", "x?all=1", "x/json#"}) {
+    const auto result = backendFor(untouched)->pullImage(hostile);
+    ASSERT_FALSE(result.ok()) << hostile;
+    EXPECT_EQ(result.error().kind, Kind::refused) << hostile;
+  }
+  EXPECT_TRUE(untouched.requests().empty());
+}
+
 // A pull that fails (200 with an error in the stream, as Podman answers) refuses the spec with
 // the daemon's reason; a pull that hangs is unavailable after the pull timeout.
 TEST_F(DockerBackendTest, FailedPullIsRefused) {

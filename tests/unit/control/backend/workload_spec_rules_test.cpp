@@ -168,7 +168,8 @@ TEST_F(WorkloadSpecRulesTest, ImageReferences) {
     EXPECT_EQ(refusalOf(spec, rules_), std::nullopt) << good;
   }
   for (const char* bad : {"Agent:1", "a/B", "a:", "a:-x", "a@", "a@sha256", "a@:x", "/a", "a/", "a//b",
-                          "a:1:2", "a b", "a;b", "a:t\u00e9"}) {
+                          "a:1:2", "a b", "a;b", "a:t\u00e9", "../a", "a/../b", "./a", ".a", "-a/b", "a/.b",
+                          "a/_b"}) {
     spec.image = bad;
     EXPECT_NE(refusalOf(spec, rules_), std::nullopt) << bad;
   }

@@ -38,6 +38,44 @@ BackendResult<BackendDone> FakeWorkloadBackend::ensureNetwork(std::string_view n
   return BackendDone{};
 }
 
+BackendResult<BackendDone> FakeWorkloadBackend::pullImage(std::string_view image) {
+  std::unique_lock lock(mutex_);
+  ++pulls_waiting_;
+  gate_.wait(lock, [this] { return !hold_pulls_; });
+  --pulls_waiting_;
+  if (auto failure = failureLocked()) {
+    return common::fail(*failure);
+  }
+  if (!refuse_pulls_.empty()) {
+    return common::fail(BackendFailure{BackendFailure::Kind::refused, refuse_pulls_});
+  }
+  pulled_.emplace_back(image);
+  return BackendDone{};
+}
+
+void FakeWorkloadBackend::holdPulls(bool hold) {
+  {
+    std::lock_guard lock(mutex_);
+    hold_pulls_ = hold;
+  }
+  gate_.notify_all();
+}
+
+void FakeWorkloadBackend::refusePulls(std::string reason) {
+  std::lock_guard lock(mutex_);
+  refuse_pulls_ = std::move(reason);
+}
+
+std::size_t FakeWorkloadBackend::pullsWaiting() const {
+  std::lock_guard lock(mutex_);
+  return pulls_waiting_;
+}
+
+std::vector<std::string> FakeWorkloadBackend::pulled() const {
+  std::lock_guard lock(mutex_);
+  return pulled_;
+}
+
 BackendResult<WorkloadObservation> FakeWorkloadBackend::create(const WorkloadSpec& spec) {
   std::unique_lock lock(mutex_);
   ++creates_waiting_;

@@ -19,6 +19,7 @@ class FakeWorkloadBackend final : public WorkloadBackend {
 public:
   BackendResult<BackendDone> ensureNetwork(std::string_view name,
                                            const std::map<std::string, std::string>& labels) override;
+  BackendResult<BackendDone> pullImage(std::string_view image) override;
   BackendResult<WorkloadObservation> create(const WorkloadSpec& spec) override;
   BackendResult<WorkloadObservation> start(std::string_view name) override;
   BackendResult<BackendDone> stop(std::string_view name, std::chrono::seconds grace) override;
@@ -32,6 +33,10 @@ public:
   void refuseCreates(std::string reason);              // creates: Kind::refused ("" = stop refusing)
   void conflictNextCreate() { conflict_next_create_ = true; }  // creates the workload yet answers conflict
   void holdCreates(bool hold);                         // creates wait until released (a slow pull)
+  void holdPulls(bool hold);                           // pullImage waits until released
+  void refusePulls(std::string reason);                // pullImage: Kind::refused ("" = stop refusing)
+  std::size_t pullsWaiting() const;
+  std::vector<std::string> pulled() const;             // every image pullImage was asked for
   std::size_t createsWaiting() const;
 
   // --- behind the service's back ----------------------------------------------------------------
@@ -68,6 +73,10 @@ private:
   std::string refuse_creates_;
   bool conflict_next_create_ = false;
   bool hold_creates_ = false;
+  bool hold_pulls_ = false;
+  std::size_t pulls_waiting_ = 0;
+  std::string refuse_pulls_;
+  std::vector<std::string> pulled_;
   std::size_t creates_waiting_ = 0;
   int creates_ = 0, starts_ = 0, stops_ = 0, removes_ = 0;
   int next_address_ = 2;
