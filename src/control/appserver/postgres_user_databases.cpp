@@ -9,6 +9,7 @@
 
 #include "appserver/user_secrets.h"
 #include "sandbox/user_key.h"
+#include "store/libpq_handles.h"
 
 namespace oh::control {
 namespace {
@@ -20,35 +21,14 @@ constexpr std::string_view kUniqueViolation = "23505";    // pg_authid/pg_databa
 
 constexpr std::size_t kMaxPrefix = 31;  // + 32 hex = 63, PostgreSQL's identifier limit
 
-struct ConnectionDeleter {
-  void operator()(PGconn* connection) const { PQfinish(connection); }
-};
-using Connection = std::unique_ptr<PGconn, ConnectionDeleter>;
-
-struct ResultDeleter {
-  void operator()(PGresult* result) const { PQclear(result); }
-};
-using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
+using Connection = libpq::ConnectionPtr;
+using PgResult = libpq::ResultPtr;
+using libpq::oneLine;
 
 struct Freed {
   void operator()(char* text) const { PQfreemem(text); }
 };
 using PgText = std::unique_ptr<char, Freed>;
-
-std::string oneLine(const char* message) {
-  std::string line;
-  for (const char* c = message; c != nullptr && *c != '\0'; ++c) {
-    const bool space = *c == '\n' || *c == '\t' || *c == '\r';
-    if (space && (line.empty() || line.back() == ' ')) {
-      continue;
-    }
-    line += space ? ' ' : *c;
-  }
-  while (!line.empty() && line.back() == ' ') {
-    line.pop_back();
-  }
-  return line;
-}
 
 bool prefixUsable(std::string_view prefix) {
   if (prefix.empty() || prefix.size() > kMaxPrefix || (prefix.front() >= '0' && prefix.front() <= '9')) {
@@ -74,18 +54,12 @@ public:
   explicit PostgresUserDatabases(PostgresUserDatabaseOptions options) : options_(std::move(options)) {}
 
   common::Result<DatabaseLogin> ensure(std::string_view user_key) override {
-    if (!isUserKey(user_key)) {
-      return common::failure("user database: not a user key");
+    auto session = openFor(user_key);
+    if (!session) {
+      return common::fail(session.error());
     }
-    const std::string name = userDatabaseName(options_.name_prefix, user_key);
-    auto connection = connect();
-    if (!connection) {
-      return common::fail(connection.error());
-    }
-    PGconn* pg = connection->get();
-    if (auto locked = lockUser(pg, name); !locked) {
-      return common::fail(locked.error());
-    }
+    PGconn* pg = session->connection.get();
+    const std::string& name = session->name;
     const std::string identifier = quoted(pg, name);
     const std::string password = databasePasswordFor(options_.secret_key, user_key);
     PgText verifier(PQencryptPasswordConn(pg, password.c_str(), name.c_str(), "scram-sha-256"));
@@ -126,18 +100,12 @@ public:
   }
 
   common::Result<DatabaseDone> drop(std::string_view user_key) override {
-    if (!isUserKey(user_key)) {
-      return common::failure("user database: not a user key");
+    auto session = openFor(user_key);
+    if (!session) {
+      return common::fail(session.error());
     }
-    const std::string name = userDatabaseName(options_.name_prefix, user_key);
-    auto connection = connect();
-    if (!connection) {
-      return common::fail(connection.error());
-    }
-    PGconn* pg = connection->get();
-    if (auto locked = lockUser(pg, name); !locked) {
-      return common::fail(locked.error());
-    }
+    PGconn* pg = session->connection.get();
+    const std::string& name = session->name;
     const std::string identifier = quoted(pg, name);
     // FORCE ends the app server's sessions (it is being removed with its data).
     if (auto done = execute(pg, "DROP DATABASE IF EXISTS " + identifier + " WITH (FORCE)"); !done) {
@@ -150,6 +118,27 @@ public:
   }
 
 private:
+  // A connection holding the user's lock, for a user key's role and database.
+  struct Session {
+    Connection connection;
+    std::string name;
+  };
+
+  common::Result<Session> openFor(std::string_view user_key) const {
+    if (!isUserKey(user_key)) {
+      return common::failure("user database: not a user key");
+    }
+    std::string name = userDatabaseName(options_.name_prefix, user_key);
+    auto connection = connect();
+    if (!connection) {
+      return common::fail(connection.error());
+    }
+    if (auto locked = lockUser(connection->get(), name); !locked) {
+      return common::fail(locked.error());
+    }
+    return Session{std::move(*connection), std::move(name)};
+  }
+
   common::Result<Connection> connect() const {
     Connection connection(PQconnectdb(options_.admin_conninfo.c_str()));
     if (!connection || PQstatus(connection.get()) != CONNECTION_OK) {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/libpq_handles.h"
 #include "store/record_codec.h"
 #include "store/schema_migrations.h"
 #include "store/store_statements.h"
@@ -43,15 +44,9 @@ constexpr const char* kMigrationLockKey = "8028075782889222002";
 // foreign_key_violation: the one SQLSTATE answered specially (a link to an unknown sandbox).
 constexpr std::string_view kForeignKeyViolation = "23503";
 
-struct ResultDeleter {
-  void operator()(PGresult* result) const { PQclear(result); }
-};
-using PgResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
-
-struct ConnectionDeleter {
-  void operator()(PGconn* connection) const { PQfinish(connection); }
-};
-using PgConnectionPtr = std::unique_ptr<PGconn, ConnectionDeleter>;
+using PgResultPtr = libpq::ResultPtr;
+using PgConnectionPtr = libpq::ConnectionPtr;
+using libpq::oneLine;
 
 // One statement parameter: text (NUL-free, checked by record_codec) or bytes (bytea).
 struct Parameter {
@@ -62,22 +57,6 @@ struct Parameter {
 Parameter text(std::string_view value) { return Parameter{std::string(value), false}; }
 Parameter bytes(std::string_view value) { return Parameter{std::string(value), true}; }
 Parameter integer(std::int64_t value) { return Parameter{std::to_string(value), false}; }
-
-// libpq's messages span lines ("ERROR:  …\nDETAIL: …"); a log line wants one.
-std::string oneLine(const char* message) {
-  std::string line;
-  for (const char* c = message; c != nullptr && *c != '\0'; ++c) {
-    const bool space = *c == '\n' || *c == '\t' || *c == '\r';
-    if (space && (line.empty() || line.back() == ' ')) {
-      continue;
-    }
-    line += space ? ' ' : *c;
-  }
-  while (!line.empty() && line.back() == ' ') {
-    line.pop_back();
-  }
-  return line;
-}
 
 struct PgError {
   std::string reason;
