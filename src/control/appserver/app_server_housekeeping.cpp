@@ -11,11 +11,6 @@ namespace {
 
 using Impl = AppServerPool::Impl;
 
-std::string labelOf(const WorkloadObservation& seen, std::string_view key) {
-  auto it = seen.labels.find(std::string(key));
-  return it == seen.labels.end() ? std::string() : it->second;
-}
-
 }  // namespace
 
 void Impl::adoptAtStart() {

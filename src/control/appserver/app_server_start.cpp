@@ -16,17 +16,8 @@ namespace {
 using Impl = AppServerPool::Impl;
 
 bool ours(const Impl& impl, const WorkloadObservation& seen, std::string_view user_key) {
-  const auto label = [&seen](std::string_view key) {
-    auto it = seen.labels.find(std::string(key));
-    return it == seen.labels.end() ? std::string() : it->second;
-  };
-  return label(kAppServerManagedLabel) == impl.settings.managed_label_value &&
-         label(kAppServerOwnerLabel) == user_key;
-}
-
-std::string labelOf(const WorkloadObservation& seen, std::string_view key) {
-  auto it = seen.labels.find(std::string(key));
-  return it == seen.labels.end() ? std::string() : it->second;
+  return labelOf(seen, kAppServerManagedLabel) == impl.settings.managed_label_value &&
+         labelOf(seen, kAppServerOwnerLabel) == user_key;
 }
 
 }  // namespace

@@ -26,6 +26,11 @@ void add(WorkloadSpec& spec, std::string_view name, std::string value) {
 
 }  // namespace
 
+std::string labelOf(const WorkloadObservation& seen, std::string_view key) {
+  auto it = seen.labels.find(std::string(key));
+  return it == seen.labels.end() ? std::string() : it->second;
+}
+
 std::string appServerName(std::string_view user_key) { return "oh-appserver-" + std::string(user_key); }
 
 std::string userNetworkName(const AppServerPoolSettings& settings, std::string_view user_key) {

@@ -33,6 +33,9 @@ struct AppServerCredentials {
   std::optional<DatabaseLogin> database; // PostgreSQL; none = SQLite in the persistence directory
 };
 
+// A label's value on an observed workload, "" when it has none.
+std::string labelOf(const WorkloadObservation& seen, std::string_view key);
+
 // "oh-appserver-{userKey}".
 std::string appServerName(std::string_view user_key);
 
