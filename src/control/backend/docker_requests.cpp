@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "common/digest.h"
 #include "common/text.h"
 
 namespace oh::control {
@@ -100,7 +101,12 @@ std::string networkCreateBody(std::string_view name, const std::map<std::string,
   body["Internal"] = false;
   body["CheckDuplicate"] = true;
   body["Labels"] = labelsObject(labels);
+  body["Options"] = json::object{{"com.docker.network.bridge.name", sandboxBridgeName(name)}};
   return json::serialize(body);
+}
+
+std::string sandboxBridgeName(std::string_view network_name) {
+  return std::string(kSandboxBridgePrefix) + common::hexEncode(common::sha256(network_name)).substr(0, 12);
 }
 
 ImageReference splitImageReference(std::string_view image) {

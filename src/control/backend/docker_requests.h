@@ -21,8 +21,17 @@ namespace oh::control {
 std::string containerCreateBody(const WorkloadSpec& spec);
 
 // POST /networks/create: a bridge network with our labels, not internal (agents reach the
-// internet), refusing a duplicate name.
+// internet), refusing a duplicate name, whose bridge interface is sandboxBridgeName(name).
 std::string networkCreateBody(std::string_view name, const std::map<std::string, std::string>& labels);
+
+// The host firewall (deploy/instance/oh-firewall.sh) tells sandbox networks apart from every other
+// interface by this prefix of their bridge's name (docs/instance.md, "Sandbox isolation").
+inline constexpr std::string_view kSandboxBridgePrefix = "ohu";
+
+// "ohu" + 12 hex digits of SHA-256(network name): 15 characters, the most a Linux interface name
+// holds, the same on every engine and restart, and 48 bits apart between two users' networks.
+// Set through "com.docker.network.bridge.name", which Docker and Podman's compat API both honour.
+std::string sandboxBridgeName(std::string_view network_name);
 
 // The repository and tag (or digest) of an image reference, as POST /images/create wants them:
 // "reg:5000/a/b:1" -> {"reg:5000/a/b", "1"}; "a@sha256:…" -> {"a", "sha256:…"}; "a" -> {"a", "latest"}

@@ -103,7 +103,22 @@ TEST(ContainerCreateBody, HostileValuesStayData) {
 TEST(NetworkCreateBody, BridgeNotInternalWithLabels) {
   const json::value body = json::parse(networkCreateBody("oh-user-u1", {{"org.openhands.managed", "true"}}));
   EXPECT_EQ(body, json::parse(R"({"Name":"oh-user-u1","Driver":"bridge","Internal":false,"CheckDuplicate":true,
-                                  "Labels":{"org.openhands.managed":"true"}})"));
+                                  "Labels":{"org.openhands.managed":"true"},
+                                  "Options":{"com.docker.network.bridge.name":")" +
+                              sandboxBridgeName("oh-user-u1") + R"("}})"));
+}
+
+// The host firewall matches sandbox bridges by "ohu+": every name has the prefix, fits in an
+// interface name (15 characters), is stable, and differs between two users' networks.
+TEST(SandboxBridgeName, PrefixedStableAndShort) {
+  EXPECT_EQ(sandboxBridgeName("oh-user-u1").substr(0, 3), "ohu");
+  EXPECT_EQ(sandboxBridgeName("oh-user-u1").size(), 15u);
+  EXPECT_EQ(sandboxBridgeName("oh-user-u1"), sandboxBridgeName("oh-user-u1"));
+  EXPECT_NE(sandboxBridgeName("oh-user-u1"), sandboxBridgeName("oh-user-u2"));
+  EXPECT_EQ(sandboxBridgeName("oh-user-u1"), "ohu4cd7f81b2f20");  // printf oh-user-u1 | sha256sum
+  for (char c : sandboxBridgeName("oh-user-0123456789abcdef0123456789abcdef").substr(3)) {
+    EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  }
 }
 
 // Repository and tag for POST /images/create; never an empty tag (that pulls every tag).
