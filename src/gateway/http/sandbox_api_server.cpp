@@ -30,7 +30,28 @@ namespace {
 // httpx's defaults); a batch target of 100 ids is ~3 KB.
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 
+// A refused peer is logged at most this often (a sandbox looping on connect must not flood the log).
+constexpr std::chrono::seconds kRefusalLogInterval{10};
+
 }  // namespace
+
+bool admitsSandboxApiPeer(std::string_view ip, const SandboxApiPeerPredicate& is_app_server) {
+  if (ip.find('\0') != std::string_view::npos) {
+    return false;  // inet_pton would read only up to the NUL
+  }
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(std::string(ip), ec);
+  if (ec) {
+    return false;
+  }
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+  }
+  if (address.is_loopback()) {
+    return true;
+  }
+  return is_app_server && is_app_server(address.to_string());
+}
 
 struct SandboxApiServer::Impl {
   Impl(SandboxApiServerOptions o, SandboxApiHandler h, SandboxApiMetrics& m)
@@ -43,9 +64,12 @@ struct SandboxApiServer::Impl {
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::atomic<std::size_t> open_connections{0};
+  std::atomic<std::int64_t> last_refusal_log_ns{0};
+  std::atomic<std::uint64_t> refused_since_log{0};
   bool stopped = false;
 
   void doAccept();
+  bool admitted(const tcp::socket& socket);
 };
 
 namespace {
@@ -228,7 +252,10 @@ void SandboxApiServer::Impl::doAccept() {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) {
       return;
     }
-    if (!ec) {
+    if (!ec && !admitted(socket)) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    } else if (!ec) {
       if (open_connections.fetch_add(1) >= options.max_connections) {
         open_connections.fetch_sub(1);
         spdlog::warn("sandbox API: {} connections open, refusing another", options.max_connections);
@@ -240,6 +267,27 @@ void SandboxApiServer::Impl::doAccept() {
     }
     doAccept();
   });
+}
+
+// Checked on accept, before anything is read: a sandbox never gets a byte of HTTP parsing.
+bool SandboxApiServer::Impl::admitted(const tcp::socket& socket) {
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  const std::string ip = ec ? std::string() : peer.address().to_string();
+  if (!ec && admitsSandboxApiPeer(ip, options.is_app_server)) {
+    return true;
+  }
+  metrics.peerRefused();
+  const std::uint64_t refused = refused_since_log.fetch_add(1) + 1;
+  const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  std::int64_t last = last_refusal_log_ns.load();
+  const std::int64_t interval = std::chrono::nanoseconds(kRefusalLogInterval).count();
+  if ((last == 0 || now - last >= interval) && last_refusal_log_ns.compare_exchange_strong(last, now)) {
+    refused_since_log.fetch_sub(refused);
+    spdlog::warn("sandbox API: closed a connection from {} (not loopback, not an app server); {} refused since the last such line",
+                 ip.empty() ? std::string("an unknown peer") : ip, refused);
+  }
+  return false;
 }
 
 SandboxApiServer::SandboxApiServer(SandboxApiServerOptions options, SandboxApiHandler handler, SandboxApiMetrics& metrics)

@@ -19,12 +19,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "http/gateway_server.h"
 #include "observability/sandbox_api_metrics.h"
 #include "sandbox/sandbox_api.h"
 
 namespace oh::gateway {
+
+// Says whether an address (text, IPv4 dotted or IPv6) is a registered app server's: the pool's
+// isAppServerAddress (issue 14). Called on the listener's threads; must be thread-safe and quick.
+using SandboxApiPeerPredicate = std::function<bool(std::string_view ip)>;
 
 struct SandboxApiServerOptions {
   std::string listen_address = "127.0.0.1";
@@ -34,7 +39,15 @@ struct SandboxApiServerOptions {
   bool access_log = true;
   unsigned threads = 2;                     // calls block on the store: two keep one slow call from stalling all
   std::size_t max_connections = 256;        // the app servers of one instance, with room
+  // Who may call at all (issue 15): loopback peers, and peers this says yes to. Sandboxes share
+  // their owner's network with the app server and so reach the listener's port; they are closed
+  // before a byte is read, counted and logged. Unset: loopback only.
+  SandboxApiPeerPredicate is_app_server = nullptr;
 };
+
+// Loopback (127/8, ::1, ::ffff:127.0.0.0/104) or is_app_server(ip) says yes (an IPv4-mapped IPv6
+// peer is asked about in its IPv4 form). A string that is no address is refused.
+bool admitsSandboxApiPeer(std::string_view ip, const SandboxApiPeerPredicate& is_app_server);
 
 using SandboxApiHandler = std::function<control::ApiResponse(const control::ApiRequest&)>;
 

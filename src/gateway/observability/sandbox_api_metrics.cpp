@@ -61,6 +61,9 @@ std::string SandboxApiMetrics::renderPrometheus() const {
   out += "\noh_sandbox_api_request_duration_seconds_sum ";
   prometheus::appendDouble(out, static_cast<double>(latency_sum_ns_.load(kRelaxed)) / 1e9);
   out += "\noh_sandbox_api_request_duration_seconds_count " + std::to_string(cumulative) + "\n";
+  prometheus::appendHeader(out, "oh_sandbox_api_refused_connections_total", "counter",
+                           "Connections to the sandbox API closed unread: the peer is neither loopback nor an app server.");
+  out += "oh_sandbox_api_refused_connections_total " + std::to_string(refusedPeers()) + "\n";
   return out;
 }
 

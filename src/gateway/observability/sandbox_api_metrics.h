@@ -21,8 +21,12 @@ public:
   static constexpr std::array<double, 10> kLatencyBuckets{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 15.0};
 
   void callFinished(std::string_view endpoint, unsigned status, std::chrono::nanoseconds latency);
+  // A connection closed on accept: its peer is neither loopback nor an app server (issue 15).
+  void peerRefused() { refused_peers_.fetch_add(1, std::memory_order_relaxed); }
+  std::uint64_t refusedPeers() const { return refused_peers_.load(std::memory_order_relaxed); }
 
-  // oh_sandbox_api_requests_total{endpoint,code} and oh_sandbox_api_request_duration_seconds.
+  // oh_sandbox_api_requests_total{endpoint,code}, oh_sandbox_api_request_duration_seconds and
+  // oh_sandbox_api_refused_connections_total.
   std::string renderPrometheus() const;
 
 private:
@@ -30,6 +34,7 @@ private:
   std::array<std::array<std::atomic<std::uint64_t>, kStatusSlots>, kEndpoints.size()> calls_{};
   std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> latency_buckets_{};
   std::atomic<std::uint64_t> latency_sum_ns_{0};
+  std::atomic<std::uint64_t> refused_peers_{0};
 };
 
 }  // namespace oh::gateway

@@ -4,6 +4,7 @@
 
 #include "http/sandbox_api_server.h"
 
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -170,6 +171,59 @@ TEST_F(SandboxApiServerTest, StopClosesTheListener) {
   server_->stop();
   RawClient client(port_, std::chrono::milliseconds(500));
   EXPECT_FALSE(client.connected() && client.send("GET /list HTTP/1.1\r\nHost: x\r\n\r\n") && client.readResponse());
+}
+
+// Who may call (issue 15): loopback in every spelling, else only what the app-server predicate
+// admits; without a predicate, loopback only; garbage is refused. The predicate sees IPv4-mapped
+// peers in their IPv4 form. (Refusal on real sockets from a sandbox's network: the host
+// isolation test, tests/integration/instance/sandbox_isolation_test.cpp.)
+TEST(SandboxApiPeers, LoopbackAndAppServersOnly) {
+  std::vector<std::string> asked;
+  const SandboxApiPeerPredicate app_servers = [&asked](std::string_view ip) {
+    asked.emplace_back(ip);
+    return ip == "10.89.0.7" || ip == "fd00::7";
+  };
+  for (const char* ip : {"127.0.0.1", "127.5.6.7", "::1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(admitsSandboxApiPeer(ip, app_servers)) << ip;
+    EXPECT_TRUE(admitsSandboxApiPeer(ip, nullptr)) << ip;
+  }
+  EXPECT_TRUE(asked.empty());  // loopback never needs the pool
+  EXPECT_TRUE(admitsSandboxApiPeer("10.89.0.7", app_servers));
+  EXPECT_TRUE(admitsSandboxApiPeer("::ffff:10.89.0.7", app_servers));
+  EXPECT_EQ(asked.back(), "10.89.0.7");
+  EXPECT_TRUE(admitsSandboxApiPeer("fd00::7", app_servers));
+  for (const char* ip : {"10.89.0.8", "169.254.170.2", "0.0.0.0", "::", "fd00::8", "", "localhost", "10.89.0.7 ",
+                         "::ffff:10.89.0.8", "999.1.1.1"}) {
+    EXPECT_FALSE(admitsSandboxApiPeer(ip, app_servers)) << ip;
+  }
+  EXPECT_FALSE(admitsSandboxApiPeer(std::string_view("10.89.0.7\0x", 11), app_servers));
+  EXPECT_FALSE(admitsSandboxApiPeer(std::string_view("127.0.0.1\0x", 11), nullptr));
+  EXPECT_FALSE(admitsSandboxApiPeer("10.89.0.7", nullptr));
+}
+
+// A loopback caller is served whatever the predicate says (the tests above all call from
+// loopback), and the predicate is never asked about it.
+TEST(SandboxApiPeers, LoopbackServedWithARefusingPredicate) {
+  SandboxApiMetrics metrics;
+  std::atomic<int> asked{0};
+  SandboxApiServer server(
+      SandboxApiServerOptions{.listen_address = "127.0.0.1", .access_log = false,
+                              .is_app_server = [&asked](std::string_view) { return ++asked, false; }},
+      [](const control::ApiRequest&) {
+        control::ApiResponse response;
+        response.status = 200;
+        response.body = "{}";
+        return response;
+      },
+      metrics);
+  ASSERT_EQ(server.start(), std::nullopt);
+  RawClient client(server.address().port);
+  ASSERT_TRUE(client.send("GET /list HTTP/1.1\r\nHost: x\r\nX-API-Key: k\r\n\r\n"));
+  auto response = client.readResponse();
+  ASSERT_TRUE(response) << client.error();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(asked.load(), 0);
+  EXPECT_EQ(metrics.refusedPeers(), 0u);
 }
 
 }  // namespace

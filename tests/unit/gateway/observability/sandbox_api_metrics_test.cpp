@@ -44,6 +44,16 @@ TEST(SandboxApiMetrics, LatencyHistogram) {
   EXPECT_TRUE(hasLine(text, "oh_sandbox_api_request_duration_seconds_count 4"));
 }
 
+// Connections closed on accept (a peer that is neither loopback nor an app server) are counted.
+TEST(SandboxApiMetrics, RefusedPeersCounted) {
+  SandboxApiMetrics metrics;
+  EXPECT_TRUE(hasLine(metrics.renderPrometheus(), "oh_sandbox_api_refused_connections_total 0"));
+  metrics.peerRefused();
+  metrics.peerRefused();
+  EXPECT_EQ(metrics.refusedPeers(), 2u);
+  EXPECT_TRUE(hasLine(metrics.renderPrometheus(), "oh_sandbox_api_refused_connections_total 2"));
+}
+
 // The gateway's /metrics carries what is added as a source, after its own metrics.
 TEST(SandboxApiMetrics, RenderedThroughTheGatewayMetrics) {
   Metrics gateway;
