@@ -35,6 +35,10 @@ RUN ["bash", "/usr/local/libexec/gateway-image.sh", "runtime"]
 
 FROM ${RUNTIME_BASE_IMAGE} AS runtime
 COPY --from=build /out/rootfs/ /
+# Not run in this image: the instance copies it out and runs it on the host before the gateway
+# starts (deploy/instance/oh-gateway.service), so the host firewall ships with the gateway that
+# matches it and not in the user data, which is at EC2's 16 KB limit.
+COPY deploy/instance/oh-firewall.sh /usr/local/libexec/oh-firewall.sh
 # An unprivileged user by number: no passwd entry is needed (the instance runs it as 10001 with
 # the Docker socket's group, deploy/instance/boot-services.sh).
 USER 10001:10001

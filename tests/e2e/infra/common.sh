@@ -30,9 +30,10 @@ cleanup_work() { if [ -n "${OH_E2E_KEEP:-}" ]; then echo "kept $WORK" >&2; else 
 # A frozen copy of the gateway's Docker build context (the files docker_asset.cpp hashes into
 # the image tag): in a work tree others edit at the same time, the tag would otherwise change
 # between a deploy and the diff that must find nothing.
-mkdir -p "$WORK/context/deploy"
+mkdir -p "$WORK/context/deploy/instance"
 cp -r "$ROOT/CMakeLists.txt" "$ROOT/CMakePresets.json" "$ROOT/cmake" "$ROOT/src" "$WORK/context/"
 cp "$ROOT/deploy/gateway.Dockerfile" "$ROOT/deploy/gateway-image.sh" "$WORK/context/deploy/"
+cp "$ROOT/deploy/instance/oh-firewall.sh" "$WORK/context/deploy/instance/"
 if [ -f "$ROOT/.dockerignore" ]; then cp "$ROOT/.dockerignore" "$WORK/context/"; fi
 export OH_PROJECT_ROOT="$WORK/context"
 
