@@ -33,6 +33,19 @@ else
   echo "run-local: sign in at http://openhands.localhost:$port/ (or http://localhost:$port/)"
 fi
 
+# Sandbox isolation (issue 15; docs/instance.md, "Sandbox isolation"): as root, the host firewall
+# and the credential endpoint's address (rerunning is harmless); otherwise say what is missing.
+# DNS to the host stays open: Podman's resolver listens on the sandbox bridges.
+section_port() { sed -n "/^\[$1\]/,/^\[/s/^listen_port = \([0-9]*\)\$/\1/p" "$config" | head -n 1; }
+if [ "$(id -u)" = 0 ]; then
+  api_port=$(section_port sandbox)
+  deploy/instance/oh-firewall.sh --allow-dns --cred-port "$(section_port credentials | grep . || echo 8091)" \
+    ${api_port:+--api-port "$api_port"}
+else
+  echo "run-local: not root, so sandboxes are not kept off the host, the metadata address and each other" \
+    "(run 'sudo deploy/instance/oh-firewall.sh --allow-dns' once per boot)" >&2
+fi
+
 # OpenHands runs in containers when an engine here can run them (then the gateway runs in the
 # compose too); otherwise the gateway runs alone and its error page says what to start.
 status=0
