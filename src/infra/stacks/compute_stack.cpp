@@ -73,11 +73,7 @@ void addFileSystem(cfn::Template& t, const ComputeStackProps& props) {
                                                 "elasticfilesystem:ClientRootAccess"}},
                          {"Condition",
                           json::object{{"Bool", json::object{{"elasticfilesystem:AccessedViaMountTarget", "true"}}}}}},
-            json::object{{"Sid", "DenyInsecureTransport"},
-                         {"Effect", "Deny"},
-                         {"Principal", json::object{{"AWS", "*"}}},
-                         {"Action", "*"},
-                         {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
+            denyInsecureTransport("*")})}});
   // Workspaces outlive the stack.
   keepOnDelete(efs, cfn::DeletionPolicy::Retain);
 

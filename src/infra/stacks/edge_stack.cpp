@@ -100,16 +100,7 @@ void addWafLogs(cfn::Template& t, const EdgeStackProps& props) {
 // Alarms here notify a topic here: CloudWatch alarms publish only within their region.
 void addWafAlarm(cfn::Template& t, const EdgeStackProps& props) {
   t.addResource("EdgeAlertTopic", "AWS::SNS::Topic", {{"DisplayName", "OpenHands edge alerts " + props.main_host}});
-  t.addResource("EdgeAlertTopicPolicy", "AWS::SNS::TopicPolicy",
-                {{"Topics", json::array{cfn::ref("EdgeAlertTopic")}},
-                 {"PolicyDocument",
-                  policyDocument(json::array{json::object{
-                      {"Sid", "DenyInsecureTransport"},
-                      {"Effect", "Deny"},
-                      {"Principal", json::object{{"AWS", "*"}}},
-                      {"Action", "sns:Publish"},
-                      {"Resource", cfn::ref("EdgeAlertTopic")},
-                      {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
+  addTlsOnlyTopicPolicy(t, "EdgeAlertTopicPolicy", "EdgeAlertTopic");
   t.addResource("WafBlockedAlarm", "AWS::CloudWatch::Alarm",
                 {{"AlarmDescription", "WAF blocked more than " + std::to_string(props.waf_blocked_alarm_threshold) +
                                           " requests in 5 minutes for " + props.main_host},

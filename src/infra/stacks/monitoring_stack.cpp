@@ -18,29 +18,39 @@ void retain(cfn::Resource& resource) {
   resource.update_replace_policy = cfn::DeletionPolicy::Retain;
 }
 
+// The lifecycle rule every bucket here has: multipart uploads abandoned for 7 days are aborted.
+json::object abortIncompleteUploadsRule() {
+  return json::object{{"Id", "AbortIncompleteUploads"},
+                      {"Status", "Enabled"},
+                      {"AbortIncompleteMultipartUpload", json::object{{"DaysAfterInitiation", 7}}}};
+}
+
+// A bucket's properties, then what makes every bucket here private: no public access of any
+// kind, and ACLs off (the bucket owner owns every object).
+json::object privateBucket(json::object properties) {
+  properties["PublicAccessBlockConfiguration"] = json::object{{"BlockPublicAcls", true},
+                                                              {"BlockPublicPolicy", true},
+                                                              {"IgnorePublicAcls", true},
+                                                              {"RestrictPublicBuckets", true}};
+  properties["OwnershipControls"] =
+      json::object{{"Rules", json::array{json::object{{"ObjectOwnership", "BucketOwnerEnforced"}}}}};
+  return properties;
+}
+
 void addDataBucket(cfn::Template& t) {
   auto& bucket = t.addResource(
       "DataBucket", "AWS::S3::Bucket",
-      {{"BucketEncryption",
-        json::object{{"ServerSideEncryptionConfiguration",
-                      json::array{json::object{{"ServerSideEncryptionByDefault", json::object{{"SSEAlgorithm", "AES256"}}},
-                                               {"BucketKeyEnabled", true}}}}}},
-       {"VersioningConfiguration", json::object{{"Status", "Enabled"}}},
-       {"LifecycleConfiguration",
-        json::object{{"Rules", json::array{json::object{{"Id", "ExpireOldVersions"},
-                                                        {"Status", "Enabled"},
-                                                        {"NoncurrentVersionExpiration",
-                                                         json::object{{"NoncurrentDays", 30}}}},
-                                           json::object{{"Id", "AbortIncompleteUploads"},
-                                                        {"Status", "Enabled"},
-                                                        {"AbortIncompleteMultipartUpload",
-                                                         json::object{{"DaysAfterInitiation", 7}}}}}}}},
-       {"PublicAccessBlockConfiguration", json::object{{"BlockPublicAcls", true},
-                                                       {"BlockPublicPolicy", true},
-                                                       {"IgnorePublicAcls", true},
-                                                       {"RestrictPublicBuckets", true}}},
-       {"OwnershipControls",
-        json::object{{"Rules", json::array{json::object{{"ObjectOwnership", "BucketOwnerEnforced"}}}}}}});
+      privateBucket({{"BucketEncryption",
+                      json::object{{"ServerSideEncryptionConfiguration",
+                                    json::array{json::object{{"ServerSideEncryptionByDefault", json::object{{"SSEAlgorithm", "AES256"}}},
+                                                             {"BucketKeyEnabled", true}}}}}},
+                     {"VersioningConfiguration", json::object{{"Status", "Enabled"}}},
+                     {"LifecycleConfiguration",
+                      json::object{{"Rules", json::array{json::object{{"Id", "ExpireOldVersions"},
+                                                                      {"Status", "Enabled"},
+                                                                      {"NoncurrentVersionExpiration",
+                                                                       json::object{{"NoncurrentDays", 30}}}},
+                                                         abortIncompleteUploadsRule()}}}}}));
   // Conversation events and settings outlive the stack.
   retain(bucket);
 
@@ -48,13 +58,8 @@ void addDataBucket(cfn::Template& t) {
       "DataBucketPolicy", "AWS::S3::BucketPolicy",
       {{"Bucket", cfn::ref("DataBucket")},
        {"PolicyDocument",
-        policyDocument(json::array{json::object{
-            {"Sid", "DenyInsecureTransport"},
-            {"Effect", "Deny"},
-            {"Principal", json::object{{"AWS", "*"}}},
-            {"Action", "s3:*"},
-            {"Resource", json::array{cfn::getAtt("DataBucket", "Arn"), cfn::sub("${DataBucket.Arn}/*")}},
-            {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
+        policyDocument(json::array{denyInsecureTransport(
+            "s3:*", json::array{cfn::getAtt("DataBucket", "Arn"), cfn::sub("${DataBucket.Arn}/*")})})}});
 }
 
 // The account Elastic Load Balancing writes access logs from, per region (the regions of the
@@ -77,23 +82,14 @@ void addAlbLogBucket(cfn::Template& t, const MonitoringStackProps& props) {
   t.addMapping("ElbLogDeliveryAccount", std::move(accounts));
   auto& bucket = t.addResource(
       "AlbLogBucket", "AWS::S3::Bucket",
-      {{"BucketEncryption",
-        json::object{{"ServerSideEncryptionConfiguration",
-                      json::array{json::object{{"ServerSideEncryptionByDefault", json::object{{"SSEAlgorithm", "AES256"}}}}}}}},
-       {"LifecycleConfiguration",
-        json::object{{"Rules", json::array{json::object{{"Id", "ExpireAccessLogs"},
-                                                        {"Status", "Enabled"},
-                                                        {"ExpirationInDays", props.alb_log_retention_days}},
-                                           json::object{{"Id", "AbortIncompleteUploads"},
-                                                        {"Status", "Enabled"},
-                                                        {"AbortIncompleteMultipartUpload",
-                                                         json::object{{"DaysAfterInitiation", 7}}}}}}}},
-       {"PublicAccessBlockConfiguration", json::object{{"BlockPublicAcls", true},
-                                                       {"BlockPublicPolicy", true},
-                                                       {"IgnorePublicAcls", true},
-                                                       {"RestrictPublicBuckets", true}}},
-       {"OwnershipControls",
-        json::object{{"Rules", json::array{json::object{{"ObjectOwnership", "BucketOwnerEnforced"}}}}}}});
+      privateBucket({{"BucketEncryption",
+                      json::object{{"ServerSideEncryptionConfiguration",
+                                    json::array{json::object{{"ServerSideEncryptionByDefault", json::object{{"SSEAlgorithm", "AES256"}}}}}}}},
+                     {"LifecycleConfiguration",
+                      json::object{{"Rules", json::array{json::object{{"Id", "ExpireAccessLogs"},
+                                                                      {"Status", "Enabled"},
+                                                                      {"ExpirationInDays", props.alb_log_retention_days}},
+                                                         abortIncompleteUploadsRule()}}}}}));
   // Access logs are audit records: they expire by the lifecycle rule, not with the stack.
   retain(bucket);
   const json::value objects = cfn::sub("${AlbLogBucket.Arn}/alb/AWSLogs/${AWS::AccountId}/*");
@@ -112,12 +108,8 @@ void addAlbLogBucket(cfn::Template& t, const MonitoringStackProps& props) {
                                                                                                            "Account"}}}}})}}},
                          {"Action", "s3:PutObject"},
                          {"Resource", objects}},
-            json::object{{"Sid", "DenyInsecureTransport"},
-                         {"Effect", "Deny"},
-                         {"Principal", json::object{{"AWS", "*"}}},
-                         {"Action", "s3:*"},
-                         {"Resource", json::array{cfn::getAtt("AlbLogBucket", "Arn"), cfn::sub("${AlbLogBucket.Arn}/*")}},
-                         {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
+            denyInsecureTransport("s3:*", json::array{cfn::getAtt("AlbLogBucket", "Arn"),
+                                                      cfn::sub("${AlbLogBucket.Arn}/*")})})}});
 }
 
 // CPU from EC2, memory and the data disk (root volume) from the CloudWatch agent, and the application's errors.
@@ -216,16 +208,7 @@ MonitoringStack buildMonitoringStack(const MonitoringStackProps& props) {
   retain(logs);
   // Not KMS-encrypted: CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key.
   t.addResource("AlertTopic", "AWS::SNS::Topic", {{"TopicName", "openhands-alerts"}, {"DisplayName", "OpenHands alerts"}});
-  t.addResource("AlertTopicPolicy", "AWS::SNS::TopicPolicy",
-                {{"Topics", json::array{cfn::ref("AlertTopic")}},
-                 {"PolicyDocument",
-                  policyDocument(json::array{json::object{
-                      {"Sid", "DenyInsecureTransport"},
-                      {"Effect", "Deny"},
-                      {"Principal", json::object{{"AWS", "*"}}},
-                      {"Action", "sns:Publish"},
-                      {"Resource", cfn::ref("AlertTopic")},
-                      {"Condition", json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}}}}})}});
+  addTlsOnlyTopicPolicy(t, "AlertTopicPolicy", "AlertTopic");
   addDataBucket(t);
   addAlbLogBucket(t, props);
   t.addResource("Dashboard", "AWS::CloudWatch::Dashboard",

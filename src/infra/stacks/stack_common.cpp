@@ -1,5 +1,6 @@
 #include "stacks/stack_common.h"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/string.hpp>
 
@@ -41,6 +42,25 @@ json::array tagList(std::initializer_list<std::pair<const char*, std::string>> t
 
 json::object policyDocument(json::array statements) {
   return json::object{{"Version", "2012-10-17"}, {"Statement", std::move(statements)}};
+}
+
+json::object denyInsecureTransport(std::string action, std::optional<json::value> resource) {
+  json::object statement{{"Sid", "DenyInsecureTransport"},
+                         {"Effect", "Deny"},
+                         {"Principal", json::object{{"AWS", "*"}}},
+                         {"Action", std::move(action)}};
+  if (resource) {
+    statement["Resource"] = std::move(*resource);
+  }
+  statement["Condition"] = json::object{{"Bool", json::object{{"aws:SecureTransport", "false"}}}};
+  return statement;
+}
+
+void addTlsOnlyTopicPolicy(cfn::Template& t, const std::string& policy_id, const std::string& topic_id) {
+  t.addResource(policy_id, "AWS::SNS::TopicPolicy",
+                {{"Topics", json::array{cfn::ref(topic_id)}},
+                 {"PolicyDocument",
+                  policyDocument(json::array{denyInsecureTransport("sns:Publish", cfn::ref(topic_id))})}});
 }
 
 cfn::Resource& keepOnDelete(cfn::Resource& resource, cfn::DeletionPolicy policy) {

@@ -4,6 +4,7 @@
 // [{Key, Value}] tag lists of CloudFormation.
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,5 +39,14 @@ cfn::Resource& keepOnDelete(cfn::Resource& resource, cfn::DeletionPolicy policy)
 
 // A statement list policy document: {"Version": "2012-10-17", "Statement": [...]}.
 boost::json::object policyDocument(boost::json::array statements);
+
+// The statement "DenyInsecureTransport": anyone's `action` without TLS is denied, on `resource`
+// or (without it) on whatever the policy is attached to.
+boost::json::object denyInsecureTransport(std::string action,
+                                          std::optional<boost::json::value> resource = std::nullopt);
+
+// An SNS topic policy (logical id `policy_id`) on the topic `topic_id` that only allows
+// publishing over TLS.
+void addTlsOnlyTopicPolicy(cfn::Template& t, const std::string& policy_id, const std::string& topic_id);
 
 }  // namespace oh::infra::stacks
