@@ -32,15 +32,7 @@ void Metrics::requestFinished(RouteClass route, unsigned status, std::chrono::na
   }
   requests_[route_index][statusSlot(status)].fetch_add(1, kRelaxed);
 
-  const std::int64_t ns = latency.count() > 0 ? latency.count() : 0;
-  const double seconds = static_cast<double>(ns) / 1e9;
-  std::size_t bucket = 0;
-  while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) {
-    ++bucket;
-  }
-  // Stored per bucket (not cumulative) so an update touches one counter; render accumulates.
-  latency_buckets_[bucket].fetch_add(1, kRelaxed);
-  latency_sum_ns_.fetch_add(static_cast<std::uint64_t>(ns), kRelaxed);
+  prometheus::observeLatency(kLatencyBuckets, latency_buckets_, latency_sum_ns_, latency);
 }
 
 void Metrics::connectionOpened() { open_connections_.fetch_add(1, kRelaxed); }
@@ -84,25 +76,8 @@ std::string Metrics::renderPrometheus() const {
 
   appendHeader(out, "oh_gateway_request_duration_seconds", "histogram",
                "Time from the request's first byte to the response's last byte.");
-  // Read the buckets first and derive the count from them, so _count equals the +Inf bucket
-  // even while other threads keep adding.
-  std::uint64_t cumulative = 0;
-  for (std::size_t bucket = 0; bucket < kLatencyBuckets.size(); ++bucket) {
-    cumulative += latency_buckets_[bucket].load(kRelaxed);
-    out += "oh_gateway_request_duration_seconds_bucket{le=\"";
-    appendDouble(out, kLatencyBuckets[bucket]);
-    out += "\"} ";
-    out += std::to_string(cumulative);
-    out += '\n';
-  }
-  cumulative += latency_buckets_[kLatencyBuckets.size()].load(kRelaxed);
-  out += "oh_gateway_request_duration_seconds_bucket{le=\"+Inf\"} ";
-  out += std::to_string(cumulative);
-  out += "\noh_gateway_request_duration_seconds_sum ";
-  appendDouble(out, static_cast<double>(latency_sum_ns_.load(kRelaxed)) / 1e9);
-  out += "\noh_gateway_request_duration_seconds_count ";
-  out += std::to_string(cumulative);
-  out += '\n';
+  prometheus::appendLatencyHistogram(out, "oh_gateway_request_duration_seconds", kLatencyBuckets, latency_buckets_,
+                                     latency_sum_ns_);
 
   appendHeader(out, "oh_gateway_open_connections", "gauge", "Client connections currently open.");
   out += "oh_gateway_open_connections " + std::to_string(open_connections_.load(kRelaxed)) + "\n";

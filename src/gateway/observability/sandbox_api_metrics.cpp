@@ -20,14 +20,7 @@ std::size_t endpointIndex(std::string_view endpoint) {
 
 void SandboxApiMetrics::callFinished(std::string_view endpoint, unsigned status, std::chrono::nanoseconds latency) {
   calls_[endpointIndex(endpoint)][status >= 100 && status < kStatusSlots ? status : 0].fetch_add(1, kRelaxed);
-  const std::int64_t ns = latency.count() > 0 ? latency.count() : 0;
-  const double seconds = static_cast<double>(ns) / 1e9;
-  std::size_t bucket = 0;
-  while (bucket < kLatencyBuckets.size() && seconds > kLatencyBuckets[bucket]) {
-    ++bucket;
-  }
-  latency_buckets_[bucket].fetch_add(1, kRelaxed);
-  latency_sum_ns_.fetch_add(static_cast<std::uint64_t>(ns), kRelaxed);
+  prometheus::observeLatency(kLatencyBuckets, latency_buckets_, latency_sum_ns_, latency);
 }
 
 std::string SandboxApiMetrics::renderPrometheus() const {
@@ -49,18 +42,8 @@ std::string SandboxApiMetrics::renderPrometheus() const {
   }
   prometheus::appendHeader(out, "oh_sandbox_api_request_duration_seconds", "histogram",
                            "Time to answer one remote sandbox API call (head read to reply written).");
-  std::uint64_t cumulative = 0;
-  for (std::size_t bucket = 0; bucket < kLatencyBuckets.size(); ++bucket) {
-    cumulative += latency_buckets_[bucket].load(kRelaxed);
-    out += "oh_sandbox_api_request_duration_seconds_bucket{le=\"";
-    prometheus::appendDouble(out, kLatencyBuckets[bucket]);
-    out += "\"} " + std::to_string(cumulative) + "\n";
-  }
-  cumulative += latency_buckets_[kLatencyBuckets.size()].load(kRelaxed);
-  out += "oh_sandbox_api_request_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(cumulative);
-  out += "\noh_sandbox_api_request_duration_seconds_sum ";
-  prometheus::appendDouble(out, static_cast<double>(latency_sum_ns_.load(kRelaxed)) / 1e9);
-  out += "\noh_sandbox_api_request_duration_seconds_count " + std::to_string(cumulative) + "\n";
+  prometheus::appendLatencyHistogram(out, "oh_sandbox_api_request_duration_seconds", kLatencyBuckets,
+                                     latency_buckets_, latency_sum_ns_);
   prometheus::appendHeader(out, "oh_sandbox_api_refused_connections_total", "counter",
                            "Connections to the sandbox API closed unread: the peer is neither loopback nor an app server.");
   out += "oh_sandbox_api_refused_connections_total " + std::to_string(refusedPeers()) + "\n";
