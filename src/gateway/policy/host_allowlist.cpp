@@ -2,18 +2,10 @@
 
 #include <algorithm>
 
+#include "common/text.h"
+
 namespace oh::gateway {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
 
 struct HostParts {
   std::string name;  // lowercase, without a root dot
@@ -41,7 +33,7 @@ HostParts split(std::string_view host) {
   if (name.empty()) {
     return parts;
   }
-  parts.name = lower(name);
+  parts.name = common::lowercaseAscii(name);
   parts.port = std::string(port);
   parts.valid = true;
   return parts;
@@ -71,7 +63,7 @@ HostAllowlist::HostAllowlist(const std::vector<std::string>& main_hosts,
   }
   constexpr std::string_view kRuntimeLabel = "runtime.";
   for (const std::string& suffix : runtime_suffixes) {
-    const std::string name = lower(suffix);
+    const std::string name = common::lowercaseAscii(suffix);
     if (name.empty()) {
       continue;
     }
