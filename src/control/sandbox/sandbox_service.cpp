@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include "common/text.h"
@@ -184,6 +185,28 @@ std::size_t countActive(SandboxService::Impl& impl, const std::vector<SandboxRec
   return active;
 }
 
+// What resume, pause and remove begin with: the id locked, and the owner's record of it read
+// (another owner's is "not found"); `action` does the rest under the lock.
+template <typename Action>
+auto withOwnedRecord(SandboxService::Impl& impl, std::string_view owner, std::string_view id, Action&& action)
+    -> std::invoke_result_t<Action, SandboxRecord> {
+  std::lock_guard id_lock(impl.lockFor(id));
+  auto record = impl.ownedRecord(owner, id);
+  if (!record) {
+    return common::fail(record.error());
+  }
+  return std::forward<Action>(action)(std::move(*record));
+}
+
+// What start, resume and pause end with, once the record is written: the index learns it, the
+// caller's view is taken before the reconciler can move it on, and its reconcile is queued.
+SandboxView learnAndQueue(SandboxService::Impl& impl, const SandboxRecord& record) {
+  impl.learnRecord(record);
+  SandboxView view = impl.viewOf(record);
+  impl.queue.add(record.id);
+  return view;
+}
+
 }  // namespace
 
 ApiResult<SandboxView> SandboxService::startSandbox(std::string_view owner, StartRequest request) {
@@ -245,77 +268,61 @@ ApiResult<SandboxView> SandboxService::startSandbox(std::string_view owner, Star
     }
     return common::fail(ApiError{409, "sandbox id already in use"});
   }
-  impl.learnRecord(record);
-  SandboxView view = impl.viewOf(record);  // before the reconciler can move it on
-  impl.queue.add(id);
-  return view;
+  return learnAndQueue(impl, record);
 }
 
 ApiResult<SandboxView> SandboxService::resume(std::string_view owner, std::string_view id_in) {
   Impl& impl = *impl_;
-  std::lock_guard id_lock(impl.lockFor(id_in));
-  auto record = impl.ownedRecord(owner, id_in);
-  if (!record) {
-    return common::fail(record.error());
-  }
-  const std::string id = record->id;
-  const std::string_view status = statusOf(impl.statusInputs(*record));
-  // Resumed already (two resumes at once: the second lands here). "starting" without a pending
-  // start of ours is a sandbox not looked at since this process started (an instance replaced):
-  // it is resumed like a paused one, or the first resync would record it paused after the
-  // resume was answered.
-  if (status == "running" || (status == "starting" && impl.pendingGeneration(id))) {
-    return impl.viewOf(*record);
-  }
-  auto records = impl.store->list(owner);
-  if (!records) {
-    return common::fail(storeDown());
-  }
-  if (countActive(impl, *records, id) >= impl.settings.max_running_per_user) {
-    return common::fail(ApiError{429, "at most " + std::to_string(impl.settings.max_running_per_user) +
-                                          " running sandboxes per user: pause one first"});
-  }
-  // Pending first, then the write: a reconcile that read the record before this write fails its
-  // own compare-and-set and re-reads, so it cannot take this sandbox for one stopped behind our
-  // back. The write always happens (even when desired is running already) for that reason.
-  impl.markPending(id, Impl::PendingKind::resume);
-  auto written = impl.updateOwned(owner, std::move(*record), [](SandboxRecord& r) {
-    r.desired = DesiredState::running;
-    r.last_error.clear();
-    return true;
+  return withOwnedRecord(impl, owner, id_in, [&](SandboxRecord record) -> ApiResult<SandboxView> {
+    const std::string id = record.id;
+    const std::string_view status = statusOf(impl.statusInputs(record));
+    // Resumed already (two resumes at once: the second lands here). "starting" without a pending
+    // start of ours is a sandbox not looked at since this process started (an instance replaced):
+    // it is resumed like a paused one, or the first resync would record it paused after the
+    // resume was answered.
+    if (status == "running" || (status == "starting" && impl.pendingGeneration(id))) {
+      return impl.viewOf(record);
+    }
+    auto records = impl.store->list(owner);
+    if (!records) {
+      return common::fail(storeDown());
+    }
+    if (countActive(impl, *records, id) >= impl.settings.max_running_per_user) {
+      return common::fail(ApiError{429, "at most " + std::to_string(impl.settings.max_running_per_user) +
+                                            " running sandboxes per user: pause one first"});
+    }
+    // Pending first, then the write: a reconcile that read the record before this write fails its
+    // own compare-and-set and re-reads, so it cannot take this sandbox for one stopped behind our
+    // back. The write always happens (even when desired is running already) for that reason.
+    impl.markPending(id, Impl::PendingKind::resume);
+    auto written = impl.updateOwned(owner, std::move(record), [](SandboxRecord& r) {
+      r.desired = DesiredState::running;
+      r.last_error.clear();
+      return true;
+    });
+    if (!written) {
+      impl.clearPending(id);
+      return common::fail(written.error());
+    }
+    return learnAndQueue(impl, *written);
   });
-  if (!written) {
-    impl.clearPending(id);
-    return common::fail(written.error());
-  }
-  record = std::move(written);
-  impl.learnRecord(*record);
-  SandboxView view = impl.viewOf(*record);  // before the reconciler can move it on
-  impl.queue.add(id);
-  return view;
 }
 
 ApiResult<SandboxView> SandboxService::pause(std::string_view owner, std::string_view id_in) {
   Impl& impl = *impl_;
-  std::lock_guard id_lock(impl.lockFor(id_in));
-  auto record = impl.ownedRecord(owner, id_in);
-  if (!record) {
-    return common::fail(record.error());
-  }
-  const std::string id = record->id;
-  record = impl.updateOwned(owner, std::move(*record), [](SandboxRecord& r) {
-    const bool change = r.desired != DesiredState::paused;
-    r.desired = DesiredState::paused;
-    return change;
+  return withOwnedRecord(impl, owner, id_in, [&](SandboxRecord record) -> ApiResult<SandboxView> {
+    const std::string id = record.id;
+    auto written = impl.updateOwned(owner, std::move(record), [](SandboxRecord& r) {
+      const bool change = r.desired != DesiredState::paused;
+      r.desired = DesiredState::paused;
+      return change;
+    });
+    if (!written) {
+      return common::fail(written.error());
+    }
+    impl.clearPending(id);
+    return learnAndQueue(impl, *written);
   });
-  if (!record) {
-    return common::fail(record.error());
-  }
-  impl.clearPending(id);
-  impl.learnRecord(*record);
-  SandboxView view = impl.viewOf(*record);  // before the reconciler can move it on
-  impl.queue.add(id);
-  return view;
 }
 
 // The container goes first and the record after it: a record never vanishes while its
@@ -324,28 +331,25 @@ ApiResult<SandboxView> SandboxService::pause(std::string_view owner, std::string
 // directory is kept (retention is not configurable yet).
 ApiResult<bool> SandboxService::remove(std::string_view owner, std::string_view id_in) {
   Impl& impl = *impl_;
-  std::lock_guard id_lock(impl.lockFor(id_in));
-  auto record = impl.ownedRecord(owner, id_in);
-  if (!record) {
-    return common::fail(record.error());
-  }
-  const std::string id = record->id;
-  auto removed = impl.backend->remove(workloadName(id));
-  if (!removed) {
-    const bool unavailable = removed.error().kind == BackendFailure::Kind::unavailable;
-    return common::fail(ApiError{unavailable ? 503u : 500u, "the sandbox's container could not be removed"});
-  }
-  auto deleted = impl.store->remove(id);
-  if (!deleted) {
-    return common::fail(storeDown());
-  }
-  {
-    std::lock_guard lock(impl.mutex);
-    ++impl.counters.reconcile.removed;
-  }
-  impl.forget(id);
-  impl.queue.add(id);
-  return true;
+  return withOwnedRecord(impl, owner, id_in, [&](SandboxRecord record) -> ApiResult<bool> {
+    const std::string& id = record.id;
+    auto removed = impl.backend->remove(workloadName(id));
+    if (!removed) {
+      const bool unavailable = removed.error().kind == BackendFailure::Kind::unavailable;
+      return common::fail(ApiError{unavailable ? 503u : 500u, "the sandbox's container could not be removed"});
+    }
+    auto deleted = impl.store->remove(id);
+    if (!deleted) {
+      return common::fail(storeDown());
+    }
+    {
+      std::lock_guard lock(impl.mutex);
+      ++impl.counters.reconcile.removed;
+    }
+    impl.forget(id);
+    impl.queue.add(id);
+    return true;
+  });
 }
 
 // ---- links, routes, metrics ------------------------------------------------------------------
