@@ -1,6 +1,7 @@
 // What the pool does on its own: at start, adopt the running containers a previous gateway left
 // (and remove stopped ones that are not worth keeping); then, every housekeeping_interval, stop
-// servers idle for idle_timeout and notice servers whose container stopped behind its back.
+// servers idle for idle_timeout, notice servers whose container stopped behind its back, and
+// sample the running ones' memory for operators.
 
 #include "appserver/app_server_pool_impl.h"
 #include "appserver/app_server_workload.h"
@@ -75,8 +76,19 @@ void Impl::housekeep() {
       running.insert(labelOf(workload, kAppServerOwnerLabel));
     }
   }
+  // Memory of the running servers, for operators (one stats call each, outside the lock).
+  std::map<std::string, std::optional<std::uint64_t>> memory;
+  for (const std::string& owner : running) {
+    if (isUserKey(owner)) {
+      auto usage = backend->usage(appServerName(owner));
+      memory[owner] = usage ? std::optional<std::uint64_t>(usage->memory_bytes) : std::nullopt;
+    }
+  }
   const std::lock_guard lock(mutex);
   for (auto& [key, entry] : entries) {
+    if (auto sampled = memory.find(key); sampled != memory.end()) {
+      entry.memory_bytes = sampled->second;
+    }
     // (A server that became ready after the list was asked for may be missing from it.)
     if (entry.want == Want::running && entry.phase == AppServerPhase::ready && entry.phase_since < listed_at &&
         !running.contains(key)) {

@@ -258,6 +258,7 @@ std::vector<AppServerListing> AppServerPool::list() const {
     listing.address = entry.address;
     listing.open_connections = entry.open_connections;
     listing.memory_limit_bytes = impl_->settings.limits.memory_bytes;
+    listing.memory_bytes = entry.phase == AppServerPhase::ready ? entry.memory_bytes : std::nullopt;
     out.push_back(std::move(listing));
   }
   return out;

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +38,8 @@ struct AppServerListing {
   std::chrono::system_clock::time_point last_activity{};
   std::string address;
   std::size_t open_connections = 0;
-  std::uint64_t memory_limit_bytes = 0;   // the configured limit (the backend reports no usage)
+  std::uint64_t memory_limit_bytes = 0;   // the configured limit
+  std::optional<std::uint64_t> memory_bytes;  // in use at the last housekeeping (ready servers)
 };
 
 class AppServerPool final : public AppServerDirectory {

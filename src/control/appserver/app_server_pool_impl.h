@@ -35,6 +35,7 @@ struct AppServerPool::Impl {
     std::size_t open_connections = 0;
     common::UnixSeconds retry_after{};    // failed: no new start before this
     std::chrono::steady_clock::time_point start_began{};
+    std::optional<std::uint64_t> memory_bytes;  // last sampled by housekeeping while ready
   };
 
   Impl(AppServerPoolSettings settings, WorkloadBackendPtr backend, UserDatabasesPtr databases, HealthProbePtr probe,

@@ -137,6 +137,39 @@ BackendResult<WorkloadObservation> parseContainerInspect(std::string_view text, 
   return observation;
 }
 
+namespace {
+
+std::optional<std::uint64_t> unsignedAt(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (const std::uint64_t* u = value->if_uint64()) {
+    return *u;
+  }
+  if (const std::int64_t* i = value->if_int64(); i != nullptr && *i >= 0) {
+    return static_cast<std::uint64_t>(*i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+BackendResult<WorkloadUsage> parseContainerUsage(std::string_view text) {
+  const auto value = parseJson(text);
+  const json::object* stats = value ? value->if_object() : nullptr;
+  const json::object* memory = stats == nullptr ? nullptr : objectAt(*stats, "memory_stats");
+  const auto usage = memory == nullptr ? std::nullopt : unsignedAt(*memory, "usage");
+  if (!usage) {
+    return common::fail(malformed("container stats have no memory_stats.usage"));
+  }
+  std::uint64_t inactive = 0;
+  if (const json::object* detail = objectAt(*memory, "stats")) {
+    inactive = unsignedAt(*detail, "inactive_file").value_or(unsignedAt(*detail, "total_inactive_file").value_or(0));
+  }
+  return WorkloadUsage{inactive <= *usage ? *usage - inactive : *usage};
+}
+
 BackendResult<std::vector<WorkloadObservation>> parseContainerList(std::string_view text,
                                                                    std::string_view network_prefix) {
   const auto value = parseJson(text);

@@ -27,6 +27,11 @@ BackendResult<WorkloadObservation> parseContainerInspect(std::string_view json, 
 BackendResult<std::vector<WorkloadObservation>> parseContainerList(std::string_view json,
                                                                    std::string_view network_prefix);
 
+// GET /containers/{name}/stats?stream=false answered 200: memory_stats.usage less the inactive
+// page cache (stats.inactive_file on cgroup v2, total_inactive_file on v1), as `docker stats`
+// shows it. Missing or malformed fields are a failure, not a zero.
+BackendResult<WorkloadUsage> parseContainerUsage(std::string_view json);
+
 // The reason in an error answer: Docker's {"message": …} (Podman adds "cause" and "response"),
 // or the text itself when it is not that shape; control characters dropped, at most 300 bytes.
 std::string dockerMessage(std::string_view body);

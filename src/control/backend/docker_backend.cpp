@@ -173,6 +173,17 @@ public:
     return common::fail(answerFailure("remove " + std::string(name), *removed));
   }
 
+  BackendResult<WorkloadUsage> usage(std::string_view name) override {
+    auto answer = callOn(name, "GET", "/stats?stream=false&one-shot=true");
+    if (!answer) {
+      return common::fail(answer.error());
+    }
+    if (answer->status != 200) {
+      return common::fail(answerFailure("stats " + std::string(name), *answer));
+    }
+    return parseContainerUsage(answer->body);
+  }
+
   BackendResult<WorkloadObservation> inspect(std::string_view name) override {
     auto answer = callOn(name, "GET", "/json");
     if (!answer) {

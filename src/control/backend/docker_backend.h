@@ -9,7 +9,7 @@
 // Requests are the documented Engine API (v1.41 paths, which Podman serves too): POST
 // /containers/create?name=, /containers/{name}/start|stop, DELETE /containers/{name}?force=true,
 // GET /containers/{name}/json, GET /containers/json?all=true&filters=, POST /networks/create,
-// GET /images/{name}/json, and POST /images/create?fromImage= when an image is missing.
+// GET /containers/{name}/stats?stream=false, GET /images/{name}/json, and POST /images/create?fromImage= when an image is missing.
 
 #include <chrono>
 #include <string>

@@ -43,6 +43,11 @@ struct WorkloadSpec {
 
 enum class WorkloadState { absent, created, running, exited };
 
+// What a running workload uses now (operators' listings).
+struct WorkloadUsage {
+  std::uint64_t memory_bytes = 0;  // resident, without the reclaimable page cache
+};
+
 // What the backend sees of one workload.
 struct WorkloadObservation {
   std::string name;
@@ -96,6 +101,13 @@ public:
 
   // Removes it, stopping it first; absent already is success.
   virtual BackendResult<BackendDone> remove(std::string_view name) = 0;
+
+  // What a running workload uses (Docker: one stats sample). Optional: the default says the
+  // backend cannot tell (unavailable), and callers show no figure.
+  virtual BackendResult<WorkloadUsage> usage(std::string_view name) {
+    (void)name;
+    return common::fail(BackendFailure{BackendFailure::Kind::unavailable, "this backend reports no usage"});
+  }
 
   // One workload by name; state absent when there is none.
   virtual BackendResult<WorkloadObservation> inspect(std::string_view name) = 0;

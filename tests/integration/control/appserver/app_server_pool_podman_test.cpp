@@ -161,6 +161,12 @@ TEST_F(AppServerPoolPodmanTest, TwoUsersGetTwoContainersOnTheirOwnNetworksWithTh
   }
   EXPECT_EQ(addresses.size(), 2u);
   EXPECT_EQ(pool_->metrics().servers.ready, 2u);
+  pool_->housekeep();  // samples memory through the stats endpoint
+  for (const AppServerListing& listing : pool_->list()) {
+    ASSERT_TRUE(listing.memory_bytes.has_value()) << listing.user_key;
+    EXPECT_GT(*listing.memory_bytes, 0u);
+    EXPECT_LE(*listing.memory_bytes, settings_.limits.memory_bytes);
+  }
 }
 
 TEST_F(AppServerPoolPodmanTest, ARestartedGatewayAdoptsTheRunningServer) {

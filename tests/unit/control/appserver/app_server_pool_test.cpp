@@ -347,6 +347,9 @@ TEST_F(AppServerPoolTest, OperatorsListStopRemoveAndDeleteAUsersData) {
   EXPECT_EQ(listed.front().phase, Phase::ready);
   EXPECT_FALSE(listed.front().address.empty());
   EXPECT_EQ(listed.front().memory_limit_bytes, settings_.limits.memory_bytes);
+  EXPECT_EQ(listed.front().memory_bytes, std::nullopt);  // not sampled yet
+  pool_->housekeep();
+  EXPECT_EQ(pool_->list().front().memory_bytes, 64ull << 20);
 
   EXPECT_FALSE(pool_->stopServer("not-a-user"));
   EXPECT_TRUE(pool_->removeServer(kUserA));

@@ -156,6 +156,24 @@ TEST(ParseContainerList, EmptyAndMalformed) {
   }
 }
 
+// Stats: usage less the inactive page cache (cgroup v2's inactive_file, v1's total_inactive_file),
+// as `docker stats` shows it; anything missing or malformed is a failure, never a made-up zero.
+TEST(ParseContainerUsage, DockerPodmanAndMalformed) {
+  EXPECT_EQ(parseContainerUsage(R"({"memory_stats":{"usage":104857600,"stats":{"inactive_file":4194304}}})")->memory_bytes,
+            100ull * 1048576 - 4194304);
+  EXPECT_EQ(parseContainerUsage(R"({"memory_stats":{"usage":2000,"stats":{"total_inactive_file":500}}})")->memory_bytes,
+            1500u);
+  EXPECT_EQ(parseContainerUsage(R"({"read":"x","memory_stats":{"usage":7340032,"limit":134217728}})")->memory_bytes,
+            7340032u);  // Podman: no detail
+  EXPECT_EQ(parseContainerUsage(R"({"memory_stats":{"usage":100,"stats":{"inactive_file":900}}})")->memory_bytes,
+            100u);  // a cache larger than the usage is not subtracted into an underflow
+  for (const char* bad : {"", "null", "[]", "{}", R"({"memory_stats":{}})", R"({"memory_stats":{"usage":-5}})",
+                          R"({"memory_stats":{"usage":"100"}})", R"({"memory_stats":{"usage":1.5}})",
+                          R"({"memory_stats":[1]})", "{\"memory_stats\":{\"usage\":1"}) {
+    EXPECT_FALSE(parseContainerUsage(bad).ok()) << bad;
+  }
+}
+
 TEST(DockerMessage, DockerPodmanAndRawText) {
   EXPECT_EQ(dockerMessage(R"({"message":"No such image: agent:1"})"), "No such image: agent:1");
   EXPECT_EQ(dockerMessage(R"({"cause":"image not known","message":"no such image: agent:1: image not known","response":404})"),

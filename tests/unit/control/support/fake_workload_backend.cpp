@@ -153,6 +153,18 @@ BackendResult<WorkloadObservation> FakeWorkloadBackend::inspect(std::string_view
   return observe(std::string(name));
 }
 
+BackendResult<WorkloadUsage> FakeWorkloadBackend::usage(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  if (auto failure = failureLocked()) {
+    return common::fail(*failure);
+  }
+  auto it = workloads_.find(std::string(name));
+  if (it == workloads_.end() || it->second.state != WorkloadState::running) {
+    return common::fail(BackendFailure{BackendFailure::Kind::other, "fake backend: not running"});
+  }
+  return WorkloadUsage{64ull << 20};
+}
+
 BackendResult<std::vector<WorkloadObservation>> FakeWorkloadBackend::list(std::string_view label_key,
                                                                           std::string_view label_value) {
   std::lock_guard lock(mutex_);

@@ -25,6 +25,8 @@ public:
   BackendResult<BackendDone> stop(std::string_view name, std::chrono::seconds grace) override;
   BackendResult<BackendDone> remove(std::string_view name) override;
   BackendResult<WorkloadObservation> inspect(std::string_view name) override;
+  // 64 MiB per running workload; absent or stopped ones: other (as Docker's 404/409).
+  BackendResult<WorkloadUsage> usage(std::string_view name) override;
   BackendResult<std::vector<WorkloadObservation>> list(std::string_view label_key,
                                                        std::string_view label_value) override;
 
