@@ -22,6 +22,12 @@ SandboxRoutes::SandboxRoutes(std::vector<SandboxRoutePtr> routes,
   for (const auto& route : routes_) {
     by_exact_id.emplace(route->sandbox_id, route);
     claim(common::lowercaseAscii(route->sandbox_id), route);
+    if (!route->session_key_sha256.empty()) {
+      auto [it, inserted] = by_session_key_.try_emplace(route->session_key_sha256, route);
+      if (!inserted) {
+        it->second = nullptr;
+      }
+    }
   }
   for (const auto& [conversation, sandbox_id] : conversations) {
     auto it = by_exact_id.find(sandbox_id);
@@ -34,6 +40,11 @@ SandboxRoutes::SandboxRoutes(std::vector<SandboxRoutePtr> routes,
 const SandboxRoute* SandboxRoutes::find(std::string_view lowercase_id) const {
   auto it = by_key_.find(lowercase_id);
   return it == by_key_.end() ? nullptr : it->second.get();
+}
+
+const SandboxRoute* SandboxRoutes::findBySessionKeyHash(std::string_view sha256) const {
+  auto it = by_session_key_.find(sha256);
+  return it == by_session_key_.end() ? nullptr : it->second.get();
 }
 
 }  // namespace oh::control

@@ -47,6 +47,10 @@ public:
   // unknown or when two sandboxes' ids differ only in case (refusing beats misrouting).
   const SandboxRoute* find(std::string_view lowercase_id) const;
 
+  // By the SHA-256 (raw 32 bytes) of a session API key: whose sandbox a webhook call comes
+  // from. nullptr when no sandbox has it, or two do (refusing beats misrouting).
+  const SandboxRoute* findBySessionKeyHash(std::string_view sha256) const;
+
   std::size_t size() const { return routes_.size(); }
   const std::vector<SandboxRoutePtr>& all() const { return routes_; }
 
@@ -58,6 +62,7 @@ private:
   };
   std::vector<SandboxRoutePtr> routes_;
   std::unordered_map<std::string, SandboxRoutePtr, KeyHash, std::equal_to<>> by_key_;
+  std::unordered_map<std::string, SandboxRoutePtr, KeyHash, std::equal_to<>> by_session_key_;
 };
 
 using SandboxRoutesPtr = std::shared_ptr<const SandboxRoutes>;

@@ -1,4 +1,5 @@
-// The admin listener (loopback only): GET /metrics in Prometheus text format. Deliberately
+// The admin listener (loopback only): GET /metrics in Prometheus text format, and the JSON
+// documents other parts add (Metrics::addDocument: GET /appservers). Deliberately
 // tiny and separate from the client path, so scraping never competes with request policy.
 
 #include <memory>
@@ -19,6 +20,11 @@ using tcp = boost::asio::ip::tcp;
 
 // A scrape request is a few hundred bytes; anything bigger is not a scraper.
 constexpr std::uint32_t kAdminHeaderLimit = 8 * 1024;
+
+std::string_view pathOf(beast::string_view target) {
+  const std::string_view whole(target.data(), target.size());
+  return whole.substr(0, whole.find('?'));
+}
 
 class AdminSession : public std::enable_shared_from_this<AdminSession> {
 public:
@@ -50,6 +56,11 @@ private:
                (request.target() == "/metrics" || request.target().starts_with("/metrics?"))) {
       response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
       response.body() = worker_.metrics().renderPrometheus();
+    } else if (auto document = request.method() == http::verb::get ? worker_.metrics().renderDocument(pathOf(request.target()))
+                                                                  : std::nullopt) {
+      response.set(http::field::content_type, "application/json");
+      response.set(http::field::cache_control, "no-store");
+      response.body() = std::move(*document);
     } else {
       response.result(http::status::not_found);
       response.set(http::field::content_type, "text/plain; charset=utf-8");

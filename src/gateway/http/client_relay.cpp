@@ -431,9 +431,11 @@ void ClientSession::handOffTunnel() {
   worker_.metrics().websocketOpened();
   auto record = std::make_shared<AccessRecord>(accessRecord());
   Worker* worker = &worker_;
+  // Held by the tunnel's completion handler, so released exactly once, when the tunnel ends.
+  std::shared_ptr<void> lease = plan_ && plan_->activity ? plan_->activity->tunnelOpened() : nullptr;
   startTunnel(worker_, tcp::socket(std::move(client_)), tcp::socket(std::move(upstream_->socket)), std::move(client_pending),
               std::move(upstream_pending), settings().websocket.idle_timeout, settings().websocket.max_message_bytes,
-              [worker, record](const TunnelStats& stats) {
+              [worker, record, lease = std::move(lease)](const TunnelStats& stats) {
                 worker->metrics().websocketClosed();
                 worker->metrics().connectionClosed();
                 worker->shared().open_connections.fetch_sub(1, std::memory_order_relaxed);

@@ -155,6 +155,9 @@ void ClientSession::finish(bool keep_alive) {
   if (status_ == 0) {
     status_ = 499;  // nginx's "client closed request": nothing was answered
   }
+  if (plan_ && plan_->activity) {
+    plan_->activity->relayed();
+  }
   if (settings().log.access_log) {
     auto record = accessRecord();
     record.count_metrics = !metrics_counted_;

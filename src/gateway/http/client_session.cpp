@@ -280,6 +280,9 @@ void ClientSession::handleGatewayEndpoint(std::string_view path) {
 }
 
 void ClientSession::checkReady() {
+  if (snapshot_->gate && !snapshot_->gate->needsUpstream()) {
+    return onReady(true);
+  }
   const auto& upstream = settings().upstream;
   if (auto pooled = worker_.pool().take(upstreamKey(), Clock::now(), upstream.pool_idle_timeout)) {
     worker_.pool().put(std::move(pooled), upstream.pool_max_idle_per_thread, Clock::now());

@@ -70,6 +70,18 @@ struct RuntimeResponsePolicy {
   std::string client_origin;
 };
 
+// Told about a relay as it happens, for a destination that counts its use (a user's app server,
+// which is stopped when idle: issue 14). Called on the session's worker thread; must not block.
+class RelayActivity {
+public:
+  virtual ~RelayActivity() = default;
+  // One exchange was relayed to the end (its response reached the client, or failed midway).
+  virtual void relayed() = 0;
+  // A WebSocket tunnel opened (the upstream answered 101). The lease is held exactly as long as
+  // the tunnel: releasing it is the one "closed", however the tunnel ends.
+  virtual std::shared_ptr<void> tunnelOpened() = 0;
+};
+
 // How to forward a request the gate admitted.
 struct ForwardPlan {
   // Tried in order until one accepts a TCP connection; empty = the configured upstream.
@@ -93,6 +105,8 @@ struct ForwardPlan {
   bool cors_probe_no_content = false;
   // Who the request is for, for the access log (a subject id, never a token or an e-mail).
   std::string user;
+  // Told when the exchange ends and when a WebSocket tunnel opens (null = nobody is).
+  std::shared_ptr<RelayActivity> activity;
 };
 
 struct GateDecision {
@@ -141,6 +155,10 @@ public:
   // Readiness beyond the upstream (e.g. the Docker API for runtime routes): a reason when not
   // ready, for /_gateway/ready's 503.
   virtual std::optional<std::string> notReadyReason() const { return std::nullopt; }
+
+  // False when no request goes to upstream.url (each user's own app server instead): then
+  // /_gateway/ready does not wait for it.
+  virtual bool needsUpstream() const { return true; }
 };
 
 using RequestGatePtr = std::shared_ptr<RequestGate>;

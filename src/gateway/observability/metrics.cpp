@@ -49,6 +49,19 @@ void Metrics::upstreamFailed(UpstreamError error) {
 
 void Metrics::addSource(std::function<std::string()> source) { sources_.push_back(std::move(source)); }
 
+void Metrics::addDocument(std::string path, std::function<std::string()> render) {
+  documents_.emplace_back(std::move(path), std::move(render));
+}
+
+std::optional<std::string> Metrics::renderDocument(std::string_view path) const {
+  for (const auto& [document_path, render] : documents_) {
+    if (document_path == path) {
+      return render();
+    }
+  }
+  return std::nullopt;
+}
+
 void Metrics::rateLimited() { rate_limited_.fetch_add(1, kRelaxed); }
 void Metrics::originRejected() { origin_rejected_.fetch_add(1, kRelaxed); }
 

@@ -8,6 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string_view>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -44,6 +47,12 @@ public:
   // renderPrometheus(). Added before the admin listener starts; each must outlive it.
   void addSource(std::function<std::string()> source);
 
+  // A JSON document the admin listener serves at `path` (GET, e.g. "/appservers": operators'
+  // listings). Added before the admin listener starts; each must outlive it.
+  void addDocument(std::string path, std::function<std::string()> render);
+  // The document at `path` rendered now, or nullopt when none is there.
+  std::optional<std::string> renderDocument(std::string_view path) const;
+
   // Prometheus text exposition format 0.0.4.
   std::string renderPrometheus() const;
 
@@ -59,6 +68,7 @@ private:
   std::atomic<std::uint64_t> rate_limited_{0};
   std::atomic<std::uint64_t> origin_rejected_{0};
   std::vector<std::function<std::string()>> sources_;
+  std::vector<std::pair<std::string, std::function<std::string()>>> documents_;
 };
 
 }  // namespace oh::gateway

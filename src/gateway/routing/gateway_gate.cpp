@@ -68,6 +68,17 @@ GateDecision redirectPathForm(const GateRequest& request, const RuntimeAddress& 
   return GateDecision::answer(std::move(reply), "runtime path form: to the runtime host");
 }
 
+// Sign-in admitted a main-site request without an identity: impossible with app servers (their
+// configuration needs a sign-in, and main hosts never allow anonymous use), refused if it happens.
+GateDecision noAppServerIdentity() {
+  ErrorReply reply;
+  reply.status = 401;
+  reply.content_type = "application/json";
+  reply.body = R"({"error":"unauthenticated"})";
+  reply.headers.emplace_back("Cache-Control", "no-store");
+  return GateDecision::answer(std::move(reply), "appserver: no identity");
+}
+
 bool sameRuntimeDirectory(const RuntimeSettings& a, const RuntimeSettings& b) {
   return a.docker_socket == b.docker_socket && a.conversation_label == b.conversation_label &&
          a.user_label == b.user_label && a.network == b.network;
@@ -76,11 +87,13 @@ bool sameRuntimeDirectory(const RuntimeSettings& a, const RuntimeSettings& b) {
 }  // namespace
 
 GatewayGate::GatewayGate(SettingsPtr settings, std::shared_ptr<SignIn> sign_in, ContainerDirectoryPtr directory,
-                         std::shared_ptr<control::SandboxRouteSource> sandboxes)
+                         std::shared_ptr<control::SandboxRouteSource> sandboxes,
+                         std::shared_ptr<const AppServerRouter> app_servers)
     : settings_(std::move(settings)),
       sign_in_(std::move(sign_in)),
       directory_(std::move(directory)),
-      sandboxes_(std::move(sandboxes)) {}
+      sandboxes_(std::move(sandboxes)),
+      app_servers_(std::move(app_servers)) {}
 
 void GatewayGate::admit(const GateRequest& request, Done done) {
   std::optional<RuntimeAddress> address;
@@ -99,6 +112,11 @@ void GatewayGate::admit(const GateRequest& request, Done done) {
   if (!address) {
     if (auto problem = runtimeOriginProblem(request, settings_->runtime)) {
       return done(refuseFromRuntimeApp(*problem));
+    }
+    // A sandbox's callback carries its session key and no session: its owner's server or 401,
+    // whatever cookie comes with it.
+    if (app_servers_ && AppServerRouter::isWebhook(request.target.substr(0, request.target.find('?')))) {
+      return done(app_servers_->webhook(request));
     }
   }
   if (!sign_in_) {
@@ -130,6 +148,10 @@ void GatewayGate::forward(const GateRequest& request, const std::optional<Runtim
     plan.cookie = auth::withoutPlatformCookies(request.cookie, auth::CookieAudience::openhands);
     if (identity && plan.user.empty()) {
       plan.user = identity->sub;
+    }
+    if (app_servers_) {
+      // Each user's own server, picked by the session alone (no upstream.url fallback).
+      return done(identity ? app_servers_->route(request, *identity, std::move(plan)) : noAppServerIdentity());
     }
     return done(GateDecision::forwardTo(std::move(plan)));
   }
@@ -181,8 +203,12 @@ std::variant<RequestGatePtr, std::string> GateAssembly::build(const SettingsPtr&
   }
   // Sandbox routes are runtime routes: without runtime.enabled there are none.
   auto sandboxes = directory ? sandboxes_ : nullptr;
-  return RequestGatePtr(std::make_shared<GatewayGate>(
-      settings, std::get<std::shared_ptr<SignIn>>(std::move(sign_in)), std::move(directory), std::move(sandboxes)));
+  return RequestGatePtr(std::make_shared<GatewayGate>(settings, std::get<std::shared_ptr<SignIn>>(std::move(sign_in)),
+                                                      std::move(directory), std::move(sandboxes), app_servers_));
+}
+
+void GateAssembly::useAppServers(control::AppServerDirectoryPtr app_servers) {
+  app_servers_ = app_servers ? std::make_shared<const AppServerRouter>(std::move(app_servers), sandboxes_) : nullptr;
 }
 
 }  // namespace oh::gateway

@@ -10,7 +10,9 @@
 
 #include "config/settings.h"
 #include "http/gateway_snapshot.h"
+#include "appserver/app_server_directory.h"
 #include "http/request_gate.h"
+#include "routing/app_server_router.h"
 #include "runtime/container_directory.h"
 #include "runtime/runtime_address.h"
 #include "signin/sign_in.h"
@@ -24,12 +26,15 @@ namespace oh::gateway {
 class GatewayGate final : public RequestGate {
 public:
   // sign_in null: auth.provider = "none". directory null: runtime.enabled = false. sandboxes
-  // null: no sandbox service (stock OpenHands' own Docker sandboxes only).
+  // null: no sandbox service (stock OpenHands' own Docker sandboxes only). app_servers null: the
+  // main site goes to upstream.url; else each signed-in user's to their own app server.
   GatewayGate(SettingsPtr settings, std::shared_ptr<SignIn> sign_in, ContainerDirectoryPtr directory,
-              std::shared_ptr<control::SandboxRouteSource> sandboxes = nullptr);
+              std::shared_ptr<control::SandboxRouteSource> sandboxes = nullptr,
+              std::shared_ptr<const AppServerRouter> app_servers = nullptr);
 
   void admit(const GateRequest& request, Done done) override;
   std::optional<std::string> notReadyReason() const override;
+  bool needsUpstream() const override { return app_servers_ == nullptr; }
 
 private:
   void forward(const GateRequest& request, const std::optional<RuntimeAddress>& address,
@@ -39,6 +44,7 @@ private:
   std::shared_ptr<SignIn> sign_in_;
   ContainerDirectoryPtr directory_;
   std::shared_ptr<control::SandboxRouteSource> sandboxes_;
+  std::shared_ptr<const AppServerRouter> app_servers_;
 };
 
 // What outlives configurations: the sign-in services and the container directory (restarted
@@ -53,6 +59,9 @@ public:
   std::variant<RequestGatePtr, std::string> build(const SettingsPtr& settings);
   // The sandbox service whose routes every gate built from now on consults (set once, at start).
   void useSandboxes(std::shared_ptr<control::SandboxRouteSource> sandboxes) { sandboxes_ = std::move(sandboxes); }
+  // The users' app servers every gate built from now on routes the main site to (set once, at
+  // start, after useSandboxes: webhooks find their owner through the sandbox routes).
+  void useAppServers(control::AppServerDirectoryPtr app_servers);
   GateFactory factory() {
     return [this](const SettingsPtr& settings) { return build(settings); };
   }
@@ -62,6 +71,7 @@ private:
   ContainerDirectoryPtr directory_;
   std::optional<RuntimeSettings> directory_settings_;
   std::shared_ptr<control::SandboxRouteSource> sandboxes_;
+  std::shared_ptr<const AppServerRouter> app_servers_;
 };
 
 }  // namespace oh::gateway

@@ -69,9 +69,30 @@ TEST(SandboxRoutes, StoppedSandboxIsFoundButNotRunning) {
   EXPECT_FALSE(routes.find("sb1")->running());
 }
 
+// This test verifies a webhook's key hash names its sandbox, and a hash two sandboxes share (or
+// none has, or the empty hash of a paused sandbox) names none.
+TEST(SandboxRoutes, FindsSandboxBySessionKeyHash) {
+  const auto keyed = [](std::string id, std::string owner, std::string hash) {
+    auto r = std::make_shared<SandboxRoute>(*route(std::move(id), std::move(owner)));
+    r->session_key_sha256 = std::move(hash);
+    return SandboxRoutePtr(r);
+  };
+  auto a = keyed("Sa", "owner1", std::string(32, 'a'));
+  auto b = keyed("Sb", "owner2", std::string(32, 'b'));
+  auto c = keyed("Sc", "owner3", std::string(32, 'b'));
+  auto paused = route("Sp", "owner4", "");
+  SandboxRoutes routes({a, b, c, paused}, {});
+  ASSERT_NE(routes.findBySessionKeyHash(std::string(32, 'a')), nullptr);
+  EXPECT_EQ(routes.findBySessionKeyHash(std::string(32, 'a'))->owner, "owner1");
+  EXPECT_EQ(routes.findBySessionKeyHash(std::string(32, 'b')), nullptr);
+  EXPECT_EQ(routes.findBySessionKeyHash(std::string(32, 'c')), nullptr);
+  EXPECT_EQ(routes.findBySessionKeyHash(""), nullptr);
+}
+
 TEST(SandboxRoutes, EmptySnapshotFindsNothing) {
   SandboxRoutes routes;
   EXPECT_EQ(routes.find("anything"), nullptr);
+  EXPECT_EQ(routes.findBySessionKeyHash(std::string(32, 'a')), nullptr);
   EXPECT_EQ(routes.size(), 0u);
 }
 

@@ -235,5 +235,18 @@ TEST(Metrics, RouteClassNames) {
   EXPECT_STREQ(routeClassName(static_cast<RouteClass>(200)), "unknown");
 }
 
+// This test verifies the admin listener's documents: the one added at a path is rendered when
+// asked for, freshly each time, and no other path has one.
+TEST(Metrics, DocumentsByPath) {
+  Metrics metrics;
+  int renders = 0;
+  metrics.addDocument("/appservers", [&renders] { return "{\"n\":" + std::to_string(++renders) + "}"; });
+  EXPECT_EQ(metrics.renderDocument("/appservers"), std::optional<std::string>("{\"n\":1}"));
+  EXPECT_EQ(metrics.renderDocument("/appservers"), std::optional<std::string>("{\"n\":2}"));
+  EXPECT_EQ(metrics.renderDocument("/appservers/"), std::nullopt);
+  EXPECT_EQ(metrics.renderDocument("/metrics"), std::nullopt);
+  EXPECT_EQ(metrics.renderDocument(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace oh::gateway
