@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "podman_fixture.h"
+#include "podman_test_setup.h"
 #include "runtime/container_directory.h"
 
 namespace oh::gateway {
@@ -19,17 +19,16 @@ namespace {
 using oh::testing::ApiAnswer;
 using oh::testing::eventually;
 using oh::testing::PodmanService;
+using oh::testing::startPodmanOrSkip;
 using oh::testing::randomConversationId;
 
 class DirectoryPodmanTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (auto why = PodmanService::unavailable()) {
-      GTEST_SKIP() << *why;
+    startPodmanOrSkip(podman_);
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
     }
-    podman_ = std::make_unique<PodmanService>();
-    ASSERT_EQ(podman_->start(), std::nullopt);
-    ASSERT_EQ(podman_->ensureImage(), std::nullopt);
     settings_.docker_socket = podman_->socket();
     options_.initial_backoff = std::chrono::milliseconds(50);
     options_.max_backoff = std::chrono::milliseconds(500);

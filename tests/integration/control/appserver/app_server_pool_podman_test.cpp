@@ -16,7 +16,7 @@
 #include "appserver/app_server_pool.h"
 #include "appserver/app_server_workload.h"
 #include "backend/docker_backend.h"
-#include "podman_fixture.h"
+#include "podman_test_setup.h"
 #include "sandbox/user_key.h"
 
 namespace oh::control {
@@ -26,6 +26,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using oh::testing::eventually;
 using oh::testing::PodmanService;
+using oh::testing::startPodmanOrSkip;
 
 class MovableClock final : public common::WallClock {
 public:
@@ -44,12 +45,10 @@ std::string textOf(const json::value* value) {
 class AppServerPoolPodmanTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (auto why = PodmanService::unavailable()) {
-      GTEST_SKIP() << *why;
+    startPodmanOrSkip(podman_);
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
     }
-    podman_ = std::make_unique<PodmanService>();
-    ASSERT_EQ(podman_->start(), std::nullopt);
-    ASSERT_EQ(podman_->ensureImage(), std::nullopt);
     char pattern[] = "/tmp/oh-appserver-it-XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     root_ = pattern;

@@ -17,7 +17,7 @@
 #include <boost/json/value.hpp>
 
 #include "backend/docker_backend.h"
-#include "podman_fixture.h"
+#include "podman_test_setup.h"
 
 namespace oh::control {
 namespace {
@@ -26,6 +26,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using oh::testing::eventually;
 using oh::testing::PodmanService;
+using oh::testing::startPodmanOrSkip;
 using oh::testing::randomSandboxId;
 using Kind = BackendFailure::Kind;
 
@@ -39,12 +40,10 @@ std::string textOf(const json::value& value) {
 class DockerBackendPodmanTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (auto why = PodmanService::unavailable()) {
-      GTEST_SKIP() << *why;
+    startPodmanOrSkip(podman_);
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
     }
-    podman_ = std::make_unique<PodmanService>();
-    ASSERT_EQ(podman_->start(), std::nullopt);
-    ASSERT_EQ(podman_->ensureImage(), std::nullopt);
     char pattern[] = "/tmp/oh-backend-it-XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     root_ = pattern;

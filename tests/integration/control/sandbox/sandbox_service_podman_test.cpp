@@ -21,7 +21,7 @@
 #include "common/random_source.h"
 #include "common/text.h"
 #include "common/wall_clock.h"
-#include "podman_fixture.h"
+#include "podman_test_setup.h"
 #include "sandbox/sandbox_service.h"
 #include "sandbox/user_key.h"
 #include "store/sandbox_store.h"
@@ -33,6 +33,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using oh::testing::eventually;
 using oh::testing::PodmanService;
+using oh::testing::startPodmanOrSkip;
 using oh::testing::randomSandboxId;
 using oh::testing::tcpGet;
 
@@ -54,12 +55,10 @@ std::string lower(std::string text) {
 class SandboxServicePodmanTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (auto why = PodmanService::unavailable()) {
-      GTEST_SKIP() << *why;
+    startPodmanOrSkip(podman_);
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
     }
-    podman_ = std::make_unique<PodmanService>();
-    ASSERT_EQ(podman_->start(), std::nullopt);
-    ASSERT_EQ(podman_->ensureImage(), std::nullopt);
     char pattern[] = "/tmp/oh-sandbox-it-XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     root_ = pattern;
