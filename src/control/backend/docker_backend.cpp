@@ -9,7 +9,9 @@
 
 #include "backend/docker_backend.h"
 
+#include <mutex>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "backend/docker_answers.h"
@@ -29,6 +31,13 @@ bool nameTaken(const DockerAnswer& answer) {
   return answer.status == 409 ||
          (answer.status == 500 && (common::containsIgnoreCase(answer.body, "already in use") ||
                                    common::containsIgnoreCase(answer.body, "already exists")));
+}
+
+// A create naming a network that is not there (removed behind our back): Docker 404 "network
+// ... not found", Podman 404 or 500 "unable to find network ...: network not found".
+bool networkMissing(const DockerAnswer& answer) {
+  return (answer.status == 404 || answer.status == 500) && common::containsIgnoreCase(answer.body, "network") &&
+         common::containsIgnoreCase(answer.body, "not found");
 }
 
 bool imageMissing(const DockerAnswer& answer) {
@@ -68,15 +77,23 @@ public:
         rules_{options_.workspace_root, options_.network_prefix, options_.socket} {}
 
   // WorkloadBackend
-  // Create first, and a name taken is success: asking whether the network exists costs far
-  // more on Podman, whose GET /networks/{name} walks every container on the host to list the
-  // network's members (2-4 s with 1,000 containers, on every bring-up), while a create of a
-  // name in use fails at once. CheckDuplicate (networkCreateBody) makes Docker refuse it too
-  // (409) rather than make a second network of the same name.
+  // A network ensured once by this backend is taken to exist from then on: every bring-up
+  // (each resume) ensures its owner's network, and on Podman any network call waits for the
+  // host's network lock, which other containers' starts and stops hold (seconds on a busy
+  // host). A create that finds the network gone forgets it (create below), so the retry that
+  // follows makes it again.
+  // Otherwise create first, and a name taken is success: asking whether the network exists
+  // costs far more on Podman, whose GET /networks/{name} walks every container on the host to
+  // list the network's members (2-4 s with 1,000 containers), while a create of a name in use
+  // fails at once. CheckDuplicate (networkCreateBody) makes Docker refuse it too (409) rather
+  // than make a second network of the same name.
   BackendResult<BackendDone> ensureNetwork(std::string_view name,
                                            const std::map<std::string, std::string>& labels) override {
     if (auto refusal = networkRefusal(name, rules_)) {
       return common::fail(failure(Kind::refused, *refusal));
+    }
+    if (networkKnown(name)) {
+      return BackendDone{};
     }
     auto created = call("POST", "/networks/create", networkCreateBody(name, labels));
     if (!created) {
@@ -84,6 +101,7 @@ public:
     }
     // Made now, made before (by us, another thread or another gateway): it exists, as asked.
     if (created->status == 201 || created->status == 200 || nameTaken(*created)) {
+      rememberNetwork(name, true);
       return BackendDone{};
     }
     return common::fail(answerFailure("create network " + std::string(name), *created));
@@ -122,6 +140,9 @@ public:
     }
     if (!created) {
       return common::fail(created.error());
+    }
+    if (created->status != 201 && networkMissing(*created)) {
+      rememberNetwork(spec.network, false);  // the next ensureNetwork makes it again
     }
     if (created->status != 201) {
       BackendFailure why = nameTaken(*created) ? failure(Kind::conflict, "workload " + spec.name + " exists already")
@@ -213,6 +234,20 @@ public:
   }
 
 private:
+  bool networkKnown(std::string_view name) {
+    std::lock_guard lock(networks_mutex_);
+    return known_networks_.count(std::string(name)) != 0;
+  }
+
+  void rememberNetwork(std::string_view name, bool exists) {
+    std::lock_guard lock(networks_mutex_);
+    if (exists) {
+      known_networks_.emplace(name);
+    } else {
+      known_networks_.erase(std::string(name));
+    }
+  }
+
   BackendResult<DockerAnswer> call(std::string_view method, const std::string& target, std::string_view body = {}) {
     return docker_.call(method, target, body, options_.request_timeout);
   }
@@ -246,6 +281,8 @@ private:
   DockerBackendOptions options_;
   DockerApiClient docker_;
   WorkloadRules rules_;
+  std::mutex networks_mutex_;
+  std::set<std::string> known_networks_;  // ensured by this backend, not seen gone since
 };
 
 }  // namespace

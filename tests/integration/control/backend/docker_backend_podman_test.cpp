@@ -52,11 +52,15 @@ protected:
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // image names are lowercase
     }
     network_ = "oh-user-it-" + suffix_;
-    backend_ = makeDockerBackend({.socket = podman_->socket(),
-                                  .workspace_root = root_.string(),
-                                  .network_prefix = "oh-user-",
-                                  .request_timeout = std::chrono::seconds(30),
-                                  .pull_timeout = std::chrono::seconds(60)});
+    backend_ = newBackend();
+  }
+
+  WorkloadBackendPtr newBackend() const {
+    return makeDockerBackend({.socket = podman_->socket(),
+                              .workspace_root = root_.string(),
+                              .network_prefix = "oh-user-",
+                              .request_timeout = std::chrono::seconds(30),
+                              .pull_timeout = std::chrono::seconds(60)});
   }
 
   void TearDown() override {
@@ -114,7 +118,7 @@ protected:
 };
 
 // ensureNetwork creates the network once with our labels; again, or from four threads at once,
-// it is success and still one network.
+// it is success and still one network; one removed behind the backend's back is made again.
 TEST_F(DockerBackendPodmanTest, EnsureNetworkIsIdempotent) {
   ASSERT_TRUE(backend_->ensureNetwork(network_, {{"org.openhands.managed", "it"}}).ok());
   ASSERT_TRUE(backend_->ensureNetwork(network_, {{"org.openhands.managed", "it"}}).ok());
@@ -126,16 +130,28 @@ TEST_F(DockerBackendPodmanTest, EnsureNetworkIsIdempotent) {
   EXPECT_EQ(network.at("labels").as_object().at("org.openhands.managed"), "it");
   EXPECT_EQ(network.at("internal"), false);
 
+  // Removed behind the backend's back: a new backend (a restarted gateway) makes it again, from
+  // four threads at once. (The first backend remembers the network: a container create finding
+  // it gone makes it forget, which the unit tests show.)
   ASSERT_EQ(podman_->api("DELETE", "/networks/" + network_).status, 204);
+  const WorkloadBackendPtr restarted = newBackend();
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&] { ok += backend_->ensureNetwork(network_, {}).ok() ? 1 : 0; });
+    threads.emplace_back([&] { ok += restarted->ensureNetwork(network_, {}).ok() ? 1 : 0; });
   }
   for (std::thread& t : threads) {
     t.join();
   }
   EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(podman_->api("GET", libpodNetwork()).status, 200);
+
+  // Removed again: the first backend, which remembers it, learns from the failed create.
+  ASSERT_EQ(podman_->api("DELETE", "/networks/" + network_).status, 204);
+  const auto created = backend_->create(spec("netgone"));
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(podman_->api("GET", libpodNetwork()).status, 404);
+  ASSERT_TRUE(backend_->ensureNetwork(network_, {}).ok());
   EXPECT_EQ(podman_->api("GET", libpodNetwork()).status, 200);
 }
 
@@ -338,7 +354,8 @@ TEST_F(DockerBackendPodmanTest, ApiGoingAwayIsUnavailable) {
   EXPECT_EQ(backend_->stop(s.name, std::chrono::seconds(1)).error().kind, Kind::unavailable);
   EXPECT_EQ(backend_->remove(s.name).error().kind, Kind::unavailable);
   EXPECT_EQ(backend_->list("org.openhands.managed", "x").error().kind, Kind::unavailable);
-  EXPECT_EQ(backend_->ensureNetwork(network_, {}).error().kind, Kind::unavailable);
+  EXPECT_TRUE(backend_->ensureNetwork(network_, {}).ok());  // ensured before: no call needed
+  EXPECT_EQ(backend_->ensureNetwork(network_ + "b", {}).error().kind, Kind::unavailable);
   EXPECT_EQ(backend_->create(spec("away2")).error().kind, Kind::unavailable);
   ASSERT_EQ(podman_->start(), std::nullopt);
   const auto observed = backend_->inspect(s.name);

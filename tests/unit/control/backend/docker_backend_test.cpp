@@ -267,7 +267,8 @@ TEST_F(DockerBackendTest, InspectAbsentChunkedAndList) {
 
 // ensureNetwork creates, never asks first (Podman's network inspect walks every container):
 // absent = created with our labels, one call; present (409, or Podman's 500 "already exists",
-// also what a create losing a race gets) is success.
+// also what a create losing a race gets) is success. A network ensured once is not asked for
+// again, until a container create finds it gone.
 TEST_F(DockerBackendTest, EnsureNetwork) {
   std::string create_answer = CannedDocker::json(201, R"({"Id":"n1"})");
   CannedDocker docker([&](const CannedRequest&) { return create_answer; });
@@ -277,15 +278,40 @@ TEST_F(DockerBackendTest, EnsureNetwork) {
   EXPECT_EQ(docker.requests().back().method, "POST");
   EXPECT_EQ(docker.requests().back().target, "/v1.41/networks/create");
   EXPECT_EQ(docker.requests().back().body, networkCreateBody("oh-user-u1", {{"managed", "true"}}));
-  create_answer = CannedDocker::json(409, R"({"message":"network with name oh-user-u1 already exists"})");
-  EXPECT_TRUE(backend->ensureNetwork("oh-user-u1", {}).ok());
-  create_answer = CannedDocker::json(500, R"({"cause":"network already exists","message":"network name oh-user-u1 already used: network already exists"})");
-  EXPECT_TRUE(backend->ensureNetwork("oh-user-u1", {}).ok());
+  ASSERT_TRUE(backend->ensureNetwork("oh-user-u1", {{"managed", "true"}}).ok());
+  EXPECT_EQ(docker.requests().size(), 1u);  // known: no call
+
+  create_answer = CannedDocker::json(409, R"({"message":"network with name oh-user-u2 already exists"})");
+  EXPECT_TRUE(backend->ensureNetwork("oh-user-u2", {}).ok());
+  create_answer = CannedDocker::json(500, R"({"cause":"network already exists","message":"network name oh-user-u3 already used: network already exists"})");
+  EXPECT_TRUE(backend->ensureNetwork("oh-user-u3", {}).ok());
   create_answer = CannedDocker::json(500, R"({"message":"no free subnet"})");
-  const auto failed = backend->ensureNetwork("oh-user-u1", {});
+  const auto failed = backend->ensureNetwork("oh-user-u4", {});
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().kind, Kind::other);
-  EXPECT_EQ(failed.error().reason, "create network oh-user-u1: no free subnet (status 500)");
+  EXPECT_EQ(failed.error().reason, "create network oh-user-u4: no free subnet (status 500)");
+  const std::size_t before = docker.requests().size();
+  EXPECT_FALSE(backend->ensureNetwork("oh-user-u4", {}).ok());  // a failure is not remembered
+  EXPECT_EQ(docker.requests().size(), before + 1);
+}
+
+// A container create that finds its network gone (removed behind our back) fails, to be
+// retried, and makes the next ensureNetwork create the network again.
+TEST_F(DockerBackendTest, NetworkGoneIsEnsuredAgain) {
+  std::string create_answer = CannedDocker::json(201, R"({"Id":"n1"})");
+  CannedDocker docker([&](const CannedRequest&) { return create_answer; });
+  auto backend = backendFor(docker);
+  ASSERT_TRUE(backend->ensureNetwork("oh-user-u1", {}).ok());
+  const WorkloadSpec spec = this->spec();  // on oh-user-u1
+  create_answer = CannedDocker::json(404, R"({"message":"unable to find network with name or ID oh-user-u1: network not found"})");
+  const auto created = backend->create(spec);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, Kind::other);
+  const std::size_t before = docker.requests().size();
+  create_answer = CannedDocker::json(201, R"({"Id":"n2"})");
+  ASSERT_TRUE(backend->ensureNetwork("oh-user-u1", {}).ok());
+  ASSERT_EQ(docker.requests().size(), before + 1);
+  EXPECT_EQ(docker.requests().back().target, "/v1.41/networks/create");
 }
 
 // Hostile or absent peers: every one ends as a failure value within the deadline.
