@@ -17,7 +17,8 @@
    min of --resumes rounds, and the ratios (goal: at most 1.1). Needs root, podman and busybox.
 
 Usage: bench/control/sandbox_api_bench.py [--gateway build/release/src/gateway/oh-gateway]
-       [--agent-server PATH] [--duration 5] [--rounds 3] [--resumes 5] [--skip-latency] [--skip-resume]
+       [--agent-server PATH] [--duration 5] [--rounds 3] [--resumes 5] [--peer-network isolated|plain]
+       [--skip-latency] [--skip-resume]
 Nothing here asserts: it measures and prints.
 """
 
@@ -209,6 +210,13 @@ def podman(socket, *argv, check=True):
                           text=True, timeout=300)
 
 
+def remove_container(name):
+    """Untimed removals go through podman's own CLI, not the API service: on a machine whose
+    shared Podman storage holds many containers, a remove through the service took minutes
+    (and once hung past 300 s), where the CLI takes seconds."""
+    subprocess.run(["podman", "rm", "-f", "-t", "0", name], check=False, capture_output=True, timeout=300)
+
+
 def build_image(work, agent_server):
     """A busybox root filesystem with the agent-server stand-in, imported under IMAGE."""
     root = f"{work}/rootfs"
@@ -266,12 +274,16 @@ def resume_phase(args, work):
 
         # The peer's network has a fixed subnet so that its container gets a known address
         # (--ip): `podman run` is then all the peer pays before polling, no inspect after it.
+        # It is isolated from other networks, as the owner's network the gateway creates through
+        # the Docker API is (Podman's option isolate=true, Docker's default), unless
+        # --peer-network plain: isolation costs firewall work at every container start.
         podman(socket, "network", "rm", "-f", PEER_NETWORK, check=False)
-        podman(socket, "network", "create", "--subnet", PEER_SUBNET, PEER_NETWORK)
-        ours, peer, answered = [], [], []
+        isolation = ["-o", "isolate=true"] if args.peer_network == "isolated" else []
+        podman(socket, "network", "create", *isolation, "--subnet", PEER_SUBNET, PEER_NETWORK)
+        ours, ours_up, peer, peer_up, answered = [], [], [], [], []
         for _ in range(args.resumes):
             # Ours: the container is gone (instance replaced); the record says paused; resume.
-            podman(socket, "rm", "-f", "-t", "0", f"oh-sandbox-{sid.lower()}", check=False)
+            remove_container(f"oh-sandbox-{sid.lower()}")
             deadline = time.monotonic() + 60
             while call(api_port, "GET", f"/sessions/{sid}", key)[1].get("status") != "paused":
                 if time.monotonic() > deadline:
@@ -282,6 +294,13 @@ def resume_phase(args, work):
             answered.append(time.monotonic() - began)
             if status != 200:
                 raise RuntimeError(f"/resume answered {status}")
+            # Where the time goes: until the API reports running (container created and started,
+            # its address known to the gateway), then until the agent answers through the gateway.
+            while call(api_port, "GET", f"/sessions/{sid}", key)[1].get("status") != "running":
+                if time.monotonic() - began > 120:
+                    raise RuntimeError("the resumed sandbox never reported running")
+                time.sleep(0.01)
+            ours_up.append(time.monotonic() - began)
             wait_alive(via_gateway, host)
             ours.append(time.monotonic() - began)
 
@@ -289,9 +308,13 @@ def resume_phase(args, work):
             began = time.monotonic()
             podman(socket, "run", "-d", "--name", "oh-bench-peer-c", "--network", PEER_NETWORK, "--ip", PEER_IP,
                    "--user", "10001:10001", IMAGE, "/usr/local/bin/openhands-agent-server", "--port", str(AGENT_PORT))
+            peer_up.append(time.monotonic() - began)
             wait_alive(f"http://{PEER_IP}:{AGENT_PORT}/alive")
             peer.append(time.monotonic() - began)
-            podman(socket, "rm", "-f", "-t", "0", "oh-bench-peer-c", check=False)
+            print(f"  round {len(ours)}: resume {ours[-1] * 1000:.0f} ms (reported running at "
+                  f"{ours_up[-1] * 1000:.0f}), podman run {peer[-1] * 1000:.0f} ms (run returned at "
+                  f"{peer_up[-1] * 1000:.0f})", flush=True)
+            remove_container("oh-bench-peer-c")
         median = statistics.median
         rounds = lambda values: ", ".join(f"{v * 1000:.0f}" for v in values)  # noqa: E731
         print(f"\n{args.resumes} rounds, each: ours, then the peer")
@@ -299,7 +322,8 @@ def resume_phase(args, work):
               f"min {min(ours) * 1000:.0f} ms ({rounds(ours)})")
         print(f"podman run of the same image to /alive on its address:     median {median(peer) * 1000:.0f} ms, "
               f"min {min(peer) * 1000:.0f} ms ({rounds(peer)})")
-        print(f"(POST /resume itself answered in: median {median(answered) * 1000:.0f} ms)")
+        print(f"(POST /resume answered in: median {median(answered) * 1000:.0f} ms; reported running at: median "
+              f"{median(ours_up) * 1000:.0f} ms; podman run returned at: median {median(peer_up) * 1000:.0f} ms)")
         print(f"ratio ours / podman run (goal <= 1.1): median {median(ours) / median(peer):.3f}, "
               f"min {min(ours) / min(peer):.3f}")
         call(api_port, "POST", "/stop", key, {"runtime_id": sid})
@@ -317,6 +341,8 @@ def main():
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--resumes", type=int, default=5)
+    parser.add_argument("--peer-network", choices=("isolated", "plain"), default="isolated",
+                        help="the peer container's network: isolated like the owner's network, or plain")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-resume", action="store_true")
     args = parser.parse_args()
