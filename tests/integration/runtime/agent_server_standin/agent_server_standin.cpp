@@ -8,6 +8,12 @@
 //   GET /health -> "OK"           server_details_router.py:76-79 (a JSON string, as FastAPI sends it)
 //   /api/* needs X-Session-API-Key equal to OH_SESSION_API_KEYS_0 when that is set, else 401
 //                                 api.py:264-268, dependencies.py:11-24, config.py:13-14
+//   POST /api/conversations        conversation_router.py:152-172: 201 with the ConversationInfo
+//                                 (id = the request's conversation_id), kept under
+//                                 OH_CONVERSATIONS_PATH (config.py) so a re-created container
+//                                 still knows it; 200 when it already exists
+//   GET /api/conversations?ids=…  conversation_router.py:137-150: each ConversationInfo or null
+// (a conversation's JSON is the few fields the app server reads: id, execution_status, agent.llm.model)
 // and, for the tests only, a file in /workspace written and read back through the key-protected
 // API, so a test can prove a workspace survives a container's re-creation:
 //   PUT /api/standin/workspace/NAME   (body = content)      GET /api/standin/workspace/NAME
@@ -18,6 +24,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -39,6 +46,7 @@ constexpr std::string_view kWorkspaceRoute = "/api/standin/workspace/";
 struct Request {
   std::string method;
   std::string path;
+  std::string query;
   std::string session_key;
   bool has_session_key = false;
   std::string body;
@@ -69,6 +77,7 @@ bool readRequest(int fd, Request& request) {
   std::string target;
   first >> request.method >> target;
   request.path = target.substr(0, target.find('?'));
+  if (const auto question = target.find('?'); question != std::string::npos) request.query = target.substr(question + 1);
   std::size_t content_length = 0;
   while (std::getline(head, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -118,6 +127,92 @@ bool isFileName(std::string_view name) {
   return true;
 }
 
+// The 32 lowercase hex digits of a UUID (dashes allowed), or "".
+std::string uuidHex(std::string_view text) {
+  std::string hex;
+  for (char c : text) {
+    if (c == '-') continue;
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) || hex.size() == 32) return {};
+    hex.push_back(c);
+  }
+  return hex.size() == 32 ? hex : std::string();
+}
+
+// The string value of the first "name": "…" in a JSON text ("" when absent): enough for the
+// two fields read here, whose values hold no escapes.
+std::string jsonString(const std::string& text, const std::string& name) {
+  const auto key = text.find("\"" + name + "\"");
+  if (key == std::string::npos) return {};
+  auto at = text.find(':', key + name.size() + 2);
+  if (at == std::string::npos) return {};
+  at = text.find_first_not_of(" \t\r\n", at + 1);
+  if (at == std::string::npos || text[at] != '"') return {};
+  const auto end = text.find('"', at + 1);
+  if (end == std::string::npos) return {};
+  return text.substr(at + 1, end - at - 1);
+}
+
+std::string conversationsDir() {
+  const char* configured = std::getenv("OH_CONVERSATIONS_PATH");
+  return configured != nullptr && *configured != '\0' ? configured : "/workspace/conversations";
+}
+
+std::string dashed(const std::string& hex) {
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+void startConversation(int fd, const Request& request) {
+  std::string hex = uuidHex(jsonString(request.body, "conversation_id"));
+  if (hex.empty()) {
+    reply(fd, 422, "Unprocessable Content", "application/json", "{\"detail\":\"conversation_id required by the stand-in\"}");
+    return;
+  }
+  std::string model;
+  for (char c : jsonString(request.body, "model")) {
+    if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20) model.push_back(c);
+  }
+  const std::string file = conversationsDir() + "/" + hex + ".json";
+  if (std::ifstream existing(file, std::ios::binary); existing) {
+    std::ostringstream content;
+    content << existing.rdbuf();
+    reply(fd, 200, "OK", "application/json", content.str());
+    return;
+  }
+  ::mkdir(conversationsDir().c_str(), 0755);
+  const std::string info = "{\"id\":\"" + dashed(hex) + "\",\"execution_status\":\"idle\",\"agent\":{\"kind\":\"Agent\",\"llm\":{\"model\":\"" +
+                           model + "\"}}}";
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << info;
+  out.close();
+  if (!out) {
+    reply(fd, 500, "Internal Server Error", "application/json", "{\"detail\":\"cannot write\"}");
+    return;
+  }
+  reply(fd, 201, "Created", "application/json", info);
+}
+
+void batchGetConversations(int fd, const Request& request) {
+  std::string out = "[";
+  std::size_t at = 0;
+  while (at < request.query.size()) {
+    const auto amp = request.query.find('&', at);
+    const std::string pair = request.query.substr(at, amp == std::string::npos ? std::string::npos : amp - at);
+    at = amp == std::string::npos ? request.query.size() : amp + 1;
+    if (pair.rfind("ids=", 0) != 0) continue;
+    const std::string hex = uuidHex(pair.substr(4));
+    if (hex.empty()) {
+      reply(fd, 422, "Unprocessable Content", "application/json", "{\"detail\":\"ids must be UUIDs\"}");
+      return;
+    }
+    std::ifstream in(conversationsDir() + "/" + hex + ".json", std::ios::binary);
+    std::ostringstream content;
+    if (in) content << in.rdbuf();
+    out += (out.size() > 1 ? "," : "") + (in ? content.str() : std::string("null"));
+  }
+  reply(fd, 200, "OK", "application/json", out + "]");
+}
+
 void serve(int fd) {
   Request request;
   if (!readRequest(fd, request)) {
@@ -132,6 +227,10 @@ void serve(int fd) {
   } else if (request.path.rfind("/api/", 0) == 0 && session_keys != nullptr && *session_keys != '\0' &&
              (!request.has_session_key || request.session_key != session_keys)) {
     reply(fd, 401, "Unauthorized", "application/json", "{\"detail\":\"Unauthorized\"}");
+  } else if (request.path == "/api/conversations" && request.method == "POST") {
+    startConversation(fd, request);
+  } else if (request.path == "/api/conversations" && request.method == "GET") {
+    batchGetConversations(fd, request);
   } else if (request.path.rfind(kWorkspaceRoute, 0) == 0) {
     const std::string name = request.path.substr(kWorkspaceRoute.size());
     const std::string file = "/workspace/" + name;
