@@ -192,7 +192,8 @@ protected:
     return tcpRequest("127.0.0.1", app_port_, request + "\r\n" + body, std::chrono::seconds(30));
   }
 
-  // GET /api/v1/app-conversations?ids= every 2 s until predicate holds (or a generous deadline).
+  // GET /api/v1/app-conversations?ids= until predicate holds, or a deadline generous enough for a
+  // loaded machine (the gateway retries a Docker call that timed out with backoff).
   json::value waitForConversation(const std::string& id, const std::function<bool(const json::value&)>& predicate) {
     json::value last;
     eventually(
@@ -201,7 +202,7 @@ protected:
           last = parseOrNull(answer.body);
           return answer.status == 200 && last.is_array() && !last.as_array().empty() && predicate(last.as_array()[0]);
         },
-        std::chrono::seconds(180));
+        std::chrono::seconds(300));
     return last.is_array() && !last.as_array().empty() ? last.as_array()[0] : json::value();
   }
 
@@ -306,7 +307,8 @@ TEST_P(AppServerStandinTest, ConversationSandboxResumeAndSettingsAcrossContainer
   const json::value back = waitForConversation(conversation, [](const json::value& c) {
     return str(c, "sandbox_status") == "RUNNING" && str(c, "execution_status") == "idle";
   });
-  EXPECT_EQ(str(back, "sandbox_status"), "RUNNING") << json::serialize(back);
+  EXPECT_EQ(str(back, "sandbox_status"), "RUNNING") << json::serialize(back) << "\n" << logsOf(app_container_) << "\n"
+                                                   << gateway_->stdoutText() << gateway_->stderrText();
   EXPECT_EQ(str(back, "execution_status"), "idle") << json::serialize(back);  // the agent server found it in /workspace
   EXPECT_EQ(containersOf(sandbox).size(), 1u);
   EXPECT_EQ(app("POST", "/api/v1/sandboxes/unknown/resume").status, 404);

@@ -65,14 +65,6 @@ TEST(StandinHttp, RefusesMalformedAndHostileHeads) {
   EXPECT_FALSE(parseRequestHead("GET / HTTP/1.0").request->keep_alive);
 }
 
-TEST(StandinHttp, PercentDecoding) {
-  EXPECT_EQ(percentDecode("a%20b+c", true), "a b c");
-  EXPECT_EQ(percentDecode("a+b", false), "a+b");
-  EXPECT_EQ(percentDecode("%41%6a", false), "Aj");
-  EXPECT_EQ(percentDecode("%00", false), std::string(1, '\0'));
-  for (const char* bad : {"%", "%4", "%g0", "a%"}) EXPECT_FALSE(percentDecode(bad, false)) << bad;
-}
-
 TEST(StandinHttp, ParsesUrls) {
   auto url = parseUrl("http://60000-abc.runtime.oh.test/api?x=1#frag");
   ASSERT_TRUE(url);

@@ -345,14 +345,7 @@ common::Result<json::array> AppConversationService::batchGet(const std::vector<s
 common::Result<json::object> AppConversationService::search(const std::optional<std::string>& sandbox_id,
                                                              bool include_sub_conversations,
                                                              const std::optional<std::string>& page_id, int limit) {
-  long offset = 0;
-  if (page_id) {
-    try {
-      offset = std::max(0L, std::stol(*page_id));
-    } catch (...) {
-      offset = 0;
-    }
-  }
+  const long offset = offsetOfPage(page_id);
   std::string sql = std::string(kConversationColumns) + " WHERE conversation_version = 'V1'";
   std::vector<SqlValue> params{std::to_string(limit + 1), std::to_string(offset)};
   if (sandbox_id) {

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -240,6 +241,14 @@ common::Result<bool> migrate(Database& database) {
   auto committed = database.run("COMMIT");
   if (!committed) return failure(committed.error().reason);
   return true;
+}
+
+long offsetOfPage(const std::optional<std::string>& page_id) {
+  if (!page_id) return 0;
+  long offset = 0;
+  const auto [end, error] = std::from_chars(page_id->data(), page_id->data() + page_id->size(), offset);
+  if (error != std::errc() || end != page_id->data() + page_id->size() || offset < 0) return 0;
+  return offset;
 }
 
 std::string isoTimestamp(const SqlValue& value) {

@@ -36,6 +36,10 @@ common::Result<std::unique_ptr<Database>> openDatabase(const AppConfig& config);
 // v1_remote_sandbox, conversation_metadata, and alembic_version = '009'. Idempotent.
 common::Result<bool> migrate(Database& database);
 
+// The row offset a page_id names: the services page by offset and start from the beginning when
+// page_id is not an integer (RSS:296-305; sql_app_conversation_info_service.py likewise).
+long offsetOfPage(const std::optional<std::string>& page_id);
+
 // A timestamp column read back, as ISO 8601 with an explicit UTC offset.
 std::string isoTimestamp(const SqlValue& value);
 // The current UTC time as the stand-in writes it.

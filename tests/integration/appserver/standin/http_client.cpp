@@ -10,19 +10,13 @@
 #include <cstring>
 #include <fcntl.h>
 
+#include "common/text.h"
+
 namespace oh::appserver_standin {
 
 namespace {
 
 constexpr std::size_t kMaxReplyBytes = 8 * 1024 * 1024;
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 class Socket {
 public:
@@ -119,7 +113,7 @@ HttpReply parseReply(const std::string& data) {
   std::string_view head(data.data(), head_end);
   for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;) {
     const auto next = head.find("\r\n", at + 2);
-    const std::string line = lowercase(head.substr(at + 2, next == std::string_view::npos ? std::string_view::npos : next - at - 2));
+    const std::string line = common::lowercaseAscii(head.substr(at + 2, next == std::string_view::npos ? std::string_view::npos : next - at - 2));
     if (line.rfind("transfer-encoding:", 0) == 0 && line.find("chunked") != std::string::npos) chunked = true;
     if (line.rfind("content-length:", 0) == 0) {
       std::size_t value = 0;
@@ -156,7 +150,7 @@ std::optional<Url> parseUrl(const std::string& text) {
   Url url;
   const auto scheme_end = text.find("://");
   if (scheme_end == std::string::npos) return std::nullopt;
-  url.scheme = lowercase(text.substr(0, scheme_end));
+  url.scheme = common::lowercaseAscii(text.substr(0, scheme_end));
   if (url.scheme != "http" && url.scheme != "https") return std::nullopt;
   const std::string rest = text.substr(scheme_end + 3);
   const auto path_start = rest.find_first_of("/?#");
@@ -212,7 +206,7 @@ ProxySettings proxySettingsFrom(const Environment& environment) {
     std::string entry = no_proxy.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
     entry.erase(0, entry.find_first_not_of(' '));
     entry.erase(entry.find_last_not_of(' ') + 1);
-    if (!entry.empty()) out.no_proxy.push_back(lowercase(entry));
+    if (!entry.empty()) out.no_proxy.push_back(common::lowercaseAscii(entry));
     if (comma == std::string::npos) break;
     at = comma + 1;
   }
@@ -221,7 +215,7 @@ ProxySettings proxySettingsFrom(const Environment& environment) {
 
 bool useProxyFor(const ProxySettings& proxy, const std::string& host) {
   if (!proxy.http_proxy) return false;
-  const std::string name = lowercase(host);
+  const std::string name = common::lowercaseAscii(host);
   for (const std::string& entry : proxy.no_proxy) {
     if (entry == "*") return false;
     const std::string domain = entry.front() == '.' ? entry.substr(1) : entry;

@@ -5,17 +5,11 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "common/text.h"
+
 namespace oh::appserver_standin {
 
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string_view trimSpaces(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -26,13 +20,6 @@ std::string_view trimSpaces(std::string_view text) {
 bool isTokenChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 HeadParse refuse(int status, std::string reason) {
@@ -67,27 +54,6 @@ std::optional<std::string> Request::queryValue(std::string_view name) const {
   return out;
 }
 
-std::optional<std::string> percentDecode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int high = hexValue(text[i + 1]);
-      const int low = hexValue(text[i + 2]);
-      if (high < 0 || low < 0) return std::nullopt;
-      out.push_back(static_cast<char>(high * 16 + low));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 HeadParse parseRequestHead(std::string_view head) {
   if (head.size() > kMaxHeadBytes) return refuse(431, "request head too large");
   const auto line_end = head.find("\r\n");
@@ -115,7 +81,7 @@ HeadParse parseRequestHead(std::string_view head) {
 
   const std::string_view raw_target = request.target;
   const auto question = raw_target.find('?');
-  const auto path = percentDecode(raw_target.substr(0, question), false);
+  const auto path = common::percentDecode(raw_target.substr(0, question), false);
   if (!path) return refuse(400, "bad escape in path");
   request.path = *path;
   if (question != std::string_view::npos) {
@@ -126,9 +92,9 @@ HeadParse parseRequestHead(std::string_view head) {
       query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
       if (pair.empty()) continue;
       const auto equals = pair.find('=');
-      const auto key = percentDecode(pair.substr(0, equals), true);
+      const auto key = common::percentDecode(pair.substr(0, equals), true);
       const auto value =
-          percentDecode(equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1), true);
+          common::percentDecode(equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1), true);
       if (!key || !value) return refuse(400, "bad escape in query");
       request.query.emplace_back(*key, *value);
     }
@@ -149,7 +115,7 @@ HeadParse parseRequestHead(std::string_view head) {
     for (char c : line.substr(colon + 1)) {
       if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return refuse(400, "control character in header");
     }
-    const std::string name = lowercase(line.substr(0, colon));
+    const std::string name = common::lowercaseAscii(line.substr(0, colon));
     const std::string value(trimSpaces(line.substr(colon + 1)));
     if (name == "content-length") {
       std::size_t length = 0;
@@ -162,7 +128,7 @@ HeadParse parseRequestHead(std::string_view head) {
     } else if (name == "transfer-encoding") {
       chunked = true;
     } else if (name == "connection") {
-      const std::string lowered = lowercase(value);
+      const std::string lowered = common::lowercaseAscii(value);
       if (lowered.find("close") != std::string::npos) request.keep_alive = false;
       if (lowered.find("keep-alive") != std::string::npos) request.keep_alive = true;
     }

@@ -50,9 +50,6 @@ struct HeadParse {
 // Parses the bytes before the blank line (without it).
 HeadParse parseRequestHead(std::string_view head);
 
-// application/x-www-form-urlencoded decoding (%XX and '+'); nullopt on a bad escape.
-std::optional<std::string> percentDecode(std::string_view text, bool plus_is_space);
-
 std::string serialiseResponse(const Response& response, bool keep_alive);
 std::string_view reasonPhrase(int status);
 

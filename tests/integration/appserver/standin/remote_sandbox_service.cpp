@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "common/digest.h"
+#include "common/text.h"
 #include "identifiers.h"
 
 namespace oh::appserver_standin {
@@ -32,30 +33,6 @@ std::optional<std::string> stringField(const json::value& object, std::string_vi
   const auto* value = field(object, name);
   if (value == nullptr || !value->is_string()) return std::nullopt;
   return std::string(value->as_string());
-}
-
-std::string lowercase(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return text;
-}
-
-// The query string of /sessions/batch: ids=a&ids=b (httpx encodes each value).
-std::string encodeQueryValue(const std::string& value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char raw : value) {
-    const auto c = static_cast<unsigned char>(raw);
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(raw);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -106,7 +83,7 @@ std::string sandboxStatusOf(const json::value* runtime) {
   if (runtime == nullptr || !runtime->is_object()) return "MISSING";
   const auto status = stringField(*runtime, "status");
   if (!status) return "MISSING";
-  const std::string lowered = lowercase(*status);
+  const std::string lowered = common::lowercaseAscii(*status);
   if (lowered == "running") return "RUNNING";
   if (lowered == "paused") return "PAUSED";
   if (lowered == "stopped") return "MISSING";
@@ -282,7 +259,7 @@ common::Result<std::vector<std::optional<SandboxInfo>>> RemoteSandboxService::ba
   std::map<std::string, json::value> runtimes;
   if (!stored.empty()) {
     std::string query;
-    for (const auto& [id, row] : stored) query += (query.empty() ? "?ids=" : "&ids=") + encodeQueryValue(id);
+    for (const auto& [id, row] : stored) query += (query.empty() ? "?ids=" : "&ids=") + common::percentEncode(id);
     const HttpReply reply = callApi("GET", "/sessions/batch" + query);
     if (!reply.ok()) return failure("GET /sessions/batch: " + (reply.status ? std::to_string(reply.status) : reply.error));
     boost::system::error_code ec;
@@ -308,14 +285,7 @@ common::Result<std::vector<std::optional<SandboxInfo>>> RemoteSandboxService::ba
 
 common::Result<std::pair<std::vector<SandboxInfo>, std::optional<std::string>>> RemoteSandboxService::searchSandboxes(
     const std::optional<std::string>& page_id, int limit) {
-  long offset = 0;
-  if (page_id) {
-    try {
-      offset = std::max(0L, std::stol(*page_id));
-    } catch (...) {
-      offset = 0;  // "If page_id is not a valid integer, start from beginning" (RSS:302-304)
-    }
-  }
+  const long offset = offsetOfPage(page_id);
   auto rows = database_.run("SELECT id FROM v1_remote_sandbox ORDER BY created_at DESC LIMIT $1 OFFSET $2",
                             {std::to_string(limit + 1), std::to_string(offset)});
   if (!rows) return failure(rows.error().reason);

@@ -5,25 +5,11 @@
 #include <boost/json/value.hpp>
 
 #include "app_server.h"
+#include "common/text.h"
 
 namespace oh::appserver_standin {
 
 namespace {
-
-std::string escapeHtml(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string text(const boost::json::object& object, std::string_view name) {
   const auto* value = object.if_contains(name);
@@ -62,10 +48,10 @@ std::string homePageHtml(const boost::json::array& conversations) {
   for (const auto& item : conversations) {
     if (!item.is_object()) continue;
     const auto& conversation = item.as_object();
-    html += "<tr class=\"conversation\" data-id=\"" + escapeHtml(text(conversation, "id")) + "\"><td>" +
-            escapeHtml(text(conversation, "title")) + "</td><td>" + escapeHtml(text(conversation, "id")) + "</td><td>" +
-            escapeHtml(text(conversation, "sandbox_id")) + "</td><td>" +
-            escapeHtml(text(conversation, "sandbox_status")) + "</td></tr>";
+    html += "<tr class=\"conversation\" data-id=\"" + common::escapeHtml(text(conversation, "id")) + "\"><td>" +
+            common::escapeHtml(text(conversation, "title")) + "</td><td>" + common::escapeHtml(text(conversation, "id")) + "</td><td>" +
+            common::escapeHtml(text(conversation, "sandbox_id")) + "</td><td>" +
+            common::escapeHtml(text(conversation, "sandbox_status")) + "</td></tr>";
   }
   html += "</tbody></table>";
   if (conversations.empty()) html += "<p id=\"empty\">No conversations yet.</p>";
