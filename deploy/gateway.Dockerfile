@@ -28,6 +28,8 @@ COPY deploy/gateway-image.sh /usr/local/libexec/gateway-image.sh
 RUN ["bash", "/usr/local/libexec/gateway-image.sh", "toolchain"]
 WORKDIR /src
 COPY CMakeLists.txt CMakePresets.json ./
+# The pinned OpenHands release (src/common/CMakeLists.txt generates a header from it).
+COPY deploy/openhands-release.env deploy/
 COPY cmake/ cmake/
 COPY src/ src/
 RUN ["bash", "/usr/local/libexec/gateway-image.sh", "compile"]

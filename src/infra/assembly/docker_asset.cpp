@@ -71,7 +71,7 @@ void collectFiles(const fs::path& root, const std::string& entry, std::vector<st
 const std::vector<std::string>& gatewayBuildContextEntries() {
   static const std::vector<std::string> entries{
       "CMakeLists.txt", "CMakePresets.json", "cmake", "src", kGatewayDockerfile, "deploy/gateway-image.sh",
-      "deploy/instance/oh-firewall.sh", ".dockerignore"};
+      "deploy/instance/oh-firewall.sh", "deploy/openhands-release.env", ".dockerignore"};
   return entries;
 }
 
