@@ -1,7 +1,8 @@
 #!/bin/bash
-# Runs on every boot before the containers start (oh-prepare.service): fetches the secrets into
+# Runs on every boot before the gateway starts (oh-prepare.service): fetches the secrets into
 # root-only files, reads the image versions from SSM, bootstraps the database through the RDS
-# Proxy, and writes the service environments and the gateway configuration.
+# Proxy, and writes the services' environments and the gateway configuration. The gateway then
+# starts every user's OpenHands app server and sandboxes itself (docs/instance.md).
 # OH_ROOT prefixes every path (tests run it in a temporary directory); OH_PHASES picks phases.
 set -Eeuo pipefail
 root=${OH_ROOT:-}
@@ -49,6 +50,23 @@ json_field() { # FILE KEY DEST: one field of a JSON secret into its own root-onl
   mv -f "$3.tmp" "$3"
 }
 ca_file=${OH_DB_CA_FILE:-/etc/pki/tls/certs/ca-bundle.crt}
+# The gateway's database role (its secret is in the proxy's Auth list) and the sandbox store's
+# database; the role also creates each user's database (db-bootstrap.sh).
+db_role=${OH_APP_ROLE:-openhands_app}
+store_db=${OH_STORE_DB:-oh_gateway}
+# A key the gateway keeps across instances: 32 random bytes made once on EFS (root-only), copied
+# into the gateway's secrets on every boot.
+persistent_key() { # NAME
+  umask 077
+  mkdir -p "$data/keys"
+  chmod 700 "$data/keys"
+  if [ ! -s "$data/keys/$1" ]; then
+    openssl rand -hex 32 >"$data/keys/$1.tmp"
+    mv -f "$data/keys/$1.tmp" "$data/keys/$1"
+  fi
+  cp "$data/keys/$1" "$sec/gateway/$1.tmp"
+  mv -f "$sec/gateway/$1.tmp" "$sec/gateway/$1"
+}
 parameter() { aws ssm get-parameter --name "$1" --query Parameter.Value --output text; }
 
 phase_secrets() {
@@ -77,13 +95,21 @@ phase_secrets() {
   # secret goes to the gateway, as its own file.
   fetch_secret "$AUTH_SECRET_ARN" "$sec/auth-settings.json"
   json_field "$sec/auth-settings.json" clientSecret "$sec/gateway/client-secret"
-  chown -R "$gateway_uid:$gateway_uid" "$sec/gateway"
   # The application role's credentials: the secret RDS Proxy also holds (it admits only users
   # whose secret is in its Auth list), for the role the bootstrap manages.
   fetch_secret "$APP_DB_SECRET_ARN" "$sec/app-db.json"
-  jq -e --arg role "${OH_APP_ROLE:-openhands_app}" '.username == $role' "$sec/app-db.json" >/dev/null \
-    || { echo "boot-services: the application database secret is not for ${OH_APP_ROLE:-openhands_app}" >&2; return 1; }
+  jq -e --arg role "$db_role" '.username == $role' "$sec/app-db.json" >/dev/null \
+    || { echo "boot-services: the application database secret is not for $db_role" >&2; return 1; }
   json_field "$sec/app-db.json" password "$sec/app-db-password"
+  # The gateway signs in as that role (sandbox store, users' databases): a pgpass line (':' and
+  # '\' escaped), from file to file.
+  jq -Rr --arg role "$db_role" 'gsub("\\\\"; "\\\\\\\\") | gsub(":"; "\\:") | "*:*:*:" + $role + ":" + .' \
+    "$sec/app-db-password" | head -n 1 >"$sec/gateway/pgpass.tmp"
+  mv -f "$sec/gateway/pgpass.tmp" "$sec/gateway/pgpass"
+  # The sandbox API's key secret and the key sealing sandboxes' secrets in the store.
+  persistent_key sandbox-key
+  persistent_key sandbox-seal-key
+  chown -R "$gateway_uid:$gateway_uid" "$sec/gateway"
 }
 
 phase_images() {
@@ -95,6 +121,7 @@ phase_images() {
     echo "OPENHANDS_IMAGE=$OPENHANDS_IMAGE_REPOSITORY:$version"
     echo "AGENT_SERVER_IMAGE_REPOSITORY=${runtime%:*}"
     echo "AGENT_SERVER_IMAGE_TAG=${runtime##*:}"
+    echo "AGENT_SERVER_IMAGE=$runtime"
     echo "GATEWAY_IMAGE=$GATEWAY_IMAGE"
   } >"$etc/images.env.tmp"
   mv -f "$etc/images.env.tmp" "$etc/images.env"
@@ -110,45 +137,24 @@ phase_images() {
 phase_db() {
   # The proxy's certificate is public (ACM): verify it and its name against the system CAs.
   PGSSLMODE=${PGSSLMODE:-verify-full} PGSSLROOTCERT=${PGSSLROOTCERT:-$ca_file} \
-    OH_DB_ADMIN_JSON="$sec/db-admin.json" OH_DB_HOST="$DB_PROXY_ENDPOINT" OH_APP_PASSWORD_FILE="$sec/app-db-password" "$root/opt/openhands/bin/db-bootstrap.sh"
+    OH_DB_ADMIN_JSON="$sec/db-admin.json" OH_DB_HOST="$DB_PROXY_ENDPOINT" OH_APP_PASSWORD_FILE="$sec/app-db-password" \
+    OH_APP_ROLE="$db_role" OH_APP_DB="$store_db" "$root/opt/openhands/bin/db-bootstrap.sh"
 }
 
 phase_config() {
   umask 022
-  # Every main host (phase_images read them; the primary first), as origins and TOML lists.
-  local host origins="" hosts="" suffixes="" main_hosts=()
+  # Every main host (phase_images read them; the primary first), as TOML lists.
+  local host hosts="" suffixes="" main_hosts=()
   IFS=, read -r -a main_hosts <"$etc/main-hosts"
   [ ${#main_hosts[@]} -gt 0 ] || { echo "boot-services: no main host" >&2; return 1; }
   for host in "${main_hosts[@]}"; do
     [[ $host =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || { echo "boot-services: bad main host" >&2; return 1; }
-    origins+="${origins:+,}https://$host"
     hosts+="${hosts:+, }\"$host\""
     suffixes+="${suffixes:+, }\"runtime.$host\""
   done
-  # OpenHands reads these (docs/instance.md says where each one comes from in its source).
-  cat >"$etc/openhands.env.tmp" <<EOF
-LLM_MODEL=$LLM_MODEL
-AWS_REGION=$REGION
-AWS_REGION_NAME=$REGION
-AWS_DEFAULT_REGION=$REGION
-WEB_HOST=$MAIN_HOST
-OH_WEB_URL=https://$MAIN_HOST
-PERMITTED_CORS_ORIGINS=$origins
-SANDBOX_CONTAINER_URL_PATTERN=$SANDBOX_URL_PATTERN
-OH_SANDBOX_CONTAINER_URL_PATTERN=$SANDBOX_URL_PATTERN
-SANDBOX_VOLUMES=/data/openhands/workspace:/workspace:rw
-OH_PERSISTENCE_DIR=/.openhands
-FILE_STORE=s3
-FILE_STORE_PATH=$DATA_BUCKET
-DB_HOST=127.0.0.1
-DB_PORT=6432
-DB_NAME=${OH_APP_DB:-openhands}
-DB_USER=${OH_APP_ROLE:-openhands_app}
-LOG_ALL_EVENTS=true
-EOF
-  mv -f "$etc/openhands.env.tmp" "$etc/openhands.env"
-  # OpenHands' migrations use pg8000 without TLS, which the proxy refuses: stunnel speaks the
-  # PostgreSQL TLS negotiation for it (protocol = pgsql) and verifies the proxy's certificate.
+  # The gateway's store (and OpenHands' pg8000, which has no TLS) reach the proxy, which admits
+  # TLS only, through stunnel: it speaks the PostgreSQL TLS negotiation (protocol = pgsql) and
+  # verifies the proxy's certificate.
   cat >"$etc/db-tls.conf.tmp" <<EOF
 foreground = yes
 pid =
@@ -162,13 +168,16 @@ CAfile = $ca_file
 checkHost = $DB_PROXY_ENDPOINT
 EOF
   mv -f "$etc/db-tls.conf.tmp" "$etc/db-tls.conf"
-  mkdir -p "$data/workspace" "$data/persistence"
-  umask 077
-  # The one secret OpenHands needs arrives as a root-only env file read by docker run.
-  { printf 'DB_PASS='; cat "$sec/app-db-password"; } >"$sec/openhands-db.env.tmp"
-  mv -f "$sec/openhands-db.env.tmp" "$sec/openhands-db.env"
+  # Sandboxes' workspaces on EFS, created by the gateway (its uid) per user and sandbox.
+  mkdir -p "$data/workspaces"
+  chown "$gateway_uid:$gateway_uid" "$data/workspaces"
+  chmod 750 "$data/workspaces"
   umask 022
-  local proxies="" auth=$sec/auth-settings.json pool client domain previous docker_gid
+  local proxies="" auth=$sec/auth-settings.json pool client domain previous docker_gid agent_image
+  # The one image sandboxes may run (phase_images read it from SSM).
+  agent_image=$(sed -n 's/^AGENT_SERVER_IMAGE=//p' "$etc/images.env")
+  [[ $agent_image =~ ^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9._-]+$ ]] || { echo "boot-services: bad agent-server image" >&2; return 1; }
+  [[ $DB_PROXY_ENDPOINT =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || { echo "boot-services: bad database endpoint" >&2; return 1; }
   [ -z "$VPC_CIDR" ] || proxies="\"$VPC_CIDR\""
   # The sign-in settings that are not secret (Cognito pool, region, domain prefix, client id).
   pool=$(jq -r '.issuer // "" | sub(".*/"; "")' "$auth")
@@ -179,7 +188,7 @@ EOF
   done
   printf 'AUTH_REGION=%s\nAUTH_USER_POOL_ID=%s\nAUTH_CLIENT_ID=%s\nAUTH_DOMAIN_PREFIX=%s\n' \
     "${pool%%_*}" "$pool" "$client" "$domain" >"$etc/gateway-auth.env"
-  # The gateway reads the Docker socket (runtime index) as a member of its group.
+  # The gateway drives Docker (app servers, sandboxes) as a member of the socket's group.
   docker_gid=${OH_DOCKER_GID:-$(getent group docker | cut -d: -f3)}
   [[ $docker_gid =~ ^[0-9]+$ ]] || { echo "boot-services: no docker group" >&2; return 1; }
   printf 'DOCKER_GID=%s\nGATEWAY_UID=%s\n' "$docker_gid" "$gateway_uid" >"$etc/gateway.env"
@@ -189,7 +198,9 @@ EOF
     -e "s|@AUTH_REGION@|${pool%%_*}|g" -e "s|@AUTH_USER_POOL_ID@|$pool|g" \
     -e "s|@AUTH_CLIENT_ID@|$client|g" -e "s|@AUTH_DOMAIN_PREFIX@|$domain|g" \
     -e "s|@CALLBACK_HOSTS@|$hosts|g" -e "s|@RUNTIME_SUFFIXES@|$suffixes|g" -e "s|@MAIN_HOST@|$MAIN_HOST|g" \
-    -e "s|^@COOKIE_PREVIOUS_KEY@\$|$previous|" \
+    -e "s|^@COOKIE_PREVIOUS_KEY@\$|$previous|" -e "s|@AGENT_SERVER_IMAGE@|$agent_image|g" \
+    -e "s|@SANDBOX_API_ADDRESS@|${OH_SANDBOX_API_ADDRESS:-172.17.0.1}|g" -e "s|@DB_ROLE@|$db_role|g" -e "s|@STORE_DB@|$store_db|g" \
+    -e "s|@DB_PROXY_ENDPOINT@|$DB_PROXY_ENDPOINT|g" -e "s|@DB_CA_FILE@|${OH_GATEWAY_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}|g" \
     "$root/opt/openhands/gateway.toml.in" >"$etc/gateway.toml.tmp"
   if grep -q '^[^#]*@[A-Z_]*@' "$etc/gateway.toml.tmp"; then
     echo "boot-services: gateway.toml has an unfilled placeholder" >&2

@@ -1,10 +1,13 @@
 #!/bin/bash
-# Creates OpenHands' database role and database if missing, with psql and the admin secret,
-# instead of a Lambda. Idempotent: a second run changes nothing in the catalogs.
+# Creates the gateway's database role and its sandbox store's database if missing, with psql and
+# the admin secret, instead of a Lambda. The role may create databases and roles (CREATEDB,
+# CREATEROLE: the gateway gives each user's app server a database and role of its own) and is
+# never a superuser. Idempotent: a second run changes nothing in the catalogs.
 #   OH_DB_ADMIN_JSON      the admin secret (RDS JSON: username, password, port, dbname)
 #   OH_DB_HOST            where to connect (the RDS Proxy endpoint); OH_DB_PORT overrides the port
 #   OH_APP_PASSWORD_FILE  the application role's password (one line)
-#   OH_APP_ROLE, OH_APP_DB  names (openhands_app, openhands); PGSSLMODE defaults to require
+#   OH_APP_ROLE, OH_APP_DB  names (openhands_app, openhands; the instance passes oh_gateway as
+#                         the database); PGSSLMODE defaults to require
 # The password reaches the server only as a SCRAM verifier computed here, so no statement,
 # argument list or server log ever carries it.
 set -Eeuo pipefail
@@ -36,6 +39,8 @@ app_login() { PGPASSFILE=$work/app.pgpass psql -X -q -tA -h "$host" -p "$port" -
 as_admin -v role="$role" -v db="$db" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+SELECT format('ALTER ROLE %I CREATEDB CREATEROLE', :'role')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role' AND rolcreatedb AND rolcreaterole) \gexec
 SELECT format('GRANT %I TO %I', :'role', current_user)
  WHERE NOT pg_has_role(current_user, :'role', 'MEMBER') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role')

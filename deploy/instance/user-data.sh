@@ -29,9 +29,8 @@ retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql1
 #@file 0644 /opt/openhands/gateway.toml.in gateway.toml.in
 #@file 0644 /etc/systemd/system/oh-prepare.service oh-prepare.service
 #@file 0644 /etc/systemd/system/oh-db-tls.service oh-db-tls.service
-#@file 0644 /etc/systemd/system/openhands.service openhands.service
 #@file 0644 /etc/systemd/system/oh-gateway.service oh-gateway.service
-#@file 0644 /etc/systemd/system/watchtower.service watchtower.service
+#@file 0644 /etc/systemd/system/oh-pull-images.service oh-pull-images.service
 #@bundle
 
 # Non-secret settings for the boot services; secrets stay in Secrets Manager until boot.
@@ -72,7 +71,9 @@ retry mount /data/openhands
 
 systemctl daemon-reload
 # oh-prepare fetches the secrets and bootstraps the database on every boot; the services follow.
-# Retried: on a fresh deployment the proxy may still be registering its target.
-systemctl enable oh-prepare.service oh-db-tls.service openhands.service oh-gateway.service watchtower.service
+# Retried: on a fresh deployment the proxy may still be registering its target. The gateway
+# starts each user's OpenHands itself; the images are pulled meanwhile (--no-block).
+systemctl enable oh-prepare.service oh-db-tls.service oh-gateway.service oh-pull-images.service
 retry systemctl start oh-prepare.service
-systemctl start oh-db-tls.service openhands.service oh-gateway.service watchtower.service
+systemctl start oh-db-tls.service oh-gateway.service
+systemctl start --no-block oh-pull-images.service

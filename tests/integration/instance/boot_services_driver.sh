@@ -62,9 +62,9 @@ aws secretsmanager create-secret --name oh/app-db --secret-string \
   "{\"username\":\"openhands_app\",\"password\":\"$app_password\"}" >/dev/null
 aws secretsmanager create-secret --name oh/auth --secret-string \
   '{"issuer":"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc","clientId":"client123","clientSecret":"client-s3cr3t-xyz","domain":"auth.example.com"}' >/dev/null
-aws ssm put-parameter --name /openhands/version --type String --value 1.3.0 >/dev/null
+aws ssm put-parameter --name /openhands/version --type String --value 1.7.0 >/dev/null
 aws ssm put-parameter --name /openhands/runtime-image --type String \
-  --value ghcr.io/openhands/agent-server:1.3.0-python >/dev/null
+  --value ghcr.io/openhands/agent-server:1.20.1-python >/dev/null
 aws ssm put-parameter --name /openhands/main-hosts --type String --value openhands.example.com >/dev/null
 topic=$(aws sns create-topic --name oh-alerts --query TopicArn --output text)
 queue=$(aws --endpoint-url "$AWS_ENDPOINT_URL" sqs create-queue --queue-name oh-alerts --query QueueUrl --output text)
@@ -79,14 +79,17 @@ boot() { # LOG [VAR=VALUE...]
 }
 catalog() {
   PGSSLMODE=require PGPASSWORD=$admin_password psql -X -qtA -h 127.0.0.1 -p 5432 -U postgres -d postgres -c "
-    SELECT 'role', xmin, rolname, rolcanlogin, rolsuper, rolpassword IS NOT NULL FROM pg_authid WHERE rolname = 'openhands_app';
-    SELECT 'db', xmin, datname, pg_get_userbyid(datdba), datacl FROM pg_database WHERE datname = 'openhands';
+    SELECT 'role', xmin, rolname, rolcanlogin, rolsuper, rolpassword IS NOT NULL, rolcreatedb, rolcreaterole FROM pg_authid WHERE rolname = 'openhands_app';
+    SELECT 'db', xmin, datname, pg_get_userbyid(datdba), datacl FROM pg_database WHERE datname = 'oh_gateway';
     SELECT 'member', xmin, roleid::regrole, member::regrole FROM pg_auth_members WHERE roleid::regrole::text = 'openhands_app';"
 }
 
 # First boot, then a second: the second must not change the catalogs.
 boot "$results/boot1.log" && echo 0 >"$results/boot1.rc" || echo $? >"$results/boot1.rc"
 catalog >"$results/catalog1.txt"
+# The gateway's keys kept on EFS: the second and third boots must copy the same ones.
+cat "$work/root/etc/openhands/secrets/gateway/sandbox-key" "$work/root/etc/openhands/secrets/gateway/sandbox-seal-key" \
+  >"$results/sandbox-keys1.txt" 2>&1 || true
 # Before any rotation the gateway's previous origin secret is the current one again.
 cat "$work/root/etc/openhands/secrets/gateway/origin-secret" >"$results/origin-current1.txt" 2>&1 || true
 cat "$work/root/etc/openhands/secrets/gateway/origin-previous-secret" >"$results/origin-previous1.txt" 2>&1 || true
@@ -98,8 +101,24 @@ catalog >"$results/catalog2.txt"
 # The application signs in with the password the boot services keep.
 { printf '*:*:*:*:'; cat "$work/root/etc/openhands/secrets/app-db-password"; } >"$work/app.pgpass"
 chmod 600 "$work/app.pgpass"
-PGSSLMODE=require PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \
+PGSSLMODE=require PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d oh_gateway \
   -c "SELECT current_user || '@' || current_database()" >"$results/app-login.txt" 2>&1 || true
+
+# The gateway's own way in: its store URL from gateway.toml (libpq, TLS with the certificate and
+# name verified; the image's CA file replaced by the test's CA) and its pgpass file. As that role
+# it creates a user's database and login role (what the app-server pool does on a first start;
+# PostgreSQL 15 wants the creator to be a member of the owner it names),
+# and cannot make itself or anyone a superuser.
+store_url=$(sed -n 's/^store_url = "\(.*\)"$/\1/p' "$work/root/etc/openhands/gateway.toml")
+store_url=${store_url//\/etc\/ssl\/certs\/ca-certificates.crt/$work/tls/cert.pem}
+PGPASSFILE=$work/root/etc/openhands/secrets/gateway/pgpass psql -X -qtA -v ON_ERROR_STOP=1 "$store_url" \
+  -c "SELECT current_user || '@' || current_database() || ':' || (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())" \
+  -c "CREATE ROLE oh_user_0123 LOGIN" -c "GRANT oh_user_0123 TO current_user" -c "CREATE DATABASE oh_user_0123 OWNER oh_user_0123" \
+  -c "SELECT 'created:' || count(*) FROM pg_database WHERE datname = 'oh_user_0123'" >"$results/gateway-login.txt" 2>&1 || true
+PGPASSFILE=$work/root/etc/openhands/secrets/gateway/pgpass psql -X -qtA "$store_url" \
+  -c "ALTER ROLE oh_user_0123 SUPERUSER" >"$results/gateway-superuser.txt" 2>&1 || true
+PGPASSFILE=$work/root/etc/openhands/secrets/gateway/pgpass psql -X -qtA "$store_url" \
+  -c "DROP DATABASE oh_user_0123" -c "DROP ROLE oh_user_0123" >/dev/null 2>&1 || true
 
 # OpenHands' way in: no TLS of its own (pg8000), through stunnel with the rendered db-tls.conf,
 # which negotiates TLS and verifies the server. Without stunnel the server refuses it.
@@ -117,13 +136,13 @@ import asyncpg
 async def main():
     password = open(sys.argv[1]).read().strip()
     conn = await asyncpg.connect(host="127.0.0.1", port=6432, user="openhands_app", password=password,
-                                 database="openhands", ssl=False)
+                                 database="oh_gateway", ssl=False)
     ssl = await conn.fetchval("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
     print("tunnel:" + ("t" if ssl else "f"))
     await conn.close()
 asyncio.run(main())
 PY
-PGSSLMODE=disable PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \
+PGSSLMODE=disable PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d oh_gateway \
   -c "SELECT 1" >"$results/app-login-plain.txt" 2>&1 || true
 
 # Rotated secrets are applied on the next boot: the application password (the old one stops
@@ -135,9 +154,14 @@ aws secretsmanager put-secret-value --secret-id oh/session-key --secret-string "
 # The origin secret's rotation (docs/infra.md): the new value is AWSCURRENT, the old AWSPREVIOUS.
 aws secretsmanager put-secret-value --secret-id oh/origin --secret-string "origin-r0tated-value-9876543210" >/dev/null
 boot "$results/boot3.log" && echo 0 >"$results/boot3.rc" || echo $? >"$results/boot3.rc"
+cat "$work/root/etc/openhands/secrets/gateway/sandbox-key" "$work/root/etc/openhands/secrets/gateway/sandbox-seal-key" \
+  >"$results/sandbox-keys3.txt" 2>&1 || true
 printf '*:*:*:*:%s\n' "$rotated_password" >"$work/app.pgpass"
-PGSSLMODE=require PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d openhands \
+PGSSLMODE=require PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d oh_gateway \
   -c "SELECT 'rotated-ok'" >"$results/app-login-rotated.txt" 2>&1 || true
+# ... and the gateway's pgpass follows the rotation.
+PGPASSFILE=$work/root/etc/openhands/secrets/gateway/pgpass psql -X -qtA "$store_url" \
+  -c "SELECT 'gateway-rotated-ok'" >"$results/gateway-login-rotated.txt" 2>&1 || true
 
 # A failing boot publishes its line to the alert topic.
 cp "$work/root/etc/openhands/instance.env" "$work/instance.env.good"

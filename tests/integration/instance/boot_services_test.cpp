@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -122,6 +123,7 @@ class BootServicesTest : public ::testing::Test {
   void checkServiceConfigurationWritten();
   void checkDatabaseBootstrapIsIdempotent();
   void checkDatabaseReachedThroughTheTlsBridge();
+  void checkGatewayReachesItsStore();
   void checkRotatedPasswordApplied();
   void checkFailurePublishesToTheTopic();
   static std::string result(const std::string& name) { return readFile(work_ / "results" / name); }
@@ -147,7 +149,9 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
       {"gateway/cookie-key", derivedKey("cookie", "session-key-r0tated-fedcbafedcba")},
       {"gateway/ticket-key", derivedKey("ticket", "session-key-r0tated-fedcbafedcba")},
       {"gateway/cookie-previous-key", derivedKey("cookie", "session-key-s3cr3t-abcdefabcdef")},
-      {"gateway/client-secret", "client-s3cr3t-xyz\n"}};
+      {"gateway/client-secret", "client-s3cr3t-xyz\n"},
+      // The database role's rotated password (the driver checks it signs in).
+      {"gateway/pgpass", "*:*:*:openhands_app:" + readFile(secrets() / "app-db-password")}};
   for (const auto& [name, value] : expected) {
     EXPECT_EQ(readFile(secrets() / name), value) << name;
     EXPECT_EQ(modeOf(secrets() / name), 0600u) << name;
@@ -169,12 +173,29 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
   for (const auto& [name, value] : expected) {
     expected_files.insert(name);
   }
+  // The sandbox API's keys: 32 random bytes each, kept root-only on EFS and the same after every
+  // boot (sealed records and users' API keys survive an instance replacement).
+  const fs::path keys = work_ / "root/data/openhands/keys";
+  EXPECT_EQ(modeOf(keys), 0700u);
+  for (const char* name : {"sandbox-key", "sandbox-seal-key"}) {
+    const std::string key = readFile(secrets() / "gateway" / name);
+    EXPECT_TRUE(std::regex_match(key, std::regex("[0-9a-f]{64}\n"))) << name;
+    EXPECT_EQ(readFile(keys / name), key) << name;
+    EXPECT_EQ(modeOf(keys / name), 0600u) << name;
+    EXPECT_EQ(ownerOf(keys / name), 0u) << name;
+    EXPECT_EQ(modeOf(secrets() / "gateway" / name), 0600u) << name;
+    EXPECT_EQ(ownerOf(secrets() / "gateway" / name), 10001u) << name;
+    expected_files.insert(std::string("gateway/") + name);
+  }
+  EXPECT_NE(readFile(secrets() / "gateway/sandbox-key"), readFile(secrets() / "gateway/sandbox-seal-key"));
+  EXPECT_EQ(result("sandbox-keys1.txt"), result("sandbox-keys3.txt"));
   EXPECT_EQ(gateway_files, expected_files);
-  for (const char* name : {"db-admin.json", "app-db.json", "app-db-password", "openhands-db.env", "auth-settings.json"}) {
+  for (const char* name : {"db-admin.json", "app-db.json", "app-db-password", "auth-settings.json"}) {
     EXPECT_EQ(modeOf(secrets() / name), 0600u) << name;
     EXPECT_EQ(ownerOf(secrets() / name), 0u) << name;
   }
-  EXPECT_TRUE(readFile(secrets() / "openhands-db.env").starts_with("DB_PASS=rotated-"));
+  // No single OpenHands any more, so no environment file with its password.
+  EXPECT_FALSE(fs::exists(secrets() / "openhands-db.env"));
   for (const char* name : {"session-key.source", "session-key.previous"}) {
     EXPECT_FALSE(fs::exists(secrets() / name)) << name;
   }
@@ -195,20 +216,15 @@ void BootServicesTest::checkNothingSecretIsLogged() {
 // This test verifies the image versions come from the SSM parameters.
 void BootServicesTest::checkImagesFromSsm() {
   const std::string images = readFile(work_ / "root/etc/openhands/images.env");
-  EXPECT_NE(images.find("OPENHANDS_IMAGE=docker.openhands.dev/openhands/openhands:1.3.0\n"), std::string::npos);
+  EXPECT_NE(images.find("OPENHANDS_IMAGE=docker.openhands.dev/openhands/openhands:1.7.0\n"), std::string::npos);
   EXPECT_NE(images.find("AGENT_SERVER_IMAGE_REPOSITORY=ghcr.io/openhands/agent-server\n"), std::string::npos);
-  EXPECT_NE(images.find("AGENT_SERVER_IMAGE_TAG=1.3.0-python\n"), std::string::npos);
+  EXPECT_NE(images.find("AGENT_SERVER_IMAGE_TAG=1.20.1-python\n"), std::string::npos);
+  EXPECT_NE(images.find("AGENT_SERVER_IMAGE=ghcr.io/openhands/agent-server:1.20.1-python\n"), std::string::npos);
 }
 
 // This test verifies the OpenHands environment and the gateway configuration are written.
 void BootServicesTest::checkServiceConfigurationWritten() {
-  const std::string env = readFile(work_ / "root/etc/openhands/openhands.env");
-  for (const char* line : {"LLM_MODEL=bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0\n",
-                           "WEB_HOST=openhands.example.com\n", "PERMITTED_CORS_ORIGINS=https://openhands.example.com\n",
-                           "DB_HOST=127.0.0.1\n", "DB_PORT=6432\n", "DB_USER=openhands_app\n", "FILE_STORE_PATH=openhands-data-test\n"}) {
-    EXPECT_NE(env.find(line), std::string::npos) << line;
-  }
-  EXPECT_EQ(env.find("DB_PASS"), std::string::npos);
+  EXPECT_FALSE(fs::exists(work_ / "root/etc/openhands/openhands.env"));
   const std::string gateway = readFile(work_ / "root/etc/openhands/gateway.toml");
   EXPECT_NE(gateway.find("listen_port = 8080\n"), std::string::npos);
   EXPECT_NE(gateway.find("mode = \"aws\""), std::string::npos);
@@ -217,6 +233,8 @@ void BootServicesTest::checkServiceConfigurationWritten() {
   EXPECT_NE(gateway.find("client_id = \"client123\"\n"), std::string::npos);
   EXPECT_NE(gateway.find("callback_hosts = [\"openhands.example.com\"]\n"), std::string::npos);
   EXPECT_NE(gateway.find("host_suffixes = [\"runtime.openhands.example.com\"]\n"), std::string::npos);
+  EXPECT_NE(gateway.find("access = \"owner\"\n"), std::string::npos);
+  EXPECT_NE(gateway.find("allowed_images = [\"ghcr.io/openhands/agent-server:1.20.1-python\"]\n"), std::string::npos);
   // Rotated once (boot3): the previous cookie key is offered.
   EXPECT_NE(gateway.find("cookie_previous_key_file = \"/etc/oh-gateway/secrets/cookie-previous-key\"\n"),
             std::string::npos);
@@ -231,12 +249,22 @@ void BootServicesTest::checkServiceConfigurationWritten() {
 void BootServicesTest::checkDatabaseBootstrapIsIdempotent() {
   const std::string first = result("catalog1.txt");
   EXPECT_NE(first.find("role|"), std::string::npos) << first;
-  EXPECT_NE(first.find("|openhands_app|t|f|t"), std::string::npos) << first;
+  // Login, not superuser, a password, CREATEDB and CREATEROLE (each user's database and role).
+  EXPECT_NE(first.find("|openhands_app|t|f|t|t|t"), std::string::npos) << first;
   EXPECT_NE(first.find("db|"), std::string::npos) << first;
-  EXPECT_NE(first.find("|openhands|openhands_app|"), std::string::npos) << first;
+  EXPECT_NE(first.find("|oh_gateway|openhands_app|"), std::string::npos) << first;
   EXPECT_EQ(result("boot2.rc"), "0\n") << result("boot2.log");
   EXPECT_EQ(result("catalog2.txt"), first);
-  EXPECT_EQ(result("app-login.txt"), "openhands_app@openhands\n");
+  EXPECT_EQ(result("app-login.txt"), "openhands_app@oh_gateway\n");
+}
+
+// This test verifies the gateway reaches its store with the URL and pgpass file the boot wrote
+// (TLS, certificate and name verified), creates a user's database and role there as the pool
+// does, cannot grant superuser, and follows a password rotation.
+void BootServicesTest::checkGatewayReachesItsStore() {
+  EXPECT_EQ(result("gateway-login.txt"), "openhands_app@oh_gateway:true\ncreated:1\n");
+  EXPECT_NE(result("gateway-superuser.txt").find("must be superuser"), std::string::npos) << result("gateway-superuser.txt");
+  EXPECT_EQ(result("gateway-login-rotated.txt"), "gateway-rotated-ok\n");
 }
 
 // This test verifies OpenHands' TLS-less client reaches the TLS-only server through the stunnel
@@ -292,6 +320,10 @@ TEST_F(BootServicesTest, BootsAgainstMotoAndPostgres) {
   {
     SCOPED_TRACE("DatabaseReachedThroughTheTlsBridge");
     checkDatabaseReachedThroughTheTlsBridge();
+  }
+  {
+    SCOPED_TRACE("GatewayReachesItsStore");
+    checkGatewayReachesItsStore();
   }
   {
     SCOPED_TRACE("RotatedPasswordApplied");

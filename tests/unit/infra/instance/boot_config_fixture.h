@@ -86,12 +86,17 @@ class BootConfigFixture : public ::testing::Test {
 
   // Runs the config phase with the main hosts as phase_images leaves them (the SSM parameter's
   // value); returns the script's exit status. Its output goes to log_.
-  int boot(std::string_view main_hosts, std::string_view auth_settings) {
+  int boot(std::string_view main_hosts, std::string_view auth_settings,
+           std::string_view agent_server_image = "ghcr.io/openhands/agent-server:1.20.1-python") {
     writeFile(etc() / "instance.env", testing::renderedInstanceEnv(testing::sampleInputs()));
+    // As phase_images leaves it (the SSM parameters' values).
+    writeFile(etc() / "images.env", "OPENHANDS_IMAGE=docker.openhands.dev/openhands/openhands:1.7.0\nAGENT_SERVER_IMAGE=" +
+                                        std::string(agent_server_image) + "\n");
     writeFile(etc() / "main-hosts", std::string(main_hosts) + "\n");
     writeFile(secrets() / "auth-settings.json", auth_settings);
     const std::string command = "env PATH='" + (work_ / "bin").string() + ":/usr/bin:/bin' OH_ROOT='" +
-                                root_.string() + "' OH_PHASES=config OH_DOCKER_GID=994 OH_DATA_DIR='" +
+                                root_.string() + "' OH_PHASES=config OH_DOCKER_GID=994 OH_GATEWAY_UID=" +
+                                std::to_string(getuid()) + " OH_DATA_DIR='" +
                                 (work_ / "data").string() + "' bash '" +
                                 (root_ / "opt/openhands/bin/boot-services.sh").string() + "' >'" +
                                 (work_ / "boot.log").string() + "' 2>&1";

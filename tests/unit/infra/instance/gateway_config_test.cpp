@@ -58,12 +58,12 @@ TEST_F(InstanceGatewayConfigTest, LoadsWithCognitoSignInAndRuntimeApps) {
   EXPECT_EQ(s.runtime.host_suffixes,
             (std::vector<std::string>{"runtime.openhands.example.com", "runtime.openhands.example.org"}));
   EXPECT_EQ(s.runtime.docker_socket, "/var/run/docker.sock");
-  // Stock OpenHands labels no owner on its sandboxes: see gateway.toml.in.
-  EXPECT_EQ(s.runtime.access, gateway::RuntimeAccess::authenticated);
+  // The sandbox store knows each sandbox's owner: only the owner opens its hosts.
+  EXPECT_EQ(s.runtime.access, gateway::RuntimeAccess::owner);
   // The second domain's browsers reach the agent servers with the primary's origin.
   EXPECT_EQ(s.runtime.agent_server_origin, "https://openhands.example.com");
   // The service reads the gateway's uid and the Docker group from here.
-  EXPECT_EQ(readFile(etc() / "gateway.env"), "DOCKER_GID=994\nGATEWAY_UID=10001\n");
+  EXPECT_EQ(readFile(etc() / "gateway.env"), "DOCKER_GID=994\nGATEWAY_UID=" + std::to_string(getuid()) + "\n");
   EXPECT_EQ(readFile(etc() / "gateway-auth.env"),
             "AUTH_REGION=us-east-1\nAUTH_USER_POOL_ID=us-east-1_AbCdEf123\nAUTH_CLIENT_ID=5abcdefghijklmnopqrstuvwx1\n"
             "AUTH_DOMAIN_PREFIX=openhands-123456789012-shared\n");
@@ -75,12 +75,37 @@ TEST_F(InstanceGatewayConfigTest, OneDomainByDefault) {
   const auto s = parse(gatewayToml());
   EXPECT_EQ(s.auth.callback_hosts, (std::vector<std::string>{"openhands.example.com"}));
   EXPECT_EQ(s.runtime.host_suffixes, (std::vector<std::string>{"runtime.openhands.example.com"}));
-  const std::string env = readFile(etc() / "openhands.env");
-  EXPECT_NE(env.find("\nPERMITTED_CORS_ORIGINS=https://openhands.example.com\n"), std::string::npos);
-  // Both names OpenHands 1.x reads the pattern under.
-  EXPECT_NE(env.find("\nSANDBOX_CONTAINER_URL_PATTERN=http://localhost:{port}\n"), std::string::npos);
-  EXPECT_NE(env.find("\nOH_SANDBOX_CONTAINER_URL_PATTERN=http://localhost:{port}\n"), std::string::npos);
-  EXPECT_NE(env.find("\nOH_WEB_URL=https://openhands.example.com\n"), std::string::npos);
+  // No single OpenHands any more: the gateway starts one per user.
+  EXPECT_FALSE(fs::exists(etc() / "openhands.env"));
+}
+
+// This test verifies the sandbox API is on: on docker0's address (never a wildcard), its two
+// keys in the gateway's secrets, the store on Aurora through the proxy with TLS verified and no
+// password in the URL, the pinned agent-server image the only one allowed, workspaces on EFS.
+TEST_F(InstanceGatewayConfigTest, SandboxApiOnWithTheStoreOnAurora) {
+  ASSERT_EQ(boot(kTwoDomains, kGoodAuthSettings), 0) << log_;
+  const auto s = parse(gatewayToml());
+  EXPECT_TRUE(s.sandbox.enabled);
+  EXPECT_EQ(s.sandbox.listen_address, "172.17.0.1");
+  EXPECT_EQ(s.sandbox.listen_port, 8090);
+  EXPECT_EQ(s.sandbox.key_file, "/etc/oh-gateway/secrets/sandbox-key");
+  EXPECT_EQ(s.sandbox.seal_key_file, "/etc/oh-gateway/secrets/sandbox-seal-key");
+  EXPECT_EQ(s.sandbox.store_url, "postgresql://openhands_app@localhost:5432/oh_gateway"
+                                 "?sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt");
+  EXPECT_EQ(s.sandbox.allowed_images, (std::vector<std::string>{"ghcr.io/openhands/agent-server:1.20.1-python"}));
+  EXPECT_EQ(s.sandbox.workspace_root, "/data/openhands/workspaces");
+  EXPECT_EQ(s.sandbox.public_scheme, "https");
+  EXPECT_TRUE(fs::is_directory(work_ / "data/workspaces"));
+}
+
+// This test verifies an agent-server image parameter that is not an image reference (the SSM
+// parameter is writable by whoever may change it) stops the boot before gateway.toml is written.
+TEST_F(InstanceGatewayConfigTest, HostileAgentServerImageStopsTheBoot) {
+  for (const char* image : {"", "ghcr.io/openhands/agent-server", "x:1\"]\n[runtime]", "a b:1", "ghcr.io/x:1|y"}) {
+    fs::remove(etc() / "gateway.toml");
+    EXPECT_NE(boot(kOneDomain, kGoodAuthSettings, image), 0) << image;
+    EXPECT_FALSE(fs::exists(etc() / "gateway.toml")) << image;
+  }
 }
 
 // This test verifies every placeholder is filled, no secret value reaches any file outside
@@ -90,7 +115,7 @@ TEST_F(InstanceGatewayConfigTest, EverySubstitutionResolvedAndNoSecretsOutsideSe
   const std::string toml = gatewayToml();
   EXPECT_FALSE(std::regex_search(toml, std::regex("@[A-Z_]+@"))) << toml;
   EXPECT_LT(toml.size(), 16384u);
-  for (const char* name : {"gateway.toml", "openhands.env", "gateway-auth.env", "gateway.env", "db-tls.conf"}) {
+  for (const char* name : {"gateway.toml", "gateway-auth.env", "gateway.env", "db-tls.conf"}) {
     const std::string text = readFile(etc() / name);
     EXPECT_FALSE(text.empty()) << name;
     EXPECT_EQ(text.find(kClientSecret), std::string::npos) << name;
@@ -98,9 +123,6 @@ TEST_F(InstanceGatewayConfigTest, EverySubstitutionResolvedAndNoSecretsOutsideSe
   }
   EXPECT_EQ(log_.find(kClientSecret), std::string::npos);
   EXPECT_EQ(log_.find(kAppPassword), std::string::npos);
-  EXPECT_NE(readFile(etc() / "openhands.env")
-                .find("\nPERMITTED_CORS_ORIGINS=https://openhands.example.com,https://openhands.example.org\n"),
-            std::string::npos);
 }
 
 // This test verifies a previous session key (after a rotation) is offered to the gateway.

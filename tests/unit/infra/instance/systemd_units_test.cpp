@@ -20,8 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kUnits[] = {"oh-prepare.service", "oh-db-tls.service", "openhands.service",
-                                  "oh-gateway.service", "watchtower.service"};
+constexpr const char* kUnits[] = {"oh-prepare.service", "oh-db-tls.service", "oh-gateway.service",
+                                  "oh-pull-images.service"};
 
 class SystemdUnitsTest : public ::testing::Test {
  protected:
@@ -77,7 +77,7 @@ TEST_F(SystemdUnitsTest, UnitsVerify) {
 
 // This test verifies the check catches a broken unit (unbalanced quoting in ExecStart).
 TEST_F(SystemdUnitsTest, BrokenUnitIsCaught) {
-  std::ofstream(root_ / "etc/systemd/system/watchtower.service", std::ios::app)
+  std::ofstream(root_ / "etc/systemd/system/oh-pull-images.service", std::ios::app)
       << "[Service]\nExecStartPost=/usr/bin/docker \"unbalanced\n";
   std::string output;
   EXPECT_NE(verify(output), 0);
@@ -95,9 +95,10 @@ std::string execStart(std::string_view unit) {
 }
 
 // This test verifies the gateway container runs as its own uid (which owns its secrets) with the
-// Docker socket's group and the socket mounted read-only, and that OpenHands can resolve
-// host.docker.internal (its sandbox health check replaces localhost with that name).
-TEST(ServiceCommandsTest, GatewayAndOpenHandsContainers) {
+// Docker socket's group and the socket mounted read-only, EFS at the same path (Docker binds
+// host paths) and the store's password file; and that it is the only container the units start
+// (no single OpenHands, no Watchtower: nothing else holds the Docker socket).
+TEST(ServiceCommandsTest, OnlyTheGatewayContainerHoldsTheDockerSocket) {
   const std::string gateway = execStart("oh-gateway.service");
   EXPECT_NE(gateway.find("--user ${GATEWAY_UID}:${GATEWAY_UID}"), std::string::npos) << gateway;
   EXPECT_NE(gateway.find("--group-add ${DOCKER_GID}"), std::string::npos) << gateway;
@@ -106,9 +107,20 @@ TEST(ServiceCommandsTest, GatewayAndOpenHandsContainers) {
   EXPECT_EQ(gateway.find("/etc/openhands/secrets:"), std::string::npos) << gateway;
   EXPECT_NE(std::string(*embeddedFile("oh-gateway.service")).find("EnvironmentFile=/etc/openhands/gateway.env\n"),
             std::string::npos);
-  const std::string openhands = execStart("openhands.service");
-  EXPECT_NE(openhands.find("--add-host host.docker.internal:host-gateway"), std::string::npos) << openhands;
-  EXPECT_NE(openhands.find("--network host"), std::string::npos) << openhands;
+  EXPECT_NE(gateway.find("-v /data/openhands:/data/openhands "), std::string::npos) << gateway;
+  EXPECT_NE(gateway.find("-e PGPASSFILE=/etc/oh-gateway/secrets/pgpass "), std::string::npos) << gateway;
+  for (const auto& file : embeddedFiles()) {
+    if (file.name.ends_with(".service") && file.name != "oh-gateway.service") {
+      EXPECT_EQ(std::string(file.content).find("docker run"), std::string::npos) << file.name;
+      EXPECT_EQ(std::string(file.content).find("docker.sock"), std::string::npos) << file.name;
+    }
+  }
+  EXPECT_FALSE(embeddedFile("openhands.service"));
+  EXPECT_FALSE(embeddedFile("watchtower.service"));
+  // The images are pre-pulled, best effort (a failed pull fails nothing).
+  const std::string pull(*embeddedFile("oh-pull-images.service"));
+  EXPECT_NE(pull.find("ExecStart=-/usr/bin/docker pull ${OPENHANDS_IMAGE}\n"), std::string::npos) << pull;
+  EXPECT_NE(pull.find("ExecStart=-/usr/bin/docker pull ${AGENT_SERVER_IMAGE}\n"), std::string::npos) << pull;
 }
 
 }  // namespace

@@ -197,9 +197,8 @@ TEST(UserDataTest, BundleUnpacksVerbatim) {
       {"gateway.toml.in", {"opt/openhands/gateway.toml.in", 0644}},
       {"oh-prepare.service", {"etc/systemd/system/oh-prepare.service", 0644}},
       {"oh-db-tls.service", {"etc/systemd/system/oh-db-tls.service", 0644}},
-      {"openhands.service", {"etc/systemd/system/openhands.service", 0644}},
       {"oh-gateway.service", {"etc/systemd/system/oh-gateway.service", 0644}},
-      {"watchtower.service", {"etc/systemd/system/watchtower.service", 0644}}};
+      {"oh-pull-images.service", {"etc/systemd/system/oh-pull-images.service", 0644}}};
   for (const auto& [name, where] : expected) {
     const auto path = dir / "root" / where.first;
     EXPECT_EQ(readText(path), std::string(*embeddedFile(name))) << name;
@@ -231,8 +230,8 @@ TEST(UserDataTest, ContainsTheBootSteps) {
         "retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq stunnel",
         "tls,iam,accesspoint=fsap-0123456789abcdef0", "/etc/fstab", "\"${aws:AutoScalingGroupName}\"",
         "\"default-address-pools\"", "\"max-size\"", "mem_used_percent", "\"/data/openhands\"",
-        "containrrr/watchtower:1.7.1", "Restart=always", "--log-driver awslogs", "LLM_MODEL=bedrock/us.anthropic",
-        "GATEWAY_PORT=8080", "pg_roles", "pg_database", "umask 077", "secretsmanager get-secret-value"}) {
+        "\"bip\": \"172.17.0.1/24\"", "systemctl start --no-block oh-pull-images.service", "Restart=always", "--log-driver awslogs", "LLM_MODEL=bedrock/us.anthropic",
+        "GATEWAY_PORT=8080", "pg_roles", "pg_database", "CREATEDB CREATEROLE", "umask 077", "secretsmanager get-secret-value"}) {
     EXPECT_NE(all.find(needle), std::string::npos) << needle;
   }
 }
