@@ -2,8 +2,10 @@
 # The main job: a local deployment on this machine with no AWS, on embedded defaults.
 # Installs what is missing, builds the release binaries, prepares .local/ on first run (the
 # gateway's keys, the local accounts file and gateway.toml: deploy/local/write-config.sh), and
-# starts oh-gateway with local sign-in in front of OpenHands (http://127.0.0.1:3000 unless
-# OH_UPSTREAM says otherwise). Ctrl-C stops it.
+# starts oh-gateway with local sign-in. Where Docker or Podman can run the pinned OpenHands
+# images, the gateway runs in a container and starts each signed-in account's own OpenHands
+# (deploy/local/start-services.sh); elsewhere it runs alone in front of http://127.0.0.1:3000
+# (OH_UPSTREAM) and says what to install. Ctrl-C stops the gateway run alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -46,8 +48,9 @@ else
     "(run 'sudo deploy/instance/oh-firewall.sh --allow-dns' once per boot)" >&2
 fi
 
-# OpenHands runs in containers when an engine here can run them (then the gateway runs in the
-# compose too); otherwise the gateway runs alone and its error page says what to start.
+# One OpenHands per account when an engine here can run the images (the gateway then runs in
+# the compose and starts them); otherwise the gateway runs alone, and start-services.sh has
+# said what to install.
 status=0
 deploy/local/start-services.sh "$state" "$port" || status=$?
 case $status in

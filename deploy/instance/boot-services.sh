@@ -109,6 +109,7 @@ phase_secrets() {
   # The sandbox API's key secret and the key sealing sandboxes' secrets in the store.
   persistent_key sandbox-key
   persistent_key sandbox-seal-key
+  persistent_key appserver-key
   chown -R "$gateway_uid:$gateway_uid" "$sec/gateway"
 }
 
@@ -144,13 +145,14 @@ phase_db() {
 phase_config() {
   umask 022
   # Every main host (phase_images read them; the primary first), as TOML lists.
-  local host hosts="" suffixes="" main_hosts=()
+  local host hosts="" suffixes="" origins="" main_hosts=()
   IFS=, read -r -a main_hosts <"$etc/main-hosts"
   [ ${#main_hosts[@]} -gt 0 ] || { echo "boot-services: no main host" >&2; return 1; }
   for host in "${main_hosts[@]}"; do
     [[ $host =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || { echo "boot-services: bad main host" >&2; return 1; }
     hosts+="${hosts:+, }\"$host\""
     suffixes+="${suffixes:+, }\"runtime.$host\""
+    origins+="${origins:+, }\"https://$host\""
   done
   # The gateway's store (and OpenHands' pg8000, which has no TLS) reach the proxy, which admits
   # TLS only, through stunnel: it speaks the PostgreSQL TLS negotiation (protocol = pgsql) and
@@ -168,15 +170,20 @@ CAfile = $ca_file
 checkHost = $DB_PROXY_ENDPOINT
 EOF
   mv -f "$etc/db-tls.conf.tmp" "$etc/db-tls.conf"
-  # Sandboxes' workspaces on EFS, created by the gateway (its uid) per user and sandbox.
-  mkdir -p "$data/workspaces"
-  chown "$gateway_uid:$gateway_uid" "$data/workspaces"
-  chmod 750 "$data/workspaces"
+  # Sandboxes' workspaces and users' persistence directories on EFS, created by the gateway (its
+  # uid) per user and sandbox.
+  mkdir -p "$data/workspaces" "$data/users"
+  chown "$gateway_uid:$gateway_uid" "$data/workspaces" "$data/users"
+  chmod 750 "$data/workspaces" "$data/users"
   umask 022
-  local proxies="" auth=$sec/auth-settings.json pool client domain previous docker_gid agent_image
-  # The one image sandboxes may run (phase_images read it from SSM).
+  local proxies="" auth=$sec/auth-settings.json pool client domain previous docker_gid agent_image app_image
+  # The images phase_images read from SSM: the app servers' and the one sandboxes may run.
+  app_image=$(sed -n 's/^OPENHANDS_IMAGE=//p' "$etc/images.env")
   agent_image=$(sed -n 's/^AGENT_SERVER_IMAGE=//p' "$etc/images.env")
-  [[ $agent_image =~ ^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9._-]+$ ]] || { echo "boot-services: bad agent-server image" >&2; return 1; }
+  for value in "$app_image" "$agent_image"; do
+    [[ $value =~ ^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9._-]+$ ]] || { echo "boot-services: bad image reference" >&2; return 1; }
+  done
+  [[ $DATA_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || { echo "boot-services: bad data bucket" >&2; return 1; }
   [[ $DB_PROXY_ENDPOINT =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || { echo "boot-services: bad database endpoint" >&2; return 1; }
   [ -z "$VPC_CIDR" ] || proxies="\"$VPC_CIDR\""
   # The sign-in settings that are not secret (Cognito pool, region, domain prefix, client id).
@@ -200,6 +207,8 @@ EOF
     -e "s|@CALLBACK_HOSTS@|$hosts|g" -e "s|@RUNTIME_SUFFIXES@|$suffixes|g" -e "s|@MAIN_HOST@|$MAIN_HOST|g" \
     -e "s|^@COOKIE_PREVIOUS_KEY@\$|$previous|" -e "s|@AGENT_SERVER_IMAGE@|$agent_image|g" \
     -e "s|@SANDBOX_API_ADDRESS@|${OH_SANDBOX_API_ADDRESS:-172.17.0.1}|g" -e "s|@DB_ROLE@|$db_role|g" -e "s|@STORE_DB@|$store_db|g" \
+    -e "s|@OPENHANDS_IMAGE@|$app_image|g" -e "s|@OPENHANDS_VERSION@|${app_image##*:}|g" \
+    -e "s|@CORS_ORIGINS@|$origins|g" -e "s|@DATA_BUCKET@|$DATA_BUCKET|g" \
     -e "s|@DB_PROXY_ENDPOINT@|$DB_PROXY_ENDPOINT|g" -e "s|@DB_CA_FILE@|${OH_GATEWAY_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}|g" \
     "$root/opt/openhands/gateway.toml.in" >"$etc/gateway.toml.tmp"
   if grep -q '^[^#]*@[A-Z_]*@' "$etc/gateway.toml.tmp"; then

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Prepares the one-machine deployment's state folder (scripts/run-local.sh calls it; tests run it
-# alone): the gateway's two 32-byte keys, the local accounts file and gateway.toml.
-# Usage: deploy/local/write-config.sh STATE_DIR [PORT] [UPSTREAM]
+# alone): the gateway's 32-byte keys, the local accounts file and gateway.toml.
+# Usage: deploy/local/write-config.sh [--multi-user] STATE_DIR [PORT] [UPSTREAM]
+#   --multi-user  one OpenHands per local account: turns [sandbox] and [appserver] on (and the
+#              runtime owner policy) in gateway.toml; start-services.sh passes it once Docker or
+#              Podman can run the pinned images (deploy/openhands-release.env).
 #   STATE_DIR  absolute path of .local/ (created 0700)
 #   PORT       the gateway's port (default 8080); UPSTREAM the OpenHands app server URL
 #              (default http://127.0.0.1:3000). Both apply only when gateway.toml is written.
@@ -12,7 +15,12 @@
 # sockets) turns runtime apps on in a new gateway.toml.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-state=${1:?usage: write-config.sh STATE_DIR [PORT] [UPSTREAM]}
+multi_user=0
+if [ "${1:-}" = --multi-user ]; then
+  multi_user=1
+  shift
+fi
+state=${1:?usage: write-config.sh [--multi-user] STATE_DIR [PORT] [UPSTREAM]}
 port=${2:-8080}
 upstream=${3:-http://127.0.0.1:3000}
 case $state in /*) ;; *) echo "write-config: STATE_DIR must be absolute" >&2; exit 2 ;; esac
@@ -54,10 +62,27 @@ new_key() { # FILE
   mv -f "$1.tmp" "$1"
   echo "write-config: made the key $1"
 }
-new_key "$state/keys/cookie-key"
-new_key "$state/keys/ticket-key"
-chmod 600 "$state/keys/cookie-key" "$state/keys/ticket-key"
+for key in cookie-key ticket-key sandbox-key sandbox-seal-key appserver-key; do
+  new_key "$state/keys/$key"
+  chmod 600 "$state/keys/$key"
+done
 [ -e "$state/users" ] || : >"$state/users"
+
+# The pinned OpenHands release: its app-server image and the agent-server image it starts.
+release() { sed -n "s/^$1=\([A-Za-z0-9./:_-]*\)\$/\1/p" "$here/../openhands-release.env"; }
+openhands_version=$(release OPENHANDS_VERSION)
+openhands_image=$(release OPENHANDS_IMAGE_REPOSITORY):$openhands_version
+agent_server_image=$(release AGENT_SERVER_IMAGE)
+
+# Turns one OpenHands per account on in an existing gateway.toml: the two sections' enabled
+# flags and the owner policy (the sandbox store knows every sandbox's owner).
+multi_user_on() { # FILE
+  sed -i -e '/^\[sandbox\]/,/^\[/ s|^enabled = false$|enabled = true|' \
+    -e '/^\[appserver\]/,/^\[/ s|^enabled = false$|enabled = true|' \
+    -e '/^\[runtime\]/,/^\[/ s|^access = .*|access = "owner"|' "$1"
+  mkdir -p "$state/workspaces" "$state/users.d"
+  chmod 700 "$state/workspaces" "$state/users.d"
+}
 
 config=$state/gateway.toml
 if [ -f "$config" ] && ! grep -q '^\[auth\]' "$config"; then
@@ -65,16 +90,32 @@ if [ -f "$config" ] && ! grep -q '^\[auth\]' "$config"; then
   mv -f "$config" "$old"
   echo "write-config: $config had no [auth] section (written before sign-in existed); moved to $old"
 fi
-[ ! -f "$config" ] || exit 0
+if [ -f "$config" ] && [ "$multi_user" = 1 ] && ! grep -q '^\[appserver\]' "$config"; then
+  old=$config.before-multi-user
+  mv -f "$config" "$old"
+  echo "write-config: $config had no [appserver] section (one OpenHands for everyone); moved to $old"
+fi
+if [ -f "$config" ]; then
+  if [ "$multi_user" = 1 ] && grep -q '^enabled = false$' <(sed -n '/^\[appserver\]/,/^\[/p' "$config"); then
+    multi_user_on "$config"
+    echo "write-config: one OpenHands per account turned on in $config"
+  fi
+  exit 0
+fi
 
 sed -e "s|@STATE_DIR@|$state|g" -e "s|@PORT@|$port|g" -e "s|@UPSTREAM@|$upstream|g" \
-  "$here/gateway.toml.in" >"$config.tmp"
+  -e "s|@OPENHANDS_IMAGE@|$openhands_image|g" -e "s|@OPENHANDS_VERSION@|$openhands_version|g" \
+  -e "s|@AGENT_SERVER_IMAGE@|$agent_server_image|g" "$here/gateway.toml.in" >"$config.tmp"
 if [ -S "$socket" ]; then
   sed -i -e '/^\[runtime\]/,/^\[/ s|^enabled = false$|enabled = true|' \
     -e "/^\[runtime\]/,/^\[/ s|^docker_socket = .*|docker_socket = \"$socket\"|" "$config.tmp"
   echo "write-config: runtime apps on, containers found through $socket"
 else
   echo "write-config: runtime apps off (no Docker or Podman socket; set DOCKER_SOCKET and rewrite $config)"
+fi
+if [ "$multi_user" = 1 ]; then
+  multi_user_on "$config.tmp"
+  echo "write-config: one OpenHands per account (each signs in to their own app server)"
 fi
 chmod 600 "$config.tmp"
 mv -f "$config.tmp" "$config"

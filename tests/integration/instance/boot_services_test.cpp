@@ -173,11 +173,11 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
   for (const auto& [name, value] : expected) {
     expected_files.insert(name);
   }
-  // The sandbox API's keys: 32 random bytes each, kept root-only on EFS and the same after every
+  // The sandbox API's keys and the app servers' secret key: 32 random bytes each, kept root-only on EFS and the same after every
   // boot (sealed records and users' API keys survive an instance replacement).
   const fs::path keys = work_ / "root/data/openhands/keys";
   EXPECT_EQ(modeOf(keys), 0700u);
-  for (const char* name : {"sandbox-key", "sandbox-seal-key"}) {
+  for (const char* name : {"sandbox-key", "sandbox-seal-key", "appserver-key"}) {
     const std::string key = readFile(secrets() / "gateway" / name);
     EXPECT_TRUE(std::regex_match(key, std::regex("[0-9a-f]{64}\n"))) << name;
     EXPECT_EQ(readFile(keys / name), key) << name;
@@ -188,6 +188,7 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
     expected_files.insert(std::string("gateway/") + name);
   }
   EXPECT_NE(readFile(secrets() / "gateway/sandbox-key"), readFile(secrets() / "gateway/sandbox-seal-key"));
+  EXPECT_NE(readFile(secrets() / "gateway/sandbox-key"), readFile(secrets() / "gateway/appserver-key"));
   EXPECT_EQ(result("sandbox-keys1.txt"), result("sandbox-keys3.txt"));
   EXPECT_EQ(gateway_files, expected_files);
   for (const char* name : {"db-admin.json", "app-db.json", "app-db-password", "auth-settings.json"}) {

@@ -129,7 +129,59 @@ TEST_F(LocalConfigTest, FirstRunWritesKeysAccountsAndAValidConfig) {
   EXPECT_NE(toml.find("cookie_secure = false\n"), std::string::npos);
   EXPECT_NE(toml.find("listen_port = 18080\n"), std::string::npos);
   EXPECT_NE(toml.find("[runtime]\nenabled = false\n"), std::string::npos) << toml;
+  // One OpenHands per account stays off until an engine can run the images.
+  EXPECT_NE(toml.find("[sandbox]\nenabled = false\n"), std::string::npos) << toml;
+  EXPECT_NE(toml.find("[appserver]\nenabled = false\n"), std::string::npos) << toml;
   EXPECT_EQ(checkConfig(), 0) << output_;
+}
+
+// This test verifies --multi-user (what start-services.sh passes once an engine can run the
+// pinned images) gives a configuration oh-gateway accepts with the sandbox API and one app
+// server per account on: SQLite and folders under the state folder, the pinned images, the
+// owner policy, keys of their own (0600); and that it turns them on in an existing file too.
+TEST_F(LocalConfigTest, MultiUserTurnsOnSandboxesAndAppServers) {
+  const std::string socket = engineSocket();
+  ASSERT_EQ(writeConfig(quoted(state_.string()) + " 18080", socket), 0) << output_;
+  const std::string single = readFile(state_ / "gateway.toml");
+  ASSERT_EQ(writeConfig("--multi-user " + quoted(state_.string()) + " 18080", socket), 0) << output_;
+  for (const fs::path& path : {state_ / "gateway.toml", state_ / "fresh.toml"}) {
+    if (path.filename() == "fresh.toml") {
+      fs::remove_all(state_ / "gateway.toml");
+      ASSERT_EQ(writeConfig("--multi-user " + quoted(state_.string()) + " 18080", socket), 0) << output_;
+    }
+    const std::string toml = readFile(state_ / "gateway.toml");
+    EXPECT_NE(toml.find("[sandbox]\nenabled = true\n"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("[appserver]\nenabled = true\n"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("access = \"owner\"\n"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("store_url = \"sqlite://" + (state_ / "sandboxes.db").string() + "\"\n"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("allowed_images = [\"ghcr.io/openhands/agent-server:1.20.1-python\"]\n"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("image = \"docker.openhands.dev/openhands/openhands:1.7.0\"\n"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("data_root = \"" + (state_ / "users.d").string() + "\"\n"), std::string::npos) << toml;
+    EXPECT_NE(toml.find("web_url = \"http://openhands.localhost:18080\"\n"), std::string::npos) << toml;
+    EXPECT_EQ(checkConfig(), 0) << output_ << toml;
+  }
+  EXPECT_NE(single, readFile(state_ / "gateway.toml"));
+  for (const char* name : {"keys/sandbox-key", "keys/sandbox-seal-key", "keys/appserver-key"}) {
+    EXPECT_TRUE(isHexKey(readFile(state_ / name))) << name;
+    EXPECT_EQ(modeOf(state_ / name), 0600u) << name;
+  }
+  EXPECT_NE(readFile(state_ / "keys/sandbox-key"), readFile(state_ / "keys/appserver-key"));
+  EXPECT_EQ(modeOf(state_ / "workspaces"), 0700u);
+  EXPECT_EQ(modeOf(state_ / "users.d"), 0700u);
+}
+
+// This test verifies a gateway.toml from before one OpenHands per account (no [appserver]) is
+// moved aside by --multi-user and written anew, keys and accounts kept.
+TEST_F(LocalConfigTest, MultiUserReplacesAConfigWithoutAppServers) {
+  ASSERT_EQ(writeConfig(quoted(state_.string())), 0) << output_;
+  const std::string cookie = readFile(state_ / "keys/cookie-key");
+  std::string old = readFile(state_ / "gateway.toml");
+  old = old.substr(0, old.find("\n[sandbox]"));
+  std::ofstream(state_ / "gateway.toml", std::ios::trunc) << old;
+  ASSERT_EQ(writeConfig("--multi-user " + quoted(state_.string())), 0) << output_;
+  EXPECT_EQ(readFile(state_ / "gateway.toml.before-multi-user"), old);
+  EXPECT_NE(readFile(state_ / "gateway.toml").find("[appserver]\nenabled = true\n"), std::string::npos);
+  EXPECT_EQ(readFile(state_ / "keys/cookie-key"), cookie);
 }
 
 // This test verifies later runs keep the keys and an edited gateway.toml as they are.

@@ -43,11 +43,14 @@ TEST(LocalDeploymentTest, ComposeFileIsValid) {
   EXPECT_NE(output.find("user: 1234:1235"), std::string::npos) << output;
   EXPECT_NE(output.find("- '994'"), std::string::npos) << output;
   EXPECT_NE(output.find("/var/run/docker.sock:/var/run/docker.sock:ro"), std::string::npos) << output;
-  EXPECT_NE(output.find("http://openhands.localhost:18080"), std::string::npos) << output;
   EXPECT_NE(output.find("network_mode: host"), std::string::npos) << output;
   EXPECT_NE(output.find("/srv/oh/gateway.toml:/etc/oh-gateway/gateway.toml:ro"), std::string::npos) << output;
-  EXPECT_NE(output.find("http://127.0.0.1:18080"), std::string::npos) << output;
+  // The state folder at the same path: the engine binds its host paths into users' containers.
+  EXPECT_NE(output.find("/srv/oh:/srv/oh"), std::string::npos) << output;
   EXPECT_NE(output.find("restart: always"), std::string::npos) << output;
+  // The gateway is the only service: it starts every account's OpenHands itself.
+  EXPECT_EQ(output.find("openhands-app"), std::string::npos) << output;
+  EXPECT_EQ(output.find("docker.openhands.dev"), std::string::npos) << output;
 }
 
 // This test verifies a missing OH_STATE is refused by Compose itself (the :? guard).
@@ -64,7 +67,7 @@ TEST(LocalDeploymentTest, ComposeNeedsTheStateDirectory) {
 TEST(LocalDeploymentTest, NoEngineGivesExitCode3) {
   const fs::path bin = fs::temp_directory_path() / ("oh-no-engine-" + std::to_string(::getpid()));
   fs::create_directories(bin);
-  for (const char* tool : {"bash", "dirname", "env", "cat", "mkdir"}) {
+  for (const char* tool : {"bash", "dirname", "env", "cat", "mkdir", "sed"}) {
     std::string path;
     run(std::string("command -v ") + tool, path);
     path.erase(path.find_last_not_of('\n') + 1);
@@ -76,6 +79,11 @@ TEST(LocalDeploymentTest, NoEngineGivesExitCode3) {
   EXPECT_EQ(code, 3) << output;
   EXPECT_NE(output.find("neither Docker nor Podman"), std::string::npos) << output;
   EXPECT_NE(output.find("oh-gateway runs alone"), std::string::npos) << output;
+  // Exactly what to install, and the pinned images it must be able to pull.
+  EXPECT_NE(output.find("apt-get install -y podman podman-compose && systemctl enable --now podman.socket"),
+            std::string::npos) << output;
+  EXPECT_NE(output.find("docker.openhands.dev/openhands/openhands:1.7.0"), std::string::npos) << output;
+  EXPECT_NE(output.find("ghcr.io/openhands/agent-server:1.20.1-python"), std::string::npos) << output;
 }
 
 // This test verifies a relative state directory is a usage error (exit 2), not a silent mount.

@@ -98,10 +98,31 @@ TEST_F(InstanceGatewayConfigTest, SandboxApiOnWithTheStoreOnAurora) {
   EXPECT_TRUE(fs::is_directory(work_ / "data/workspaces"));
 }
 
+// This test verifies one OpenHands per user is on: the pinned image from the SSM parameter,
+// persistence on EFS, the sandbox API on the address the listener has, every main host as a
+// CORS origin, the LLM settings passed through, events in the data bucket.
+TEST_F(InstanceGatewayConfigTest, AppServerPerUserOn) {
+  ASSERT_EQ(boot(kTwoDomains, kGoodAuthSettings), 0) << log_;
+  const auto s = parse(gatewayToml());
+  EXPECT_TRUE(s.appserver.enabled);
+  EXPECT_EQ(s.appserver.image, "docker.openhands.dev/openhands/openhands:1.7.0");
+  EXPECT_EQ(s.appserver.openhands_version, "1.7.0");
+  EXPECT_EQ(s.appserver.data_root, "/data/openhands/users");
+  EXPECT_EQ(s.appserver.sandbox_api_url, "http://172.17.0.1:8090");
+  EXPECT_EQ(s.appserver.web_url, "https://openhands.example.com");
+  EXPECT_EQ(s.appserver.cors_origins, (std::vector<std::string>{"https://openhands.example.com", "https://openhands.example.org"}));
+  EXPECT_EQ(s.appserver.secret_key_file, "/etc/oh-gateway/secrets/appserver-key");
+  EXPECT_EQ(s.appserver.pass_environment,
+            (std::vector<std::string>{"LLM_MODEL", "AWS_REGION_NAME", "AWS_REGION", "AWS_DEFAULT_REGION"}));
+  EXPECT_EQ(s.appserver.event_bucket, "openhands-data-test");
+  EXPECT_TRUE(fs::is_directory(work_ / "data/users"));
+}
+
 // This test verifies an agent-server image parameter that is not an image reference (the SSM
 // parameter is writable by whoever may change it) stops the boot before gateway.toml is written.
 TEST_F(InstanceGatewayConfigTest, HostileAgentServerImageStopsTheBoot) {
-  for (const char* image : {"", "ghcr.io/openhands/agent-server", "x:1\"]\n[runtime]", "a b:1", "ghcr.io/x:1|y"}) {
+  for (const char* image : {"", "ghcr.io/openhands/agent-server", "x:1\"]\n[runtime]", "a b:1", "ghcr.io/x:1|y",
+                            "ghcr.io/x:1&y"}) {
     fs::remove(etc() / "gateway.toml");
     EXPECT_NE(boot(kOneDomain, kGoodAuthSettings, image), 0) << image;
     EXPECT_FALSE(fs::exists(etc() / "gateway.toml")) << image;

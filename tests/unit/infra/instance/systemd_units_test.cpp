@@ -109,6 +109,8 @@ TEST(ServiceCommandsTest, OnlyTheGatewayContainerHoldsTheDockerSocket) {
             std::string::npos);
   EXPECT_NE(gateway.find("-v /data/openhands:/data/openhands "), std::string::npos) << gateway;
   EXPECT_NE(gateway.find("-e PGPASSFILE=/etc/oh-gateway/secrets/pgpass "), std::string::npos) << gateway;
+  // What [appserver].pass_environment names, for every user's app server.
+  EXPECT_NE(gateway.find("-e LLM_MODEL=${LLM_MODEL} -e AWS_REGION_NAME=${REGION} "), std::string::npos) << gateway;
   for (const auto& file : embeddedFiles()) {
     if (file.name.ends_with(".service") && file.name != "oh-gateway.service") {
       EXPECT_EQ(std::string(file.content).find("docker run"), std::string::npos) << file.name;
