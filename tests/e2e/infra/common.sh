@@ -32,7 +32,7 @@ cleanup_work() { if [ -n "${OH_E2E_KEEP:-}" ]; then echo "kept $WORK" >&2; else 
 # between a deploy and the diff that must find nothing.
 mkdir -p "$WORK/context/deploy/instance"
 cp -r "$ROOT/CMakeLists.txt" "$ROOT/CMakePresets.json" "$ROOT/cmake" "$ROOT/src" "$WORK/context/"
-cp "$ROOT/deploy/gateway.Dockerfile" "$ROOT/deploy/gateway-image.sh" "$WORK/context/deploy/"
+cp "$ROOT/deploy/gateway.Dockerfile" "$ROOT/deploy/gateway-image.sh" "$ROOT/deploy/openhands-release.env" "$WORK/context/deploy/"
 cp "$ROOT/deploy/instance/oh-firewall.sh" "$WORK/context/deploy/instance/"
 if [ -f "$ROOT/.dockerignore" ]; then cp "$ROOT/.dockerignore" "$WORK/context/"; fi
 export OH_PROJECT_ROOT="$WORK/context"
