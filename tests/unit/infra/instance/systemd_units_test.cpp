@@ -119,6 +119,9 @@ TEST(ServiceCommandsTest, OnlyTheGatewayContainerHoldsTheDockerSocket) {
   }
   EXPECT_FALSE(embeddedFile("openhands.service"));
   EXPECT_FALSE(embeddedFile("watchtower.service"));
+  // The host firewall lets app servers (on sandbox networks) reach the sandbox API's port.
+  EXPECT_NE(std::string(*embeddedFile("oh-gateway.service")).find("--cred-port 8091 --api-port 8090'"), std::string::npos);
+  EXPECT_NE(std::string(*embeddedFile("gateway.toml.in")).find("\nlisten_port = 8090\n"), std::string::npos);
   // The images are pre-pulled, best effort (a failed pull fails nothing).
   const std::string pull(*embeddedFile("oh-pull-images.service"));
   EXPECT_NE(pull.find("ExecStart=-/usr/bin/docker pull ${OPENHANDS_IMAGE}\n"), std::string::npos) << pull;
