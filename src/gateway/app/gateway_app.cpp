@@ -9,6 +9,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/appserver_assembly.h"
+#include "app/late_peer_check.h"
 #include "app/sandbox_assembly.h"
 #include "config/load_settings.h"
 #include "http/gateway_server.h"
@@ -88,17 +90,35 @@ int runGateway(const std::string& config_path) {
   // registers its metrics with the admin listener. It outlives the gates and the server
   // (declared first, destroyed last).
   std::unique_ptr<SandboxAssembly> sandbox;
+  // The sandbox API admits loopback and the app servers' addresses; the pool that knows them
+  // starts after the API (it needs the API's address), so the check is bound late.
+  auto app_server_peers = std::make_shared<LatePeerCheck>();
   if (settings->sandbox.enabled) {
-    auto started = SandboxAssembly::start(*settings, metrics);
+    auto started = SandboxAssembly::start(*settings, metrics, app_server_peers->predicate());
     if (!started) {
       spdlog::error("{}", started.error().reason);
       return kExitBadConfig;
     }
     sandbox = std::move(started).value();
   }
+  // Users' app servers (issue 14) next: they are given the sandbox API's address, and every
+  // gate routes the main site to them. Destroyed before the sandbox API (declared after it).
+  std::unique_ptr<AppServerAssembly> app_servers;
+  if (sandbox && settings->appserver.enabled) {
+    auto started = AppServerAssembly::start(*settings, sandbox->address(), sandbox->routes(), metrics);
+    if (!started) {
+      spdlog::error("{}", started.error().reason);
+      return kExitBadConfig;
+    }
+    app_servers = std::move(started).value();
+    app_server_peers->bind(app_servers->appServerAddressCheck());
+  }
   GateAssembly gates;  // outlives every snapshot
   if (sandbox) {
     gates.useSandboxes(sandbox->routes());
+  }
+  if (app_servers) {
+    gates.useAppServers(app_servers->directory());
   }
   SnapshotPtr snapshot = snapshotOf(config_path, settings, nullptr, gates);
   if (!snapshot) {

@@ -75,7 +75,8 @@ SandboxAssembly::SandboxAssembly(std::unique_ptr<Parts> parts) : parts_(std::mov
 
 SandboxAssembly::~SandboxAssembly() = default;
 
-common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Settings& settings, Metrics& metrics) {
+common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Settings& settings, Metrics& metrics,
+                                                                        SandboxApiPeerPredicate is_app_server) {
   const SandboxSettings& sandbox = settings.sandbox;
   auto api_secret = readKey(sandbox.key_file, "sandbox.key_file");
   if (!api_secret) {
@@ -114,6 +115,7 @@ common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Se
           .header_timeout = settings.server.client_header_timeout,
           .idle_timeout = settings.server.client_idle_timeout,
           .access_log = settings.log.access_log,
+          .is_app_server = std::move(is_app_server),
       },
       [&service, &keys](const control::ApiRequest& request) { return control::handleSandboxApi(request, keys, service); },
       parts->api_metrics);

@@ -15,6 +15,7 @@
 #include "common/result.h"
 #include "config/settings.h"
 #include "http/gateway_server.h"
+#include "http/sandbox_api_server.h"
 #include "observability/metrics.h"
 #include "sandbox/sandbox_routes.h"
 #include "sandbox/sandbox_service.h"
@@ -23,7 +24,10 @@ namespace oh::gateway {
 
 class SandboxAssembly {
 public:
-  static common::Result<std::unique_ptr<SandboxAssembly>> start(const Settings& settings, Metrics& metrics);
+  // is_app_server: which peers besides loopback may call the API (the app servers; unset:
+  // loopback only). See SandboxApiServerOptions::is_app_server.
+  static common::Result<std::unique_ptr<SandboxAssembly>> start(const Settings& settings, Metrics& metrics,
+                                                                SandboxApiPeerPredicate is_app_server = nullptr);
   ~SandboxAssembly();  // stops the listener, then the service
 
   ListenAddress address() const;
