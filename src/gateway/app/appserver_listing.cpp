@@ -25,6 +25,8 @@ boost::json::object serverJson(const control::AppServerListing& server) {
   o["address"] = server.address;
   o["open_connections"] = server.open_connections;
   o["memory_limit_bytes"] = server.memory_limit_bytes;
+  // In use at the pool's last housekeeping (ready servers; null when the engine reports none).
+  o["memory_bytes"] = server.memory_bytes ? boost::json::value(*server.memory_bytes) : boost::json::value(nullptr);
   return o;
 }
 

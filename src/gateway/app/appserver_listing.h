@@ -1,11 +1,12 @@
 #pragma once
 // The admin listener's GET /appservers (issue 14 item 5): every user the pool or the sandbox
 // service knows, with their app server (phase, detail, last activity, address, open
-// WebSockets, memory limit) and their sandboxes (state, address), as JSON for operators:
+// WebSockets, memory) and their sandboxes (state, address), as JSON for operators:
 //
 //   {"users":[{"user_key":"4c6b…","server":{"phase":"ready",…},"sandboxes":[{"id":"Sb1",…}]}]}
 //
-// The backend reports no memory use: "memory_limit_bytes" is the configured limit.
+// "memory_bytes" is what a ready server used at the pool's last housekeeping (null when not
+// reported), "memory_limit_bytes" the configured limit. Sandboxes: state and address only.
 
 #include <string>
 #include <vector>
