@@ -148,6 +148,9 @@ public:
       BackendFailure why = nameTaken(*created) ? failure(Kind::conflict, "workload " + spec.name + " exists already")
                            : imageMissing(*created)
                                ? failure(Kind::refused, "create " + spec.name + ": " + dockerMessage(created->body))
+                           : spec.limits.disk_bytes > 0 && common::containsIgnoreCase(dockerMessage(created->body), "storage-opt")
+                               ? failure(Kind::refused, "create " + spec.name + ": " + std::string(kDiskLimitUnsupported) +
+                                                            " (the engine said: " + dockerMessage(created->body) + ")")
                                : answerFailure("create " + spec.name, *created);
       why.reason = masked(std::move(why.reason), spec);
       return common::fail(std::move(why));

@@ -39,6 +39,9 @@ json::object hostConfig(const WorkloadSpec& spec) {
   if (limits.pids > 0) {
     host["PidsLimit"] = limits.pids;
   }
+  if (limits.disk_bytes > 0) {
+    host["StorageOpt"] = json::object{{"size", std::to_string(limits.disk_bytes)}};
+  }
   json::array groups;
   for (std::uint32_t group : spec.supplementary_groups) {
     groups.emplace_back(std::to_string(group));

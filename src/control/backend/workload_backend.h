@@ -25,7 +25,14 @@ struct WorkloadLimits {
   double cpus = 0;               // 0 = unlimited
   std::uint64_t memory_bytes = 0; // 0 = unlimited
   std::int64_t pids = 0;         // 0 = unlimited
+  std::uint64_t disk_bytes = 0;  // the writable layer; 0 = unlimited (Docker: overlay2 on xfs with pquota)
 };
+
+// Why a create with a disk limit failed where the engine's storage cannot enforce one; never a
+// silent start without the limit.
+inline constexpr std::string_view kDiskLimitUnsupported =
+    "sandbox.limits.disk_mb is set, but the engine's storage cannot limit a container's disk here "
+    "(Docker and Podman need overlay on xfs mounted with pquota); set it to 0 or move the engine's storage";
 
 struct WorkloadSpec {
   std::string name;                       // unique on the backend, e.g. "oh-sandbox-{id}"

@@ -103,6 +103,7 @@ WorkloadSpec workloadSpecFor(const SandboxServiceSettings& settings, const Sandb
   out.limits.memory_bytes =
       static_cast<std::uint64_t>(scaled(static_cast<double>(settings.limits.memory_bytes), spec.resource_factor));
   out.limits.pids = settings.limits.pids;
+  out.limits.disk_bytes = settings.limits.disk_bytes;  // like pids, a guard for the host: not scaled
   return out;
 }
 

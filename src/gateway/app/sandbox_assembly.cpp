@@ -63,6 +63,7 @@ control::SandboxServiceSettings sandboxServiceSettings(const Settings& settings,
   out.limits.cpus = sandbox.limits.cpus;
   out.limits.memory_bytes = sandbox.limits.memory_mb * kMiB;
   out.limits.pids = sandbox.limits.pids;
+  out.limits.disk_bytes = sandbox.limits.disk_mb * kMiB;
   out.max_resource_factor = sandbox.limits.max_resource_factor;
   out.max_running_per_user = sandbox.limits.max_running_per_user;
   out.max_sandboxes_per_user = sandbox.limits.max_sandboxes_per_user;

@@ -38,7 +38,7 @@ std::chrono::seconds seconds(std::int64_t v) { return std::chrono::seconds{v}; }
 std::uint16_t port(std::int64_t v) { return static_cast<std::uint16_t>(v); }
 std::size_t size(std::int64_t v) { return static_cast<std::size_t>(v); }
 
-const std::array<FieldSpec, 108> kSchema{{
+const std::array<FieldSpec, 109> kSchema{{
     {"mode", ChoiceField{kModes, [](Settings& s, std::string_view v) {
                            s.mode = v == "aws" ? Mode::aws : Mode::local;
                          }}},
@@ -133,6 +133,7 @@ const std::array<FieldSpec, 108> kSchema{{
     {"sandbox.limits.cpus", NumberField{0.0, false, 1024.0, [](Settings& s, double v) { s.sandbox.limits.cpus = v; }}},
     {"sandbox.limits.memory_mb", IntegerField{0, 4 * 1024 * 1024, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.memory_mb = static_cast<std::uint64_t>(v); }}},
     {"sandbox.limits.pids", IntegerField{0, 4'194'304, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.pids = v; }}},
+    {"sandbox.limits.disk_mb", IntegerField{0, 64 * 1024 * 1024, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.disk_mb = static_cast<std::uint64_t>(v); }}},
     {"sandbox.limits.max_resource_factor", NumberField{0.0, true, 64.0, [](Settings& s, double v) { s.sandbox.limits.max_resource_factor = v; }}},
     {"sandbox.limits.max_running_per_user", IntegerField{1, 1000, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.max_running_per_user = size(v); }}},
     {"sandbox.limits.max_sandboxes_per_user", IntegerField{1, 100'000, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.max_sandboxes_per_user = size(v); }}},

@@ -151,6 +151,7 @@ struct SandboxLimitSettings {
   double cpus = 2;                          // sandbox.limits.cpus (0 = unlimited)
   std::uint64_t memory_mb = 4096;           // sandbox.limits.memory_mb (0 = unlimited)
   std::int64_t pids = 2048;                 // sandbox.limits.pids (0 = unlimited)
+  std::uint64_t disk_mb = 0;                // sandbox.limits.disk_mb (0 = unlimited; needs overlay on xfs with pquota)
   double max_resource_factor = 4;           // sandbox.limits.max_resource_factor: larger requests are refused
   std::size_t max_running_per_user = 4;     // sandbox.limits.max_running_per_user: a start or resume beyond it is 429
   std::size_t max_sandboxes_per_user = 100; // sandbox.limits.max_sandboxes_per_user: records beyond it are 409

@@ -294,6 +294,27 @@ TEST_F(DockerBackendPodmanTest, ListByLabel) {
 }
 
 // A second create of the same name is a conflict (Podman 4 answers 500 "already in use").
+// A disk limit where the engine's storage cannot enforce it (here: overlay on ext4) fails the
+// create, refused (not retried), with a reason naming the setting and what it needs; nothing is
+// created, so a sandbox never runs without the limit it was given.
+TEST_F(DockerBackendPodmanTest, DiskLimitRefusedClearlyWhereStorageCannotEnforceIt) {
+  const auto info = podman_->api("GET", "/info");
+  ASSERT_EQ(info.status, 200);
+  if (info.body.find("\"xfs\"") != std::string::npos) {
+    GTEST_SKIP() << "the storage is on xfs: whether it is mounted with pquota decides, not checked here";
+  }
+  WorkloadSpec s = spec("disk");
+  s.limits.disk_bytes = 100ull << 20;
+  const auto created = backend_->create(s);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().kind, Kind::refused);
+  EXPECT_NE(created.error().reason.find("sandbox.limits.disk_mb"), std::string::npos) << created.error().reason;
+  EXPECT_NE(created.error().reason.find("pquota"), std::string::npos) << created.error().reason;
+  const auto seen = backend_->inspect(s.name);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_EQ(seen->state, WorkloadState::absent);
+}
+
 TEST_F(DockerBackendPodmanTest, CreatingAnExistingNameIsAConflict) {
   ASSERT_TRUE(backend_->ensureNetwork(network_, {}).ok());
   const WorkloadSpec s = spec("dup");

@@ -25,7 +25,7 @@ WorkloadSpec agentSpec() {
   spec.supplementary_groups = {10001, 42};
   spec.network = "oh-user-user-1";
   spec.workspace = "/srv/ws/user-1/abc";
-  spec.limits = {.cpus = 1.5, .memory_bytes = 2147483648, .pids = 512};
+  spec.limits = {.cpus = 1.5, .memory_bytes = 2147483648, .pids = 512, .disk_bytes = 10737418240};
   return spec;
 }
 
@@ -48,6 +48,7 @@ TEST(ContainerCreateBody, EveryFieldOfAnAgentServer) {
       "Memory": 2147483648,
       "MemorySwap": 2147483648,
       "PidsLimit": 512,
+      "StorageOpt": {"size": "10737418240"},
       "GroupAdd": ["10001", "42"],
       "SecurityOpt": [],
       "CapDrop": ["NET_RAW", "MKNOD", "AUDIT_WRITE"],
@@ -79,7 +80,7 @@ TEST(ContainerCreateBody, DefaultsLeaveOutOptionalFieldsButNotIsolation) {
   EXPECT_FALSE(body.contains("WorkingDir"));
   EXPECT_FALSE(body.contains("User"));
   const json::object& host = body.at("HostConfig").as_object();
-  for (const char* absent : {"NanoCpus", "Memory", "MemorySwap", "PidsLimit"}) {
+  for (const char* absent : {"NanoCpus", "Memory", "MemorySwap", "PidsLimit", "StorageOpt"}) {
     EXPECT_FALSE(host.contains(absent)) << absent;
   }
   EXPECT_EQ(host.at("GroupAdd"), json::array{});

@@ -47,7 +47,7 @@ TEST(SandboxSettings, ReadsEveryKey) {
   auto settings = settingsOf(enabledSandbox(
       "listen_address = \"172.17.0.1\"\nlisten_port = 9001\npublic_scheme = \"http\"\npublic_port = 8443\n"
       "network_prefix = \"ohu-\"\nmanaged_label_value = \"test-7\"\nstop_grace_seconds = 3\n"
-      "[sandbox.limits]\ncpus = 1.5\nmemory_mb = 2048\npids = 512\nmax_resource_factor = 2\n"
+      "[sandbox.limits]\ncpus = 1.5\nmemory_mb = 2048\npids = 512\ndisk_mb = 10240\nmax_resource_factor = 2\n"
       "max_running_per_user = 2\nmax_sandboxes_per_user = 10\n"));
   ASSERT_TRUE(settings);
   const SandboxSettings& s = settings->sandbox;
@@ -68,6 +68,7 @@ TEST(SandboxSettings, ReadsEveryKey) {
   EXPECT_DOUBLE_EQ(s.limits.cpus, 1.5);
   EXPECT_EQ(s.limits.memory_mb, 2048u);
   EXPECT_EQ(s.limits.pids, 512);
+  EXPECT_EQ(s.limits.disk_mb, 10240u);
   EXPECT_DOUBLE_EQ(s.limits.max_resource_factor, 2);
   EXPECT_EQ(s.limits.max_running_per_user, 2u);
   EXPECT_EQ(s.limits.max_sandboxes_per_user, 10u);
