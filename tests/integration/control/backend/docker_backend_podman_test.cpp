@@ -303,6 +303,7 @@ TEST_F(DockerBackendPodmanTest, DiskLimitRefusedClearlyWhereStorageCannotEnforce
   if (info.body.find("\"xfs\"") != std::string::npos) {
     GTEST_SKIP() << "the storage is on xfs: whether it is mounted with pquota decides, not checked here";
   }
+  ASSERT_TRUE(backend_->ensureNetwork(network_, {}).ok());
   WorkloadSpec s = spec("disk");
   s.limits.disk_bytes = 100ull << 20;
   const auto created = backend_->create(s);
