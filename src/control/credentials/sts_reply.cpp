@@ -81,7 +81,15 @@ common::Result<AssumedRole> parseAssumeRoleResponse(std::string_view body) {
 
 std::string describeStsError(std::string_view body) {
   auto root = parseXml(body.substr(0, kMaxStsReplyBytes));
-  const XmlElement* error = root && root->name == "ErrorResponse" ? root->only("Error") : nullptr;
+  // STS answers ErrorResponse/Error; authentication failures (and moto) may use the older
+  // ErrorResponse/Errors/Error or Response/Errors/Error shape.
+  const XmlElement* error = nullptr;
+  if (root && (root->name == "ErrorResponse" || root->name == "Response")) {
+    error = root->only("Error");
+    if (error == nullptr && root->only("Errors") != nullptr) {
+      error = root->only("Errors")->only("Error");
+    }
+  }
   const XmlElement* code = error ? error->only("Code") : nullptr;
   if (code == nullptr) {
     return "STS refused the call (no readable ErrorResponse)";

@@ -46,6 +46,12 @@ struct SandboxServiceSettings {
   std::size_t max_sandboxes_per_user = 100;  // records, running or not: 409 beyond
   std::chrono::seconds stop_grace{10};
   std::string seal_key;                      // 32 bytes: seals the session key and OH_SECRET_KEY
+  // Container credentials (issue 15): when credentials_uri is set, every sandbox gets
+  // AWS_CONTAINER_CREDENTIALS_FULL_URI = credentials_uri and its own
+  // AWS_CONTAINER_AUTHORIZATION_TOKEN derived from credentials_token_key (32 bytes).
+  std::string credentials_uri;               // http://169.254.170.2:8091/v1/credentials
+  std::string credentials_token_key;
+  std::string credentials_region;            // AWS_REGION and AWS_DEFAULT_REGION unless the app server set them
 
   // The reconciler: workers (one sandbox is never worked on by two at once), how often the
   // workloads are listed to notice containers that stopped or vanished behind our back, and

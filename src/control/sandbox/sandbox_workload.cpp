@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "credentials/sandbox_credential_tokens.h"
 #include "sandbox/sandbox_addressing.h"
 #include "sandbox/sandbox_service.h"
 
@@ -27,6 +28,43 @@ common::Result<bool> ensurePrivateDirectory(const std::string& path) {
 }
 
 double scaled(double value, double factor) { return value * factor; }
+
+// The variables we own: the app server's values of the same names are dropped.
+bool isOurs(const SandboxServiceSettings& settings, std::string_view name) {
+  if (name == kSessionKeyVariable || name == kSecretKeyVariable) {
+    return true;
+  }
+  return !settings.credentials_uri.empty() &&
+         (name == kCredentialsUriVariable || name == kCredentialsTokenVariable ||
+          name == kCredentialsRelativeUriVariable || name == kCredentialsTokenFileVariable);
+}
+
+bool hasVariable(const WorkloadSpec& spec, std::string_view name) {
+  for (const auto& entry : spec.environment) {
+    if (entry.first == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Derived from the sandbox's id, so a re-created container gets the same token.
+void addCredentialVariables(const SandboxServiceSettings& settings, const SandboxRecord& record, WorkloadSpec& out) {
+  if (settings.credentials_uri.empty()) {
+    return;
+  }
+  const auto tokens = SandboxCredentialTokens::fromKey(settings.credentials_token_key);
+  if (!tokens) {
+    return;  // the gateway checks the key's size at start; a test without one gets no token
+  }
+  out.environment.emplace_back(kCredentialsUriVariable, settings.credentials_uri);
+  out.environment.emplace_back(kCredentialsTokenVariable, tokens->tokenFor(record.id));
+  for (std::string_view region : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    if (!settings.credentials_region.empty() && !hasVariable(out, region)) {
+      out.environment.emplace_back(region, settings.credentials_region);
+    }
+  }
+}
 
 }  // namespace
 
@@ -72,14 +110,15 @@ WorkloadSpec workloadSpecFor(const SandboxServiceSettings& settings, const Sandb
   out.image = spec.image;
   out.command = spec.command;
   out.working_dir = spec.working_dir;
-  out.environment.reserve(spec.environment.size() + 2);
+  out.environment.reserve(spec.environment.size() + 6);
   for (const auto& entry : spec.environment) {
-    if (entry.first != kSessionKeyVariable && entry.first != kSecretKeyVariable) {
+    if (!isOurs(settings, entry.first)) {
       out.environment.push_back(entry);
     }
   }
   out.environment.emplace_back(kSessionKeyVariable, keys.session_api_key);
   out.environment.emplace_back(kSecretKeyVariable, keys.secret_key);
+  addCredentialVariables(settings, record, out);
   out.labels = {
       {std::string(kManagedLabel), settings.managed_label_value},
       {std::string(kSandboxIdLabel), record.id},

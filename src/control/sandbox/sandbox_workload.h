@@ -24,6 +24,12 @@ inline constexpr std::string_view kOwnerLabel = "org.openhands.owner";
 // The variables we set (ours win over the app server's values of the same names).
 inline constexpr std::string_view kSessionKeyVariable = "OH_SESSION_API_KEYS_0";
 inline constexpr std::string_view kSecretKeyVariable = "OH_SECRET_KEY";
+// botocore's container credential provider (credentials.py ContainerProvider): ours when
+// [credentials] is on, and the two that would take precedence over them are dropped.
+inline constexpr std::string_view kCredentialsUriVariable = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+inline constexpr std::string_view kCredentialsTokenVariable = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+inline constexpr std::string_view kCredentialsRelativeUriVariable = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+inline constexpr std::string_view kCredentialsTokenFileVariable = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
 
 // {workspace_root}/{owner}/{id}: the host directory mounted at /workspace.
 std::string workspacePath(const SandboxServiceSettings& settings, std::string_view owner, std::string_view sandbox_id);

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/appserver_assembly.h"
+#include "app/credentials_assembly.h"
 #include "app/late_peer_check.h"
 #include "app/sandbox_assembly.h"
 #include "config/load_settings.h"
@@ -101,6 +102,16 @@ int runGateway(const std::string& config_path) {
     }
     sandbox = std::move(started).value();
   }
+  // Container credentials for sandboxes (issue 15): tokens name sandboxes of the service above.
+  std::unique_ptr<CredentialsAssembly> credentials;
+  if (settings->credentials.enabled && sandbox) {
+    auto started = CredentialsAssembly::start(*settings, sandbox->routes(), metrics);
+    if (!started) {
+      spdlog::error("{}", started.error().reason);
+      return kExitBadConfig;
+    }
+    credentials = std::move(started).value();
+  }
   // Users' app servers (issue 14) next: they are given the sandbox API's address, and every
   // gate routes the main site to them. Destroyed before the sandbox API (declared after it).
   std::unique_ptr<AppServerAssembly> app_servers;
@@ -144,7 +155,8 @@ int runGateway(const std::string& config_path) {
   const auto admin = server.adminAddress();
   const std::string admin_text = admin ? fmt::format("{}:{}", admin->address, admin->port) : "disabled";
   const std::string sandbox_text =
-      sandbox ? fmt::format(" sandbox-api {}:{}", sandbox->address().address, sandbox->address().port) : "";
+      (sandbox ? fmt::format(" sandbox-api {}:{}", sandbox->address().address, sandbox->address().port) : "") +
+      (credentials ? fmt::format(" credentials {}:{}", credentials->address().address, credentials->address().port) : "");
   // The one line tests and scripts wait for (with the real ports when a listen_port is 0).
   std::printf("oh-gateway listening on %s:%u admin %s%s\n", listen.address.c_str(), unsigned{listen.port},
               admin_text.c_str(), sandbox_text.c_str());

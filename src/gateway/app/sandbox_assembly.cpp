@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/credentials_assembly.h"
 #include "auth/key_file.h"
 #include "backend/docker_backend.h"
 #include "http/sandbox_api_server.h"
@@ -95,6 +96,20 @@ common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Se
     // The store names the URL without its password.
     return common::failure("sandbox.store_url: cannot open the sandbox store: " + store.error().reason);
   }
+  control::SandboxServiceSettings service_settings = sandboxServiceSettings(settings, std::move(seal_key).value());
+  if (settings.credentials.enabled) {
+    // Each sandbox's credential token derives from this key (issue 15); the endpoint reads it too.
+    auto token_key = readKey(settings.credentials.token_key_file, "credentials.token_key_file");
+    if (!token_key) {
+      return common::fail(token_key.error());
+    }
+    if (*token_key == *api_secret || *token_key == service_settings.seal_key) {
+      return common::failure("credentials.token_key_file: holds the same key as a [sandbox] key file; use another key");
+    }
+    service_settings.credentials_uri = containerCredentialsUri(settings.credentials);
+    service_settings.credentials_token_key = std::move(token_key).value();
+    service_settings.credentials_region = settings.credentials.region;
+  }
   auto parts = std::make_unique<Parts>();
   parts->keys.emplace(control::SandboxApiKeys::fromSecret(std::move(api_secret).value()).value());
   auto backend = control::makeDockerBackend(control::DockerBackendOptions{
@@ -102,7 +117,7 @@ common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Se
       .workspace_root = sandbox.workspace_root,
       .network_prefix = sandbox.network_prefix,
   });
-  parts->service = std::make_shared<control::SandboxService>(sandboxServiceSettings(settings, std::move(seal_key).value()),
+  parts->service = std::make_shared<control::SandboxService>(std::move(service_settings),
                                                              std::move(store).value(), std::move(backend), parts->clock,
                                                              parts->random);
   parts->service->start();

@@ -462,6 +462,8 @@ std::vector<std::string> keysNeedingRestart(const Settings& running, const Setti
   check(running.sandbox != reloaded.sandbox, "sandbox");
   // So is the app-server pool: its containers carry what it was started with.
   check(running.appserver != reloaded.appserver, "appserver");
+  // The credential endpoint too: its listener, key and STS client are built at start.
+  check(running.credentials != reloaded.credentials, "credentials");
   return keys;
 }
 

@@ -15,6 +15,7 @@ constexpr std::array<std::string_view, 5> kLogLevels{"trace", "debug", "info", "
 constexpr std::array<std::string_view, 4> kAuthProviders{"local", "cognito", "oidc", "none"};
 constexpr std::array<std::string_view, 3> kRuntimeAccess{"owner", "authenticated", "public"};
 constexpr std::array<std::string_view, 2> kSchemes{"https", "http"};
+constexpr std::array<std::string_view, 2> kGatewayCredentials{"instance", "environment"};
 
 AuthProvider authProvider(std::string_view v) {
   if (v == "cognito") {
@@ -38,7 +39,7 @@ std::chrono::seconds seconds(std::int64_t v) { return std::chrono::seconds{v}; }
 std::uint16_t port(std::int64_t v) { return static_cast<std::uint16_t>(v); }
 std::size_t size(std::int64_t v) { return static_cast<std::size_t>(v); }
 
-const std::array<FieldSpec, 109> kSchema{{
+const std::array<FieldSpec, 119> kSchema{{
     {"mode", ChoiceField{kModes, [](Settings& s, std::string_view v) {
                            s.mode = v == "aws" ? Mode::aws : Mode::local;
                          }}},
@@ -138,6 +139,16 @@ const std::array<FieldSpec, 109> kSchema{{
     {"sandbox.limits.max_running_per_user", IntegerField{1, 1000, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.max_running_per_user = size(v); }}},
     {"sandbox.limits.max_sandboxes_per_user", IntegerField{1, 100'000, "", [](Settings& s, std::int64_t v) { s.sandbox.limits.max_sandboxes_per_user = size(v); }}},
 
+    {"credentials.enabled", BoolField{[](Settings& s, bool v) { s.credentials.enabled = v; }}},
+    {"credentials.listen_address", StringField{[](Settings& s, std::string v) { s.credentials.listen_address = std::move(v); }}},
+    {"credentials.listen_port", IntegerField{1, kMaxPort, "", [](Settings& s, std::int64_t v) { s.credentials.listen_port = port(v); }}},
+    {"credentials.role_arn", StringField{[](Settings& s, std::string v) { s.credentials.role_arn = std::move(v); }}},
+    {"credentials.region", StringField{[](Settings& s, std::string v) { s.credentials.region = std::move(v); }}},
+    {"credentials.sts_endpoint", StringField{[](Settings& s, std::string v) { s.credentials.sts_endpoint = std::move(v); }}},
+    {"credentials.token_key_file", StringField{[](Settings& s, std::string v) { s.credentials.token_key_file = std::move(v); }}},
+    {"credentials.gateway_credentials", ChoiceField{kGatewayCredentials, [](Settings& s, std::string_view v) { s.credentials.gateway_credentials = std::string(v); }}},
+    {"credentials.imds_url", StringField{[](Settings& s, std::string v) { s.credentials.imds_url = std::move(v); }}},
+    {"credentials.session_duration_seconds", IntegerField{900, 3600, "seconds", [](Settings& s, std::int64_t v) { s.credentials.session_duration = seconds(v); }}},
     {"appserver.enabled", BoolField{[](Settings& s, bool v) { s.appserver.enabled = v; }}},
     {"appserver.image", StringField{[](Settings& s, std::string v) { s.appserver.image = std::move(v); }}},
     {"appserver.openhands_version", StringField{[](Settings& s, std::string v) { s.appserver.openhands_version = std::move(v); }}},
@@ -166,10 +177,10 @@ const std::array<FieldSpec, 109> kSchema{{
     {"appserver.pids", IntegerField{0, 4'194'304, "", [](Settings& s, std::int64_t v) { s.appserver.pids = v; }}},
 }};
 
-constexpr std::array<std::string_view, 15> kSections{"server", "upstream", "websocket",   "origin",
+constexpr std::array<std::string_view, 16> kSections{"server", "upstream", "websocket",   "origin",
                                                      "limits", "rate_limit", "admin",       "log",
                                                      "auth",   "auth.cognito", "auth.oidc", "runtime",
-                                                     "sandbox", "sandbox.limits", "appserver"};
+                                                     "sandbox", "sandbox.limits", "appserver", "credentials"};
 
 }  // namespace
 

@@ -217,6 +217,23 @@ struct AppServerSettings {
   bool operator==(const AppServerSettings&) const = default;
 };
 
+// [credentials]: AWS credentials for sandboxes (issue 15, docs/credentials.md): a listener of
+// its own serving botocore's container credential provider, each sandbox with its own token,
+// each user's credentials from STS AssumeRole of one Bedrock-only role. Needs [sandbox].
+struct CredentialsSettings {
+  bool enabled = false;                        // credentials.enabled
+  std::string listen_address = "169.254.170.2";  // credentials.listen_address: an address botocore accepts over http
+  std::uint16_t listen_port = 8091;            // credentials.listen_port
+  std::string role_arn;                        // credentials.role_arn: the Bedrock-only role (required)
+  std::string region;                          // credentials.region: STS's region, and AWS_REGION in sandboxes (required)
+  std::string sts_endpoint;                    // credentials.sts_endpoint: "" = https://sts.{region}.amazonaws.com
+  std::string token_key_file;                  // credentials.token_key_file: 32-byte key the sandbox tokens derive from (required)
+  std::string gateway_credentials = "instance";  // credentials.gateway_credentials: "instance" (IMDSv2) or "environment"
+  std::string imds_url = "http://169.254.169.254";  // credentials.imds_url: IMDS (tests: a local fake)
+  std::chrono::seconds session_duration{3600}; // credentials.session_duration_seconds: DurationSeconds, 900-3600
+  bool operator==(const CredentialsSettings&) const = default;
+};
+
 struct Settings {
   Mode mode = Mode::local;      // mode: "local" or "aws"
   ServerSettings server;
@@ -230,6 +247,7 @@ struct Settings {
   AuthSettings auth;
   RuntimeSettings runtime;
   SandboxSettings sandbox;
+  CredentialsSettings credentials;
   AppServerSettings appserver;
 };
 

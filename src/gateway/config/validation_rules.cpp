@@ -8,6 +8,7 @@
 
 #include "config/auth_rules.h"
 #include "config/appserver_rules.h"
+#include "config/credentials_rules.h"
 #include "config/sandbox_rules.h"
 #include "config/quote.h"
 #include "config/upstream_url.h"
@@ -144,6 +145,8 @@ std::span<const ValidationRule> validationRules() {
     rules.insert(rules.end(), sandbox.begin(), sandbox.end());
     const auto appserver = appServerRules();
     rules.insert(rules.end(), appserver.begin(), appserver.end());
+    const auto credentials = credentialsRules();
+    rules.insert(rules.end(), credentials.begin(), credentials.end());
     return rules;
   }();
   return all;

@@ -135,7 +135,7 @@ private:
       deliver(done, std::string("outbound client shut down"));
       return;
     }
-    auto url = outbound::parseOutboundUrl(request.url, options_.allow_loopback_http);
+    auto url = outbound::parseOutboundUrl(request.url, options_.allow_loopback_http, options_.plain_http_hosts);
     if (auto* reason = std::get_if<std::string>(&url)) {
       deliver(done, "refused URL: " + *reason);
       return;
@@ -301,7 +301,9 @@ void Exchange::onHandshake(error_code ec) {
     }
     return;
   }
-  wire_request_.method(request_.method == "POST" ? http::verb::post : http::verb::get);
+  wire_request_.method(request_.method == "POST"  ? http::verb::post
+                       : request_.method == "PUT" ? http::verb::put
+                                                  : http::verb::get);
   wire_request_.target(url_.target);
   wire_request_.version(11);
   wire_request_.set(http::field::host, url_.host_header);

@@ -16,7 +16,7 @@
 namespace oh::gateway {
 
 struct OutboundRequest {
-  std::string method = "GET";    // GET or POST
+  std::string method = "GET";    // GET, POST or PUT (IMDSv2's token)
   std::string url;               // https://host[:port]/path?query (http only to loopback when allowed)
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -39,6 +39,7 @@ public:
     std::chrono::seconds timeout{10};           // whole exchange: resolve, connect, TLS, write, read
     std::size_t max_response_bytes = 1 << 20;   // larger answers are refused
     bool allow_loopback_http = false;           // tests: plain http to 127.0.0.1/::1/localhost
+    std::vector<std::string> plain_http_hosts{};  // reached over plain http by design (IMDS: 169.254.169.254)
   };
 
   // Fails (returns the reason) when the CA file cannot be loaded.

@@ -46,7 +46,8 @@ bool isLoopbackHost(std::string_view host) {
   return !ec && address.is_loopback();
 }
 
-std::variant<OutboundUrl, std::string> parseOutboundUrl(std::string_view url, bool allow_loopback_http) {
+std::variant<OutboundUrl, std::string> parseOutboundUrl(std::string_view url, bool allow_loopback_http,
+                                                        const std::vector<std::string>& plain_http_hosts) {
   if (url.size() > kMaxOutboundUrlBytes) {
     return std::string("URL longer than 8 KiB");
   }
@@ -89,7 +90,8 @@ std::variant<OutboundUrl, std::string> parseOutboundUrl(std::string_view url, bo
     default:
       return std::string("URL has no usable host");
   }
-  if (!out.tls && !(allow_loopback_http && isLoopbackHost(out.host))) {
+  const bool plain_by_design = std::find(plain_http_hosts.begin(), plain_http_hosts.end(), out.host) != plain_http_hosts.end();
+  if (!out.tls && !plain_by_design && !(allow_loopback_http && isLoopbackHost(out.host))) {
     return "plain http refused for host " + out.host + " (https required)";
   }
   if (view.has_port()) {

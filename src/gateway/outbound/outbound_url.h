@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace oh::gateway::outbound {
 
@@ -26,7 +27,9 @@ inline constexpr std::size_t kMaxOutboundUrlBytes = 8 * 1024;
 bool isLoopbackHost(std::string_view host);
 
 // The URL, or why it is refused. The reason names the scheme or host but never the query
-// (it may carry secrets).
-std::variant<OutboundUrl, std::string> parseOutboundUrl(std::string_view url, bool allow_loopback_http);
+// (it may carry secrets). plain_http_hosts: hosts (IP literals as written) that are reached over
+// plain http by design, such as the instance metadata service at 169.254.169.254.
+std::variant<OutboundUrl, std::string> parseOutboundUrl(std::string_view url, bool allow_loopback_http,
+                                                        const std::vector<std::string>& plain_http_hosts = {});
 
 }  // namespace oh::gateway::outbound

@@ -37,8 +37,8 @@ constexpr std::array<std::string_view, 8> kReservedFields = {
 }  // namespace
 
 std::optional<std::string> checkOutboundRequest(const OutboundRequest& request) {
-  if (request.method != "GET" && request.method != "POST") {
-    return std::string("method must be GET or POST");
+  if (request.method != "GET" && request.method != "POST" && request.method != "PUT") {
+    return std::string("method must be GET, POST or PUT");
   }
   if (request.body.size() > kMaxRequestBodyBytes) {
     return std::string("request body larger than 1 MiB");

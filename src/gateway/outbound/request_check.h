@@ -1,5 +1,5 @@
 #pragma once
-// What the caller may put into an OutboundRequest: GET or POST, header fields that are valid
+// What the caller may put into an OutboundRequest: GET, POST or PUT, header fields that are valid
 // tokens with values free of CR, LF and NUL (no header injection), and none of the fields the
 // client writes itself (Host, Content-Length, Transfer-Encoding, Connection, ...).
 

@@ -103,6 +103,12 @@ TEST(StsReplyTest, DescribesErrorAnswers) {
                              "</Error><RequestId>1</RequestId></ErrorResponse>"),
             "AccessDenied: User: x is not authorized to perform: sts:AssumeRole");
   EXPECT_EQ(describeStsError("<ErrorResponse><Error><Code>Bad\x01" "Code</Code></Error></ErrorResponse>"), "Bad?Code");
+  EXPECT_EQ(describeStsError("<?xml version=\"1.0\"?><ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code>"
+                             "<Message>The request signature we calculated does not match</Message></Error></Errors>"
+                             "</ErrorResponse>"),
+            "SignatureDoesNotMatch: The request signature we calculated does not match");
+  EXPECT_EQ(describeStsError("<Response><Errors><Error><Code>AccessDenied</Code></Error></Errors></Response>"),
+            "AccessDenied");
   EXPECT_EQ(describeStsError("<html>502</html>"), "STS refused the call (no readable ErrorResponse)");
   EXPECT_EQ(describeStsError(""), "STS refused the call (no readable ErrorResponse)");
   const std::string long_message(5000, 'm');

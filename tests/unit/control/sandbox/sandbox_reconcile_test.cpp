@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "credentials/sandbox_credential_tokens.h"
 #include "sandbox/sandbox_keys.h"
 #include "sandbox/sandbox_workload.h"
 #include "service_harness.h"
@@ -67,6 +68,64 @@ TEST_F(SandboxReconcileTest, ContainerRemovedBehindOurBackBecomesPausedAndResume
   EXPECT_EQ(second_spec->workspace, first_spec->workspace);
   EXPECT_EQ(second_spec->labels, first_spec->labels);
   EXPECT_EQ(second_spec->network, first_spec->network);
+}
+
+// Issue 15: each sandbox gets the credential endpoint's URI and its own token, derived from its
+// id, so a container re-created on resume carries the same token; a caller's values of the
+// container provider's variables never reach the sandbox, and a region it set is kept.
+TEST_F(SandboxReconcileTest, CredentialVariablesAreOursAndSurviveRecreation) {
+  SandboxServiceSettings settings = h.settings();
+  settings.credentials_uri = "http://169.254.170.2:8091/v1/credentials";
+  settings.credentials_token_key = std::string(32, 't');
+  settings.credentials_region = "eu-west-1";
+  h.startService(settings);
+  auto request = openHandsStart(kId);
+  request.spec.environment.emplace_back("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://attacker.example/creds");
+  request.spec.environment.emplace_back("AWS_CONTAINER_AUTHORIZATION_TOKEN", "forged");
+  request.spec.environment.emplace_back("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/steal");
+  request.spec.environment.emplace_back("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/tmp/t");
+  request.spec.environment.emplace_back("AWS_REGION", "us-west-2");
+  ASSERT_TRUE(h.service->startSandbox(kOwnerA, request));
+  ASSERT_TRUE(h.becomes(kOwnerA, kId, "running"));
+  const auto first = h.backend->specOf(kName);
+  ASSERT_TRUE(first);
+  const auto tokens = SandboxCredentialTokens::fromKey(std::string(32, 't'));
+  ASSERT_TRUE(tokens);
+  EXPECT_EQ(envOf(*first, "AWS_CONTAINER_CREDENTIALS_FULL_URI"), "http://169.254.170.2:8091/v1/credentials");
+  EXPECT_EQ(envOf(*first, "AWS_CONTAINER_AUTHORIZATION_TOKEN"), tokens->tokenFor(kId));
+  EXPECT_EQ(tokens->sandboxOf(envOf(*first, "AWS_CONTAINER_AUTHORIZATION_TOKEN")), kId);
+  EXPECT_EQ(envOf(*first, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), "(unset)");
+  EXPECT_EQ(envOf(*first, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"), "(unset)");
+  EXPECT_EQ(envOf(*first, "AWS_REGION"), "us-west-2") << "the app server's Bedrock region is kept";
+  EXPECT_EQ(envOf(*first, "AWS_DEFAULT_REGION"), "eu-west-1");
+  int uris = 0;
+  for (const auto& entry : first->environment) {
+    uris += entry.first == "AWS_CONTAINER_CREDENTIALS_FULL_URI" || entry.first == "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+  }
+  EXPECT_EQ(uris, 2);
+
+  h.backend->removeBehindBack(kName);
+  ASSERT_TRUE(h.becomes(kOwnerA, kId, "paused"));
+  ASSERT_TRUE(h.service->resume(kOwnerA, kId));
+  ASSERT_TRUE(h.becomes(kOwnerA, kId, "running"));
+  const auto recreated = h.backend->specOf(kName);
+  ASSERT_TRUE(recreated);
+  EXPECT_EQ(h.backend->creates(), 2);
+  EXPECT_EQ(envOf(*recreated, "AWS_CONTAINER_AUTHORIZATION_TOKEN"), tokens->tokenFor(kId));
+  EXPECT_EQ(envOf(*recreated, "AWS_CONTAINER_CREDENTIALS_FULL_URI"), "http://169.254.170.2:8091/v1/credentials");
+}
+
+TEST_F(SandboxReconcileTest, NoCredentialVariablesWithoutTheEndpoint) {
+  h.startService();
+  auto request = openHandsStart(kId);
+  request.spec.environment.emplace_back("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/own");
+  ASSERT_TRUE(h.service->startSandbox(kOwnerA, request));
+  ASSERT_TRUE(h.becomes(kOwnerA, kId, "running"));
+  const auto spec = h.backend->specOf(kName);
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(envOf(*spec, "AWS_CONTAINER_AUTHORIZATION_TOKEN"), "(unset)");
+  EXPECT_EQ(envOf(*spec, "AWS_CONTAINER_CREDENTIALS_FULL_URI"), "http://127.0.0.1:9/own")
+      << "without [credentials] the app server's own settings pass through";
 }
 
 TEST_F(SandboxReconcileTest, AgentThatExitsBehindOurBackBecomesPausedAndIsNotRestartedInALoop) {

@@ -66,6 +66,7 @@ TEST(DeployConfigs, ExampleParsesToDefaults) {
   EXPECT_EQ(settings.runtime.connect_timeout, defaults.runtime.connect_timeout);
   EXPECT_EQ(settings.sandbox, defaults.sandbox);
   EXPECT_EQ(settings.appserver, defaults.appserver);
+  EXPECT_EQ(settings.credentials, defaults.credentials);
 }
 
 // This test verifies the example mentions every key the loader accepts (as "key =" lines,

@@ -131,5 +131,17 @@ TEST(OutboundUrlTest, OversizedAndNoSecretsInReasons) {
   EXPECT_EQ(reason.find("s3cr3t"), std::string::npos) << reason;
 }
 
+// This test verifies that plain http reaches only the hosts named for it (IMDS), exactly.
+TEST(OutboundUrlTest, PlainHttpOnlyToNamedHosts) {
+  const std::vector<std::string> imds = {"169.254.169.254"};
+  auto ok = parseOutboundUrl("http://169.254.169.254/latest/api/token", false, imds);
+  ASSERT_TRUE(std::holds_alternative<OutboundUrl>(ok));
+  EXPECT_FALSE(std::get<OutboundUrl>(ok).tls);
+  EXPECT_EQ(std::get<OutboundUrl>(ok).port, 80);
+  for (const char* url : {"http://169.254.169.253/", "http://169.254.169.2540/", "http://example.com/"}) {
+    EXPECT_TRUE(std::holds_alternative<std::string>(parseOutboundUrl(url, false, imds))) << url;
+  }
+}
+
 }  // namespace
 }  // namespace oh::gateway::outbound

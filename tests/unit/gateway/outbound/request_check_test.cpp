@@ -27,12 +27,12 @@ TEST(RequestCheckTest, OrdinaryRequestsPass) {
   EXPECT_EQ(checkOutboundRequest(post), std::nullopt);
 }
 
-// This test verifies that methods other than GET and POST are refused (case matters).
+// This test verifies that methods other than GET, POST and PUT are refused (case matters).
 TEST(RequestCheckTest, OtherMethodsRefused) {
-  for (const char* method : {"PUT", "DELETE", "get", "", "GET ", "CONNECT"}) {
+  for (const char* method : {"DELETE", "put", "get", "", "GET ", "CONNECT"}) {
     OutboundRequest request;
     request.method = method;
-    EXPECT_EQ(checkOutboundRequest(request), "method must be GET or POST") << method;
+    EXPECT_EQ(checkOutboundRequest(request), "method must be GET, POST or PUT") << method;
   }
 }
 
