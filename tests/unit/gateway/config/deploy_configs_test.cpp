@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/openhands_release.h"
 #include "config/load_settings.h"
 #include "config/schema.h"
 
@@ -108,13 +109,23 @@ TEST(DeployConfigs, ExampleBodyRuleParsesWhenUncommented) {
   EXPECT_EQ(std::get<Settings>(result).limits.body_rules.size(), 1u);
 }
 
+// deploy/local/gateway.toml.in with every placeholder replaced as deploy/local/write-config.sh
+// does, the pinned release's images from deploy/openhands-release.env (common/openhands_release.h).
+std::string renderLocalTemplate(const std::string& state_dir, const std::string& port, const std::string& upstream) {
+  std::string text = readSource("deploy/local/gateway.toml.in");
+  text = replaceAll(text, "@STATE_DIR@", state_dir);
+  text = replaceAll(text, "@PORT@", port);
+  text = replaceAll(text, "@UPSTREAM@", upstream);
+  text = replaceAll(text, "@OPENHANDS_IMAGE@", std::string(openhands_release::kAppServerImage));
+  text = replaceAll(text, "@OPENHANDS_VERSION@", std::string(openhands_release::kVersion));
+  text = replaceAll(text, "@AGENT_SERVER_IMAGE@", std::string(openhands_release::kAgentServerImage));
+  return text;
+}
+
 // This test verifies the local template, rendered as scripts/run-local.sh does, is a local
 // configuration with the origin check off and metrics on loopback.
 TEST(DeployConfigs, LocalTemplateRendersAndParses) {
-  std::string text = readSource("deploy/local/gateway.toml.in");
-  text = replaceAll(text, "@STATE_DIR@", "/home/dev/project/.local");
-  text = replaceAll(text, "@PORT@", "8080");
-  text = replaceAll(text, "@UPSTREAM@", "http://127.0.0.1:3000");
+  const std::string text = renderLocalTemplate("/home/dev/project/.local", "8080", "http://127.0.0.1:3000");
   EXPECT_EQ(text.find('@'), std::string::npos);
   auto result = parseSettings(text, "gateway.toml");
   auto* problems = std::get_if<std::vector<ConfigProblem>>(&result);
@@ -137,10 +148,7 @@ TEST(DeployConfigs, LocalTemplateRendersAndParses) {
 
 // This test verifies the local template with another port and upstream (OH_PORT, OH_UPSTREAM).
 TEST(DeployConfigs, LocalTemplateWithOtherValues) {
-  std::string text = readSource("deploy/local/gateway.toml.in");
-  text = replaceAll(text, "@STATE_DIR@", "/tmp/state");
-  text = replaceAll(text, "@PORT@", "18080");
-  text = replaceAll(text, "@UPSTREAM@", "http://[::1]:3300");
+  const std::string text = renderLocalTemplate("/tmp/state", "18080", "http://[::1]:3300");
   auto result = parseSettings(text, "gateway.toml");
   ASSERT_TRUE(std::holds_alternative<Settings>(result));
   EXPECT_EQ(std::get<Settings>(result).server.listen_port, 18080);
