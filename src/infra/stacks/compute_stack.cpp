@@ -239,13 +239,14 @@ void addInstances(cfn::Template& t, const ComputeStackProps& props) {
             {"InstanceType", props.instance_type},
             {"IamInstanceProfile", json::object{{"Arn", props.security.instance_profile_arn}}},
             {"SecurityGroupIds", json::array{props.security.instance_security_group_id}},
-            // IMDSv2 only. Two hops because OpenHands 1.x runs the agent, and so its Bedrock
-            // calls, inside the sandbox (agent-server) container on the Docker bridge, which
-            // needs the role's credentials. The cost: code in a sandbox can reach them too; a
-            // host-side Bedrock proxy would allow one hop (see the issue note).
+            // IMDSv2 only, one hop: the instance role is for the host and the host-network
+            // containers (oh-gateway), never for containers behind a bridge. Sandboxes run agent
+            // code, so their credentials come from the gateway's container-credentials endpoint
+            // (the Bedrock-only role, assumed per user), and a token PUT from a bridge (one more
+            // hop) gets no answer; the host firewall drops their metadata traffic as well.
             {"MetadataOptions", json::object{{"HttpTokens", "required"},
                                              {"HttpEndpoint", "enabled"},
-                                             {"HttpPutResponseHopLimit", 2}}},
+                                             {"HttpPutResponseHopLimit", 1}}},
             {"BlockDeviceMappings",
              json::array{json::object{{"DeviceName", "/dev/xvda"},
                                       {"Ebs", json::object{{"VolumeSize", props.volume_size_gb},

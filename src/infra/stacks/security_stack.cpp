@@ -109,8 +109,9 @@ json::object bedrockInvokeStatement(const SecurityStackProps& props) {
 }
 
 void addInstanceRole(cfn::Template& t, const SecurityStackProps& props) {
+  // No Bedrock here: sandboxes get it through the Bedrock role below, which the gateway assumes
+  // per user (addBedrockRole); the instance role may only assume that role.
   json::array statements{
-      bedrockInvokeStatement(props),
       // The secrets the boot services read, by name: Secrets Manager appends "-" and six
       // random characters to a secret's ARN, hence "-??????" (and nothing wider).
       allow(json::array{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, instanceSecretArns(),
@@ -162,8 +163,8 @@ void addBedrockRole(cfn::Template& t, const SecurityStackProps& props) {
                                                 {"Effect", "Allow"},
                                                 {"Principal", json::object{{"AWS", cfn::getAtt("InstanceRole", "Arn")}}},
                                                 {"Action", "sts:AssumeRole"}}})},
-       // The gateway refreshes credentials shortly before they expire; an hour bounds what a
-       // leaked set is worth.
+       // An hour bounds what a leaked set is worth; it is also STS's cap for a role assumed with
+       // role credentials (the gateway's are the instance role's), and the gateway renews before.
        {"MaxSessionDuration", 3600},
        {"Policies", json::array{json::object{{"PolicyName", "openhands-bedrock"},
                                              {"PolicyDocument", policyDocument(json::array{bedrockInvokeStatement(props)})}}}}});

@@ -236,14 +236,30 @@ TEST(BedrockRoleTest, ExportedToTheInstance) {
                     {"BedrockRoleArn": {"Fn::ImportValue": "OpenHands-Security-BedrockRoleArn"}}]}}}}})"));
 }
 
-// Found by the instance-role check when present (the instance role still carries the direct
-// grant until the gateway serves sandboxes their credentials).
-TEST(BedrockRoleTest, TheInstanceBedrockCheckFindsDirectGrants) {
+// Sandboxes cannot use the instance's own credentials: the instance role has no Bedrock left
+// (the gateway assumes the Bedrock role per user instead), and a container behind a bridge gets
+// no IMDS answer (one hop). The checks are shown catching a direct grant and a second hop.
+TEST(BedrockRoleTest, TheInstanceRoleHasNoBedrockAndImdsStopsAtTheHost) {
+  for (const auto& context : {testing::exampleContext(), testing::minimalContext()}) {
+    EXPECT_TRUE(instanceBedrockActions(securityTemplate(context)).empty()) << joined(instanceBedrockActions(securityTemplate(context)));
+    const auto compute = testing::stackNamed(testing::testApp(context), "OpenHands-Compute").template_.toJson();
+    const auto& options = compute.at("Resources").at("LaunchTemplate").at("Properties").at("LaunchTemplateData").at("MetadataOptions");
+    EXPECT_EQ(options.at("HttpPutResponseHopLimit"), 1);
+    EXPECT_EQ(options.at("HttpTokens"), "required");
+  }
   auto t = securityTemplate();
-  auto& statements = t.at("Resources").at("InstanceRole").at("Properties").at("Policies").at(0).at("PolicyDocument").at(
-      "Statement").as_array();
-  statements.push_back(json::object{{"Effect", "Allow"}, {"Action", "Bedrock:Converse"}, {"Resource", "*"}});
-  EXPECT_EQ(instanceBedrockActions(t).back(), "Bedrock:Converse");
+  t.at("Resources").at("InstanceRole").at("Properties").at("Policies").at(0).at("PolicyDocument").at("Statement").as_array().push_back(
+      json::object{{"Effect", "Allow"}, {"Action", "Bedrock:Converse"}, {"Resource", "*"}});
+  EXPECT_EQ(instanceBedrockActions(t), std::vector<std::string>{"Bedrock:Converse"});
+  t = securityTemplate();
+  t.at("Resources").as_object()["Extra"] = json::object{
+      {"Type", "AWS::IAM::Policy"},
+      {"Properties", json::object{{"PolicyName", "x"},
+                                  {"Roles", json::array{json::object{{"Ref", "InstanceRole"}}}},
+                                  {"PolicyDocument", json::object{{"Statement", json::object{{"Effect", "Allow"},
+                                                                                            {"Action", "*"},
+                                                                                            {"Resource", "*"}}}}}}}};
+  EXPECT_EQ(instanceBedrockActions(t), std::vector<std::string>{"*"});
 }
 
 }  // namespace

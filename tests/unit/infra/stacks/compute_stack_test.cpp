@@ -43,7 +43,7 @@ TEST(ComputeStackTest, LaunchTemplateRequiresImdsV2AndEncryptedGp3) {
   EXPECT_TRUE(compute().hasResourceProperties("AWS::EC2::LaunchTemplate", R"({"LaunchTemplateData": {
     "ImageId": "{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64}}",
     "InstanceType": "m7g.xlarge",
-    "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
+    "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
     "BlockDeviceMappings": [{"DeviceName": "/dev/xvda",
                              "Ebs": {"VolumeSize": 300, "VolumeType": "gp3", "Encrypted": true}}],
     "SecurityGroupIds": [{"Fn::ImportValue": "OpenHands-Security-InstanceSecurityGroupId"}],

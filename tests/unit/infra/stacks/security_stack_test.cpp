@@ -60,9 +60,6 @@ TEST(SecurityStackTest, InstanceRoleGrantsExactlyTheNeededServices) {
     "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"},
                           {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/CloudWatchAgentServerPolicy"}],
     "Policies": [{"PolicyDocument": {"Statement": {"$arrayWith": [
-      {"Sid": "BedrockInvokeConfiguredModel", "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-       "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:bedrock:us-*::foundation-model/anthropic.claude-sonnet-4-5*"},
-                    {"Fn::Sub": "arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/us.anthropic.claude-sonnet-4-5*"}]},
       {"Sid": "ReadInstanceSecrets",
        "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/db-admin-??????"},
                     {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:openhands/app-db-??????"},
