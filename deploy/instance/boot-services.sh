@@ -110,6 +110,7 @@ phase_secrets() {
   persistent_key sandbox-key
   persistent_key sandbox-seal-key
   persistent_key appserver-key
+  persistent_key credentials-token-key
   chown -R "$gateway_uid:$gateway_uid" "$sec/gateway"
 }
 
@@ -185,6 +186,7 @@ EOF
   done
   [[ $DATA_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || { echo "boot-services: bad data bucket" >&2; return 1; }
   [[ $DB_PROXY_ENDPOINT =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || { echo "boot-services: bad database endpoint" >&2; return 1; }
+  [[ $BEDROCK_ROLE_ARN =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$ && $REGION =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || { echo "boot-services: bad Bedrock role or region" >&2; return 1; }
   [ -z "$VPC_CIDR" ] || proxies="\"$VPC_CIDR\""
   # The sign-in settings that are not secret (Cognito pool, region, domain prefix, client id).
   pool=$(jq -r '.issuer // "" | sub(".*/"; "")' "$auth")
@@ -209,6 +211,7 @@ EOF
     -e "s|@SANDBOX_API_ADDRESS@|${OH_SANDBOX_API_ADDRESS:-172.17.0.1}|g" -e "s|@DB_ROLE@|$db_role|g" -e "s|@STORE_DB@|$store_db|g" \
     -e "s|@OPENHANDS_IMAGE@|$app_image|g" -e "s|@OPENHANDS_VERSION@|${app_image##*:}|g" \
     -e "s|@CORS_ORIGINS@|$origins|g" -e "s|@DATA_BUCKET@|$DATA_BUCKET|g" \
+    -e "s|@BEDROCK_ROLE_ARN@|$BEDROCK_ROLE_ARN|g" -e "s|@REGION@|$REGION|g" \
     -e "s|@DB_PROXY_ENDPOINT@|$DB_PROXY_ENDPOINT|g" -e "s|@DB_CA_FILE@|${OH_GATEWAY_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}|g" \
     "$root/opt/openhands/gateway.toml.in" >"$etc/gateway.toml.tmp"
   if grep -q '^[^#]*@[A-Z_]*@' "$etc/gateway.toml.tmp"; then

@@ -88,7 +88,7 @@ catalog() {
 boot "$results/boot1.log" && echo 0 >"$results/boot1.rc" || echo $? >"$results/boot1.rc"
 catalog >"$results/catalog1.txt"
 # The gateway's keys kept on EFS: the second and third boots must copy the same ones.
-cat "$work/root/etc/openhands/secrets/gateway/"{sandbox-key,sandbox-seal-key,appserver-key} \
+cat "$work/root/etc/openhands/secrets/gateway/"{sandbox-key,sandbox-seal-key,appserver-key,credentials-token-key} \
   >"$results/sandbox-keys1.txt" 2>&1 || true
 # Before any rotation the gateway's previous origin secret is the current one again.
 cat "$work/root/etc/openhands/secrets/gateway/origin-secret" >"$results/origin-current1.txt" 2>&1 || true
@@ -154,7 +154,7 @@ aws secretsmanager put-secret-value --secret-id oh/session-key --secret-string "
 # The origin secret's rotation (docs/infra.md): the new value is AWSCURRENT, the old AWSPREVIOUS.
 aws secretsmanager put-secret-value --secret-id oh/origin --secret-string "origin-r0tated-value-9876543210" >/dev/null
 boot "$results/boot3.log" && echo 0 >"$results/boot3.rc" || echo $? >"$results/boot3.rc"
-cat "$work/root/etc/openhands/secrets/gateway/"{sandbox-key,sandbox-seal-key,appserver-key} \
+cat "$work/root/etc/openhands/secrets/gateway/"{sandbox-key,sandbox-seal-key,appserver-key,credentials-token-key} \
   >"$results/sandbox-keys3.txt" 2>&1 || true
 printf '*:*:*:*:%s\n' "$rotated_password" >"$work/app.pgpass"
 PGSSLMODE=require PGPASSFILE=$work/app.pgpass psql -X -qtA -h 127.0.0.1 -p 5432 -U openhands_app -d oh_gateway \

@@ -173,11 +173,12 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
   for (const auto& [name, value] : expected) {
     expected_files.insert(name);
   }
-  // The sandbox API's keys and the app servers' secret key: 32 random bytes each, kept root-only on EFS and the same after every
-  // boot (sealed records and users' API keys survive an instance replacement).
+  // The sandbox API's keys, the app servers' secret key and the credential tokens' key (issue
+  // 15): 32 random bytes each, kept root-only on EFS and the same after every boot (sealed
+  // records, users' API keys and sandboxes' credential tokens survive an instance replacement).
   const fs::path keys = work_ / "root/data/openhands/keys";
   EXPECT_EQ(modeOf(keys), 0700u);
-  for (const char* name : {"sandbox-key", "sandbox-seal-key", "appserver-key"}) {
+  for (const char* name : {"sandbox-key", "sandbox-seal-key", "appserver-key", "credentials-token-key"}) {
     const std::string key = readFile(secrets() / "gateway" / name);
     EXPECT_TRUE(std::regex_match(key, std::regex("[0-9a-f]{64}\n"))) << name;
     EXPECT_EQ(readFile(keys / name), key) << name;
@@ -187,8 +188,11 @@ void BootServicesTest::checkSecretsLandInRootOnlyFiles() {
     EXPECT_EQ(ownerOf(secrets() / "gateway" / name), 10001u) << name;
     expected_files.insert(std::string("gateway/") + name);
   }
-  EXPECT_NE(readFile(secrets() / "gateway/sandbox-key"), readFile(secrets() / "gateway/sandbox-seal-key"));
-  EXPECT_NE(readFile(secrets() / "gateway/sandbox-key"), readFile(secrets() / "gateway/appserver-key"));
+  std::set<std::string> distinct;
+  for (const char* name : {"sandbox-key", "sandbox-seal-key", "appserver-key", "credentials-token-key"}) {
+    distinct.insert(readFile(secrets() / "gateway" / name));
+  }
+  EXPECT_EQ(distinct.size(), 4u);
   EXPECT_EQ(result("sandbox-keys1.txt"), result("sandbox-keys3.txt"));
   EXPECT_EQ(gateway_files, expected_files);
   for (const char* name : {"db-admin.json", "app-db.json", "app-db-password", "auth-settings.json"}) {
@@ -236,6 +240,10 @@ void BootServicesTest::checkServiceConfigurationWritten() {
   EXPECT_NE(gateway.find("host_suffixes = [\"runtime.openhands.example.com\"]\n"), std::string::npos);
   EXPECT_NE(gateway.find("access = \"owner\"\n"), std::string::npos);
   EXPECT_NE(gateway.find("allowed_images = [\"ghcr.io/openhands/agent-server:1.20.1-python\"]\n"), std::string::npos);
+  // Sandboxes' credentials: the Bedrock role the user data names, in the deployment's region.
+  EXPECT_NE(gateway.find("role_arn = \"" + std::string(testing::sampleInputs().bedrock_role_arn.as_string()) + "\"\n"),
+            std::string::npos);
+  EXPECT_NE(gateway.find("region = \"eu-central-1\"\n"), std::string::npos);
   // Rotated once (boot3): the previous cookie key is offered.
   EXPECT_NE(gateway.find("cookie_previous_key_file = \"/etc/oh-gateway/secrets/cookie-previous-key\"\n"),
             std::string::npos);

@@ -44,7 +44,8 @@ class InstanceCheckConfigTest : public BootConfigFixture {
   // The files the secrets phase writes for the gateway (values as it derives them: 64 hex digits).
   void writeGatewaySecrets() {
     char digit = 'a';
-    for (const char* name : {"cookie-key", "ticket-key", "sandbox-key", "sandbox-seal-key", "appserver-key"}) {
+    for (const char* name : {"cookie-key", "ticket-key", "sandbox-key", "sandbox-seal-key", "appserver-key",
+                             "credentials-token-key"}) {
       writeFile(secrets() / "gateway" / name, std::string(64, digit++) + "\n");
     }
     writeFile(secrets() / "gateway/origin-secret", "origin-value-0123456789abcdef\n");

@@ -88,7 +88,7 @@ class BootConfigFixture : public ::testing::Test {
   // value); returns the script's exit status. Its output goes to log_.
   int boot(std::string_view main_hosts, std::string_view auth_settings,
            std::string_view agent_server_image = "ghcr.io/openhands/agent-server:1.20.1-python") {
-    writeFile(etc() / "instance.env", testing::renderedInstanceEnv(testing::sampleInputs()));
+    writeFile(etc() / "instance.env", testing::renderedInstanceEnv(testing::sampleInputs()) + instance_env_extra_);
     // As phase_images leaves it (the SSM parameters' values).
     writeFile(etc() / "images.env", "OPENHANDS_IMAGE=docker.openhands.dev/openhands/openhands:1.7.0\nAGENT_SERVER_IMAGE=" +
                                         std::string(agent_server_image) + "\n");
@@ -109,6 +109,8 @@ class BootConfigFixture : public ::testing::Test {
   fs::path work_;
   fs::path root_;
   std::string log_;
+  // Lines appended to instance.env (a later assignment wins when boot-services.sh sources it).
+  std::string instance_env_extra_;
 };
 
 }  // namespace oh::infra::instance::testing

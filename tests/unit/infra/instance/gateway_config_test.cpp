@@ -118,6 +118,39 @@ TEST_F(InstanceGatewayConfigTest, AppServerPerUserOn) {
   EXPECT_TRUE(fs::is_directory(work_ / "data/users"));
 }
 
+// This test verifies sandboxes' credential endpoint (issue 15): on, at 169.254.170.2:8091 (the
+// address botocore accepts over plain HTTP, on oh-firewall.sh's dummy interface), for the Bedrock
+// role the user data names, in the deployment's region through regional STS, with a token key
+// of its own among the gateway's secrets.
+TEST_F(InstanceGatewayConfigTest, SandboxCredentialsForTheBedrockRole) {
+  ASSERT_EQ(boot(kOneDomain, kGoodAuthSettings), 0) << log_;
+  const auto s = parse(gatewayToml());
+  EXPECT_TRUE(s.credentials.enabled);
+  EXPECT_EQ(s.credentials.listen_address, "169.254.170.2");
+  EXPECT_EQ(s.credentials.listen_port, 8091);
+  EXPECT_EQ(s.credentials.role_arn, std::string(sampleInputs().bedrock_role_arn.as_string()));
+  EXPECT_EQ(s.credentials.region, "eu-central-1");
+  EXPECT_EQ(s.credentials.sts_endpoint, "");
+  EXPECT_EQ(s.credentials.token_key_file, "/etc/oh-gateway/secrets/credentials-token-key");
+}
+
+// This test verifies a Bedrock role ARN or region that is not one (a quote or newline would
+// inject TOML, a '|' would break the substitution) stops the boot before gateway.toml is written.
+TEST_F(InstanceGatewayConfigTest, HostileBedrockRoleOrRegionStopsTheBoot) {
+  for (const char* line : {"BEDROCK_ROLE_ARN=", "BEDROCK_ROLE_ARN='arn:aws:iam::123456789012:role/x\"\nenabled = false'",
+                           "BEDROCK_ROLE_ARN=arn:aws:iam::123456789012:user/x", "BEDROCK_ROLE_ARN=arn:aws:iam::1234:role/x",
+                           "BEDROCK_ROLE_ARN='arn:aws:iam::123456789012:role/a|b'", "REGION=", "REGION='eu-central-1\"'",
+                           "REGION=EU-CENTRAL-1"}) {
+    fs::remove(etc() / "gateway.toml");
+    instance_env_extra_ = std::string(line) + "\n";
+    EXPECT_NE(boot(kOneDomain, kGoodAuthSettings), 0) << line;
+    EXPECT_FALSE(fs::exists(etc() / "gateway.toml")) << line;
+  }
+  instance_env_extra_ = "BEDROCK_ROLE_ARN=arn:aws-us-gov:iam::123456789012:role/path/OpenHands-Bedrock\nREGION=us-gov-west-1\n";
+  ASSERT_EQ(boot(kOneDomain, kGoodAuthSettings), 0) << log_;
+  EXPECT_EQ(parse(gatewayToml()).credentials.role_arn, "arn:aws-us-gov:iam::123456789012:role/path/OpenHands-Bedrock");
+}
+
 // This test verifies an agent-server image parameter that is not an image reference (the SSM
 // parameter is writable by whoever may change it) stops the boot before gateway.toml is written.
 TEST_F(InstanceGatewayConfigTest, HostileAgentServerImageStopsTheBoot) {
