@@ -184,7 +184,6 @@ EOF
   for value in "$app_image" "$agent_image"; do
     [[ $value =~ ^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9._-]+$ ]] || { echo "boot-services: bad image reference" >&2; return 1; }
   done
-  [[ $DATA_BUCKET =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || { echo "boot-services: bad data bucket" >&2; return 1; }
   [[ $DB_PROXY_ENDPOINT =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || { echo "boot-services: bad database endpoint" >&2; return 1; }
   [[ $BEDROCK_ROLE_ARN =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$ && $REGION =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || { echo "boot-services: bad Bedrock role or region" >&2; return 1; }
   [ -z "$VPC_CIDR" ] || proxies="\"$VPC_CIDR\""
@@ -210,7 +209,7 @@ EOF
     -e "s|^@COOKIE_PREVIOUS_KEY@\$|$previous|" -e "s|@AGENT_SERVER_IMAGE@|$agent_image|g" \
     -e "s|@SANDBOX_API_ADDRESS@|${OH_SANDBOX_API_ADDRESS:-172.17.0.1}|g" -e "s|@DB_ROLE@|$db_role|g" -e "s|@STORE_DB@|$store_db|g" \
     -e "s|@OPENHANDS_IMAGE@|$app_image|g" -e "s|@OPENHANDS_VERSION@|${app_image##*:}|g" \
-    -e "s|@CORS_ORIGINS@|$origins|g" -e "s|@DATA_BUCKET@|$DATA_BUCKET|g" \
+    -e "s|@CORS_ORIGINS@|$origins|g" \
     -e "s|@BEDROCK_ROLE_ARN@|$BEDROCK_ROLE_ARN|g" -e "s|@REGION@|$REGION|g" \
     -e "s|@DB_PROXY_ENDPOINT@|$DB_PROXY_ENDPOINT|g" -e "s|@DB_CA_FILE@|${OH_GATEWAY_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}|g" \
     "$root/opt/openhands/gateway.toml.in" >"$etc/gateway.toml.tmp"
