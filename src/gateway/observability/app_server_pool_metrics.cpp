@@ -7,13 +7,7 @@
 namespace oh::gateway {
 namespace {
 
-void appendSample(std::string& out, const char* name, const char* labels, std::uint64_t value) {
-  out += name;
-  out += labels;
-  out += ' ';
-  out += std::to_string(value);
-  out += '\n';
-}
+using prometheus::appendSample;
 
 }  // namespace
 

@@ -63,4 +63,12 @@ void appendLatencyHistogram(std::string& out, std::string_view name, std::span<c
   out += '\n';
 }
 
+void appendSample(std::string& out, const char* name, const char* labels, std::uint64_t value) {
+  out += name;
+  out += labels;
+  out += ' ';
+  out += std::to_string(value);
+  out += '\n';
+}
+
 }  // namespace oh::gateway::prometheus

@@ -17,6 +17,9 @@ void appendHeader(std::string& out, const char* name, const char* type, const ch
 // A sample value: shortest form, up to 9 significant digits.
 void appendDouble(std::string& out, double value);
 
+// One sample line: `{name}{labels} {value}\n` (labels "" or `{key="value"}`, already escaped).
+void appendSample(std::string& out, const char* name, const char* labels, std::uint64_t value);
+
 // A latency histogram is kept as one counter per bucket (not cumulative, so an observation
 // touches one counter; rendering accumulates), upper_bounds.size() + 1 of them, the last for
 // +Inf, and the sum of all latencies in nanoseconds.
