@@ -245,6 +245,23 @@ bool AppServerPool::isAppServerAddress(std::string_view ip) const {
   return impl_->addresses.find(ip) != impl_->addresses.end();
 }
 
+std::optional<std::string> AppServerPool::appServerUserAt(std::string_view ip) const {
+  if (ip.empty()) {
+    return std::nullopt;
+  }
+  const std::lock_guard lock(impl_->mutex);
+  if (impl_->addresses.count(ip) != 1) {
+    return std::nullopt;
+  }
+  // One entry per user who had a server since the gateway started: a short walk.
+  for (const auto& [user_key, entry] : impl_->entries) {
+    if (entry.address == ip) {
+      return user_key;
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<AppServerListing> AppServerPool::list() const {
   const std::lock_guard lock(impl_->mutex);
   std::vector<AppServerListing> out;

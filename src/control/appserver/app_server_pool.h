@@ -68,6 +68,10 @@ public:
   // Whether ip is the address of one of our app servers (started or ready): the sandbox API
   // listener serves only these (and loopback). Thread-safe, non-blocking.
   bool isAppServerAddress(std::string_view ip) const;
+  // Whose app server (started or ready) has this address: the user key, or nullopt when none
+  // has it or two do (a stale address; refusing beats misattributing). The sandbox API's agent
+  // proxy relays an app server's calls only to its own user's sandboxes. Thread-safe, non-blocking.
+  std::optional<std::string> appServerUserAt(std::string_view ip) const;
 
   // --- operators (queued on the workers; false when user_key is not a user key) -----------------
   std::vector<AppServerListing> list() const;

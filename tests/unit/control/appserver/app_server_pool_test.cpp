@@ -111,6 +111,9 @@ TEST_F(AppServerPoolTest, StartGoesThroughItsPhasesAndRegistersTheAddressWhileWa
   EXPECT_EQ(pool_->peek(kUserA).address, "");        // but nobody is routed to it yet
   EXPECT_FALSE(pool_->isAppServerAddress("10.88.0.250"));
   EXPECT_FALSE(pool_->isAppServerAddress(""));
+  EXPECT_EQ(pool_->appServerUserAt(address), std::optional<std::string>(kUserA));
+  EXPECT_EQ(pool_->appServerUserAt("10.88.0.250"), std::nullopt);
+  EXPECT_EQ(pool_->appServerUserAt(""), std::nullopt);
   probe_->answer = true;
   ASSERT_TRUE(becomes(kUserA, Phase::ready));
   EXPECT_EQ(pool_->peek(kUserA).address, address);
@@ -182,6 +185,7 @@ TEST_F(AppServerPoolTest, IdleServersAreStoppedUnlessAConnectionIsOpenAndComeBac
   pool_->housekeep();
   EXPECT_EQ(pool_->peek(kUserA).phase, Phase::stopped);
   EXPECT_FALSE(pool_->isAppServerAddress(address));
+  EXPECT_EQ(pool_->appServerUserAt(address), std::nullopt);  // a culled server's address names nobody
   ASSERT_TRUE(eventually([&] { return backend_->stateOf(appServerName(kUserA)) == WorkloadState::exited; }));
   EXPECT_EQ(pool_->metrics().culls_idle, 1u);
   EXPECT_TRUE(std::filesystem::is_directory(data_.path() + "/" + kUserA));  // data kept
@@ -260,6 +264,8 @@ TEST_F(AppServerPoolTest, AGatewayRestartAdoptsRunningServersAndDropsStoppedOnes
   EXPECT_FALSE(backend_->stateOf(appServerName(kUserC)).has_value());
   EXPECT_FALSE(backend_->stateOf("oh-appserver-stray").has_value());
   EXPECT_TRUE(pool_->isAppServerAddress(pool_->peek(kUserB).address));
+  EXPECT_EQ(pool_->appServerUserAt(pool_->peek(kUserB).address), std::optional<std::string>(kUserB));
+  EXPECT_NE(pool_->appServerUserAt(pool_->peek(kUserA).address), std::optional<std::string>(kUserB));
 
   // The adopted old one reaches the new version at its next start, never while running.
   clock_.advance(std::chrono::seconds(600));
