@@ -280,7 +280,16 @@ ApiResult<SandboxView> SandboxService::resume(std::string_view owner, std::strin
     // start of ours is a sandbox not looked at since this process started (an instance replaced):
     // it is resumed like a paused one, or the first resync would record it paused after the
     // resume was answered.
-    if (status == "running" || (status == "starting" && impl.pendingGeneration(id))) {
+    if (status == "starting" && impl.pendingGeneration(id)) {
+      return impl.viewOf(record);
+    }
+    // "running" is what the index saw at its last resync, up to resync_interval ago: the
+    // container may be gone since. A reconcile of a pending sandbox looks, and re-creates it if
+    // so (a running one is left as it is), instead of answering "running" for a container the
+    // owner cannot reach until the next resync records it paused.
+    if (status == "running") {
+      impl.markPending(id, Impl::PendingKind::resume);
+      impl.queue.add(id);
       return impl.viewOf(record);
     }
     auto records = impl.store->list(owner);

@@ -70,6 +70,35 @@ TEST_F(SandboxReconcileTest, ContainerRemovedBehindOurBackBecomesPausedAndResume
   EXPECT_EQ(second_spec->network, first_spec->network);
 }
 
+// A resume within resync_interval of the container vanishing finds the index still saying
+// "running": it must look rather than trust that, and bring the sandbox up again.
+TEST_F(SandboxReconcileTest, ResumeBeforeTheResyncNoticesAVanishedContainerAndRecreatesIt) {
+  SandboxServiceSettings slow = h.settings();
+  slow.resync_interval = std::chrono::hours(1);
+  h.startService(slow);
+  runOne();
+  h.backend->removeBehindBack(kName);
+  ASSERT_EQ(h.status(kOwnerA, kId), "running") << "the index has not looked yet";
+
+  auto resumed = h.service->resume(kOwnerA, kId);
+  ASSERT_TRUE(resumed);
+  ASSERT_TRUE(eventually([&] { return h.backend->creates() == 2; })) << "re-created without a resync";
+  ASSERT_TRUE(h.becomes(kOwnerA, kId, "running"));
+  EXPECT_EQ(h.backend->size(), 1u);
+}
+
+TEST_F(SandboxReconcileTest, ResumeOfARunningSandboxLeavesItsContainerAlone) {
+  h.startService();
+  runOne();
+  auto resumed = h.service->resume(kOwnerA, kId);
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->status, "running");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(h.backend->creates(), 1);
+  EXPECT_EQ(h.status(kOwnerA, kId), "running");
+  EXPECT_EQ(h.store->peek(kId)->desired, DesiredState::running);
+}
+
 // Issue 15: each sandbox gets the credential endpoint's URI and its own token, derived from its
 // id, so a container re-created on resume carries the same token; a caller's values of the
 // container provider's variables never reach the sandbox, and a region it set is kept.
