@@ -17,98 +17,26 @@
 // Environment: OH_GATEWAY_BIN (required), CHROMIUM (default /usr/bin/chromium).
 // Exit 0 pass, 1 fail, 77 skipped (no Chromium, no node_modules, no gateway binary).
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+
+import {
+  GATEWAY, check, describeChain, freePort, launchBrowser, listen, recordNavigations, requireBrowser, run, startProcess,
+  waitForLine, workDirectory,
+} from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../..');
 const PROVIDER = path.join(ROOT, 'tests/support/oidc/provider.mjs');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const GATEWAY = process.env.OH_GATEWAY_BIN || '';
 
 const MAIN_HOST = 'openhands.oh.test';
 const RUNTIME_SUFFIX = `runtime.${MAIN_HOST}`;
 const USER = 'alice';
 const CONVERSATION = 'abc123def456abc123def456abc12345';  // 32 hex digits, as OpenHands makes them
 const STEP_TIMEOUT_MS = 20000;
-
-function skip(reason) {
-  process.stdout.write(`SKIP: ${reason}\n`);
-  process.exit(77);
-}
-
-// ---------------------------------------------------------------------------------------------
-// processes and small servers (everything started here is stopped by PID or closed at the end)
-
-const cleanups = [];
-
-const processes = [];
-
-function startProcess(name, command, args, options = {}) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  const proc = { child, name, output: [], watchers: new Set() };
-  const keep = (stream) => createInterface({ input: stream }).on('line', (line) => {
-    proc.output.push(line);
-    if (proc.output.length > 400) proc.output.shift();
-    for (const watcher of proc.watchers) watcher(line);
-  });
-  keep(child.stdout);
-  keep(child.stderr);
-  processes.push(proc);
-  cleanups.push(() => stopProcess(child));
-  return proc;
-}
-
-function stopProcess(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
-
-function waitForLine(proc, predicate, timeoutMs = 30000) {
-  return new Promise((resolve, reject) => {
-    const seen = proc.output.find(predicate);
-    if (seen) { resolve(seen); return; }
-    const finish = (error, line) => {
-      clearTimeout(timer);
-      proc.watchers.delete(watcher);
-      proc.child.off('exit', onExit);
-      if (error) reject(error); else resolve(line);
-    };
-    const watcher = (line) => { if (predicate(line)) finish(null, line); };
-    const onExit = (code) => finish(new Error(`${proc.name} exited (${code}):\n${proc.output.join('\n')}`));
-    const timer = setTimeout(() => finish(new Error(`${proc.name}: no ready line in ${timeoutMs} ms:\n${proc.output.join('\n')}`)), timeoutMs);
-    proc.watchers.add(watcher);
-    proc.child.once('exit', onExit);
-  });
-}
-
-function listen(server, ...args) {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(...args, () => resolve(server.address()));
-    cleanups.push(() => new Promise((done) => { server.closeAllConnections?.(); server.close(() => done()); }));
-  });
-}
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // An upstream page that shows what the gateway forwarded: identity headers and cookies.
 function appServer(label, seen) {
@@ -164,35 +92,6 @@ function dockerApi(socketPath) {
 // ---------------------------------------------------------------------------------------------
 // checks
 
-let failures = 0;
-let passes = 0;
-
-function check(condition, what, detail = '') {
-  if (condition) {
-    passes += 1;
-    process.stdout.write(`ok   ${what}\n`);
-  } else {
-    failures += 1;
-    process.stdout.write(`FAIL ${what}${detail ? `\n     ${detail}` : ''}\n`);
-  }
-  return condition;
-}
-
-// Main-frame navigations of one step, redirects included: [{url, status, location}].
-function recordNavigations(page) {
-  const chain = [];
-  page.on('response', (response) => {
-    const request = response.request();
-    if (!request.isNavigationRequest() || request.frame() !== page.mainFrame()) return;
-    chain.push({ url: response.url(), status: response.status(), location: response.headers().location || '' });
-  });
-  return chain;
-}
-
-function describeChain(chain) {
-  return chain.map((s) => `${s.status} ${s.url}${s.location ? ` -> ${s.location}` : ''}`).join('\n     ');
-}
-
 async function seenOnPage(page) {
   const text = await page.locator('#seen').textContent({ timeout: STEP_TIMEOUT_MS });
   return JSON.parse(text);
@@ -201,22 +100,8 @@ async function seenOnPage(page) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} not found (apt-get install -y chromium)`);
-  let chromium;
-  try {
-    ({ chromium } = await import('playwright-core'));
-  } catch {
-    skip('playwright-core not installed (npm ci at the repository root)');
-  }
-  if (!GATEWAY || !existsSync(GATEWAY)) skip('OH_GATEWAY_BIN is not set to a built oh-gateway');
-
-  const work = mkdtempSync(path.join(os.tmpdir(), 'oh-browser-e2e-'));
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
-  const secretFile = (name, content) => {
-    const file = path.join(work, name);
-    writeFileSync(file, content, { mode: 0o600 });
-    return file;
-  };
+  const chromium = await requireBrowser();
+  const { work, secretFile } = workDirectory('oh-browser-e2e-');
 
   // Upstreams and the Docker API stand-in.
   const mainSeen = [];
@@ -282,18 +167,7 @@ access = "owner"
   const gateway = startProcess('oh-gateway', GATEWAY, ['--config', configPath]);
   await waitForLine(gateway, (line) => line.includes('oh-gateway listening on'));
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
-      // Everything resolves to this machine: the .test names, and the provider page's web font
-      // host (which then fails fast instead of leaving the machine).
-      '--host-resolver-rules=MAP * 127.0.0.1',
-    ],
-  });
-  cleanups.push(() => browser.close());
+  const browser = await launchBrowser(chromium);
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -445,23 +319,4 @@ access = "owner"
     'signed out at the provider too: the main host leads to its login form again', page.url());
 }
 
-let exitCode = 0;
-try {
-  await main();
-  exitCode = failures === 0 ? 0 : 1;
-} catch (error) {
-  process.stdout.write(`FAIL ${error.stack || error}\n`);
-  failures += 1;
-  exitCode = 1;
-} finally {
-  if (failures > 0) {
-    for (const proc of processes) {
-      process.stdout.write(`--- last output of ${proc.name}:\n${proc.output.slice(-60).join('\n')}\n`);
-    }
-  }
-  for (const cleanup of cleanups.reverse()) {
-    try { await cleanup(); } catch { /* best effort: keep stopping the rest */ }
-  }
-}
-process.stdout.write(`${passes} passed, ${failures} failed\n`);
-process.exit(exitCode);
+await run(main);
