@@ -149,6 +149,12 @@ export function describeChain(chain) {
 
 let failures = 0;
 let passes = 0;
+const began = Date.now();
+
+// Names a step in the output with the time since the start (where a slow run spends it).
+export function step(what) {
+  process.stdout.write(`---- ${what} (${((Date.now() - began) / 1000).toFixed(1)} s)\n`);
+}
 
 export function check(condition, what, detail = '') {
   if (condition) {
@@ -164,7 +170,6 @@ export function check(condition, what, detail = '') {
 // Runs the test, prints the last output of every process on a failure, stops everything
 // started, and exits with the result.
 export async function run(main) {
-  const began = Date.now();
   let exitCode = 0;
   try {
     await main();
