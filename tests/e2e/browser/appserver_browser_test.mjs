@@ -16,9 +16,9 @@
 // stand-in's binary and its image script), OH_AGENT_SERVER_STANDIN_BIN, CHROMIUM.
 // Exit 0 pass, 1 fail, 77 skipped (no Chromium, node_modules, podman, root or host address).
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 
@@ -51,10 +51,21 @@ function requirePeers() {
   return address;
 }
 
-function addUser(usersFile, name) {
-  const added = spawnSync(GATEWAY, ['users', 'add', name, '--file', usersFile, '--password-stdin'],
-    { input: `${PASSWORD}\n`, encoding: 'utf8' });
-  if (added.status !== 0) throw new Error(`oh-gateway users add ${name}: ${added.stderr}${added.stdout}`);
+// The local accounts file (one name:argon2id-hash line each): `oh-gateway users add` for each
+// name into a file of its own, at the same time (each run of the sanitized binary takes seconds),
+// then the accounts' lines together.
+async function writeAccounts(work, names) {
+  const files = await Promise.all(names.map((name) => new Promise((resolve, reject) => {
+    const file = path.join(work, `users-${name}`);
+    const child = spawn(GATEWAY, ['users', 'add', name, '--file', file, '--password-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.on('exit', (code) => (code === 0 ? resolve(file) : reject(new Error(`oh-gateway users add ${name}: ${output}`))));
+    child.stdin.end(`${PASSWORD}\n`);
+  })));
+  const lines = files.flatMap((file) => readFileSync(file, 'utf8').split('\n').filter((line) => line && !line.startsWith('#')));
+  writeFileSync(path.join(work, 'users'), `${lines.join('\n')}\n`, { mode: 0o600 });
 }
 
 function gatewayConfig({ port, work, podman, address, image, agentImage, labels, networkPrefix }) {
@@ -191,8 +202,7 @@ async function main() {
     secretFile(key, `${randomBytes(32).toString('hex')}\n`);
   }
   for (const dir of ['workspaces', 'users.d']) mkdirSync(path.join(work, dir), { mode: 0o700 });
-  secretFile('users', '');
-  for (const user of ['alice', 'bob', 'carol']) addUser(path.join(work, 'users'), user);
+  await writeAccounts(work, ['alice', 'bob', 'carol']);
 
   step('the gateway');
   const port = await freePort();
@@ -215,6 +225,13 @@ async function main() {
   // 1. Alice's first visit after signing in: the start page, live, then her app by itself.
   const phases = await watchPhases(alice);
   const chain = recordNavigations(alice);
+  // The start page's script runs under the gateway's CSP (script-src 'self'): a violation or an
+  // error in it shows here (not the 503 of the page itself, which Chromium logs as well).
+  const pageErrors = [];
+  alice.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+  });
+  alice.on('pageerror', (error) => pageErrors.push(String(error)));
   await signIn(alice, origin, 'alice');
   await alice.waitForURL(`${origin}/`);
   const first = chain.find((step) => step.url === `${origin}/` && step.status !== 302);
@@ -222,6 +239,7 @@ async function main() {
     'after signing in, the first visit shows the start page (503)', `${first?.status} ${await alice.title()}`);
   await waitForApp(alice);
   const distinct = new Set(phases.filter((phase) => phase !== 'none'));
+  check(pageErrors.length === 0, 'no script error or CSP violation on the way', pageErrors.join('\n     '));
   check(distinct.size >= 2, 'the start page showed the phases as they changed (two or more)', phases.join(' -> '));
   process.stdout.write(`     phases seen: ${phases.join(' -> ')}\n`);
   check(alice.url() === `${origin}/` && await alice.locator('#empty').count() === 1,
@@ -253,7 +271,9 @@ async function main() {
 
   step('3. a start that fails');
   // 3. A start that fails: the gateway again, with an OpenHands image that does not exist.
+  step('3a. the gateway stopped');
   await stopProcess(gateway.child);
+  step('3b. the gateway again, with a missing image');
   await startGateway('oh-gateway-missing-image', gatewayConfig({
     ...settings, image: `localhost/oh-browser-missing:${runId}`, labels: { ...labels, appserver: labels.failing },
   }));
@@ -264,6 +284,7 @@ async function main() {
   await failed.waitFor({ timeout: START_TIMEOUT_MS });
   const why = await carol.locator('.error').textContent();
   check(/image could not be pulled/.test(why), 'a failed start shows why on the page', why);
+  step('done: stopping and removing what the test started');
 }
 
 await run(main);
