@@ -23,7 +23,7 @@ import path from 'node:path';
 import process from 'node:process';
 
 import {
-  buildDeployedStandinImage, ensureAgentServerImage, ensureStandinImage, hostAddress, removeManaged, startForwardProxy,
+  appServerProxies, buildDeployedStandinImage, ensureAgentServerImage, ensureStandinImage, hostAddress, removeManaged, startForwardProxy,
   startPodman,
 } from './appserver_peers.mjs';
 import {
@@ -215,6 +215,7 @@ async function main() {
   };
   const settings = { port, work, podman, address, agentImage, networkPrefix };
   const gateway = await startGateway('oh-gateway', gatewayConfig({ ...settings, image, labels }));
+  const sandboxApi = / sandbox-api (\S+)/.exec(gateway.output.find((line) => line.includes(' sandbox-api ')) || '')?.[1];
 
   const browser = await launchBrowser(chromium);
   const alice = await (await browser.newContext()).newPage();
@@ -266,8 +267,16 @@ async function main() {
   }, bobIds[0]);
   check(asked.status === 200 && JSON.stringify(asked.body) === '[null]',
     'Alice\'s app server does not know Bob\'s conversation', JSON.stringify(asked));
-  check(proxy.stats.relayed > 0, 'the app servers reached their agent servers (through the test\'s proxy)',
-    proxy.stats.refused.join('\n     '));
+  // Their calls to the agent servers went through the HTTP_PROXY they run with: the test's
+  // (the image's ENV), or the gateway's sandbox API listener should the pool set one itself.
+  const proxies = await appServerProxies(podman, labels.appserver);
+  const testProxy = `http://${address}:${proxy.port}`;
+  check(proxies.length === 2 && proxies.every((p) => p === testProxy || p === `http://${sandboxApi}`),
+    'both app servers send agent-server calls through a proxy (the test\'s or the sandbox API)',
+    `${proxies} (test ${testProxy}, sandbox API ${sandboxApi})`);
+  if (proxies.includes(testProxy)) {
+    check(proxy.stats.relayed > 0, 'the test\'s proxy relayed their calls', proxy.stats.refused.join('\n     '));
+  }
 
   step('3. a start that fails');
   // 3. A start that fails: the gateway again, with an OpenHands image that does not exist.

@@ -86,6 +86,19 @@ export async function containerAddress(podman, name) {
   return Object.values(networks).map((n) => n.IPAddress).find(Boolean) || '';
 }
 
+// The HTTP_PROXY each app-server container of this pool runs with ('' when none).
+export async function appServerProxies(podman, managedValue) {
+  const filters = encodeURIComponent(JSON.stringify({ label: [`org.openhands.managed=${managedValue}`] }));
+  const listed = await podman.call('GET', `/containers/json?filters=${filters}`);
+  const out = [];
+  for (const container of Array.isArray(listed.body) ? listed.body : []) {
+    const inspected = await podman.call('GET', `/containers/${container.Id}/json`);
+    const env = inspected.body?.Config?.Env || [];
+    out.push((env.findLast((entry) => entry.startsWith('HTTP_PROXY=')) || '').slice('HTTP_PROXY='.length));
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // images
 
