@@ -7,7 +7,8 @@
 //      two distinct ones seen in the DOM), and it continues by itself to her app server's page;
 //   2. Alice and Bob, each in their own browser context, start a conversation from that page:
 //      each lists only their own, and Alice's server does not know Bob's;
-//   3. with an OpenHands image that does not exist, Carol's start fails and the page says why.
+//   3. with an OpenHands image that does not exist, Carol's start fails and the page says why
+//      (her browser runs no script: the start page refreshes itself).
 // The app servers reach the sandbox API on this machine's address (the users' bridge networks
 // cannot reach loopback) and the agent servers through a forward proxy of the test's
 // (appserver_peers.mjs), as appserver_standin_podman_test.cpp does.
@@ -286,11 +287,16 @@ async function main() {
   await startGateway('oh-gateway-missing-image', gatewayConfig({
     ...settings, image: `localhost/oh-browser-missing:${runId}`, labels: { ...labels, appserver: labels.failing },
   }));
-  const carol = await (await browser.newContext()).newPage();
+  // Carol's browser runs no script: the start page's <noscript> refresh takes her there.
+  const carol = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   carol.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const titles = [];
+  carol.on('load', async () => titles.push(await carol.title().catch(() => '')));
   await signIn(carol, origin, 'carol');
   const failed = carol.locator('h1', { hasText: 'OpenHands could not start' });
   await failed.waitFor({ timeout: START_TIMEOUT_MS });
+  check(titles.includes('Starting OpenHands'), 'without script, the start page refreshed itself to the outcome',
+    titles.join(' -> '));
   const why = await carol.locator('.error').textContent();
   check(/image could not be pulled/.test(why), 'a failed start shows why on the page', why);
   step('done: stopping and removing what the test started');
