@@ -24,12 +24,12 @@ import path from 'node:path';
 import process from 'node:process';
 
 import {
-  appServerProxies, buildDeployedStandinImage, ensureAgentServerImage, ensureStandinImage, hostAddress, removeManaged, startForwardProxy,
-  startPodman,
+  appServerProxies, buildDeployedStandinImage, ensureAgentServerImage, ensureStandinImage, hostAddress, removeManaged,
+  startForwardProxy, startPodman,
 } from './appserver_peers.mjs';
 import {
-  GATEWAY, atEnd, check, freePort, launchBrowser, recordNavigations, requireBrowser, run, skip, startProcess,
-  step, stopProcess, waitForLine, workDirectory,
+  GATEWAY, atEnd, check, freePort, gatewayConfigHead, launchBrowser, recordNavigations, requireBrowser, run, skip,
+  startProcess, step, stopProcess, waitForLine, workDirectory,
 } from './harness.mjs';
 
 const MAIN_HOST = 'openhands.oh.test';
@@ -70,28 +70,8 @@ async function writeAccounts(work, names) {
 }
 
 function gatewayConfig({ port, work, podman, address, image, agentImage, labels, networkPrefix }) {
-  return `mode = "local"
-
-[server]
-listen_address = "127.0.0.1"
-listen_port = ${port}
-
-[upstream]
-url = "http://127.0.0.1:9"
-
-[origin]
-enabled = false
-
-[rate_limit]
-enabled = false
-
-[admin]
-enabled = false
-
-[log]
-level = "info"
-access_log = true
-
+  // [upstream] is never used: every signed-in request goes to the user's app server.
+  return `${gatewayConfigHead({ port, upstream: 'http://127.0.0.1:9' })}
 [auth]
 provider = "local"
 users_file = "${work}/users"

@@ -98,6 +98,33 @@ export function workDirectory(prefix) {
   return { work, secretFile };
 }
 
+// The start of a test gateway's configuration: local mode on loopback in front of `upstream`,
+// no origin check, rate limit or admin listener, access log on. The test adds [auth] and more.
+export function gatewayConfigHead({ port, upstream }) {
+  return `mode = "local"
+
+[server]
+listen_address = "127.0.0.1"
+listen_port = ${port}
+
+[upstream]
+url = "${upstream}"
+
+[origin]
+enabled = false
+
+[rate_limit]
+enabled = false
+
+[admin]
+enabled = false
+
+[log]
+level = "info"
+access_log = true
+`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // the browser
 

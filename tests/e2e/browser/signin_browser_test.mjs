@@ -24,8 +24,8 @@ import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
 import {
-  GATEWAY, check, describeChain, freePort, launchBrowser, listen, recordNavigations, requireBrowser, run, startProcess,
-  waitForLine, workDirectory,
+  GATEWAY, check, describeChain, freePort, gatewayConfigHead, launchBrowser, listen, recordNavigations, requireBrowser,
+  run, startProcess, waitForLine, workDirectory,
 } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -121,28 +121,7 @@ async function main() {
   const providerInfo = JSON.parse(await waitForLine(provider, (line) => line.startsWith('{')));
   const issuer = providerInfo.issuer;
 
-  const config = `mode = "local"
-
-[server]
-listen_address = "127.0.0.1"
-listen_port = ${gatewayPort}
-
-[upstream]
-url = "http://127.0.0.1:${mainApp.port}"
-
-[origin]
-enabled = false
-
-[rate_limit]
-enabled = false
-
-[admin]
-enabled = false
-
-[log]
-level = "info"
-access_log = true
-
+  const config = `${gatewayConfigHead({ port: gatewayPort, upstream: `http://127.0.0.1:${mainApp.port}` })}
 [auth]
 provider = "oidc"
 client_id = "${providerInfo.client_id}"
