@@ -252,7 +252,7 @@ async function main() {
   // (the image's ENV), or the gateway's sandbox API listener should the pool set one itself.
   const proxies = await appServerProxies(podman, labels.appserver);
   const testProxy = `http://${address}:${proxy.port}`;
-  check(proxies.length === 2 && proxies.every((p) => p === testProxy || p === `http://${sandboxApi}`),
+  check(proxies.length === 2 && proxies.every((p) => p === testProxy || p.replace(/\/$/, '') === `http://${sandboxApi}`),
     'both app servers send agent-server calls through a proxy (the test\'s or the sandbox API)',
     `${proxies} (test ${testProxy}, sandbox API ${sandboxApi})`);
   if (proxies.includes(testProxy)) {
