@@ -37,10 +37,15 @@ RUN ["bash", "/usr/local/libexec/gateway-image.sh", "runtime"]
 
 FROM ${RUNTIME_BASE_IMAGE} AS runtime
 COPY --from=build /out/rootfs/ /
-# Not run in this image: the instance copies it out and runs it on the host before the gateway
-# starts (deploy/instance/oh-gateway.service), so the host firewall ships with the gateway that
-# matches it and not in the user data, which is at EC2's 16 KB limit.
-COPY deploy/instance/oh-firewall.sh /usr/local/libexec/oh-firewall.sh
+# Not run in this image: the instance's host files that belong to this gateway. oh-prepare.service
+# copies /opt/openhands/ out to the same path on the host before anything else runs
+# (docs/instance.md, "What the user data carries and what the gateway image carries"): the boot
+# services that write this gateway's configuration and secrets, the database bootstrap, the
+# configuration template, and the host firewall the gateway's sandboxes rely on. They change with
+# a deployment, as the gateway does, and stay out of the user data (EC2's 16 KB limit). Owned by
+# root (the gateway's user cannot change them); modes set here, whatever the checkout's are.
+COPY --chmod=0755 deploy/instance/boot-services.sh deploy/instance/db-bootstrap.sh deploy/instance/oh-firewall.sh /opt/openhands/bin/
+COPY --chmod=0644 deploy/instance/gateway.toml.in /opt/openhands/
 # An unprivileged user by number: no passwd entry is needed (the instance runs it as 10001 with
 # the Docker socket's group, deploy/instance/boot-services.sh).
 USER 10001:10001

@@ -2,7 +2,9 @@
 # OpenHands instance bootstrap, rendered by oh-infra into Fn::Sub (Amazon Linux 2023, arm64).
 # Dollar-brace names are CloudFormation values; shell variables here never use braces.
 # "#@file MODE PATH NAME" lines put deploy/instance/NAME into one compressed bundle, which the
-# "#@bundle" line unpacks in place (base64 and tar), verbatim.
+# "#@bundle" line unpacks in place (base64 and tar), verbatim. Only what must exist before the
+# gateway image is pulled travels here; oh-prepare.service copies the boot scripts, the gateway
+# configuration template and the host firewall out of that image (docs/instance.md).
 set -Eeuo pipefail
 umask 022
 export AWS_DEFAULT_REGION='${Region}'
@@ -24,9 +26,6 @@ retry() {
 retry dnf install -y docker amazon-efs-utils amazon-cloudwatch-agent postgresql15 jq stunnel
 #@file 0644 /etc/docker/daemon.json docker-daemon.json
 #@file 0644 /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json cloudwatch-agent.json
-#@file 0755 /opt/openhands/bin/boot-services.sh boot-services.sh
-#@file 0755 /opt/openhands/bin/db-bootstrap.sh db-bootstrap.sh
-#@file 0644 /opt/openhands/gateway.toml.in gateway.toml.in
 #@file 0644 /etc/systemd/system/oh-prepare.service oh-prepare.service
 #@file 0644 /etc/systemd/system/oh-db-tls.service oh-db-tls.service
 #@file 0644 /etc/systemd/system/oh-gateway.service oh-gateway.service
@@ -70,7 +69,8 @@ retry mount /data/openhands
   -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 
 systemctl daemon-reload
-# oh-prepare fetches the secrets and bootstraps the database on every boot; the services follow.
+# oh-prepare pulls the gateway image (and the host files it carries), fetches the secrets and
+# bootstraps the database on every boot; the services follow.
 # Retried: on a fresh deployment the proxy may still be registering its target. The gateway
 # starts each user's OpenHands itself; the images are pulled meanwhile (--no-block).
 systemctl enable oh-prepare.service oh-db-tls.service oh-gateway.service oh-pull-images.service

@@ -71,6 +71,7 @@ void collectFiles(const fs::path& root, const std::string& entry, std::vector<st
 const std::vector<std::string>& gatewayBuildContextEntries() {
   static const std::vector<std::string> entries{
       "CMakeLists.txt", "CMakePresets.json", "cmake", "src", kGatewayDockerfile, "deploy/gateway-image.sh",
+      "deploy/instance/boot-services.sh", "deploy/instance/db-bootstrap.sh", "deploy/instance/gateway.toml.in",
       "deploy/instance/oh-firewall.sh", "deploy/openhands-release.env", ".dockerignore"};
   return entries;
 }

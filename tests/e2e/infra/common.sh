@@ -33,7 +33,8 @@ cleanup_work() { if [ -n "${OH_E2E_KEEP:-}" ]; then echo "kept $WORK" >&2; else 
 mkdir -p "$WORK/context/deploy/instance"
 cp -r "$ROOT/CMakeLists.txt" "$ROOT/CMakePresets.json" "$ROOT/cmake" "$ROOT/src" "$WORK/context/"
 cp "$ROOT/deploy/gateway.Dockerfile" "$ROOT/deploy/gateway-image.sh" "$ROOT/deploy/openhands-release.env" "$WORK/context/deploy/"
-cp "$ROOT/deploy/instance/oh-firewall.sh" "$WORK/context/deploy/instance/"
+# The instance's host files the image carries (deploy/gateway.Dockerfile, /opt/openhands/).
+cp "$ROOT"/deploy/instance/{boot-services.sh,db-bootstrap.sh,gateway.toml.in,oh-firewall.sh} "$WORK/context/deploy/instance/"
 if [ -f "$ROOT/.dockerignore" ]; then cp "$ROOT/.dockerignore" "$WORK/context/"; fi
 export OH_PROJECT_ROOT="$WORK/context"
 

@@ -19,7 +19,7 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
-#include "instance/embedded_files.h"
+#include "gateway_image_files.h"
 #include "rendered_instance_env.h"
 
 namespace oh::infra::instance {
@@ -94,13 +94,13 @@ class BootServicesTest : public ::testing::Test {
     const auto exec = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                       fs::perms::others_read | fs::perms::others_exec;
     const auto plain = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read;
-    // The files exactly as the user data installs them (verbatim, see BundleUnpacksVerbatim).
+    // The files exactly as oh-prepare copies them out of the gateway image (verbatim).
     writeFile(root / "opt/openhands/bin/boot-services.sh",
-              std::string(*embeddedFile("boot-services.sh")), exec);
+              testing::gatewayImageFile("boot-services.sh"), exec);
     writeFile(root / "opt/openhands/bin/db-bootstrap.sh",
-              std::string(*embeddedFile("db-bootstrap.sh")), exec);
+              testing::gatewayImageFile("db-bootstrap.sh"), exec);
     writeFile(root / "opt/openhands/gateway.toml.in",
-              std::string(*embeddedFile("gateway.toml.in")), plain);
+              testing::gatewayImageFile("gateway.toml.in"), plain);
     writeFile(root / "etc/openhands/instance.env", renderedInstanceEnv(), plain);
     const std::string command = std::string("bash '") + OH_BOOT_DRIVER + "' '" + work_.string() + "' >'" +
                                 (work_ / "driver.log").string() + "' 2>&1";

@@ -19,7 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "config/load_settings.h"
-#include "instance/embedded_files.h"
+#include "gateway_image_files.h"
 #include "rendered_instance_env.h"
 
 namespace oh::infra::instance::testing {
@@ -70,8 +70,8 @@ class BootConfigFixture : public ::testing::Test {
     work_ = pattern;
     root_ = work_ / "root";
     const auto exec = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec;
-    writeFile(root_ / "opt/openhands/bin/boot-services.sh", *embeddedFile("boot-services.sh"), exec);
-    writeFile(root_ / "opt/openhands/gateway.toml.in", *embeddedFile("gateway.toml.in"));
+    writeFile(root_ / "opt/openhands/bin/boot-services.sh", gatewayImageFile("boot-services.sh"), exec);
+    writeFile(root_ / "opt/openhands/gateway.toml.in", gatewayImageFile("gateway.toml.in"));
     writeFile(work_ / "bin/aws", "#!/bin/sh\nexit 1\n", exec);
     writeFile(secrets() / "app-db-password", std::string(kAppPassword) + "\n");
     fs::create_directories(secrets() / "gateway");

@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 
-#include "instance/embedded_files.h"
+#include "gateway_image_files.h"
 
 namespace oh::infra::instance {
 namespace {
@@ -29,7 +29,7 @@ class DbBootstrapScriptTest : public ::testing::Test {
     std::string pattern = (fs::temp_directory_path() / "oh-dbb-XXXXXX").string();
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
-    std::ofstream(dir_ / "db-bootstrap.sh") << *embeddedFile("db-bootstrap.sh");
+    std::ofstream(dir_ / "db-bootstrap.sh") << testing::gatewayImageFile("db-bootstrap.sh");
     std::ofstream(dir_ / "admin.json") << R"({"username":"admin","password":"pw","port":5432})";
     std::ofstream(dir_ / "app.pw") << "app-password\n";
   }

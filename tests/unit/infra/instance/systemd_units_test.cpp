@@ -7,12 +7,15 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "gateway_image_files.h"
 #include "instance/embedded_files.h"
 
 namespace oh::infra::instance {
@@ -121,11 +124,76 @@ TEST(ServiceCommandsTest, OnlyTheGatewayContainerHoldsTheDockerSocket) {
   EXPECT_FALSE(embeddedFile("watchtower.service"));
   // The host firewall lets app servers (on sandbox networks) reach the sandbox API's port.
   EXPECT_NE(std::string(*embeddedFile("oh-gateway.service")).find("--cred-port 8091 --api-port 8090'"), std::string::npos);
-  EXPECT_NE(std::string(*embeddedFile("gateway.toml.in")).find("\nlisten_port = 8090\n"), std::string::npos);
+  EXPECT_NE(testing::gatewayImageFile("gateway.toml.in").find("\nlisten_port = 8090\n"), std::string::npos);
   // The images are pre-pulled, best effort (a failed pull fails nothing).
   const std::string pull(*embeddedFile("oh-pull-images.service"));
   EXPECT_NE(pull.find("ExecStart=-/usr/bin/docker pull ${OPENHANDS_IMAGE}\n"), std::string::npos) << pull;
   EXPECT_NE(pull.find("ExecStart=-/usr/bin/docker pull ${AGENT_SERVER_IMAGE}\n"), std::string::npos) << pull;
+}
+
+// The words of each `COPY` line of a Dockerfile (continuations joined).
+std::vector<std::vector<std::string>> copyLines(std::string dockerfile) {
+  for (auto at = dockerfile.find("\\\n"); at != std::string::npos; at = dockerfile.find("\\\n", at)) {
+    dockerfile.replace(at, 2, " ");
+  }
+  std::vector<std::vector<std::string>> out;
+  std::istringstream lines(dockerfile);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("COPY ")) {
+      std::istringstream words(line.substr(5));
+      out.emplace_back();
+      for (std::string word; words >> word;) {
+        out.back().push_back(word);
+      }
+    }
+  }
+  return out;
+}
+
+// This test verifies the host files that left the user data arrive from the gateway image: the
+// Dockerfile copies each to /opt/openhands/ as the host wants it (scripts executable), the build
+// context admits it, oh-prepare copies /opt/openhands/ out of this deployment's image before it
+// runs the boot services from there, and oh-gateway runs the firewall from there.
+TEST(ServiceCommandsTest, GatewayImageCarriesTheHostFiles) {
+  const auto copies = copyLines(testing::projectFile("deploy/gateway.Dockerfile"));
+  const std::string ignore = testing::projectFile(".dockerignore");
+  for (const auto& [name, path] : testing::kGatewayImageFiles) {
+    const std::string source = "deploy/instance/" + std::string(name);
+    const std::string target = "/opt/openhands/" + std::string(path);
+    int found = 0;
+    for (const auto& words : copies) {
+      const bool copied = words.size() >= 2 && std::find(words.begin(), words.end() - 1, source) != words.end() - 1;
+      if (!copied) {
+        continue;
+      }
+      ++found;
+      EXPECT_EQ(words.back(), target.substr(0, target.rfind('/') + 1)) << name;
+      const bool script = std::string_view(name).ends_with(".sh");
+      EXPECT_EQ(words.front(), script ? "--chmod=0755" : "--chmod=0644") << name;
+    }
+    EXPECT_EQ(found, 1) << name;
+    EXPECT_NE(ignore.find("\n!" + source + "\n"), std::string::npos) << name;
+  }
+  const std::string prepare(*embeddedFile("oh-prepare.service"));
+  const auto pull = prepare.find("ExecStartPre=/usr/bin/docker pull ${GATEWAY_IMAGE}\n");
+  const auto copy = prepare.find("docker create ${GATEWAY_IMAGE}) && docker cp \"$$c:/opt/openhands/.\" /opt/openhands/;");
+  const auto run = prepare.find("\nExecStart=/opt/openhands/bin/boot-services.sh\n");
+  ASSERT_NE(pull, std::string::npos) << prepare;
+  ASSERT_NE(copy, std::string::npos) << prepare;
+  ASSERT_NE(run, std::string::npos) << prepare;
+  EXPECT_LT(pull, copy);
+  EXPECT_LT(copy, run);
+  EXPECT_NE(prepare.find("EnvironmentFile=/etc/openhands/instance.env\n"), std::string::npos);
+  EXPECT_NE(std::string(*embeddedFile("oh-gateway.service"))
+                .find("ExecStartPre=/bin/sh -c '/opt/openhands/bin/oh-firewall.sh --deny-cidr"),
+            std::string::npos);
+  const std::string boot = testing::gatewayImageFile("boot-services.sh");
+  EXPECT_NE(boot.find("\"$root/opt/openhands/bin/db-bootstrap.sh\""), std::string::npos);
+  EXPECT_NE(boot.find("\"$root/opt/openhands/gateway.toml.in\""), std::string::npos);
+  // oh-infra no longer carries them: a copy in the user data would go stale against the image.
+  for (const auto& file : testing::kGatewayImageFiles) {
+    EXPECT_FALSE(embeddedFile(file.first)) << file.first;
+  }
 }
 
 }  // namespace
