@@ -54,6 +54,22 @@ podman run --rm --entrypoint /bin/sh "$image" -c \
    && test -s /etc/ssl/certs/ca-certificates.crt && ! command -v g++ && ! test -e /usr/include/boost' \
   >/dev/null || fail "the runtime image lacks the gateway, its libraries' records or CA bundle, or has a toolchain"
 
+# The instance's host files (docs/instance.md, "What the user data carries and what the gateway
+# image carries"), copied out as oh-prepare.service does: byte for byte deploy/instance's, scripts
+# 0755 and the template 0644, owned by root (the gateway's user cannot change them).
+created=$(podman create "$image")
+mkdir "$work/host"
+podman cp "$created:/opt/openhands/." "$work/host/" || { podman rm "$created" >/dev/null; fail "no /opt/openhands in the image"; }
+owners=$(podman run --rm --entrypoint /bin/sh "$image" -c 'stat -c %u /opt/openhands/bin/* /opt/openhands/gateway.toml.in | sort -u')
+podman rm "$created" >/dev/null
+[ "$owners" = 0 ] || fail "the host files in the image are not root's (owners: $owners)"
+for entry in bin/boot-services.sh:755 bin/db-bootstrap.sh:755 bin/oh-firewall.sh:755 gateway.toml.in:644; do
+  path=${entry%:*}
+  cmp -s "$work/host/$path" "$ROOT/deploy/instance/${path#bin/}" || fail "/opt/openhands/$path differs from deploy/instance"
+  [ "$(stat -c %a "$work/host/$path")" = "${entry#*:}" ] || fail "/opt/openhands/$path is not mode ${entry#*:}"
+done
+[ "$(find "$work/host" -type f | wc -l)" = 4 ] || fail "unexpected files in /opt/openhands: $(find "$work/host" -type f)"
+
 # A local-mode configuration listening on the container's interface; the files belong to the
 # image's user, as the instance's secrets do (deploy/instance/boot-services.sh).
 state=$work/state
