@@ -93,12 +93,17 @@ void Impl::startServer(const std::string& user_key) {
       !network) {
     return failStart(user_key, "the user's network could not be created", network.error().reason);
   }
+  auto gateway_address = backend->networkGateway(userNetworkName(settings, user_key));
+  if (!gateway_address) {
+    return failStart(user_key, "the user's network could not be inspected", gateway_address.error().reason);
+  }
   if (auto directory = prepareUserDataDirectory(settings, user_key); !directory) {
     return failStart(user_key, "the user's directory could not be prepared", directory.error().reason);
   }
   AppServerCredentials credentials;
   credentials.sandbox_api_key = sandbox_keys->keyFor(user_key);
   credentials.jwt_secret = jwtSecretFor(settings.secret_key, user_key);
+  credentials.gateway_address = std::move(*gateway_address);
   if (databases) {
     auto login = databases->ensure(user_key);
     if (!login) {

@@ -17,7 +17,7 @@ constexpr std::string_view kPoolVariables[] = {
     "FILE_STORE_PATH", "JWT_SECRET",                   "OH_WEB_URL",      "PERMITTED_CORS_ORIGINS",
     "DB_HOST",       "DB_PORT",                        "DB_NAME",         "DB_USER",
     "DB_PASS",       "OH_EVENT_KIND",                  "OH_EVENT_BUCKET_NAME", "OH_EVENT_PREFIX",
-    "AWS_S3_ENDPOINT",
+    "AWS_S3_ENDPOINT", "FORWARDED_ALLOW_IPS",
 };
 
 void add(WorkloadSpec& spec, std::string_view name, std::string value) {
@@ -100,6 +100,13 @@ WorkloadSpec appServerSpec(const AppServerPoolSettings& settings, std::string_vi
                                                                  : settings.cors_origins;
   for (std::size_t i = 0; i < origins.size(); ++i) {
     add(spec, "OH_PERMITTED_CORS_ORIGINS_" + std::to_string(i), origins[i]);
+  }
+  // uvicorn (containers/app/Dockerfile:105, 0.42.0 in poetry.lock) runs with proxy headers on
+  // and rewrites request.client.host, OpenHands' rate-limit key (middleware.py:94), from
+  // X-Forwarded-For only when the peer is one of these (config.py FORWARDED_ALLOW_IPS; default
+  // 127.0.0.1). Exactly the gateway: sandboxes share the network and must not be believed.
+  if (!credentials.gateway_address.empty()) {
+    add(spec, "FORWARDED_ALLOW_IPS", credentials.gateway_address);
   }
   // PostgreSQL when given; else OpenHands' SQLite in the persistence directory
   // (services/db_session_injector.py:49-61, 186-187).

@@ -31,6 +31,10 @@ struct AppServerCredentials {
   std::string sandbox_api_key;          // SANDBOX_API_KEY (sandbox/api_keys.h)
   std::string jwt_secret;               // JWT_SECRET (user_secrets.h)
   std::optional<DatabaseLogin> database; // PostgreSQL; none = SQLite in the persistence directory
+  // Where oh-gateway's requests come from as the server sees them: the user network's gateway
+  // (WorkloadBackend::networkGateway). FORWARDED_ALLOW_IPS, so the server believes the
+  // X-Forwarded-For the gateway sends and keys its rate limit on each client; "" = trust nobody.
+  std::string gateway_address;
 };
 
 // A label's value on an observed workload, "" when it has none.

@@ -1,5 +1,7 @@
 #include "backend/docker_answers.h"
 
+#include <arpa/inet.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -154,6 +156,51 @@ std::optional<std::uint64_t> unsignedAt(const json::object& object, std::string_
 }
 
 }  // namespace
+
+BackendResult<std::string> parseNetworkGateway(std::string_view text, std::string_view name) {
+  const auto value = parseJson(text);
+  const json::array* networks = value ? value->if_array() : nullptr;
+  if (networks == nullptr) {
+    return common::fail(malformed("network list is not a JSON array"));
+  }
+  const json::object* network = nullptr;
+  for (const json::value& entry : *networks) {
+    const json::object* candidate = entry.if_object();
+    if (candidate != nullptr && stringAt(*candidate, "Name") == name) {
+      network = candidate;
+      break;
+    }
+  }
+  if (network == nullptr) {
+    return common::fail(BackendFailure{BackendFailure::Kind::other, "network " + std::string(name) + " is absent"});
+  }
+  const json::object* ipam = objectAt(*network, "IPAM");
+  const json::array* configs = ipam != nullptr ? arrayAt(*ipam, "Config") : nullptr;
+  std::string ipv4;
+  std::string ipv6;
+  if (configs != nullptr) {
+    for (const json::value& entry : *configs) {
+      const json::object* config = entry.if_object();
+      const auto gateway = config != nullptr ? stringAt(*config, "Gateway") : std::nullopt;
+      if (!gateway || gateway->empty()) {
+        continue;
+      }
+      const std::string address(*gateway);
+      unsigned char bytes[16];
+      if (address.find('\0') != std::string::npos) {
+        return common::fail(malformed("network gateway is not an IP address"));
+      }
+      if (::inet_pton(AF_INET, address.c_str(), bytes) == 1) {
+        ipv4 = ipv4.empty() ? address : ipv4;
+      } else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1) {
+        ipv6 = ipv6.empty() ? address : ipv6;
+      } else {
+        return common::fail(malformed("network gateway is not an IP address"));
+      }
+    }
+  }
+  return ipv4.empty() ? ipv6 : ipv4;
+}
 
 BackendResult<WorkloadUsage> parseContainerUsage(std::string_view text) {
   const auto value = parseJson(text);

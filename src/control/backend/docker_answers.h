@@ -27,6 +27,12 @@ BackendResult<WorkloadObservation> parseContainerInspect(std::string_view json, 
 BackendResult<std::vector<WorkloadObservation>> parseContainerList(std::string_view json,
                                                                    std::string_view network_prefix);
 
+// GET /networks?filters= answered 200: of the network called exactly `name`, the IPv4 gateway
+// of IPAM.Config (Docker's and Podman's compat shape), else the IPv6 one; "" when it names none.
+// The network missing from the list, or a gateway that is not an IP address, is a failure: the
+// value goes into an app server's FORWARDED_ALLOW_IPS.
+BackendResult<std::string> parseNetworkGateway(std::string_view json, std::string_view name);
+
 // GET /containers/{name}/stats?stream=false answered 200: memory_stats.usage less the inactive
 // page cache (stats.inactive_file on cgroup v2, total_inactive_file on v1), as `docker stats`
 // shows it. Missing or malformed fields are a failure, not a zero.

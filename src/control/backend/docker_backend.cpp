@@ -107,6 +107,36 @@ public:
     return common::fail(answerFailure("create network " + std::string(name), *created));
   }
 
+  // Asked once per app-server start, never per request.
+  BackendResult<std::string> networkGateway(std::string_view name) override {
+    if (auto refusal = networkRefusal(name, rules_)) {
+      return common::fail(failure(Kind::refused, *refusal));
+    }
+    auto answer = call("GET", networkListTarget(name));
+    if (!answer) {
+      return common::fail(answer.error());
+    }
+    if (answer->status != 200) {
+      return common::fail(answerFailure("list network " + std::string(name), *answer));
+    }
+    return parseNetworkGateway(answer->body, name);
+  }
+
+  BackendResult<BackendDone> removeNetwork(std::string_view name) override {
+    if (auto refusal = networkRefusal(name, rules_)) {
+      return common::fail(failure(Kind::refused, *refusal));
+    }
+    auto removed = call("DELETE", "/networks/" + std::string(name));
+    if (!removed) {
+      return common::fail(removed.error());
+    }
+    rememberNetwork(name, false);
+    if (removed->status == 204 || removed->status == 200 || removed->status == 404) {
+      return BackendDone{};
+    }
+    return common::fail(answerFailure("remove network " + std::string(name), *removed));
+  }
+
   BackendResult<BackendDone> pullImage(std::string_view image) override {
     if (auto refusal = imageRefusal(image)) {
       return common::fail(failure(Kind::refused, *refusal));

@@ -153,4 +153,10 @@ std::string labelListTarget(std::string_view label_key, std::string_view label_v
   return "/containers/json?all=true&filters=" + common::percentEncode(json::serialize(filters));
 }
 
+std::string networkListTarget(std::string_view name) {
+  json::object filters;
+  filters["name"] = json::array{json::string(name)};
+  return "/networks?filters=" + common::percentEncode(json::serialize(filters));
+}
+
 }  // namespace oh::control

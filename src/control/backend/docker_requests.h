@@ -48,4 +48,9 @@ std::string containerCreateTarget(std::string_view name);
 std::string containerTarget(std::string_view name, std::string_view suffix = {});  // "/containers/{name}{suffix}"
 std::string labelListTarget(std::string_view label_key, std::string_view label_value);
 
+// GET /networks filtered by name (a substring on Docker, a pattern on Podman: the answer is
+// searched for the exact name). Not GET /networks/{name}: Podman's walks every container on the
+// host to list the members, which no caller here needs.
+std::string networkListTarget(std::string_view name);
+
 }  // namespace oh::control

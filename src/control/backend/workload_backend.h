@@ -89,6 +89,21 @@ public:
   virtual BackendResult<BackendDone> ensureNetwork(std::string_view name,
                                                    const std::map<std::string, std::string>& labels) = 0;
 
+  // The address the network's members see as their gateway, which is where the host, and a
+  // process on the host's network such as oh-gateway, reaches them from (an app server trusts
+  // X-Forwarded-For from it alone). "" when the backend cannot tell: callers then trust nobody.
+  virtual BackendResult<std::string> networkGateway(std::string_view name) {
+    (void)name;
+    return std::string();
+  }
+
+  // Removes the network; absent already is success. One with members left is refused. A backend
+  // without networks of its own (ECS) keeps this default.
+  virtual BackendResult<BackendDone> removeNetwork(std::string_view name) {
+    (void)name;
+    return BackendDone{};
+  }
+
   // Makes the image present (pulled when missing; present already is success), so a caller can
   // report a pull apart from the create (the app-server start page). Optional: create pulls a
   // missing image itself, and a backend with nothing to pull (ECS) keeps this default.

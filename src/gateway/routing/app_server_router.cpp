@@ -142,7 +142,7 @@ GateDecision AppServerRouter::webhook(const GateRequest& request) const {
   plan.remove_header_prefixes.emplace_back(kIdentityHeaderPrefix);
   plan.cookie = "";
   plan.user = sandbox->owner;
-  return forwardTo(view, sandbox->owner, std::move(plan));
+  return forwardTo(view, sandbox->owner, request.client_ip, std::move(plan));
 }
 
 GateDecision AppServerRouter::route(const GateRequest& request, const Identity& identity, ForwardPlan plan) const {
@@ -163,12 +163,18 @@ GateDecision AppServerRouter::route(const GateRequest& request, const Identity& 
     return wantsPage(request) ? GateDecision::answer(appserver_pages::pageFor(view), reason)
                               : GateDecision::answer(appserver_pages::notReadyJson(view), reason);
   }
-  return forwardTo(view, std::move(user_key), std::move(plan));
+  return forwardTo(view, std::move(user_key), request.client_ip, std::move(plan));
 }
 
-GateDecision AppServerRouter::forwardTo(const control::AppServerView& view, std::string user_key, ForwardPlan plan) const {
+GateDecision AppServerRouter::forwardTo(const control::AppServerView& view, std::string user_key,
+                                        std::string_view client_ip, ForwardPlan plan) const {
   // The one target: never the configured upstream, never anything the request named.
   plan.targets = {ForwardTarget{view.address, view.port}};
+  // The client as the gateway determined it (trusted proxies, CloudFront's viewer address), and
+  // nothing else: the server believes this header from the gateway's address alone
+  // (FORWARDED_ALLOW_IPS) and takes its right-most entry as the client of its rate limit, so a
+  // chain with the ALB or whatever a client wrote would key every user's tabs on one address.
+  plan.set_headers.emplace_back("X-Forwarded-For", std::string(client_ip));
   plan.connect_timeout = kConnectTimeout;
   plan.activity = std::make_shared<AppServerActivity>(directory_, std::move(user_key));
   return GateDecision::forwardTo(std::move(plan));

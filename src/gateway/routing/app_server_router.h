@@ -43,7 +43,8 @@ public:
   const control::AppServerDirectoryPtr& directory() const { return directory_; }
 
 private:
-  GateDecision forwardTo(const control::AppServerView& view, std::string user_key, ForwardPlan plan) const;
+  GateDecision forwardTo(const control::AppServerView& view, std::string user_key, std::string_view client_ip,
+                         ForwardPlan plan) const;
 
   control::AppServerDirectoryPtr directory_;
   std::shared_ptr<control::SandboxRouteSource> sandboxes_;

@@ -167,6 +167,19 @@ TEST(StandinRateLimit, ClientHostAsUvicornComputesIt) {
   EXPECT_EQ(clientHost("127.0.0.1", std::string("127.0.0.1"), loopback), "127.0.0.1");
   // FORWARDED_ALLOW_IPS="*": uvicorn takes the left-most entry.
   EXPECT_EQ(clientHost("10.88.0.1", std::string("a, b"), {"*"}), "a");
+  // "*" inside a list is a literal, not "everyone".
+  EXPECT_EQ(clientHost("10.88.0.1", std::string("203.0.113.9"), {"10.89.0.1", "*"}), "10.88.0.1");
+  // The pool's setting: exactly the gateway's address on the user's network.
+  const std::vector<std::string> gateway{"10.89.0.1"};
+  EXPECT_EQ(clientHost("10.89.0.1", std::string("203.0.113.9"), gateway), "203.0.113.9");
+  EXPECT_EQ(clientHost("10.89.0.2", std::string("203.0.113.9"), gateway), "10.89.0.2");  // a sandbox: not believed
+  // A client's own entries left of the gateway's are never reached: the right-most untrusted wins.
+  EXPECT_EQ(clientHost("10.89.0.1", std::string("198.51.100.7, 203.0.113.9"), gateway), "203.0.113.9");
+  // An empty right-most entry leaves the peer (uvicorn issue 1068), as does an empty header.
+  EXPECT_EQ(clientHost("10.89.0.1", std::string("203.0.113.9, "), gateway), "10.89.0.1");
+  EXPECT_EQ(clientHost("10.89.0.1", std::string(""), gateway), "10.89.0.1");
+  // Addresses compare as addresses, as ipaddress objects do.
+  EXPECT_EQ(clientHost("::1", std::string("2001:db8::7"), {"0:0::1"}), "2001:db8::7");
 }
 
 }  // namespace

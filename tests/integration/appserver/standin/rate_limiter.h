@@ -6,7 +6,7 @@
 //
 // The key is request.client.host (middleware.py:94): the TCP peer, rewritten by uvicorn's
 // proxy-headers middleware from X-Forwarded-For only when the peer is in FORWARDED_ALLOW_IPS
-// (uvicorn 0.42 default "127.0.0.1"). clientHost() does that rewrite.
+// (default "127.0.0.1"). clientHost() does that rewrite; docs/instance.md cites uvicorn.
 
 #include <chrono>
 #include <deque>
@@ -37,7 +37,8 @@ private:
 };
 
 // request.client.host as uvicorn computes it: the peer, or (peer trusted) the right-most
-// X-Forwarded-For entry that is not itself trusted (all trusted: the left-most).
+// X-Forwarded-For entry that is not itself trusted (all trusted, or FORWARDED_ALLOW_IPS exactly
+// "*": the left-most); an empty entry chosen leaves the peer. Addresses compare as addresses.
 std::string clientHost(const std::string& peer, const std::optional<std::string>& forwarded_for,
                        const std::vector<std::string>& trusted);
 

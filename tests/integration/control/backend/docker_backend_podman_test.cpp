@@ -155,6 +155,36 @@ TEST_F(DockerBackendPodmanTest, EnsureNetworkIsIdempotent) {
   EXPECT_EQ(podman_->api("GET", libpodNetwork()).status, 200);
 }
 
+// networkGateway reads the address Podman gave the network's gateway (its own inspect says the
+// same, and a running member sees it as its gateway); removeNetwork refuses a network with a
+// member, then removes it, and an absent one is success.
+TEST_F(DockerBackendPodmanTest, NetworkGatewayAndRemoval) {
+  ASSERT_TRUE(backend_->ensureNetwork(network_, {}).ok());
+  const auto gateway = backend_->networkGateway(network_);
+  ASSERT_TRUE(gateway.ok()) << gateway.error().reason;
+  const auto answer = podman_->api("GET", libpodNetwork());
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  const json::object network = json::parse(answer.body).as_object();
+  EXPECT_EQ(*gateway, std::string(network.at("subnets").as_array().at(0).as_object().at("gateway").as_string()));
+  EXPECT_FALSE(backend_->networkGateway(network_ + "-absent").ok());
+
+  const WorkloadSpec s = spec("member");
+  ASSERT_TRUE(backend_->create(s).ok());
+  const auto running = backend_->start(s.name);
+  ASSERT_TRUE(running.ok()) << running.error().reason;
+  const json::object seen = inspectJson(s.name);
+  EXPECT_EQ(*gateway, std::string(seen.at("NetworkSettings").as_object().at("Networks").as_object().at(network_)
+                                      .as_object().at("Gateway").as_string()));
+  EXPECT_FALSE(backend_->removeNetwork(network_).ok()) << "a network with a member is not removed";
+  ASSERT_TRUE(backend_->remove(s.name).ok());
+  ASSERT_TRUE(backend_->removeNetwork(network_).ok());
+  EXPECT_EQ(podman_->api("GET", libpodNetwork()).status, 404);
+  EXPECT_TRUE(backend_->removeNetwork(network_).ok()) << "absent already is success";
+  // Removed, it is made again by the next ensureNetwork (the backend forgot it).
+  ASSERT_TRUE(backend_->ensureNetwork(network_, {}).ok());
+  EXPECT_EQ(podman_->api("GET", libpodNetwork()).status, 200);
+}
+
 // The whole lifecycle: create (created, our labels), start (running on our network, the
 // workspace bind-mounted read-write as uid 10001, the limits and isolation in Podman's own
 // inspect), stop, start again, remove, absent.

@@ -51,6 +51,7 @@ protected:
     AppServerCredentials credentials;
     credentials.sandbox_api_key = SandboxApiKeys::fromSecret(settings.sandbox_key_secret)->keyFor(user);
     credentials.jwt_secret = jwtSecretFor(settings.secret_key, user);
+    credentials.gateway_address = backend_->gatewayOf(userNetworkName(settings, user));
     return appServerSpec(settings, user, credentials);
   }
 
@@ -332,6 +333,12 @@ TEST_F(AppServerPoolTest, EachUserGetsTheirOwnNetworkDirectoryKeyDatabaseAndSecr
   EXPECT_EQ(environmentOf(kUserA, "DB_NAME"), "oh_user_" + kUserA);
   EXPECT_EQ(environmentOf(kUserB, "DB_NAME"), "oh_user_" + kUserB);
   EXPECT_TRUE(databases_->exists(kUserA));
+  // Each server believes X-Forwarded-For from its own network's gateway (where oh-gateway
+  // reaches it from) and from nothing else.
+  EXPECT_EQ(environmentOf(kUserA, "FORWARDED_ALLOW_IPS"), backend_->gatewayOf(a.network));
+  EXPECT_EQ(environmentOf(kUserB, "FORWARDED_ALLOW_IPS"), backend_->gatewayOf(b.network));
+  EXPECT_NE(environmentOf(kUserA, "FORWARDED_ALLOW_IPS"), environmentOf(kUserB, "FORWARDED_ALLOW_IPS"));
+  EXPECT_FALSE(environmentOf(kUserA, "FORWARDED_ALLOW_IPS").empty());
 }
 
 TEST_F(AppServerPoolTest, ADatabaseThatCannotBeCreatedFailsTheStartWithoutItsReason) {

@@ -48,13 +48,29 @@ TEST(AppServerWorkload, LocalSpecRunsRemoteSandboxesWithTheUsersKeyDirectoryAndS
   EXPECT_EQ(env.at("OH_PERMITTED_CORS_ORIGINS_0"), "https://openhands.example.com");
   EXPECT_EQ(env.at("LLM_MODEL"), "bedrock/anthropic.claude");
   EXPECT_EQ(env.at("AWS_REGION_NAME"), "us-east-1");
-  for (const char* absent : {"DB_HOST", "DB_NAME", "DB_PASS", "OH_EVENT_KIND", "OH_EVENT_BUCKET_NAME", "DOCKER_HOST"}) {
+  for (const char* absent : {"DB_HOST", "DB_NAME", "DB_PASS", "OH_EVENT_KIND", "OH_EVENT_BUCKET_NAME", "DOCKER_HOST",
+                             "FORWARDED_ALLOW_IPS"}) {
     EXPECT_FALSE(env.contains(absent)) << absent;  // SQLite in the directory; events on disk
   }
   EXPECT_EQ(spec.labels.at("org.openhands.managed"), "appserver-unit");
   EXPECT_EQ(spec.labels.at("org.openhands.owner"), kUserA);
   EXPECT_EQ(spec.labels.at("org.openhands.version"), "1.7.0");
   EXPECT_EQ(spec.labels.at("org.openhands.spec").size(), 32u);
+}
+
+// This test verifies the server trusts X-Forwarded-For from exactly the gateway's address on the
+// user's network, never a list or "*" (sandboxes share that network), and that no pass-through
+// variable can widen it.
+TEST(AppServerWorkload, ForwardedAllowIpsIsExactlyTheGatewaysAddress) {
+  AppServerPoolSettings settings = testSettings("/srv/oh/users");
+  AppServerCredentials credentials = credentialsFor(kUserA);
+  credentials.gateway_address = "10.89.3.1";
+  const auto env = environmentOf(appServerSpec(settings, kUserA, credentials));
+  EXPECT_EQ(env.at("FORWARDED_ALLOW_IPS"), "10.89.3.1");
+  EXPECT_NE(appServerSpec(settings, kUserA, credentials).labels.at("org.openhands.spec"),
+            appServerSpec(settings, kUserA, credentialsFor(kUserA)).labels.at("org.openhands.spec"));
+  settings.llm_environment.emplace_back("FORWARDED_ALLOW_IPS", "*");
+  EXPECT_NE(settingsRefusal(settings).find("FORWARDED_ALLOW_IPS"), std::string::npos);
 }
 
 TEST(AppServerWorkload, AwsSpecHasTheUsersDatabaseAndEventPrefix) {

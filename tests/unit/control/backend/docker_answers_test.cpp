@@ -34,6 +34,40 @@ constexpr std::string_view kDockerInspect = R"({
                                                     "oh-user-u2": {"IPAddress": "172.18.0.5"}}}
 })";
 
+// This test verifies the network's gateway is read from Podman's and Docker's list shapes (IPv4
+// first) for the exact name only, and that hostile values never come back as an address.
+TEST(ParseNetworkGateway, PodmanDockerAndHostile) {
+  const auto gateway = [](std::string_view ipam) {
+    return parseNetworkGateway("[{\"Name\":\"oh-user-u1x\",\"IPAM\":{\"Config\":[{\"Gateway\":\"10.0.0.1\"}]}}," +
+                                   std::string("{\"Name\":\"oh-user-u1\",\"IPAM\":") + std::string(ipam) + "}]",
+                               "oh-user-u1");
+  };
+  // Trimmed from this machine's Podman 4.3 GET /networks?filters={"name":[...]}.
+  EXPECT_EQ(*parseNetworkGateway(R"([{"Name":"oh-user-u1","Driver":"bridge","IPAM":{"Driver":"default",
+      "Options":{"driver":"host-local"},"Config":[{"Subnet":"10.89.4.0/24","Gateway":"10.89.4.1"}]},"Containers":{}}])",
+                                 "oh-user-u1"),
+            "10.89.4.1");
+  EXPECT_EQ(*gateway(R"({"Config":[{"Subnet":"fd00::/64","Gateway":"fd00::1"},{"Gateway":"172.18.0.1"}]})"),
+            "172.18.0.1");
+  EXPECT_EQ(*gateway(R"({"Config":[{"Subnet":"fd00::/64","Gateway":"fd00::1"}]})"), "fd00::1");
+  // None named: "" (the server then trusts nobody); a wrong type is no gateway, not a crash.
+  EXPECT_EQ(*gateway(R"({"Config":[{"Subnet":"10.89.0.0/24"}]})"), "");
+  EXPECT_EQ(*gateway(R"({"Config":null})"), "");
+  EXPECT_EQ(*gateway("null"), "");
+  EXPECT_EQ(*gateway(R"({"Config":[{"Gateway":42},"x"]})"), "");
+  for (std::string_view hostile : {R"({"Config":[{"Gateway":"*"}]})", R"({"Config":[{"Gateway":"10.89.0.1,0.0.0.0/0"}]})",
+                                   R"({"Config":[{"Gateway":"10.89.0.1\u0000x"}]})",
+                                   R"({"Config":[{"Gateway":"10.89.0.0/24"}]})"}) {
+    SCOPED_TRACE(hostile);
+    EXPECT_FALSE(gateway(hostile).ok());
+  }
+  // Only the exact name counts (Docker's filter matches substrings, Podman's patterns).
+  EXPECT_FALSE(parseNetworkGateway(R"([{"Name":"oh-user-u1x","IPAM":{"Config":[{"Gateway":"10.0.0.1"}]}}])", "oh-user-u1").ok());
+  for (std::string_view malformed : {"[]", "{}", "not json", "", "[1,2]"}) {
+    EXPECT_FALSE(parseNetworkGateway(malformed, "oh-user-u1").ok()) << malformed;
+  }
+}
+
 TEST(ParseContainerInspect, PodmanRunning) {
   const auto observed = parseContainerInspect(kPodmanInspect, "oh-user-");
   ASSERT_TRUE(observed.ok()) << observed.error().reason;

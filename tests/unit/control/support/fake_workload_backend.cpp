@@ -35,6 +35,38 @@ BackendResult<BackendDone> FakeWorkloadBackend::ensureNetwork(std::string_view n
     return common::fail(*failure);
   }
   networks_.try_emplace(std::string(name), labels);
+  network_gateways_.try_emplace(std::string(name), "10.99." + std::to_string(network_gateways_.size()) + ".1");
+  return BackendDone{};
+}
+
+BackendResult<std::string> FakeWorkloadBackend::networkGateway(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  if (auto failure = failureLocked()) {
+    return common::fail(*failure);
+  }
+  if (networks_.count(std::string(name)) == 0) {
+    return common::fail(BackendFailure{BackendFailure::Kind::other, "fake backend: no network " + std::string(name)});
+  }
+  return network_gateways_.at(std::string(name));
+}
+
+std::string FakeWorkloadBackend::gatewayOf(const std::string& network) const {
+  std::lock_guard lock(mutex_);
+  auto it = network_gateways_.find(network);
+  return it == network_gateways_.end() ? std::string() : it->second;
+}
+
+BackendResult<BackendDone> FakeWorkloadBackend::removeNetwork(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  if (auto failure = failureLocked()) {
+    return common::fail(*failure);
+  }
+  for (const auto& [workload_name, workload] : workloads_) {
+    if (workload.spec.network == name) {
+      return common::fail(BackendFailure{BackendFailure::Kind::refused, "fake backend: network has members"});
+    }
+  }
+  networks_.erase(std::string(name));
   return BackendDone{};
 }
 

@@ -19,6 +19,10 @@ class FakeWorkloadBackend final : public WorkloadBackend {
 public:
   BackendResult<BackendDone> ensureNetwork(std::string_view name,
                                            const std::map<std::string, std::string>& labels) override;
+  // "10.99.{n}.1" for the n-th network ensured (from 0); other for one that is not.
+  BackendResult<std::string> networkGateway(std::string_view name) override;
+  // As Docker: absent is success, one with workloads on it is refused.
+  BackendResult<BackendDone> removeNetwork(std::string_view name) override;
   BackendResult<BackendDone> pullImage(std::string_view image) override;
   BackendResult<WorkloadObservation> create(const WorkloadSpec& spec) override;
   BackendResult<WorkloadObservation> start(std::string_view name) override;
@@ -51,6 +55,7 @@ public:
   std::optional<WorkloadSpec> specOf(const std::string& name) const;
   std::optional<WorkloadState> stateOf(const std::string& name) const;
   std::vector<std::string> networks() const;
+  std::string gatewayOf(const std::string& network) const;  // "" for a network never ensured
   int creates() const;
   int starts() const;
   int stops() const;
@@ -71,6 +76,7 @@ private:
   std::condition_variable gate_;
   std::map<std::string, Workload> workloads_;
   std::map<std::string, std::map<std::string, std::string>> networks_;
+  std::map<std::string, std::string> network_gateways_;
   bool unavailable_ = false;
   std::string refuse_creates_;
   bool conflict_next_create_ = false;

@@ -165,6 +165,31 @@ TEST_F(AppServerRoutingTest, CraftedRequestNeverReachesAnotherUsersServer) {
   }
 }
 
+// This test verifies the server hears the client as the gateway determined it, as the only
+// X-Forwarded-For entry (it trusts that header from the gateway's address alone and keys its rate
+// limit on the right-most entry): a chain the client wrote is replaced, not extended.
+TEST_F(AppServerRoutingTest, TheServerHearsTheClientAddressTheGatewayDetermined) {
+  const auto forwardedFor = [](const GateDecision& decision) {
+    std::vector<std::string> values;
+    for (const auto& [name, value] : decision.forward.set_headers) {
+      if (name == "X-Forwarded-For") {
+        values.push_back(value);
+      }
+    }
+    return values;
+  };
+  GateRequest r = script("/api/v1/app-conversations");
+  r.client_ip = "203.0.113.7";
+  EXPECT_EQ(forwardedFor(admit(r)), (std::vector<std::string>{"203.0.113.7"}));
+  r.client_ip = "2001:db8::7";
+  EXPECT_EQ(forwardedFor(admit(r)), (std::vector<std::string>{"2001:db8::7"}));
+  // A sandbox's webhook: the sandbox's address, so one busy sandbox is limited on its own.
+  GateRequest hook = script("/api/v1/webhooks/conversations", "POST");
+  hook.session_api_key = kBobsSandboxKey;
+  hook.client_ip = "10.89.2.9";
+  EXPECT_EQ(forwardedFor(admit(hook)), (std::vector<std::string>{"10.89.2.9"}));
+}
+
 // This test verifies a sandbox's webhook reaches its owner's server by the hash of its session
 // key alone: no sign-in runs, no cookie travels, and the signed-in user (alice) does not matter.
 TEST_F(AppServerRoutingTest, WebhookReachesSandboxOwner) {
