@@ -149,6 +149,15 @@ TEST_F(AppServerPoolPodmanTest, TwoUsersGetTwoContainersOnTheirOwnNetworksWithTh
     const json::object& networks = container.at("NetworkSettings").as_object().at("Networks").as_object();
     ASSERT_EQ(networks.size(), 1u);
     EXPECT_TRUE(networks.contains(settings_.network_prefix + user));
+    // The server believes X-Forwarded-For from its network's gateway alone: where the host
+    // (and oh-gateway on the host's network) reaches it from.
+    const std::string gateway(networks.begin()->value().as_object().at("Gateway").as_string());
+    EXPECT_FALSE(gateway.empty());
+    bool forwarded_allow_ips_is_gateway = false;
+    for (const json::value& variable : container.at("Config").as_object().at("Env").as_array()) {
+      forwarded_allow_ips_is_gateway |= variable.as_string() == "FORWARDED_ALLOW_IPS=" + gateway;
+    }
+    EXPECT_TRUE(forwarded_allow_ips_is_gateway) << gateway;
     const json::array& mounts = container.at("Mounts").as_array();
     ASSERT_EQ(mounts.size(), 1u);  // the user's directory; no Docker socket, nothing else
     EXPECT_EQ(textOf(mounts[0].as_object().if_contains("Source")), (root_ / user).string());
