@@ -1,8 +1,9 @@
 """What the benchmarks share: processes stopped by PID, CPU pinning, nginx and oh-gateway
 configurations, wrk runs and their parsing, interleaved rounds and their statistics.
 
-Imported by bench/gateway/bench.py, bench/gateway/signin_bench.py and
-bench/runtime/runtime_bench.py (each puts bench/ on sys.path first). Python 3 standard library
+Imported by bench/gateway/bench.py, bench/gateway/signin_bench.py, bench/runtime/runtime_bench.py,
+bench/control/sandbox_api_bench.py and bench/control/appserver_bench.py (each puts bench/ on
+sys.path first). Python 3 standard library
 only. Nothing here asserts: the scripts measure and print.
 """
 

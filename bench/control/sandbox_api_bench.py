@@ -101,7 +101,7 @@ def write_key(path):
     return secret
 
 
-def sandbox_toml(work, api_port, socket, image, max_per_user):
+def sandbox_toml(work, api_port, socket, image, max_per_user, network_prefix="oh-bench-"):
     """[runtime] and [sandbox] for the bench: no sign-in (runtime.access must then be public;
     the agent server's port is served without a session under every policy anyway)."""
     return f"""
@@ -122,7 +122,7 @@ allowed_images = ["{image}"]
 workspace_root = "{work}/workspaces"
 public_scheme = "http"
 runtime_suffix = "runtime.bench.test"
-network_prefix = "oh-bench-"
+network_prefix = "{network_prefix}"
 stop_grace_seconds = 1
 
 [sandbox.limits]

@@ -85,7 +85,7 @@ def set_cookies(fields):
     return found
 
 
-def sign_in_local(port):
+def sign_in_local(port, user=USER, password=PASSWORD):
     """The oh_session cookie value, obtained through the login form."""
     status, fields, body = http_exchange(port, "GET", "/_gateway/login?rd=%2F")
     if status != 200:
@@ -95,7 +95,7 @@ def sign_in_local(port):
     if not csrf_cookie or not match:
         raise RuntimeError("login page without the CSRF cookie or field")
     form = urllib.parse.urlencode(
-        {"username": USER, "password": PASSWORD, "rd": "/", "csrf": html.unescape(match.group(1).decode())}
+        {"username": user, "password": password, "rd": "/", "csrf": html.unescape(match.group(1).decode())}
     ).encode()
     status, fields, body = http_exchange(
         port, "POST", "/_gateway/login",

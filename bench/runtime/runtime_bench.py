@@ -124,8 +124,13 @@ def build_image(work, sock):
         f.write("root:x:0:0::/:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n")
     with open(f"{root}/etc/group", "w") as f:
         f.write("root:x:0:\nnogroup:x:65534:\n")
-    with open(f"{root}/www/1k.bin", "wb") as f:
-        f.write(os.urandom(1024))
+    # 64k.bin and alive: for bench/control/appserver_bench.py, whose app server is this image
+    # (bench/gateway/bench.py's two bodies; the pool's health check is GET /alive).
+    for name, size in (("1k.bin", 1024), ("64k.bin", 64 * 1024)):
+        with open(f"{root}/www/{name}", "wb") as f:
+            f.write(os.urandom(size))
+    with open(f"{root}/www/alive", "w") as f:
+        f.write("ok")
     with open(f"{root}/conf/app.conf", "w") as f:
         f.write("""worker_processes 1;
 pid /tmp/app.pid;
