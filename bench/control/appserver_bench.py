@@ -6,12 +6,15 @@
    as a script would; the gateway answers 503 with the start phase until the user's server (the
    app-server stand-in image, localhost/oh-appserver-standin:1.7.0) is ready, then proxies and the
    stand-in answers 200. That covers the pool's whole start: the user's network, directory,
-   container create and start, its health checks, and routing. The peer: `podman run -d` of the
-   same image with the same kind of environment and mount on an existing network (isolated,
-   like the users' networks) with a fixed address, then GET /alive on that address every 10 ms.
-   --starts rounds, the order alternating (ours first, then the peer first); each round a new
-   user. Prints both (median, min), the time of each start phase, and the difference and ratio
-   (goal: under 100 ms added).
+   container create and start, its health checks, and routing. Twice per round: "new user" (the
+   pool creates the network) and "network made" (the user's network made untimed beforehand: what
+   the pool adds to the container's own start). The peer: `podman run -d` of the same image with
+   the same kind of environment and mount on an existing network (isolated, like the users'
+   networks) with a fixed address, then GET /alive on that address every 10 ms. --starts rounds,
+   the order reversed every other round. Prints each (median, min), when each start phase was
+   first seen, and the difference and ratio to the peer (goal: under 100 ms added).
+   Then (--skip-calls to leave out) where a start's time goes on the engine's side: the Docker
+   API calls the pool's backend makes for a new user, each timed alone against the same service.
 2. proxy: main-site requests of a signed-in user, routed by the [appserver] pool to their server,
    against nginx proxying the same requests (same Cookie header) to the same server. The server
    is a container of nginx serving bench/gateway/bench.py's two bodies (runtime_bench.py's image,
@@ -31,7 +34,8 @@ Everything started here is stopped by PID and every container and network remove
 Nothing here asserts: it measures and prints.
 
   bench/control/appserver_bench.py [--gateway build/release/src/gateway/oh-gateway]
-      [--starts 5] [--users 20] [--duration 10] [--rounds 3] [--skip-start] [--skip-proxy] [--skip-memory]
+      [--starts 5] [--users 20] [--duration 10] [--rounds 3]
+      [--skip-start] [--skip-calls] [--skip-proxy] [--skip-memory]
 """
 
 import argparse
@@ -247,6 +251,55 @@ def start_phase(args, work, sock):
               f"{median(ours) / median(peer):.3f}, min {min(ours) / min(peer):.3f}")
 
 
+def engine_calls_phase(args, work, sock):
+    """Where a start's time goes on the engine's side: the Docker API calls the pool's backend
+    makes for a new user (control/backend/docker_backend.cpp, docker_requests.cpp), each timed
+    alone against the same Podman service, then /alive polled on the container's address."""
+    calls = {}
+
+    def timed(label, method, target, body=None, ok=(200, 201, 204)):
+        began = time.monotonic()
+        status, data = docker_api(sock, method, target, body)
+        calls.setdefault(label, []).append(time.monotonic() - began)
+        if status not in ok:
+            raise RuntimeError(f"{label}: {status} {data[:200]!r}")
+        return data
+
+    for i in range(args.starts):
+        network, name = f"{NETWORK_PREFIX}call-{i}", f"oh-bench-appserver-call-{i}"
+        directory = f"{work}/call-{i}"
+        os.makedirs(directory)
+        network_body = {"Name": network, "Driver": "bridge", "Internal": False, "CheckDuplicate": True,
+                        "Labels": {"org.openhands.managed": MANAGED_LABEL}}
+        container_body = {
+            "Image": STANDIN_IMAGE, "Env": ["RUNTIME=remote", "SANDBOX_REMOTE_RUNTIME_API_URL=http://127.0.0.1:9",
+                                            "SANDBOX_API_KEY=x", "OH_PERSISTENCE_DIR=/workspace"],
+            "Labels": {"org.openhands.managed": MANAGED_LABEL}, "ExposedPorts": {},
+            "HostConfig": {"NetworkMode": network, "Binds": [f"{directory}:/workspace:rw"], "GroupAdd": [],
+                           "SecurityOpt": [], "CapDrop": ["NET_RAW", "MKNOD", "AUDIT_WRITE"], "CapAdd": [],
+                           "Privileged": False, "Devices": [], "PortBindings": {}, "PublishAllPorts": False,
+                           "ReadonlyRootfs": False, "AutoRemove": False, "RestartPolicy": {"Name": "no"}}}
+        try:
+            timed("inspect image", "GET", f"/images/{STANDIN_IMAGE}/json")
+            timed("create network (new)", "POST", "/networks/create", network_body)
+            timed("create network (exists)", "POST", "/networks/create", network_body, ok=(409, 500))
+            timed("create container", "POST", f"/containers/create?name={name}", container_body)
+            timed("inspect container", "GET", f"/containers/{name}/json")
+            timed("start container", "POST", f"/containers/{name}/start")
+            began = time.monotonic()
+            address = json.loads(timed("inspect container", "GET", f"/containers/{name}/json"))
+            address = next(iter(address["NetworkSettings"]["Networks"].values()))["IPAddress"]
+            wait_alive(f"http://{address}:3000/alive")
+            calls.setdefault("started to /alive (10 ms polls)", []).append(time.monotonic() - began)
+        finally:
+            remove_container(name)
+            podman(sock, "network", "rm", "-f", network, check=False)
+    median = statistics.median
+    print(f"\nthe pool's engine calls for a new user, alone, {args.starts} rounds; ms, median (all)")
+    for label, values in calls.items():
+        print(f"  {label:32} {median(values) * 1000:6.0f}  ({', '.join(f'{v * 1000:.0f}' for v in values)})")
+
+
 # ---------------------------------------------------------------------------------------
 # 2. main-site proxying with per-user routing vs nginx
 
@@ -365,6 +418,7 @@ def main():
     parser.add_argument("--gateway-threads", type=int, default=0, help="server.threads (0 = one per core)")
     parser.add_argument("--nginx-workers", default="auto", help="nginx worker_processes of the proxy")
     parser.add_argument("--skip-start", action="store_true")
+    parser.add_argument("--skip-calls", action="store_true", help="skip timing the engine calls of a start")
     parser.add_argument("--skip-proxy", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
@@ -379,12 +433,14 @@ def main():
         os.chmod(work, 0o755)  # nginx's workers read files here
         podman_service, sock = start_podman(work)
         try:
-            for phase, skip, run in (("start", args.skip_start, start_phase), ("proxy", args.skip_proxy, proxy_phase),
-                                     ("memory", args.skip_memory, memory_phase)):
+            for phase, skip, run in (("start", args.skip_start, start_phase),
+                                     ("engine calls", args.skip_calls, engine_calls_phase),
+                                     ("proxy", args.skip_proxy, proxy_phase), ("memory", args.skip_memory, memory_phase)):
                 if not skip:
                     print(f"\n## {phase}  ({common.load_note()})", flush=True)
-                    os.makedirs(f"{work}/{phase}")
-                    run(args, f"{work}/{phase}", sock)
+                    directory = f"{work}/{phase.replace(' ', '-')}"
+                    os.makedirs(directory)
+                    run(args, directory, sock)
         finally:
             podman_service.stop()
 
