@@ -7,8 +7,8 @@
    app-server stand-in image, localhost/oh-appserver-standin:1.7.0) is ready, then proxies and the
    stand-in answers 200. That covers the pool's whole start: the user's network, directory,
    container create and start, its health checks, and routing. Twice per round: "new user" (the
-   pool creates the network) and "network made" (the user's network made untimed beforehand: what
-   the pool adds to the container's own start). The peer: `podman run -d` of the same image with
+   pool creates the network) and "network made" (the user's network made untimed beforehand, as for a
+   returning user after a gateway restart; the pool's backend still asks the engine to create it). The peer: `podman run -d` of the same image with
    the same kind of environment and mount on an existing network (isolated, like the users'
    networks) with a fixed address, then GET /alive on that address every 10 ms. --starts rounds,
    the order reversed every other round. Prints each (median, min), when each start phase was
