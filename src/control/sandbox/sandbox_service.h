@@ -108,6 +108,14 @@ struct ApiError {
 template <class T>
 using ApiResult = common::Result<T, ApiError>;
 
+// What removeOwner() removed.
+struct OwnerRemoval {
+  std::vector<std::string> sandboxes;   // ids of the records removed (their containers with them)
+  std::size_t orphan_containers = 0;    // containers of the owner's that had no record
+  bool workspaces = false;              // {workspace_root}/{owner} existed and was removed
+  std::string network;                  // the network's name (removed, or absent already)
+};
+
 // The body of POST /start, parsed (sandbox_api.h) but not yet validated.
 struct StartRequest {
   std::string session_id;
@@ -135,6 +143,13 @@ public:
   ApiResult<SandboxView> resume(std::string_view owner, std::string_view id);
   ApiResult<SandboxView> pause(std::string_view owner, std::string_view id);
   ApiResult<bool> remove(std::string_view owner, std::string_view id);  // /stop
+
+  // Everything the sandbox service keeps of one owner, for `oh-gateway user delete-data`: every
+  // sandbox removed as remove() does (container first, then record), containers of ours with
+  // that owner and no record too, the owner's workspace directory, and last the owner's network
+  // (the owner's app server must be gone from it first). Idempotent; 400 for a key that is not a
+  // user key, 503/500 when the engine or store refuses (what was removed stays removed).
+  ApiResult<OwnerRemoval> removeOwner(std::string_view owner);
 
   // Read from the app server (sandbox_id on its conversation records): conversation -> sandbox,
   // stored and published at once (blocks on the store). A conversation id is 32 lowercase hex

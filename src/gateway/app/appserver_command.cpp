@@ -3,8 +3,11 @@
 #include <variant>
 
 #include "app/appserver_assembly.h"
+#include "app/sandbox_assembly.h"
 #include "appserver/app_server_operations.h"
 #include "appserver/app_server_workload.h"
+#include "common/random_source.h"
+#include "common/wall_clock.h"
 #include "config/load_settings.h"
 #include "sandbox/user_key.h"
 
@@ -36,6 +39,34 @@ int list(const Settings& settings, control::WorkloadBackend& backend, std::ostre
         << " address=" << workload.address << " version=" << control::labelOf(workload, control::kAppServerVersionLabel)
         << " name=" << workload.name << "\n";
   }
+  return 0;
+}
+
+int deleteSandboxes(const Settings& settings, const std::string& user_key, const std::string& prefix, std::ostream& out,
+                    std::ostream& err) {
+  common::SystemWallClock clock;
+  common::SystemRandomSource random;
+  auto service = openSandboxService(settings, clock, random);
+  if (!service) {
+    err << prefix << service.error().reason << "\n";
+    return kExitUsage;
+  }
+  auto removed = (*service)->removeOwner(user_key);
+  if (!removed) {
+    err << prefix << "the sandboxes: " << removed.error().message << "\n";
+    return kExitFailed;
+  }
+  out << "removed " << removed->sandboxes.size() << " sandbox(es) of user_key=" << user_key << " (containers and records)";
+  for (const std::string& id : removed->sandboxes) {
+    out << " " << id;
+  }
+  out << "\n";
+  if (removed->orphan_containers > 0) {
+    out << "removed " << removed->orphan_containers << " container(s) of the user's without a record\n";
+  }
+  out << (removed->workspaces ? "removed" : "no") << " sandbox workspaces at " << settings.sandbox.workspace_root << "/"
+      << user_key << "\n";
+  out << "removed the network " << removed->network << " (or it was gone)\n";
   return 0;
 }
 
@@ -89,11 +120,13 @@ int runAppServerCommand(const AppServerCommand& command, std::ostream& out, std:
     err << "oh-gateway appserver: unknown action \"" << command.action << "\" (list, stop, remove)\n";
     return kExitUsage;
   }
-  // Irreversible: the user's settings, secrets, conversations and database.
+  // Irreversible: the user's settings, secrets, conversations and database, sandboxes and
+  // their workspaces.
   const std::string directory = settings.appserver.data_root + "/" + user_key;
   if (!command.confirmed) {
     err << prefix << "would remove the app server of user_key=" << user_key << ", " << directory
-        << (settings.appserver.database_url.empty() ? "" : " and the user's database")
+        << (settings.appserver.database_url.empty() ? "" : ", the user's database")
+        << (settings.sandbox.enabled ? ", the user's sandboxes, their records and workspaces, and the user's network" : "")
         << "; run again with --yes to delete\n";
     return kExitUsage;
   }
@@ -116,7 +149,9 @@ int runAppServerCommand(const AppServerCommand& command, std::ostream& out, std:
     return kExitFailed;
   }
   out << "deleted the app server and data of user_key=" << user_key << "\n";
-  return 0;
+  // Then the sandboxes, through the sandbox service's own operations: last, since the network
+  // goes with them and the app server had to leave it first.
+  return settings.sandbox.enabled ? deleteSandboxes(settings, user_key, prefix, out, err) : 0;
 }
 
 }  // namespace oh::gateway

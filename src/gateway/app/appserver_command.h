@@ -6,7 +6,9 @@
 //   oh-gateway appserver stop USER --config FILE      stop it; container and data kept
 //   oh-gateway appserver remove USER --config FILE    remove the container; data kept
 //   oh-gateway user delete-data USER --config FILE --yes
-//                                                     container, persistence directory and database
+//                                                     container, persistence directory and database;
+//                                                     with [sandbox]: the user's sandboxes (containers,
+//                                                     records), their workspaces and the user's network
 //
 // USER is a sign-in subject (Cognito sub, OIDC subject, local account name), or with --user-key
 // the 32-digit user key `list` prints. A running gateway notices a stopped or removed server at

@@ -27,7 +27,36 @@ common::Result<std::string> readKey(const std::string& path, std::string_view ke
   return std::move(secret).value();
 }
 
+// The service over the configured store and engine, not started.
+common::Result<std::shared_ptr<control::SandboxService>> serviceOver(const Settings& settings,
+                                                                      control::SandboxServiceSettings service_settings,
+                                                                      common::WallClock& clock,
+                                                                      common::RandomSource& random) {
+  auto store = control::openSandboxStore(settings.sandbox.store_url);
+  if (!store) {
+    // The store names the URL without its password.
+    return common::failure("sandbox.store_url: cannot open the sandbox store: " + store.error().reason);
+  }
+  auto backend = control::makeDockerBackend(control::DockerBackendOptions{
+      .socket = settings.runtime.docker_socket,
+      .workspace_root = settings.sandbox.workspace_root,
+      .network_prefix = settings.sandbox.network_prefix,
+  });
+  return std::make_shared<control::SandboxService>(std::move(service_settings), std::move(store).value(),
+                                                   std::move(backend), clock, random);
+}
+
 }  // namespace
+
+common::Result<std::shared_ptr<control::SandboxService>> openSandboxService(const Settings& settings,
+                                                                             common::WallClock& clock,
+                                                                             common::RandomSource& random) {
+  auto seal_key = readKey(settings.sandbox.seal_key_file, "sandbox.seal_key_file");
+  if (!seal_key) {
+    return common::fail(seal_key.error());
+  }
+  return serviceOver(settings, sandboxServiceSettings(settings, std::move(seal_key).value()), clock, random);
+}
 
 // Declared in the order they are needed; destroyed in reverse: the listener stops taking calls
 // before the service stops, and the service before the store and backend it uses go.
@@ -91,11 +120,6 @@ common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Se
   if (*api_secret == *seal_key) {
     return common::failure("sandbox.seal_key_file: holds the same key as sandbox.key_file; use two keys");
   }
-  auto store = control::openSandboxStore(sandbox.store_url);
-  if (!store) {
-    // The store names the URL without its password.
-    return common::failure("sandbox.store_url: cannot open the sandbox store: " + store.error().reason);
-  }
   control::SandboxServiceSettings service_settings = sandboxServiceSettings(settings, std::move(seal_key).value());
   if (settings.credentials.enabled) {
     // Each sandbox's credential token derives from this key (issue 15); the endpoint reads it too.
@@ -112,14 +136,11 @@ common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Se
   }
   auto parts = std::make_unique<Parts>();
   parts->keys.emplace(control::SandboxApiKeys::fromSecret(std::move(api_secret).value()).value());
-  auto backend = control::makeDockerBackend(control::DockerBackendOptions{
-      .socket = settings.runtime.docker_socket,
-      .workspace_root = sandbox.workspace_root,
-      .network_prefix = sandbox.network_prefix,
-  });
-  parts->service = std::make_shared<control::SandboxService>(std::move(service_settings),
-                                                             std::move(store).value(), std::move(backend), parts->clock,
-                                                             parts->random);
+  auto made = serviceOver(settings, std::move(service_settings), parts->clock, parts->random);
+  if (!made) {
+    return common::fail(made.error());
+  }
+  parts->service = std::move(made).value();
   parts->service->start();
 
   control::SandboxService& service = *parts->service;

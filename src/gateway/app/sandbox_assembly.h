@@ -41,6 +41,12 @@ private:
   std::unique_ptr<Parts> parts_;
 };
 
+// The service over the configured store and engine, not started (no reconcile thread, no
+// listener): for operators' commands, run with or without a gateway. clock and random outlive it.
+common::Result<std::shared_ptr<control::SandboxService>> openSandboxService(const Settings& settings,
+                                                                             common::WallClock& clock,
+                                                                             common::RandomSource& random);
+
 // The service's settings [sandbox] describes, with the seal key read from its file.
 control::SandboxServiceSettings sandboxServiceSettings(const Settings& settings, std::string seal_key);
 

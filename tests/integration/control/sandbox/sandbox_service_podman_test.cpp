@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -274,6 +276,90 @@ TEST_F(SandboxServicePodmanTest, OrphanOfOursIsRemovedAtStartAndOthersAreKept) {
   startService();
   EXPECT_TRUE(eventually([&] { return podman_->api("GET", "/containers/" + orphan + "/json").status == 404; }));
   EXPECT_EQ(podman_->api("GET", "/containers/" + other + "/json").status, 200);
+}
+
+// This test verifies `user delete-data`'s part in the sandbox service: every sandbox of the
+// owner (container and record), a container of the owner's that has no record, the owner's
+// workspaces and network go; another owner's sandbox and a container of another manager with the
+// same owner label stay; a second run removes nothing more and succeeds.
+TEST_F(SandboxServicePodmanTest, RemoveOwnerTakesTheOwnersSandboxesWorkspacesAndNetworkOnly) {
+  SandboxService& service = startService();
+  const std::string first = randomSandboxId();
+  const std::string second = randomSandboxId();
+  const std::string other_owner = userKeyForSubject("sandbox-it-other-" + randomSandboxId());
+  const std::string others = randomSandboxId();
+  ASSERT_TRUE(service.startSandbox(owner_, request(first)));
+  ASSERT_TRUE(service.startSandbox(owner_, request(second)));
+  ASSERT_TRUE(service.startSandbox(other_owner, request(others)));
+  ASSERT_TRUE(becomes(first, "running"));
+  ASSERT_TRUE(becomes(second, "running"));
+  ASSERT_TRUE(service.pause(owner_, second));  // a paused one goes too
+  ASSERT_TRUE(eventually([&] { return status(second) == "paused"; }, std::chrono::seconds(60)));
+  ASSERT_TRUE(eventually([&] {
+    auto view = service.get(other_owner, others);
+    return view && view->status == "running";
+  }, std::chrono::seconds(90)));
+  // The command runs beside or without a gateway: a service over the same store, not started
+  // (the gateway's own reconcile would remove an orphan by itself within its resync).
+  service_.reset();
+  auto store = openSandboxStore(store_url_);
+  ASSERT_TRUE(store);
+  SandboxService command(settings(), *store, backend_, clock_, random_);
+  // The owner's app server would be on the network too; delete-data removes it first. A
+  // container of another manager with this owner's label is not ours to remove.
+  PodmanService::ContainerSpec theirs;
+  theirs.name = "not-ours-" + lower(randomSandboxId()).substr(0, 8);
+  theirs.labels = {{"org.openhands.managed", managed_ + "-x"}, {"org.openhands.owner", owner_}};
+  theirs.command = "exec sleep 600";
+  ASSERT_FALSE(podman_->createContainer(theirs).empty());
+  // An orphan of ours: the owner's label, our managed value, no record.
+  PodmanService::ContainerSpec orphan;
+  orphan.name = "oh-sandbox-" + lower(randomSandboxId());
+  orphan.labels = {{"org.openhands.managed", managed_}, {"org.openhands.owner", owner_}};
+  orphan.command = "exec sleep 600";
+  ASSERT_FALSE(podman_->createContainer(orphan).empty());
+  const fs::path workspaces = root_ / "workspaces" / owner_;
+  ASSERT_TRUE(fs::exists(workspaces / first));
+  const std::string network = "/v4.0.0/libpod/networks/oh-user-" + owner_ + "/json";
+  ASSERT_EQ(podman_->api("GET", network).status, 200);
+
+  const auto removed = command.removeOwner(owner_);
+  ASSERT_TRUE(removed) << removed.error().message;
+  std::vector<std::string> ids = removed->sandboxes;
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> expected{first, second};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(ids, expected);
+  EXPECT_EQ(removed->orphan_containers, 1u);
+  EXPECT_TRUE(removed->workspaces);
+  EXPECT_EQ(removed->network, "oh-user-" + owner_);
+
+  EXPECT_EQ(command.list(owner_)->size(), 0u);
+  EXPECT_EQ(command.get(owner_, first).error().status, 404u);
+  for (const std::string& id : {first, second}) {
+    EXPECT_EQ(podman_->api("GET", "/containers/oh-sandbox-" + lower(id) + "/json").status, 404) << id;
+  }
+  EXPECT_EQ(podman_->api("GET", "/containers/" + orphan.name + "/json").status, 404);
+  EXPECT_EQ(podman_->api("GET", "/containers/" + theirs.name + "/json").status, 200);
+  EXPECT_FALSE(fs::exists(workspaces));
+  EXPECT_EQ(podman_->api("GET", network).status, 404);
+  // The other owner keeps everything.
+  EXPECT_TRUE(command.get(other_owner, others));
+  EXPECT_EQ(podman_->api("GET", "/containers/oh-sandbox-" + lower(others) + "/json").status, 200);
+  EXPECT_TRUE(fs::exists(root_ / "workspaces" / other_owner / others));
+
+  // Idempotent: nothing left, success.
+  const auto again = command.removeOwner(owner_);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(again->sandboxes.empty());
+  EXPECT_FALSE(again->workspaces);
+  // Not a user key: refused before anything is touched (it names a directory and a network).
+  EXPECT_EQ(command.removeOwner("../" + other_owner).error().status, 400u);
+  EXPECT_EQ(command.removeOwner("").error().status, 400u);
+
+  ASSERT_TRUE(command.remove(other_owner, others));
+  podman_->api("DELETE", "/containers/" + theirs.name + "?force=true");
+  podman_->api("DELETE", "/networks/oh-user-" + other_owner);
 }
 
 }  // namespace
