@@ -1,7 +1,8 @@
 #pragma once
 // The EC2 user data that bootstraps an instance (Amazon Linux 2023, arm64): Docker, EFS, the
-// CloudWatch agent, secrets fetched from Secrets Manager into root-only files, the database
-// bootstrap, and the services (OpenHands, oh-gateway, Watchtower). Rendered as
+// CloudWatch agent and the systemd units. oh-prepare.service then copies the boot scripts
+// (secrets into root-only files, the database bootstrap, the gateway's configuration) out of the
+// gateway image, which carries them rather than this user data (docs/instance.md). Rendered as
 // {"Fn::Base64": {"Fn::Sub": [script, {...}]}} so deploy-time values come from the stacks and
 // no secret value is ever in the template.
 
