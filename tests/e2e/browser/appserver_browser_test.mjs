@@ -168,7 +168,6 @@ async function main() {
 
   step('peers: Podman, images, the forward proxy');
   const podman = await startPodman(work);
-  atEnd(() => removeManaged(podman, Object.values(labels), networkPrefix));
   await ensureStandinImage(podman, {
     image: STANDIN_IMAGE, binary: process.env.OH_APPSERVER_STANDIN_BIN, script: process.env.OH_APPSERVER_STANDIN_SCRIPT,
   });
@@ -178,6 +177,9 @@ async function main() {
     base: STANDIN_IMAGE, tag: `localhost/oh-browser-appserver:${runId}`, agentImage,
     proxy: `http://${address}:${proxy.port}`, noProxy: `${address},127.0.0.1,localhost`,
   });
+
+  // After the gateways stop, before the image goes: the containers and networks they made.
+  atEnd(() => removeManaged(podman, Object.values(labels), networkPrefix), 'removing the containers and networks');
 
   for (const key of ['cookie-key', 'ticket-key', 'sandbox-key', 'sandbox-seal-key', 'appserver-key']) {
     secretFile(key, `${randomBytes(32).toString('hex')}\n`);

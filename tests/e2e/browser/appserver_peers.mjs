@@ -62,20 +62,23 @@ export async function startPodman(work) {
   throw new Error(`podman system service did not answer on ${socket}:\n${proc.output.join('\n')}`);
 }
 
-// Force-removes the containers carrying any of these org.openhands.managed values and the
-// networks named with the prefix (what the gateway's pools made for this run).
+// Removes the containers carrying any of these org.openhands.managed values, killed first and
+// all at once (a forced removal would wait out each one's stop timeout on a loaded machine), and
+// the networks named with the prefix (what the gateway's pools made for this run).
 export async function removeManaged(podman, managedValues, networkPrefix) {
+  const ids = [];
   for (const value of managedValues) {
     const filters = encodeURIComponent(JSON.stringify({ label: [`org.openhands.managed=${value}`] }));
     const listed = await podman.call('GET', `/containers/json?all=true&filters=${filters}`);
-    for (const container of Array.isArray(listed.body) ? listed.body : []) {
-      await podman.call('DELETE', `/containers/${container.Id}?force=true`);
-    }
+    ids.push(...(Array.isArray(listed.body) ? listed.body : []).map((container) => container.Id));
   }
+  await Promise.all(ids.map(async (id) => {
+    await podman.call('POST', `/containers/${id}/kill?signal=KILL`);
+    await podman.call('DELETE', `/containers/${id}?force=true`);
+  }));
   const networks = await podman.call('GET', '/networks');
-  for (const network of Array.isArray(networks.body) ? networks.body : []) {
-    if (network.Name?.startsWith(networkPrefix)) await podman.call('DELETE', `/networks/${network.Name}`);
-  }
+  const ours = (Array.isArray(networks.body) ? networks.body : []).filter((n) => n.Name?.startsWith(networkPrefix));
+  await Promise.all(ours.map((network) => podman.call('DELETE', `/networks/${network.Name}`)));
 }
 
 // The container's address on its (first) network, or ''.
@@ -149,7 +152,7 @@ export async function buildDeployedStandinImage(podman, work, { base, tag, agent
     '',
   ].join('\n'));
   runOrThrow('podman', ['--remote', '--url', `unix://${podman.socket}`, 'build', '-q', '-t', tag, context]);
-  atEnd(() => podman.call('DELETE', `/images/${encodeURIComponent(tag)}?force=true`));
+  atEnd(() => podman.call('DELETE', `/images/${encodeURIComponent(tag)}?force=true`), `removing ${tag}`);
   return tag;
 }
 

@@ -24,8 +24,9 @@ export function skip(reason) {
 const cleanups = [];
 const processes = [];
 
-export function atEnd(cleanup) {
-  cleanups.push(cleanup);
+// `what` names it in the output when it takes long.
+export function atEnd(cleanup, what = 'a cleanup') {
+  cleanups.push({ cleanup, what });
 }
 
 export function startProcess(name, command, args, options = {}) {
@@ -39,7 +40,7 @@ export function startProcess(name, command, args, options = {}) {
   keep(child.stdout);
   keep(child.stderr);
   processes.push(proc);
-  cleanups.push(() => stopProcess(child));
+  atEnd(() => stopProcess(child), `stopping ${name}`);
   return proc;
 }
 
@@ -74,7 +75,7 @@ export function listen(server, ...args) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(...args, () => resolve(server.address()));
-    cleanups.push(() => new Promise((done) => { server.closeAllConnections?.(); server.close(() => done()); }));
+    atEnd(() => new Promise((done) => { server.closeAllConnections?.(); server.close(() => done()); }), 'closing a server');
   });
 }
 
@@ -89,7 +90,7 @@ export async function freePort(address = '127.0.0.1') {
 // A scratch directory removed at the end, and a writer of 0600 files in it.
 export function workDirectory(prefix) {
   const work = mkdtempSync(path.join(os.tmpdir(), prefix));
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  atEnd(() => rmSync(work, { recursive: true, force: true }), `removing ${work}`);
   const secretFile = (name, content) => {
     const file = path.join(work, name);
     writeFileSync(file, content, { mode: 0o600 });
@@ -152,7 +153,7 @@ export async function launchBrowser(chromium) {
       '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * 127.0.0.1',
     ],
   });
-  cleanups.push(() => browser.close());
+  atEnd(() => browser.close(), 'closing Chromium');
   return browser;
 }
 
@@ -211,8 +212,10 @@ export async function run(main) {
         process.stdout.write(`--- last output of ${proc.name}:\n${proc.output.slice(-60).join('\n')}\n`);
       }
     }
-    for (const cleanup of cleanups.reverse()) {
+    for (const { cleanup, what } of cleanups.reverse()) {
+      const started = Date.now();
       try { await cleanup(); } catch { /* best effort: keep stopping the rest */ }
+      if (Date.now() - started > 2000) process.stdout.write(`     ${what} took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
   }
   process.stdout.write(`${passes} passed, ${failures} failed (${((Date.now() - began) / 1000).toFixed(1)} s)\n`);
