@@ -472,6 +472,33 @@ def interleaved(targets, rounds, measure, warmup=None, on_round=None):
     return runs
 
 
+def proxy_rounds(targets, rounds, seconds, run, paths=("1k.bin", "64k.bin")):
+    """bench/gateway/bench.py's method: for each body, a 2 s warm-up of every target
+    (connections, pools, page cache), then `rounds` interleaved runs of `seconds`.
+    run(target, path, seconds) is one wrk run. Returns {(path, name): the median run}."""
+    results = {}
+    for path in paths:
+        for target in targets.values():
+            run(target, path, 2)
+        runs = interleaved(targets, rounds, lambda name, target: run(target, path, seconds))
+        for name, measured in runs.items():
+            results[(path, name)] = median_run(measured)
+    return results
+
+
+def print_proxy_tables(results, paths=("1k.bin", "64k.bin"), goal=""):
+    """The tables of proxy_rounds' results for targets direct, nginx and gateway."""
+    print("\n| body | target | req/s | p50 ms | p99 ms | non-2xx | runs req/s |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    for (path, name), r in results.items():
+        print(f"| {path} | {name} | {r['rps']:.0f} | {r['p50']:.3f} | {r['p99']:.3f} | {r['non2xx']} | {r['all_rps']} |")
+    print(f"\n| body | gateway/nginx req/s{goal} | gateway/nginx p99 | gateway/direct req/s |")
+    print("|---|---:|---:|---:|")
+    for path in paths:
+        g, n, d = results[(path, "gateway")], results[(path, "nginx")], results[(path, "direct")]
+        print(f"| {path} | {g['rps'] / n['rps']:.3f} | {g['p99'] / n['p99']:.2f} | {g['rps'] / d['rps']:.2f} |")
+
+
 def median_run(runs, key="rps"):
     """The run whose `key` is the median (the upper one of an even count); it gains "all_rps"."""
     median = dict(sorted(runs, key=lambda x: x[key])[len(runs) // 2])

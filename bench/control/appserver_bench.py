@@ -86,7 +86,7 @@ class Bed:
         self.work, self.sock, self.subjects = work, sock, []
         os.makedirs(f"{work}/users.d", exist_ok=True)
         os.makedirs(f"{work}/workspaces", exist_ok=True)
-        self.secret = write_key(f"{work}/api-key")
+        write_key(f"{work}/api-key")
         write_key(f"{work}/seal-key")
         write_key(f"{work}/appserver-key")
         write_key(f"{work}/cookie.key")
@@ -327,28 +327,12 @@ def proxy_phase(args, work, sock):
             if len(set(bodies.values())) != 1:
                 raise RuntimeError(f"/{path}: the peers answer different bodies: { {k: len(v) for k, v in bodies.items()} }")
 
-        def wrk(target, path, seconds):
-            return common.run_wrk(f"http://{target}/{path}", args.threads, args.connections, seconds, headers=headers)
-
-        results = {}
-        for path in ("1k.bin", "64k.bin"):
-            for target in targets.values():  # warm-up: connections, pools, page cache
-                wrk(target, path, 2)
-            rounds = common.interleaved(targets, args.rounds, lambda name, target: wrk(target, path, args.duration))
-            for name, runs in rounds.items():
-                results[(path, name)] = common.median_run(runs)
+        results = common.proxy_rounds(targets, args.rounds, args.duration, lambda target, path, seconds: common.run_wrk(
+            f"http://{target}/{path}", args.threads, args.connections, seconds, headers=headers))
         print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s -H 'Cookie: oh_session=...', "
               f"{args.rounds} rounds interleaved (median); gateway threads={args.gateway_threads or 'per core'}, "
               f"nginx workers={args.nginx_workers}")
-        print("\n| body | target | req/s | p50 ms | p99 ms | non-2xx | runs req/s |")
-        print("|---|---|---:|---:|---:|---:|---|")
-        for (path, name), r in results.items():
-            print(f"| {path} | {name} | {r['rps']:.0f} | {r['p50']:.3f} | {r['p99']:.3f} | {r['non2xx']} | {r['all_rps']} |")
-        print("\n| body | gateway/nginx req/s (goal >= 0.97) | gateway/nginx p99 | gateway/direct req/s |")
-        print("|---|---:|---:|---:|")
-        for path in ("1k.bin", "64k.bin"):
-            g, n, d = results[(path, "gateway")], results[(path, "nginx")], results[(path, "direct")]
-            print(f"| {path} | {g['rps'] / n['rps']:.3f} | {g['p99'] / n['p99']:.2f} | {g['rps'] / d['rps']:.2f} |")
+        common.print_proxy_tables(results, goal=" (goal >= 0.97)")
     finally:
         common.stop_all(started)
         bed.stop()

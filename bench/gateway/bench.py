@@ -34,8 +34,8 @@ HERE = os.path.abspath(__file__)
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 from common import (  # noqa: E402  (bench/common.py: shared with the other benchmarks)
-    BUILD_HINT, DEFAULT_GATEWAY, Proc, children_of, free_port, interleaved, median_run, raise_nofile_limit, require, run_wrk, start_gateway,
-    start_nginx_proxy, start_nginx_static, stop_all, stop_on_sigterm,
+    BUILD_HINT, DEFAULT_GATEWAY, Proc, children_of, free_port, print_proxy_tables, proxy_rounds, raise_nofile_limit, require,
+    run_wrk, start_gateway, start_nginx_proxy, start_nginx_static, stop_all, stop_on_sigterm,
 )
 
 
@@ -169,15 +169,8 @@ def throughput(args, work, started):
     gw = gateway(args.gateway, work, "gateway", up_port, args.gateway_threads)
     started.append(gw)
     targets = {"direct": up_port, "nginx": nginx_port, "gateway": gw.port}
-
-    results = {}
-    for path in ("1k.bin", "64k.bin"):
-        for name, port in targets.items():  # warm-up: connections, pools, page cache
-            run_wrk(f"http://127.0.0.1:{port}/{path}", args.threads, args.connections, 2)
-        rounds = interleaved(targets, args.rounds, lambda name, port: run_wrk(
-            f"http://127.0.0.1:{port}/{path}", args.threads, args.connections, args.duration))
-        for name, runs in rounds.items():
-            results[(path, name)] = median_run(runs)
+    results = proxy_rounds(targets, args.rounds, args.duration, lambda port, path, seconds: run_wrk(
+        f"http://127.0.0.1:{port}/{path}", args.threads, args.connections, seconds))
     gw_peak = status_kb(gw.pid, "VmHWM")
     return results, gw_peak
 
@@ -237,15 +230,7 @@ def main():
               f"gateway threads={args.gateway_threads or 'per core'}, nginx workers={args.nginx_workers}")
         if not args.skip_throughput:
             results, gw_peak = throughput(args, work, started)
-            print("\n| body | target | req/s | p50 ms | p99 ms | non-2xx | runs req/s |")
-            print("|---|---|---:|---:|---:|---:|---|")
-            for (path, name), r in results.items():
-                print(f"| {path} | {name} | {r['rps']:.0f} | {r['p50']:.3f} | {r['p99']:.3f} | {r['non2xx']} | {r['all_rps']} |")
-            print("\n| body | gateway/nginx req/s | gateway/nginx p99 | gateway/direct req/s |")
-            print("|---|---:|---:|---:|")
-            for path in ("1k.bin", "64k.bin"):
-                g, n, d = results[(path, "gateway")], results[(path, "nginx")], results[(path, "direct")]
-                print(f"| {path} | {g['rps'] / n['rps']:.2f} | {g['p99'] / n['p99']:.2f} | {g['rps'] / d['rps']:.2f} |")
+            print_proxy_tables(results)
             print(f"\ngateway peak RSS (VmHWM) after the throughput runs: {gw_peak / 1024:.1f} MiB")
             stop_all(started)
         if not args.skip_memory:
