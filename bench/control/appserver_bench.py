@@ -116,14 +116,19 @@ memory_mb = 0
 pids = 0
 """
         extra = sandbox_toml(work, self.api_port, sock, image, 10, NETWORK_PREFIX) + appserver
+        self.log = f"{work}/{name}.log"
         try:
             self.gateway = common.start_gateway(args.gateway, work, name, "http://127.0.0.1:9", args.gateway_threads,
                                                 auth_config=auth, listen_port=listen, extra=extra)
         except RuntimeError:
-            with open(f"{work}/{name}.log") as log:  # the directory goes with the run: say why here
-                sys.stderr.write(log.read()[-3000:])
+            self.show_log()
             raise
         self.port = self.gateway.port
+
+    def show_log(self):
+        """The end of the gateway's log, on stderr: the run's directory goes with it."""
+        with open(self.log) as log:
+            sys.stderr.write(log.read()[-3000:])
 
     def sign_in(self, subject):
         self.subjects.append(subject)
@@ -149,7 +154,8 @@ pids = 0
                 phase = f"status {status}"
             phases.setdefault(phase, elapsed)
             if phase == "failed" or elapsed > limit:
-                raise RuntimeError(f"the app server never became ready: {status} {body[:300]!r}; see {self.work}")
+                self.show_log()
+                raise RuntimeError(f"the app server never became ready: {status} {body[:300]!r}")
             time.sleep(POLL)
 
     def stop(self):
