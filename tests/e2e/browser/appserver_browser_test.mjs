@@ -205,8 +205,7 @@ async function main() {
   const bob = await (await browser.newContext()).newPage();
   for (const page of [alice, bob]) page.setDefaultTimeout(STEP_TIMEOUT_MS);
 
-  step('1. Alice signs in: the start page, then her app server');
-  // 1. Alice's first visit after signing in: the start page, live, then her app by itself.
+  step('1. Alice\'s first visit after signing in: the start page, live, then her app by itself');
   const phases = await watchPhases(alice);
   const chain = recordNavigations(alice);
   // The start page's script runs under the gateway's CSP (script-src 'self'): a violation or an
@@ -218,7 +217,7 @@ async function main() {
   alice.on('pageerror', (error) => pageErrors.push(String(error)));
   await signIn(alice, origin, 'alice');
   await alice.waitForURL(`${origin}/`);
-  const first = chain.find((step) => step.url === `${origin}/` && step.status !== 302);
+  const first = chain.find((nav) => nav.url === `${origin}/` && nav.status !== 302);
   check(first?.status === 503 && (await alice.title()) === 'Starting OpenHands',
     'after signing in, the first visit shows the start page (503)', `${first?.status} ${await alice.title()}`);
   await waitForApp(alice);
@@ -229,8 +228,7 @@ async function main() {
   check(alice.url() === `${origin}/` && await alice.locator('#empty').count() === 1,
     'then it continued to Alice\'s own app server, which lists no conversation yet', alice.url());
 
-  step('2. Alice and Bob start a conversation each');
-  // 2. Alice and Bob start a conversation each, at the same time, from the stand-in's page.
+  step('2. Alice and Bob start a conversation each, at the same time, from the stand-in\'s page');
   await signIn(bob, origin, 'bob');
   await waitForApp(bob);
   const [aliceIds, bobIds] = await Promise.all([startConversation(alice), startConversation(bob)]);
@@ -261,11 +259,8 @@ async function main() {
     check(proxy.stats.relayed > 0, 'the test\'s proxy relayed their calls', proxy.stats.refused.join('\n     '));
   }
 
-  step('3. a start that fails');
-  // 3. A start that fails: the gateway again, with an OpenHands image that does not exist.
-  step('3a. the gateway stopped');
+  step('3. a start that fails: the gateway again, with an OpenHands image that does not exist');
   await stopProcess(gateway.child);
-  step('3b. the gateway again, with a missing image');
   await startGateway('oh-gateway-missing-image', gatewayConfig({
     ...settings, image: `localhost/oh-browser-missing:${runId}`, labels: { ...labels, appserver: labels.failing },
   }));
