@@ -10,9 +10,13 @@
    pool creates the network) and "network made" (the user's network made untimed beforehand, as for a
    returning user after a gateway restart; the pool's backend still asks the engine to create it). The peer: `podman run -d` of the same image with
    the same kind of environment and mount on an existing network (isolated, like the users'
-   networks) with a fixed address, then GET /alive on that address every 10 ms. --starts rounds,
-   the order reversed every other round. Prints each (median, min), when each start phase was
-   first seen, and the difference and ratio to the peer (goal: under 100 ms added).
+   networks) with a fixed address, then GET /alive on that address every 10 ms. And the peer that
+   isolates the gateway's share, "direct API": the very Docker API calls the pool's backend makes
+   for a new user (network create, container create of the same shape, start, the inspects in
+   between), made directly against the same Podman service, then GET /alive every 10 ms on the
+   container's address. --starts rounds, the order reversed every other round. Prints each
+   (median, min), when each start phase was first seen, the difference and ratio to podman run,
+   and "gateway added" = new user - direct API (goal: under 100 ms).
    Then (--skip-calls to leave out) where a start's time goes on the engine's side: the Docker
    API calls the pool's backend makes for a new user, each timed alone against the same service.
 2. proxy: main-site requests of a signed-in user, routed by the [appserver] pool to their server,
@@ -39,6 +43,7 @@ Nothing here asserts: it measures and prints.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -46,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -204,13 +210,15 @@ def start_phase(args, work, sock):
               2 * args.starts + 1)
     podman(sock, "network", "rm", "-f", PEER_NETWORK, check=False)
     podman(sock, "network", "create", "-o", "isolate=true", "--subnet", PEER_SUBNET, PEER_NETWORK)
-    done = {"new": 0, "net": 0, "peer": 0}
+    done = {"new": 0, "net": 0, "peer": 0, "direct": 0}
 
     def measure(name, kind):
         i = done[kind]
         done[kind] += 1
         if kind == "peer":
             return peer_run(sock, work, i)
+        if kind == "direct":
+            return direct_api_start(sock, work, i)
         subject = subjects[kind][i]
         if kind == "net":  # as the pool's backend makes it (docker_requests.cpp networkCreateBody)
             status, data = docker_api(sock, "POST", "/networks/create", {
@@ -231,7 +239,7 @@ def start_phase(args, work, sock):
             line.append(f"{name} {last['total'] * 1000:.0f} ms ({seen})")
         print(f"  round {r + 1}: " + "; ".join(line), flush=True)
 
-    kinds = {"new user": "new", "network made": "net", "podman run": "peer"}
+    kinds = {"new user": "new", "network made": "net", "direct API": "direct", "podman run": "peer"}
     try:
         runs = common.interleaved(kinds, args.starts, measure, on_round=report)
     finally:
@@ -252,9 +260,71 @@ def start_phase(args, work, sock):
         print("      first seen at (median): " + ", ".join(f"{p} {median(t) * 1000:.0f}" for p, t in phases.items()))
     for name in ("new user", "network made"):
         ours = totals[name]
-        print(f"added by the gateway, {name} (goal < 100 ms): median {(median(ours) - median(peer)) * 1000:.0f} ms, "
+        print(f"{name} - podman run: median {(median(ours) - median(peer)) * 1000:.0f} ms, "
               f"min {(min(ours) - min(peer)) * 1000:.0f} ms; ratio to podman run: median "
               f"{median(ours) / median(peer):.3f}, min {min(ours) / min(peer):.3f}")
+    ours, direct = totals["new user"], totals["direct API"]
+    print(f"gateway added = new user - direct API (the same engine calls, no gateway; goal < 100 ms): "
+          f"median {(median(ours) - median(direct)) * 1000:.0f} ms, min {(min(ours) - min(direct)) * 1000:.0f} ms; "
+          f"ratio median {median(ours) / median(direct):.3f}, min {min(ours) / min(direct):.3f}")
+
+
+def pool_network_body(network):
+    """The pool's network create (control/backend/docker_requests.cpp networkCreateBody)."""
+    bridge = "ohu" + hashlib.sha256(network.encode()).hexdigest()[:12]  # sandboxBridgeName
+    return {"Name": network, "Driver": "bridge", "Internal": False, "CheckDuplicate": True,
+            "Labels": {"org.openhands.managed": MANAGED_LABEL},
+            "Options": {"com.docker.network.bridge.name": bridge}}
+
+
+def pool_container_body(network, directory):
+    """A container create of the pool's shape (docker_requests.cpp containerCreateBody of
+    appserver/app_server_workload.cpp appServerSpec): the stand-in, the user's network, one bind."""
+    return {
+        "Image": STANDIN_IMAGE, "Env": ["RUNTIME=remote", "SANDBOX_REMOTE_RUNTIME_API_URL=http://127.0.0.1:9",
+                                        "SANDBOX_API_KEY=x", "OH_PERSISTENCE_DIR=/workspace"],
+        "Labels": {"org.openhands.managed": MANAGED_LABEL}, "ExposedPorts": {},
+        "HostConfig": {"NetworkMode": network, "Binds": [f"{directory}:/workspace:rw"], "GroupAdd": [],
+                       "SecurityOpt": [], "CapDrop": ["NET_RAW", "MKNOD", "AUDIT_WRITE"], "CapAdd": [],
+                       "Privileged": False, "Devices": [], "PortBindings": {}, "PublishAllPorts": False,
+                       "ReadonlyRootfs": False, "AutoRemove": False, "RestartPolicy": {"Name": "no"}}}
+
+
+def direct_api_start(sock, work, round_no):
+    """The Docker API calls the pool's backend makes for a new user (docker_backend.cpp: inspect
+    the container, inspect the image, create the network, list it for its gateway, create the
+    container, inspect it, start it, inspect it), made directly against the same Podman service,
+    then GET /alive every 10 ms on the container's address: the engine's share of a start, with no
+    gateway in it. Returns the total and when each call returned."""
+    network, name = f"{NETWORK_PREFIX}direct-{round_no}", f"oh-bench-appserver-direct-{round_no}"
+    directory = f"{work}/direct-{round_no}"
+    os.makedirs(directory)
+    phases = {}
+    began = time.monotonic()
+
+    def call(label, method, target, body=None, ok=(200, 201, 204)):
+        status, data = docker_api(sock, method, target, body)
+        if status not in ok:
+            raise RuntimeError(f"direct API {label}: {status} {data[:200]!r}")
+        phases[label] = time.monotonic() - began
+        return data
+
+    filters = urllib.parse.quote(json.dumps({"name": [network]}, separators=(",", ":")))
+    try:
+        call("inspect container", "GET", f"/containers/{name}/json", ok=(404,))
+        call("inspect image", "GET", f"/images/{STANDIN_IMAGE}/json")
+        call("create network", "POST", "/networks/create", pool_network_body(network))
+        call("list network", "GET", f"/networks?filters={filters}")
+        call("create container", "POST", f"/containers/create?name={name}", pool_container_body(network, directory))
+        call("inspect created", "GET", f"/containers/{name}/json")
+        call("start container", "POST", f"/containers/{name}/start")
+        seen = json.loads(call("inspect started", "GET", f"/containers/{name}/json"))
+        address = next(iter(seen["NetworkSettings"]["Networks"].values()))["IPAddress"]
+        wait_alive(f"http://{address}:3000/alive")
+        return {"total": time.monotonic() - began, "phases": phases}
+    finally:
+        remove_container(name)  # untimed
+        podman(sock, "network", "rm", "-f", network, check=False)
 
 
 def engine_calls_phase(args, work, sock):
@@ -275,16 +345,7 @@ def engine_calls_phase(args, work, sock):
         network, name = f"{NETWORK_PREFIX}call-{i}", f"oh-bench-appserver-call-{i}"
         directory = f"{work}/call-{i}"
         os.makedirs(directory)
-        network_body = {"Name": network, "Driver": "bridge", "Internal": False, "CheckDuplicate": True,
-                        "Labels": {"org.openhands.managed": MANAGED_LABEL}}
-        container_body = {
-            "Image": STANDIN_IMAGE, "Env": ["RUNTIME=remote", "SANDBOX_REMOTE_RUNTIME_API_URL=http://127.0.0.1:9",
-                                            "SANDBOX_API_KEY=x", "OH_PERSISTENCE_DIR=/workspace"],
-            "Labels": {"org.openhands.managed": MANAGED_LABEL}, "ExposedPorts": {},
-            "HostConfig": {"NetworkMode": network, "Binds": [f"{directory}:/workspace:rw"], "GroupAdd": [],
-                           "SecurityOpt": [], "CapDrop": ["NET_RAW", "MKNOD", "AUDIT_WRITE"], "CapAdd": [],
-                           "Privileged": False, "Devices": [], "PortBindings": {}, "PublishAllPorts": False,
-                           "ReadonlyRootfs": False, "AutoRemove": False, "RestartPolicy": {"Name": "no"}}}
+        network_body, container_body = pool_network_body(network), pool_container_body(network, directory)
         try:
             timed("inspect image", "GET", f"/images/{STANDIN_IMAGE}/json")
             timed("create network (new)", "POST", "/networks/create", network_body)
