@@ -69,6 +69,8 @@ struct AppServerPoolSettings {
   std::chrono::seconds idle_timeout{std::chrono::minutes(30)};  // no request, no connection
   std::chrono::seconds start_timeout{std::chrono::minutes(5)};  // start to healthy
   std::chrono::seconds retry_delay{30};                // after a failed start
+  // Between health probes once a start has gone on for a while (health_probe_schedule.h: faster
+  // while the container is fresh).
   std::chrono::milliseconds health_poll_interval{500};
   std::chrono::seconds stop_grace{10};
   std::chrono::seconds housekeeping_interval{30};      // idle culling and observing containers

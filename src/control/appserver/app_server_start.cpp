@@ -8,6 +8,7 @@
 #include "appserver/app_server_operations.h"
 #include "appserver/app_server_pool_impl.h"
 #include "appserver/app_server_workload.h"
+#include "appserver/health_probe_schedule.h"
 #include "appserver/user_secrets.h"
 
 namespace oh::control {
@@ -159,6 +160,7 @@ void Impl::startServer(const std::string& user_key) {
   // waiting: registered as an app-server address at once (it may call the sandbox API while it
   // starts), ready when its health endpoint answers 200.
   const common::UnixSeconds began = clock.now();
+  const auto started_at = std::chrono::steady_clock::now();
   {
     const std::lock_guard lock(mutex);
     Entry* entry = findLocked(user_key);
@@ -182,7 +184,8 @@ void Impl::startServer(const std::string& user_key) {
       (void)backend->stop(name, settings.stop_grace);
       return;
     }
-    std::this_thread::sleep_for(settings.health_poll_interval);
+    std::this_thread::sleep_for(
+        healthProbeDelay(std::chrono::steady_clock::now() - started_at, settings.health_poll_interval));
   }
   const std::lock_guard lock(mutex);
   Entry* entry = findLocked(user_key);

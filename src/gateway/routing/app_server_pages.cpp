@@ -122,12 +122,16 @@ boost::json::object viewJson(const AppServerView& view) {
   return o;
 }
 
-// The script: polls the status each second, ticks the steps off, and reloads into the app when
-// the server is ready (or when it failed or is at capacity: the gateway's page says why).
+// The script: polls the status, ticks the steps off, and reloads into the app when the server is
+// ready (or when it failed or is at capacity: the gateway's page says why). Every 250 ms for the
+// page's first 10 s (a start's usual length: the user waits on the moment it is ready), then each
+// second (a start that drags on costs the gateway 1 request/s per waiting user, not 4).
 constexpr std::string_view kScript = R"JS("use strict";
 (function () {
   var STATUS = "/_gateway/appserver/status";
   var order = ["pulling", "creating", "starting", "waiting"];
+  var opened = Date.now();
+  function nextPoll() { return Date.now() - opened < 10000 ? 250 : 1000; }
   function show(status) {
     var current = order.indexOf(status.phase);
     var items = document.querySelectorAll("#steps li");
@@ -152,7 +156,7 @@ constexpr std::string_view kScript = R"JS("use strict";
         }
         if (status.phase === "stopped") { setTimeout(function () { location.reload(); }, 2000); return; }
         show(status);
-        setTimeout(poll, 1000);
+        setTimeout(poll, nextPoll());
       })
       .catch(function () { setTimeout(poll, 3000); });
   }
