@@ -36,6 +36,14 @@ struct AppServerPoolSettings {
 
   // --- what OpenHands is told ---------------------------------------------------------------------
   std::string sandbox_api_url;             // SANDBOX_REMOTE_RUNTIME_API_URL (no trailing slash)
+  // Agent-server calls kept on the instance (plain-http runtime urls only; docs/sandboxes.md,
+  // "Agent-server calls"): HTTP_PROXY and http_proxy = this, the sandbox API listener, whose
+  // forward proxy relays an app server's calls to its own user's agent servers; NO_PROXY and
+  // no_proxy = what it reaches directly (noProxyList). "" = unset: the calls take the url's path.
+  std::string agent_proxy_url;
+  // The runtime hosts' suffix ("runtime.localhost"): NO_PROXY never names it or a domain above
+  // it, as httpx's NO_PROXY entry "example.com" also matches every name under it.
+  std::string runtime_suffix;
   std::string web_url;                     // OH_WEB_URL: the public origin, "https://openhands.example.com"
   std::vector<std::string> cors_origins;   // OH_PERMITTED_CORS_ORIGINS_n (empty: web_url alone)
   // 32+ random bytes (a key file's contents): JWT_SECRET and the database password are

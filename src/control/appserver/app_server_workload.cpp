@@ -2,9 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "common/digest.h"
 
@@ -17,14 +20,72 @@ constexpr std::string_view kPoolVariables[] = {
     "FILE_STORE_PATH", "JWT_SECRET",                   "OH_WEB_URL",      "PERMITTED_CORS_ORIGINS",
     "DB_HOST",       "DB_PORT",                        "DB_NAME",         "DB_USER",
     "DB_PASS",       "OH_EVENT_KIND",                  "OH_EVENT_BUCKET_NAME", "OH_EVENT_PREFIX",
-    "AWS_S3_ENDPOINT", "FORWARDED_ALLOW_IPS",
+    "AWS_S3_ENDPOINT", "FORWARDED_ALLOW_IPS",         "HTTP_PROXY",      "http_proxy",
+    "NO_PROXY",      "no_proxy",
 };
 
 void add(WorkloadSpec& spec, std::string_view name, std::string value) {
   spec.environment.emplace_back(std::string(name), std::move(value));
 }
 
+// The host of scheme://[userinfo@]host[:port]/..., without brackets; "" when url is no URL.
+std::string urlHost(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos || scheme == 0) {
+    return {};
+  }
+  std::string_view rest = url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    rest.remove_prefix(at + 1);
+  }
+  if (rest.starts_with('[')) {
+    const std::size_t close = rest.find(']');
+    return close == std::string_view::npos ? std::string() : std::string(rest.substr(1, close - 1));
+  }
+  return std::string(rest.substr(0, rest.find(':')));
+}
+
+// A name or address httpx's NO_PROXY reads as one entry (no comma, space or wildcard).
+bool isPlainHost(std::string_view host) {
+  return !host.empty() && host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") ==
+                              std::string_view::npos;
+}
+
+// httpx turns an entry "h" into the pattern "*h": h itself and every name under it.
+bool coversRuntimeHosts(std::string_view host, std::string_view runtime_suffix) {
+  if (runtime_suffix.empty()) {
+    return false;
+  }
+  std::string lower(host);
+  for (char& c : lower) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return runtime_suffix == lower || runtime_suffix.ends_with("." + lower) || lower == "*";
+}
+
 }  // namespace
+
+std::string noProxyList(const AppServerPoolSettings& settings) {
+  std::vector<std::string> hosts{"localhost", "127.0.0.1", "::1"};
+  const auto consider = [&](std::string host) {
+    if (isPlainHost(host) && !coversRuntimeHosts(host, settings.runtime_suffix) &&
+        std::find(hosts.begin(), hosts.end(), host) == hosts.end()) {
+      hosts.push_back(std::move(host));
+    }
+  };
+  consider(urlHost(settings.sandbox_api_url));
+  consider(urlHost(settings.s3_endpoint));
+  consider(settings.database.host);  // a socket directory is no host and is skipped
+  for (const auto& [name, value] : settings.llm_environment) {
+    consider(urlHost(value));
+  }
+  std::string out;
+  for (const std::string& host : hosts) {
+    out += (out.empty() ? "" : ",") + host;
+  }
+  return out;
+}
 
 std::string labelOf(const WorkloadObservation& seen, std::string_view key) {
   auto it = seen.labels.find(std::string(key));
@@ -125,6 +186,15 @@ WorkloadSpec appServerSpec(const AppServerPoolSettings& settings, std::string_vi
     if (!settings.s3_endpoint.empty()) {
       add(spec, "AWS_S3_ENDPOINT", settings.s3_endpoint);
     }
+  }
+  // Agent-server calls through the sandbox API listener's forward proxy, when runtime urls are
+  // plain http: httpx (0.28, trust_env) and Python's urllib read both spellings, lowercase first.
+  if (!settings.agent_proxy_url.empty()) {
+    const std::string no_proxy = noProxyList(settings);
+    add(spec, "HTTP_PROXY", settings.agent_proxy_url);
+    add(spec, "http_proxy", settings.agent_proxy_url);
+    add(spec, "NO_PROXY", no_proxy);
+    add(spec, "no_proxy", no_proxy);
   }
   for (const auto& [name, value] : settings.llm_environment) {
     if (!isPoolVariable(name)) {  // the constructor refuses these; never let one override ours

@@ -53,6 +53,12 @@ std::string userDataDirectory(const AppServerPoolSettings& settings, std::string
 // directory (a symbolic link planted there). Returns the path.
 common::Result<std::string> prepareUserDataDirectory(const AppServerPoolSettings& settings, std::string_view user_key);
 
+// NO_PROXY for an app server whose HTTP_PROXY is the agent proxy: loopback, and the hosts of the
+// sandbox API, the S3 endpoint, the database and every http(s) URL among the passed-through
+// variables (an LLM_BASE_URL on plain http must not go to the proxy, which refuses it), minus
+// any that is the runtime suffix or a domain above it. Comma-separated, in httpx's form.
+std::string noProxyList(const AppServerPoolSettings& settings);
+
 // The variables the pool sets itself (the LLM pass-through may not name them).
 bool isPoolVariable(std::string_view name);
 

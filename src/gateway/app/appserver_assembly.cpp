@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/appserver_listing.h"
+#include "app/sandbox_assembly.h"
 #include "appserver/app_server_pool.h"
 #include "appserver/health_probe.h"
 #include "appserver/postgres_user_databases.h"
@@ -79,6 +80,14 @@ control::AppServerPoolSettings appServerPoolSettings(const Settings& settings, c
   out.network_prefix = settings.sandbox.network_prefix;
   out.managed_label_value = a.managed_label_value;
   out.sandbox_api_url = a.sandbox_api_url.empty() ? sandboxApiUrl(sandbox_api) : a.sandbox_api_url;
+  // Plain-http runtime urls (one machine) name hosts a container cannot resolve: the app
+  // server's calls to them go to the sandbox API listener's forward proxy, which relays each to
+  // the caller's own user's agent server (docs/sandboxes.md, "Agent-server calls"). https urls
+  // (AWS) take the public path: the gateway holds no TLS for runtime hosts.
+  if (settings.sandbox.public_scheme == "http") {
+    out.agent_proxy_url = out.sandbox_api_url;
+    out.runtime_suffix = sandboxRuntimeSuffix(settings);
+  }
   out.web_url = a.web_url;
   out.cors_origins = a.cors_origins;
   out.secret_key = std::move(secrets.secret_key);
@@ -207,8 +216,8 @@ common::Result<std::unique_ptr<AppServerAssembly>> AppServerAssembly::start(
 
 control::AppServerDirectoryPtr AppServerAssembly::directory() const { return parts_->pool; }
 
-std::function<bool(std::string_view)> AppServerAssembly::appServerAddressCheck() const {
-  return [pool = parts_->pool](std::string_view ip) { return pool->isAppServerAddress(ip); };
+std::function<std::optional<std::string>(std::string_view)> AppServerAssembly::appServerUserLookup() const {
+  return [pool = parts_->pool](std::string_view ip) { return pool->appServerUserAt(ip); };
 }
 
 }  // namespace oh::gateway

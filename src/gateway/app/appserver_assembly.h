@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,8 +36,9 @@ public:
   ~AppServerAssembly();  // stops the pool's threads; the servers keep running (adopted next time)
 
   control::AppServerDirectoryPtr directory() const;
-  // The sandbox API listener's peer check: an app server's address (thread-safe, non-blocking).
-  std::function<bool(std::string_view)> appServerAddressCheck() const;
+  // The sandbox API listener's peer check: whose app server an address is (thread-safe,
+  // non-blocking; AppServerPool::appServerUserAt).
+  std::function<std::optional<std::string>(std::string_view)> appServerUserLookup() const;
 
   struct Parts;
 

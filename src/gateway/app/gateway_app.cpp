@@ -95,7 +95,7 @@ int runGateway(const std::string& config_path) {
   // starts after the API (it needs the API's address), so the check is bound late.
   auto app_server_peers = std::make_shared<LatePeerCheck>();
   if (settings->sandbox.enabled) {
-    auto started = SandboxAssembly::start(*settings, metrics, app_server_peers->predicate());
+    auto started = SandboxAssembly::start(*settings, metrics, app_server_peers->lookup());
     if (!started) {
       spdlog::error("{}", started.error().reason);
       return kExitBadConfig;
@@ -122,7 +122,7 @@ int runGateway(const std::string& config_path) {
       return kExitBadConfig;
     }
     app_servers = std::move(started).value();
-    app_server_peers->bind(app_servers->appServerAddressCheck());
+    app_server_peers->bind(app_servers->appServerUserLookup());
   }
   GateAssembly gates;  // outlives every snapshot
   if (sandbox) {

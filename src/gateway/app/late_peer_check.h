@@ -2,7 +2,7 @@
 // The sandbox API listener's peer check, bound after the listener starts: the app-server pool
 // that knows the app servers' addresses is built after the sandbox API (it is given the API's
 // address). Until bound, and when never bound (no [appserver]), only loopback peers are
-// admitted (SandboxApiServerOptions::is_app_server). Thread-safe: bind() once from the main
+// admitted (SandboxApiServerOptions::app_server_user). Thread-safe: bind() once from the main
 // thread, the predicate from the listener's threads.
 
 #include <atomic>
@@ -16,19 +16,19 @@ namespace oh::gateway {
 class LatePeerCheck : public std::enable_shared_from_this<LatePeerCheck> {
 public:
   // What the listener is given; it keeps this object alive.
-  SandboxApiPeerPredicate predicate() {
-    return [self = shared_from_this()](std::string_view ip) {
+  AppServerUserLookup lookup() {
+    return [self = shared_from_this()](std::string_view ip) -> std::optional<std::string> {
       const auto check = self->check_.load();
-      return check && (*check)(ip);
+      return check ? (*check)(ip) : std::nullopt;
     };
   }
 
-  void bind(SandboxApiPeerPredicate check) {
-    check_.store(std::make_shared<const SandboxApiPeerPredicate>(std::move(check)));
+  void bind(AppServerUserLookup check) {
+    check_.store(std::make_shared<const AppServerUserLookup>(std::move(check)));
   }
 
 private:
-  std::atomic<std::shared_ptr<const SandboxApiPeerPredicate>> check_;
+  std::atomic<std::shared_ptr<const AppServerUserLookup>> check_;
 };
 
 }  // namespace oh::gateway

@@ -78,15 +78,20 @@ struct SandboxAssembly::Parts {
   }
 };
 
+std::string sandboxRuntimeSuffix(const Settings& settings) {
+  if (!settings.sandbox.runtime_suffix.empty()) {
+    return settings.sandbox.runtime_suffix;
+  }
+  return settings.runtime.host_suffixes.empty() ? std::string() : settings.runtime.host_suffixes.front();
+}
+
 control::SandboxServiceSettings sandboxServiceSettings(const Settings& settings, std::string seal_key) {
   const SandboxSettings& sandbox = settings.sandbox;
   control::SandboxServiceSettings out;
   out.allowed_images = sandbox.allowed_images;
   out.workspace_root = sandbox.workspace_root;
   out.public_scheme = sandbox.public_scheme;
-  out.runtime_suffix = !sandbox.runtime_suffix.empty() ? sandbox.runtime_suffix
-                       : settings.runtime.host_suffixes.empty() ? std::string()
-                                                                 : settings.runtime.host_suffixes.front();
+  out.runtime_suffix = sandboxRuntimeSuffix(settings);
   out.public_port = sandbox.public_port;
   out.network_prefix = sandbox.network_prefix;
   out.managed_label_value = sandbox.managed_label_value;
@@ -107,7 +112,7 @@ SandboxAssembly::SandboxAssembly(std::unique_ptr<Parts> parts) : parts_(std::mov
 SandboxAssembly::~SandboxAssembly() = default;
 
 common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Settings& settings, Metrics& metrics,
-                                                                        SandboxApiPeerPredicate is_app_server) {
+                                                                        AppServerUserLookup app_server_user) {
   const SandboxSettings& sandbox = settings.sandbox;
   auto api_secret = readKey(sandbox.key_file, "sandbox.key_file");
   if (!api_secret) {
@@ -145,6 +150,15 @@ common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Se
 
   control::SandboxService& service = *parts->service;
   const control::SandboxApiKeys& keys = *parts->keys;
+  // The forward proxy to agent servers serves plain-http runtime urls only (one machine): an
+  // https url's calls take the public path (docs/sandboxes.md, "Agent-server calls").
+  AgentProxyOptions agent_proxy;
+  if (sandbox.public_scheme == "http") {
+    agent_proxy.sandboxes = parts->service;
+    agent_proxy.limits = AgentProxyLimits{.runtime = settings.runtime, .public_port = sandbox.public_port};
+    agent_proxy.limits.runtime.host_suffixes = {sandboxRuntimeSuffix(settings)};  // the one the urls are made with
+    agent_proxy.connect_timeout = settings.runtime.connect_timeout;
+  }
   parts->server = std::make_unique<SandboxApiServer>(
       SandboxApiServerOptions{
           .listen_address = sandbox.listen_address,
@@ -152,7 +166,8 @@ common::Result<std::unique_ptr<SandboxAssembly>> SandboxAssembly::start(const Se
           .header_timeout = settings.server.client_header_timeout,
           .idle_timeout = settings.server.client_idle_timeout,
           .access_log = settings.log.access_log,
-          .is_app_server = std::move(is_app_server),
+          .app_server_user = std::move(app_server_user),
+          .agent_proxy = std::move(agent_proxy),
       },
       [&service, &keys](const control::ApiRequest& request) { return control::handleSandboxApi(request, keys, service); },
       parts->api_metrics);

@@ -24,10 +24,10 @@ namespace oh::gateway {
 
 class SandboxAssembly {
 public:
-  // is_app_server: which peers besides loopback may call the API (the app servers; unset:
-  // loopback only). See SandboxApiServerOptions::is_app_server.
+  // app_server_user: which peers besides loopback may call the API, and whose app server each
+  // is (unset: loopback only). See SandboxApiServerOptions::app_server_user.
   static common::Result<std::unique_ptr<SandboxAssembly>> start(const Settings& settings, Metrics& metrics,
-                                                                SandboxApiPeerPredicate is_app_server = nullptr);
+                                                                AppServerUserLookup app_server_user = nullptr);
   ~SandboxAssembly();  // stops the listener, then the service
 
   ListenAddress address() const;
@@ -46,6 +46,10 @@ private:
 common::Result<std::shared_ptr<control::SandboxService>> openSandboxService(const Settings& settings,
                                                                              common::WallClock& clock,
                                                                              common::RandomSource& random);
+
+// The suffix of the runtime hosts in the urls the API returns: sandbox.runtime_suffix, else the
+// first of runtime.host_suffixes.
+std::string sandboxRuntimeSuffix(const Settings& settings);
 
 // The service's settings [sandbox] describes, with the seal key read from its file.
 control::SandboxServiceSettings sandboxServiceSettings(const Settings& settings, std::string seal_key);

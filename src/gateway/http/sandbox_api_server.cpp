@@ -14,6 +14,8 @@
 #include <spdlog/spdlog.h>
 
 #include "http/access_sink.h"
+#include "http/fields.h"
+#include "http/header_policy.h"
 #include "observability/access_log.h"
 #include "sandbox/api_messages.h"
 
@@ -35,22 +37,40 @@ constexpr std::chrono::seconds kRefusalLogInterval{10};
 
 }  // namespace
 
-bool admitsSandboxApiPeer(std::string_view ip, const SandboxApiPeerPredicate& is_app_server) {
+namespace {
+
+// The address in canonical text, an IPv4-mapped IPv6 one in its IPv4 form; nullopt for no address.
+std::optional<net::ip::address> peerAddress(std::string_view ip) {
   if (ip.find('\0') != std::string_view::npos) {
-    return false;  // inet_pton would read only up to the NUL
+    return std::nullopt;  // inet_pton would read only up to the NUL
   }
   boost::system::error_code ec;
   auto address = net::ip::make_address(std::string(ip), ec);
   if (ec) {
-    return false;
+    return std::nullopt;
   }
   if (address.is_v6() && address.to_v6().is_v4_mapped()) {
     address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
   }
-  if (address.is_loopback()) {
-    return true;
+  return address;
+}
+
+}  // namespace
+
+std::optional<std::string> appServerUserOf(std::string_view ip, const AppServerUserLookup& app_server_user) {
+  const auto address = peerAddress(ip);
+  if (!address || !app_server_user) {
+    return std::nullopt;
   }
-  return is_app_server && is_app_server(address.to_string());
+  return app_server_user(address->to_string());
+}
+
+bool admitsSandboxApiPeer(std::string_view ip, const AppServerUserLookup& app_server_user) {
+  const auto address = peerAddress(ip);
+  if (!address) {
+    return false;
+  }
+  return address->is_loopback() || (app_server_user && app_server_user(address->to_string()).has_value());
 }
 
 struct SandboxApiServer::Impl {
@@ -64,6 +84,7 @@ struct SandboxApiServer::Impl {
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   std::atomic<std::size_t> open_connections{0};
+  std::atomic<std::size_t> open_relays{0};
   std::atomic<std::int64_t> last_refusal_log_ns{0};
   std::atomic<std::uint64_t> refused_since_log{0};
   bool stopped = false;
@@ -75,6 +96,8 @@ struct SandboxApiServer::Impl {
 namespace {
 
 // One connection: read a request, answer it, repeat while keep-alive (Beast's do/on shape).
+// A request for the forward proxy (absolute-form target) is relayed to an agent server on the
+// same strand, its answer written back as the reply.
 class SandboxApiSession : public std::enable_shared_from_this<SandboxApiSession> {
 public:
   SandboxApiSession(SandboxApiServer::Impl& server, tcp::socket socket)
@@ -83,7 +106,10 @@ public:
     const auto peer = stream_.socket().remote_endpoint(ec);
     client_ip_ = ec ? std::string() : peer.address().to_string();
   }
-  ~SandboxApiSession() { server_.open_connections.fetch_sub(1); }
+  ~SandboxApiSession() {
+    releaseRelaySlot();
+    server_.open_connections.fetch_sub(1);
+  }
 
   void run() { doRead(server_.options.idle_timeout); }
 
@@ -91,18 +117,42 @@ private:
   void doRead(std::chrono::seconds first_byte_timeout) {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(control::kMaxApiBodyBytes);
+    // The head decides which limit holds (onHeader); until then Beast must not refuse either.
+    parser_->body_limit(std::max(server_.options.agent_proxy.max_request_bytes, control::kMaxApiBodyBytes));
+    proxy_ = false;
+    bytes_in_ = 0;
     // One deadline for the whole request: a caller trickling bytes cannot hold the connection.
     stream_.expires_after(std::min(first_byte_timeout, server_.options.header_timeout));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&SandboxApiSession::onHeader, shared_from_this()));
+  }
+
+  // The head tells the API's calls from the proxy's, whose bodies may be larger.
+  void onHeader(beast::error_code ec, std::size_t bytes) {
+    bytes_in_ = bytes;
+    if (ec) {
+      return onRead(ec, 0);
+    }
+    const auto& request = parser_->get();
+    proxy_ = isProxyRequest(request.method_string(), request.target());
+    if (proxy_ && request.method() == http::verb::connect) {
+      started_ = std::chrono::steady_clock::now();
+      return refuseProxy(AgentProxyRefusal{405, "CONNECT is not offered: runtime urls are plain http"}, false);
+    }
+    const std::size_t limit = proxy_ ? server_.options.agent_proxy.max_request_bytes : control::kMaxApiBodyBytes;
+    if (const auto length = parser_->content_length(); length && *length > limit) {
+      return onRead(http::error::body_limit, 0);
+    }
+    parser_->body_limit(limit);
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&SandboxApiSession::onRead, shared_from_this()));
   }
 
   void onRead(beast::error_code ec, std::size_t bytes) {
     started_ = std::chrono::steady_clock::now();
-    bytes_in_ = bytes;
+    bytes_in_ += bytes;
     if (ec == http::error::body_limit) {
-      return answerAndClose(413, control::renderError("the body is larger than " +
-                                                      std::to_string(control::kMaxApiBodyBytes) + " bytes"));
+      const std::size_t limit = proxy_ ? server_.options.agent_proxy.max_request_bytes : control::kMaxApiBodyBytes;
+      return answerAndClose(413, control::renderError("the body is larger than " + std::to_string(limit) + " bytes"));
     }
     if (ec == http::error::header_limit) {
       return answerAndClose(431, control::renderError("the request head is too large"));
@@ -113,6 +163,9 @@ private:
     }
     if (ec) {
       return answerAndClose(400, control::renderError("malformed HTTP request"));
+    }
+    if (proxy_) {
+      return handleProxy();
     }
     const auto& request = parser_->get();
     control::ApiResponse response;
@@ -137,6 +190,154 @@ private:
     answer(std::move(response), request.keep_alive());
   }
 
+  // --- the forward proxy ------------------------------------------------------------------------
+
+  void handleProxy() {
+    const auto& request = parser_->get();
+    const AgentProxyOptions& proxy = server_.options.agent_proxy;
+    if (!proxy.sandboxes) {
+      return refuseProxy(AgentProxyRefusal{403, "the agent proxy is off"}, request.keep_alive());
+    }
+    if (request.find(http::field::upgrade) != request.end()) {
+      return refuseProxy(AgentProxyRefusal{501, "upgrades are not relayed"}, request.keep_alive());
+    }
+    const auto peer_user = appServerUserOf(client_ip_, server_.options.app_server_user);
+    if (peer_user) {
+      owner_ = *peer_user;
+    }
+    const control::SandboxRoutesPtr routes = proxy.sandboxes->routes();
+    auto decision = routeAgentProxy(
+        AgentProxyRequest{request.method_string(), request.target(), request[http::field::host],
+                          peer_user ? std::optional<std::string_view>(*peer_user) : std::nullopt},
+        *routes, proxy.limits);
+    if (auto* refused = std::get_if<AgentProxyRefusal>(&decision)) {
+      return refuseProxy(std::move(*refused), request.keep_alive());
+    }
+    if (server_.open_relays.fetch_add(1) >= proxy.max_relays) {
+      server_.open_relays.fetch_sub(1);
+      return refuseProxy(AgentProxyRefusal{503, "too many agent calls at once"}, request.keep_alive());
+    }
+    holds_relay_slot_ = true;
+    relay(std::get<AgentProxyForward>(std::move(decision)));
+  }
+
+  void refuseProxy(AgentProxyRefusal refusal, bool keep_alive) {
+    reason_ = "agent_proxy: " + refusal.reason;
+    control::ApiResponse response;
+    response.status = refusal.status;
+    response.body = control::renderError(refusal.reason);
+    response.endpoint = "agent_proxy";
+    response.owner = owner_;
+    answer(std::move(response), keep_alive);
+  }
+
+  void relay(AgentProxyForward to) {
+    auto& request = parser_->get();
+    reason_ = "agent_proxy";
+    client_keep_alive_ = request.keep_alive();
+    boost::system::error_code ec;
+    const tcp::endpoint endpoint(net::ip::make_address(to.address, ec), to.port);
+    if (ec) {
+      return relayFailed(502, "the sandbox's address is not an IP address");
+    }
+    auto& out = upstream_request_.emplace();
+    out.method_string(request.method_string());
+    out.target(to.target);
+    out.version(11);
+    for (const auto& field : request) {
+      out.insert(field.name_string(), field.value());
+    }
+    // Framing is our own (the body as parsed, one Content-Length): nothing a caller sends can
+    // make the agent server see two requests. The sandbox API key never goes to a sandbox.
+    removeHopByHop(out.base(), false);
+    for (std::string_view name : {std::string_view("Proxy-Authorization"), std::string_view("Expect"),
+                                  std::string_view("Content-Length"), kApiKeyField}) {
+      out.erase(name);
+    }
+    out.set(http::field::host, to.host);
+    out.body() = std::move(request.body());
+    out.keep_alive(false);
+    out.prepare_payload();
+    head_request_ = request.method() == http::verb::head;
+    upstream_buffer_.clear();
+    upstream_.emplace(stream_.get_executor());
+    upstream_->expires_after(server_.options.agent_proxy.connect_timeout);
+    upstream_->async_connect(endpoint, beast::bind_front_handler(&SandboxApiSession::onUpstreamConnect, shared_from_this()));
+  }
+
+  void onUpstreamConnect(beast::error_code ec) {
+    if (ec) {
+      return relayFailed(ec == beast::error::timeout ? 504 : 502, "cannot reach the agent server");
+    }
+    upstream_->expires_after(server_.options.agent_proxy.exchange_timeout);
+    http::async_write(*upstream_, *upstream_request_,
+                      beast::bind_front_handler(&SandboxApiSession::onUpstreamWrite, shared_from_this()));
+  }
+
+  void onUpstreamWrite(beast::error_code ec, std::size_t) {
+    if (ec) {
+      return relayFailed(ec == beast::error::timeout ? 504 : 502, "the agent server did not take the request");
+    }
+    auto& parser = upstream_parser_.emplace();
+    parser.header_limit(kUpstreamHeaderLimit);
+    parser.body_limit(server_.options.agent_proxy.max_response_bytes);
+    parser.skip(head_request_);
+    http::async_read(*upstream_, upstream_buffer_, parser,
+                     beast::bind_front_handler(&SandboxApiSession::onUpstreamRead, shared_from_this()));
+  }
+
+  void onUpstreamRead(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit) {
+      return relayFailed(502, "the agent server's answer is larger than " +
+                                  std::to_string(server_.options.agent_proxy.max_response_bytes) + " bytes");
+    }
+    if (ec) {
+      return relayFailed(ec == beast::error::timeout ? 504 : 502, "no valid answer from the agent server");
+    }
+    if (upstream_parser_->get().result_int() < 200) {
+      return relayFailed(502, "an interim answer from the agent server");  // nothing here asks for one
+    }
+    endUpstream();
+    auto& reply = reply_.emplace(upstream_parser_->release());
+    const auto length = reply[http::field::content_length];
+    const std::string head_length = head_request_ ? std::string(length) : std::string();
+    removeHopByHop(reply.base(), false);
+    reply.keep_alive(client_keep_alive_);
+    if (head_request_) {
+      if (!head_length.empty()) {
+        reply.set(http::field::content_length, head_length);
+      }
+    } else {
+      reply.prepare_payload();
+    }
+    endpoint_ = "agent_proxy";
+    send();
+  }
+
+  void relayFailed(unsigned status, std::string reason) {
+    endUpstream();
+    spdlog::warn("sandbox API agent proxy: {} {}: {}", client_ip_, std::string(parser_->get().target()), reason);
+    refuseProxy(AgentProxyRefusal{status, std::move(reason)}, client_keep_alive_);
+  }
+
+  void endUpstream() {
+    if (upstream_) {
+      beast::error_code ignored;
+      upstream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      upstream_->close();
+    }
+    releaseRelaySlot();
+  }
+
+  void releaseRelaySlot() {
+    if (holds_relay_slot_) {
+      holds_relay_slot_ = false;
+      server_.open_relays.fetch_sub(1);
+    }
+  }
+
+  // --- replies ----------------------------------------------------------------------------------
+
   void answerAndClose(unsigned status, std::string body) {
     control::ApiResponse response;
     response.status = status;
@@ -156,8 +357,12 @@ private:
     reply.prepare_payload();
     owner_ = std::move(response.owner);
     endpoint_ = response.endpoint.empty() ? std::string_view("other") : response.endpoint;
+    send();
+  }
+
+  void send() {
     stream_.expires_after(server_.options.header_timeout);
-    http::async_write(stream_, reply, beast::bind_front_handler(&SandboxApiSession::onWrite, shared_from_this()));
+    http::async_write(stream_, *reply_, beast::bind_front_handler(&SandboxApiSession::onWrite, shared_from_this()));
   }
 
   void onWrite(beast::error_code ec, std::size_t bytes_out) {
@@ -167,6 +372,7 @@ private:
     if (server_.options.access_log) {
       logCall(status, bytes_out, duration);
     }
+    reason_.clear();
     if (ec) {
       return close();
     }
@@ -214,7 +420,7 @@ private:
     entry.bytes_out = bytes_out;
     entry.duration = duration;
     entry.route = RouteClass::gateway;
-    entry.reason = "sandbox_api";
+    entry.reason = reason_.empty() ? std::string_view("sandbox_api") : std::string_view(reason_);
     entry.user = owner_;  // the owner's user key; the API key itself is never logged
     emitAccessLog(entry);
     flushAccessLog();  // calls are few: each line goes out at once
@@ -229,6 +435,7 @@ private:
   static constexpr std::string_view kApiKeyField = "X-API-Key";
   static constexpr std::chrono::seconds kLingerTime{2};
   static constexpr std::size_t kMaxDrainBytes = 4 * 1024 * 1024;
+  static constexpr std::uint32_t kUpstreamHeaderLimit = 64 * 1024;
   std::array<char, 4096> drain_buffer_{};
   std::size_t drained_ = 0;
 
@@ -236,12 +443,23 @@ private:
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<http::response<http::string_body>> reply_;
+  std::optional<http::response<http::string_body, Fields>> reply_;
   std::string client_ip_;
   std::string owner_;
   std::string_view endpoint_ = "other";
+  std::string reason_;  // the access log's; "" = "sandbox_api"
   std::chrono::steady_clock::time_point started_;
   std::size_t bytes_in_ = 0;
+
+  // The proxy's exchange (one at a time per connection).
+  bool proxy_ = false;
+  bool client_keep_alive_ = false;
+  bool head_request_ = false;
+  bool holds_relay_slot_ = false;
+  std::optional<beast::tcp_stream> upstream_;
+  beast::flat_buffer upstream_buffer_;
+  std::optional<http::request<http::string_body, Fields>> upstream_request_;
+  std::optional<http::response_parser<http::string_body, FieldAllocator>> upstream_parser_;
 };
 
 }  // namespace
@@ -274,7 +492,7 @@ bool SandboxApiServer::Impl::admitted(const tcp::socket& socket) {
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   const std::string ip = ec ? std::string() : peer.address().to_string();
-  if (!ec && admitsSandboxApiPeer(ip, options.is_app_server)) {
+  if (!ec && admitsSandboxApiPeer(ip, options.app_server_user)) {
     return true;
   }
   metrics.peerRefused();

@@ -4,6 +4,8 @@
 // the control plane cannot hold a user's request. It reads one request at a time per connection
 // (head and body within limits), hands it to the handler (control/sandbox/sandbox_api.h), writes
 // the JSON reply, logs one access-log line (the owner's user key, never X-API-Key) and counts it.
+// A request with an absolute-form target is for its forward proxy instead (AgentProxyOptions):
+// relayed to the peer's own user's agent servers, or refused with a status.
 //
 //   SandboxApiServer server(options, [&](const control::ApiRequest& r) {
 //     return control::handleSandboxApi(r, keys, service); }, metrics);
@@ -23,13 +25,30 @@
 
 #include "http/gateway_server.h"
 #include "observability/sandbox_api_metrics.h"
+#include "runtime/agent_proxy_route.h"
 #include "sandbox/sandbox_api.h"
+#include "sandbox/sandbox_routes.h"
 
 namespace oh::gateway {
 
-// Says whether an address (text, IPv4 dotted or IPv6) is a registered app server's: the pool's
-// isAppServerAddress (issue 14). Called on the listener's threads; must be thread-safe and quick.
-using SandboxApiPeerPredicate = std::function<bool(std::string_view ip)>;
+// The user key whose app server has this address (text, IPv4 dotted or IPv6), or nullopt: the
+// pool's appServerUserAt (issue 14). Called on the listener's threads; must be thread-safe and quick.
+using AppServerUserLookup = std::function<std::optional<std::string>(std::string_view ip)>;
+
+// The listener's forward proxy to agent servers (issue 14; runtime/agent_proxy_route.h): an app
+// server's calls to its own user's sandboxes stay on the instance. Without `sandboxes` every
+// proxy request is refused.
+struct AgentProxyOptions {
+  std::shared_ptr<control::SandboxRouteSource> sandboxes;
+  AgentProxyLimits limits;
+  std::chrono::seconds connect_timeout{5};
+  // The whole exchange with the agent server. OpenHands' own httpx timeout is 15 s
+  // (OH_HTTPX_TIMEOUT), so the app server gives up first; this only bounds a stuck sandbox.
+  std::chrono::seconds exchange_timeout{120};
+  std::size_t max_request_bytes = 16 * 1024 * 1024;   // a conversation start carries the agent's spec
+  std::size_t max_response_bytes = 32 * 1024 * 1024;  // event pages; a sandbox cannot grow the gateway past this
+  std::size_t max_relays = 64;                        // at once, over all app servers; beyond: 503
+};
 
 struct SandboxApiServerOptions {
   std::string listen_address = "127.0.0.1";
@@ -39,15 +58,19 @@ struct SandboxApiServerOptions {
   bool access_log = true;
   unsigned threads = 2;                     // calls block on the store: two keep one slow call from stalling all
   std::size_t max_connections = 256;        // the app servers of one instance, with room
-  // Who may call at all (issue 15): loopback peers, and peers this says yes to. Sandboxes share
-  // their owner's network with the app server and so reach the listener's port; they are closed
-  // before a byte is read, counted and logged. Unset: loopback only.
-  SandboxApiPeerPredicate is_app_server = nullptr;
+  // Who may call at all (issue 15): loopback peers, and app servers (peers this names a user
+  // for). Sandboxes share their owner's network with the app server and so reach the listener's
+  // port; they are closed before a byte is read, counted and logged. Unset: loopback only.
+  AppServerUserLookup app_server_user = nullptr;
+  AgentProxyOptions agent_proxy{};
 };
 
-// Loopback (127/8, ::1, ::ffff:127.0.0.0/104) or is_app_server(ip) says yes (an IPv4-mapped IPv6
-// peer is asked about in its IPv4 form). A string that is no address is refused.
-bool admitsSandboxApiPeer(std::string_view ip, const SandboxApiPeerPredicate& is_app_server);
+// Loopback (127/8, ::1, ::ffff:127.0.0.0/104) or app_server_user(ip) names a user (an IPv4-mapped
+// IPv6 peer is asked about in its IPv4 form). A string that is no address is refused.
+bool admitsSandboxApiPeer(std::string_view ip, const AppServerUserLookup& app_server_user);
+
+// The user whose app server ip is (asked in the IPv4 form of a mapped address), or nullopt.
+std::optional<std::string> appServerUserOf(std::string_view ip, const AppServerUserLookup& app_server_user);
 
 using SandboxApiHandler = std::function<control::ApiResponse(const control::ApiRequest&)>;
 

@@ -15,9 +15,10 @@ namespace oh::gateway {
 
 class SandboxApiMetrics {
 public:
-  // The endpoint names handleSandboxApi reports; any other name counts as "other".
-  static constexpr std::array<std::string_view, 8> kEndpoints{"start", "get",  "batch", "list",
-                                                              "resume", "pause", "stop", "other"};
+  // The endpoint names handleSandboxApi reports, and the listener's forward proxy to agent
+  // servers (issue 14: its relays and refusals by status); any other name counts as "other" (last).
+  static constexpr std::array<std::string_view, 9> kEndpoints{"start", "get",  "batch",       "list", "resume",
+                                                              "pause", "stop", "agent_proxy", "other"};
   static constexpr std::array<double, 10> kLatencyBuckets{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 15.0};
 
   void callFinished(std::string_view endpoint, unsigned status, std::chrono::nanoseconds latency);

@@ -327,7 +327,9 @@ TEST_F(SandboxIsolationTest, SandboxReachesOnlyItsOwnAppServerCredentialsAndTheI
   const std::string app_a_ip = app_a.ip;
   api_server_ = std::make_unique<gateway::SandboxApiServer>(
       gateway::SandboxApiServerOptions{.listen_address = "0.0.0.0", .listen_port = kSandboxApiPort, .access_log = false,
-                                       .is_app_server = [app_a_ip](std::string_view ip) { return ip == app_a_ip; }},
+                                       .app_server_user = [app_a_ip](std::string_view ip) -> std::optional<std::string> {
+                                         return ip == app_a_ip ? std::optional<std::string>("user-a") : std::nullopt;
+                                       }},
       [](const ApiRequest&) {
         ApiResponse response;
         response.status = 200;

@@ -49,7 +49,7 @@ TEST(AppServerWorkload, LocalSpecRunsRemoteSandboxesWithTheUsersKeyDirectoryAndS
   EXPECT_EQ(env.at("LLM_MODEL"), "bedrock/anthropic.claude");
   EXPECT_EQ(env.at("AWS_REGION_NAME"), "us-east-1");
   for (const char* absent : {"DB_HOST", "DB_NAME", "DB_PASS", "OH_EVENT_KIND", "OH_EVENT_BUCKET_NAME", "DOCKER_HOST",
-                             "FORWARDED_ALLOW_IPS"}) {
+                             "FORWARDED_ALLOW_IPS", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"}) {
     EXPECT_FALSE(env.contains(absent)) << absent;  // SQLite in the directory; events on disk
   }
   EXPECT_EQ(spec.labels.at("org.openhands.managed"), "appserver-unit");
@@ -71,6 +71,33 @@ TEST(AppServerWorkload, ForwardedAllowIpsIsExactlyTheGatewaysAddress) {
             appServerSpec(settings, kUserA, credentialsFor(kUserA)).labels.at("org.openhands.spec"));
   settings.llm_environment.emplace_back("FORWARDED_ALLOW_IPS", "*");
   EXPECT_NE(settingsRefusal(settings).find("FORWARDED_ALLOW_IPS"), std::string::npos);
+}
+
+// Plain-http runtime urls (one machine): agent-server calls go to the sandbox API listener's
+// forward proxy; what the server reaches directly is excluded, never a runtime host.
+TEST(AppServerWorkload, PlainHttpRuntimeUrlsGoThroughTheAgentProxy) {
+  AppServerPoolSettings settings = testSettings("/srv/oh/users");
+  settings.agent_proxy_url = "http://10.89.0.1:8090";
+  settings.runtime_suffix = "runtime.oh.test";
+  settings.s3_endpoint = "http://minio.internal:9000";
+  settings.database.host = "/run/postgresql";  // a socket directory: no host
+  settings.llm_environment = {{"LLM_BASE_URL", "http://user:pw@litellm.lan:4000/v1"},
+                              {"OTHER_URL", "http://oh.test/x"},              // would cover the runtime hosts
+                              {"IPV6_URL", "http://[fd00::5]:8000/"},
+                              {"HOSTILE_URL", "http://a,b.example/"},
+                              {"NOT_A_URL", "bedrock/anthropic.claude"}};
+  const auto env = environmentOf(appServerSpec(settings, kUserA, credentialsFor(kUserA)));
+  EXPECT_EQ(env.at("HTTP_PROXY"), "http://10.89.0.1:8090");
+  EXPECT_EQ(env.at("http_proxy"), "http://10.89.0.1:8090");
+  EXPECT_EQ(env.at("NO_PROXY"), "localhost,127.0.0.1,::1,10.89.0.1,minio.internal,litellm.lan,fd00::5");
+  EXPECT_EQ(env.at("no_proxy"), env.at("NO_PROXY"));
+  EXPECT_FALSE(env.contains("HTTPS_PROXY"));  // https goes out as it would (LLM providers, GitHub)
+  settings.runtime_suffix = "runtime.litellm.lan";
+  EXPECT_EQ(noProxyList(settings), "localhost,127.0.0.1,::1,10.89.0.1,minio.internal,oh.test,fd00::5");
+  // The names are the pool's: a pass-through cannot replace them.
+  for (const char* name : {"HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"}) {
+    EXPECT_TRUE(isPoolVariable(name)) << name;
+  }
 }
 
 TEST(AppServerWorkload, AwsSpecHasTheUsersDatabaseAndEventPrefix) {

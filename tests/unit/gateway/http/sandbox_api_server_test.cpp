@@ -179,9 +179,12 @@ TEST_F(SandboxApiServerTest, StopClosesTheListener) {
 // isolation test, tests/integration/instance/sandbox_isolation_test.cpp.)
 TEST(SandboxApiPeers, LoopbackAndAppServersOnly) {
   std::vector<std::string> asked;
-  const SandboxApiPeerPredicate app_servers = [&asked](std::string_view ip) {
+  const AppServerUserLookup app_servers = [&asked](std::string_view ip) -> std::optional<std::string> {
     asked.emplace_back(ip);
-    return ip == "10.89.0.7" || ip == "fd00::7";
+    if (ip == "10.89.0.7" || ip == "fd00::7") {
+      return "user-" + std::string(ip);
+    }
+    return std::nullopt;
   };
   for (const char* ip : {"127.0.0.1", "127.5.6.7", "::1", "::ffff:127.0.0.1"}) {
     EXPECT_TRUE(admitsSandboxApiPeer(ip, app_servers)) << ip;
@@ -199,6 +202,11 @@ TEST(SandboxApiPeers, LoopbackAndAppServersOnly) {
   EXPECT_FALSE(admitsSandboxApiPeer(std::string_view("10.89.0.7\0x", 11), app_servers));
   EXPECT_FALSE(admitsSandboxApiPeer(std::string_view("127.0.0.1\0x", 11), nullptr));
   EXPECT_FALSE(admitsSandboxApiPeer("10.89.0.7", nullptr));
+  // Whose app server a peer is, by the same address rules.
+  EXPECT_EQ(appServerUserOf("::ffff:10.89.0.7", app_servers), std::optional<std::string>("user-10.89.0.7"));
+  EXPECT_EQ(appServerUserOf("10.89.0.8", app_servers), std::nullopt);
+  EXPECT_EQ(appServerUserOf(std::string_view("10.89.0.7\0x", 11), app_servers), std::nullopt);
+  EXPECT_EQ(appServerUserOf("10.89.0.7", nullptr), std::nullopt);
 }
 
 // A loopback caller is served whatever the predicate says (the tests above all call from
@@ -208,7 +216,9 @@ TEST(SandboxApiPeers, LoopbackServedWithARefusingPredicate) {
   std::atomic<int> asked{0};
   SandboxApiServer server(
       SandboxApiServerOptions{.listen_address = "127.0.0.1", .access_log = false,
-                              .is_app_server = [&asked](std::string_view) { return ++asked, false; }},
+                              .app_server_user = [&asked](std::string_view) -> std::optional<std::string> {
+                                return ++asked, std::nullopt;
+                              }},
       [](const control::ApiRequest&) {
         control::ApiResponse response;
         response.status = 200;
