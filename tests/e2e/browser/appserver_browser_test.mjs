@@ -10,8 +10,8 @@
 //   3. with an OpenHands image that does not exist, Carol's start fails and the page says why
 //      (her browser runs no script: the start page refreshes itself).
 // The app servers reach the sandbox API on this machine's address (the users' bridge networks
-// cannot reach loopback) and the agent servers through a forward proxy of the test's
-// (appserver_peers.mjs), as appserver_standin_podman_test.cpp does.
+// cannot reach loopback), and the agent servers through that listener's forward proxy (the
+// pool's HTTP_PROXY for plain-http sandbox URLs).
 //
 // Environment: OH_GATEWAY_BIN, OH_APPSERVER_STANDIN_BIN and OH_APPSERVER_STANDIN_SCRIPT (the
 // stand-in's binary and its image script), OH_AGENT_SERVER_STANDIN_BIN, CHROMIUM.
@@ -25,7 +25,7 @@ import process from 'node:process';
 
 import {
   appServerProxies, buildDeployedStandinImage, ensureAgentServerImage, ensureStandinImage, hostAddress, removeManaged,
-  startForwardProxy, startPodman,
+  startPodman,
 } from './appserver_peers.mjs';
 import {
   GATEWAY, atEnd, check, freePort, gatewayConfigHead, launchBrowser, recordNavigations, requireBrowser, run, skip,
@@ -166,16 +166,14 @@ async function main() {
   const labels = { sandbox: `browser-sb-${runId}`, appserver: `browser-as-${runId}`, failing: `browser-bad-${runId}` };
   const networkPrefix = `ohb${runId}-`;
 
-  step('peers: Podman, images, the forward proxy');
+  step('peers: Podman and the images');
   const podman = await startPodman(work);
   await ensureStandinImage(podman, {
     image: STANDIN_IMAGE, binary: process.env.OH_APPSERVER_STANDIN_BIN, script: process.env.OH_APPSERVER_STANDIN_SCRIPT,
   });
   const agentImage = await ensureAgentServerImage(podman, work, process.env.OH_AGENT_SERVER_STANDIN_BIN);
-  const proxy = await startForwardProxy(podman, address, RUNTIME_SUFFIX);
   const image = await buildDeployedStandinImage(podman, work, {
     base: STANDIN_IMAGE, tag: `localhost/oh-browser-appserver:${runId}`, agentImage,
-    proxy: `http://${address}:${proxy.port}`, noProxy: `${address},127.0.0.1,localhost`,
   });
 
   // After the gateways stop, before the image goes: the containers and networks they made.
@@ -248,16 +246,11 @@ async function main() {
   }, bobIds[0]);
   check(asked.status === 200 && JSON.stringify(asked.body) === '[null]',
     'Alice\'s app server does not know Bob\'s conversation', JSON.stringify(asked));
-  // Their calls to the agent servers went through the HTTP_PROXY they run with: the test's
-  // (the image's ENV), or the gateway's sandbox API listener should the pool set one itself.
+  // Their calls to the agent servers (which the RUNNING conversations needed) went through the
+  // sandbox API listener: no other way leads from a container to a runtime host's name.
   const proxies = await appServerProxies(podman, labels.appserver);
-  const testProxy = `http://${address}:${proxy.port}`;
-  check(proxies.length === 2 && proxies.every((p) => p === testProxy || p.replace(/\/$/, '') === `http://${sandboxApi}`),
-    'both app servers send agent-server calls through a proxy (the test\'s or the sandbox API)',
-    `${proxies} (test ${testProxy}, sandbox API ${sandboxApi})`);
-  if (proxies.includes(testProxy)) {
-    check(proxy.stats.relayed > 0, 'the test\'s proxy relayed their calls', proxy.stats.refused.join('\n     '));
-  }
+  check(proxies.length === 2 && proxies.every((p) => p.replace(/\/$/, '') === `http://${sandboxApi}`),
+    'both app servers send agent-server calls to the sandbox API listener\'s proxy', `${proxies} (${sandboxApi})`);
 
   step('3. a start that fails: the gateway again, with an OpenHands image that does not exist');
   await stopProcess(gateway.child);

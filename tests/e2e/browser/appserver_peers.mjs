@@ -1,8 +1,8 @@
 // The real peers of the app-server browser test (appserver_browser_test.mjs): a private Podman
 // API service, the images the per-user servers and their sandboxes run (built here from the
-// stand-ins' binaries, without a registry), the address on this machine that containers on the
-// users' bridge networks reach, and the forward proxy the app servers send agent-server calls
-// through. Everything is stopped or removed at the end (harness.mjs's atEnd).
+// stand-ins' binaries, without a registry), and the address on this machine that containers on
+// the users' bridge networks reach. Everything is stopped or removed at the end (harness.mjs's
+// atEnd).
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,7 +11,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
-import { atEnd, listen, startProcess } from './harness.mjs';
+import { atEnd, startProcess } from './harness.mjs';
 
 function sha256(file) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -132,11 +132,10 @@ export async function ensureAgentServerImage(podman, work, binary) {
   return image;
 }
 
-// The stand-in as this deployment runs it: the agent-server image it asks sandboxes for, the
-// forward proxy for its calls to them (HTTP_PROXY; NO_PROXY for the sandbox API's address), and
-// a start-up that takes a few seconds as the real Python server's does (busybox sleeps before
-// the binary), so the start page's "waiting" phase is there to see. Removed at the end.
-export async function buildDeployedStandinImage(podman, work, { base, tag, agentImage, proxy, noProxy }) {
+// The stand-in as this deployment runs it: the agent-server image it asks sandboxes for, and a
+// start-up that takes a few seconds as the real Python server's does (busybox sleeps before the
+// binary), so the start page's "waiting" phase is there to see. Removed at the end.
+export async function buildDeployedStandinImage(podman, work, { base, tag, agentImage }) {
   const context = path.join(work, 'appserver-image');
   mkdirSync(context, { recursive: true });
   copyFileSync('/usr/bin/busybox', path.join(context, 'busybox'));
@@ -144,7 +143,6 @@ export async function buildDeployedStandinImage(podman, work, { base, tag, agent
   writeFileSync(path.join(context, 'Containerfile'), [
     `FROM ${base}`,
     'COPY busybox /bin/busybox',
-    `ENV HTTP_PROXY=${proxy} NO_PROXY=${noProxy}`,
     `ENV AGENT_SERVER_IMAGE_REPOSITORY=${agentImage.slice(0, colon)} AGENT_SERVER_IMAGE_TAG=${agentImage.slice(colon + 1)}`,
     'ENTRYPOINT ["/bin/busybox", "sh", "-c", "sleep 3 && exec /usr/local/bin/openhands-app-server \\"$@\\"", "app-server"]',
     // A new ENTRYPOINT drops the base's CMD: the stock image's again (Dockerfile:104-105).
@@ -170,38 +168,4 @@ export function hostAddress() {
     }
   } catch { return ''; }
   return (os.networkInterfaces()[iface] || []).find((a) => a.family === 'IPv4' && !a.internal)?.address || '';
-}
-
-// The forward proxy the app servers' HTTP_PROXY names: the sandboxes' exposed URLs
-// (http://{port}-{sandbox id}.{suffix}/...) resolve nowhere, so it relays each absolute-URL
-// request to that port of the sandbox's container (oh-sandbox-{id}) on its user network.
-export async function startForwardProxy(podman, address, suffix) {
-  const stats = { relayed: 0, refused: [] };
-  const hostPattern = new RegExp(`^(\\d{1,5})-([a-z0-9]+)\\.${suffix.replace(/\./g, '\\.')}$`, 'i');
-  const server = http.createServer(async (req, res) => {
-    const fail = (why) => {
-      stats.refused.push(`${req.method} ${req.url}: ${why}`);
-      res.writeHead(502, { 'Content-Type': 'text/plain' });
-      res.end(why);
-    };
-    let target;
-    try { target = new URL(req.url); } catch { return fail('not an absolute URL'); }
-    const match = hostPattern.exec(target.hostname);
-    if (target.protocol !== 'http:' || !match) return fail('not a sandbox URL');
-    const ip = await containerAddress(podman, `oh-sandbox-${match[2].toLowerCase()}`).catch(() => '');
-    if (!ip) return fail(`no container for sandbox ${match[2]}`);
-    const headers = { ...req.headers, host: target.host };
-    delete headers['proxy-connection'];
-    const upstream = http.request({ host: ip, port: Number(match[1]), method: req.method, path: `${target.pathname}${target.search}`, headers },
-      (answer) => {
-        stats.relayed += 1;
-        res.writeHead(answer.statusCode, answer.headers);
-        answer.pipe(res);
-      });
-    upstream.on('error', (error) => { if (!res.headersSent) fail(error.message); else res.destroy(); });
-    req.pipe(upstream);
-    return undefined;
-  });
-  const bound = await listen(server, 0, address);
-  return { port: bound.port, stats };
 }
