@@ -74,10 +74,14 @@ public:
     // The role: created, or its password brought in step with the secret key (a rotated key
     // file takes effect at the user's next start). Never the password itself in the text.
     const bool role_exists = exists(pg, "SELECT 1 FROM pg_roles WHERE rolname = $1", name);
-    // (ALTER names no attribute but the password: a CREATEROLE admin may not touch SUPERUSER.)
+    // INHERIT: in PostgreSQL 15 the public schema belongs to pg_database_owner, whose rights
+    // the database's owner has only by inheritance; a NOINHERIT role (as earlier versions made
+    // it, hence INHERIT in the ALTER too) may not create its tables there. The role is granted
+    // no other role, so it inherits nothing else. (ALTER names no attribute but INHERIT and the
+    // password: a CREATEROLE admin may not touch SUPERUSER.)
     const std::string role_sql =
-        role_exists ? "ALTER ROLE " + identifier + " PASSWORD " + literal.get()
-                    : "CREATE ROLE " + identifier + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD " +
+        role_exists ? "ALTER ROLE " + identifier + " INHERIT PASSWORD " + literal.get()
+                    : "CREATE ROLE " + identifier + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT PASSWORD " +
                           literal.get();
     if (auto done = execute(pg, role_sql); !done && done.error().sqlstate != kDuplicateObject &&
                                            done.error().sqlstate != kUniqueViolation) {

@@ -106,6 +106,25 @@ TEST_F(PostgresUserDatabasesTest, ConcurrentFirstStartsConverge) {
   EXPECT_EQ(scalar("SELECT count(*) FROM pg_database WHERE datname = 'oh_race_" + kUserB + "'"), "1");
 }
 
+// OpenHands' migrations create their tables in the public schema as the user's role: in
+// PostgreSQL 15 that right comes from pg_database_owner, which only an INHERIT role uses. A role
+// made NOINHERIT (as an earlier version did) is mended by the next ensure.
+TEST_F(PostgresUserDatabasesTest, TheUsersRoleMayCreateItsTablesInPublic) {
+  auto db = databases("oh_tables_");
+  const std::string name = "oh_tables_" + kUserA;
+  ASSERT_EQ(postgres_->execute("postgres", "CREATE ROLE " + name + " LOGIN NOINHERIT"), "");
+  ASSERT_TRUE(db->ensure(kUserA).ok());
+  // Over the socket (trust) as the role itself: its privileges, not the password, are the point.
+  PGconn* connection =
+      PQconnectdb(("host=" + postgres_->socketDirectory() + " user=" + name + " dbname=" + name).c_str());
+  ASSERT_EQ(PQstatus(connection), CONNECTION_OK) << PQerrorMessage(connection);
+  PGresult* created = PQexec(connection, "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)");
+  EXPECT_EQ(PQresultStatus(created), PGRES_COMMAND_OK) << PQresultErrorMessage(created);
+  PQclear(created);
+  PQfinish(connection);
+  EXPECT_EQ(scalar("SELECT rolinherit::text FROM pg_roles WHERE rolname = '" + name + "'"), "true");
+}
+
 TEST_F(PostgresUserDatabasesTest, AnotherUsersRoleCannotConnect) {
   auto db = databases("oh_iso_");
   ASSERT_TRUE(db->ensure(kUserA).ok());
