@@ -12,35 +12,10 @@
 #include <string>
 
 #include "child_process.h"
+#include "support/browser.h"
 #include "gateway_fixture.h"
 
 namespace oh::testing {
-
-// A browser's view of one host: a cookie jar and requests with the headers a page load sends.
-class Browser {
-public:
-  Browser(std::uint16_t port, std::string host) : port_(port), host_(std::move(host)) {}
-
-  // A page navigation (Accept: text/html, Sec-Fetch-Mode: navigate).
-  std::optional<RawResponse> navigate(const std::string& target, Headers extra = {});
-  // A fetch() from a script (Accept: application/json, Sec-Fetch-Mode: cors).
-  std::optional<RawResponse> fetch(const std::string& target, Headers extra = {});
-  std::optional<RawResponse> post(const std::string& target, const std::string& form_body);
-
-  std::string cookieHeader() const;
-  std::map<std::string, std::string>& jar() { return jar_; }
-  const std::string& host() const { return host_; }
-  void setHost(std::string host) { host_ = std::move(host); }
-
-private:
-  std::optional<RawResponse> send(const std::string& method, const std::string& target, Headers headers,
-                                  const std::string& body);
-  void absorb(const RawResponse& response);
-
-  std::uint16_t port_;
-  std::string host_;
-  std::map<std::string, std::string> jar_;
-};
 
 struct ProviderInfo {
   std::string issuer;
