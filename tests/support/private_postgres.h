@@ -8,12 +8,19 @@
 //   std::string error;
 //   auto postgres = PrivatePostgres::start(error);        // ~2 s
 //   std::string url = postgres->createDatabase("t1", error);   // postgresql://postgres@/t1?host=…
+//
+// With a TCP address (start(error, "169.254.…")) it also listens there on a free port, and
+// clients other than the local socket and 127.0.0.1 must log in with a password (SCRAM): what
+// containers of the test need to reach it as they would reach Aurora.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <libpq-fe.h>
 #include <pwd.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,7 +48,8 @@ public:
   }
 
   // Starts a cluster, or returns nullptr with error saying why.
-  static std::unique_ptr<PrivatePostgres> start(std::string& error) {
+  // tcp_address: "" = the Unix socket alone.
+  static std::unique_ptr<PrivatePostgres> start(std::string& error, const std::string& tcp_address = {}) {
     if (!std::filesystem::exists(binDirectory() + "/initdb")) {
       error = "no PostgreSQL at " + binDirectory() + " (scripts/setup.sh installs postgresql)";
       return nullptr;
@@ -52,6 +60,7 @@ public:
       return nullptr;
     }
     std::unique_ptr<PrivatePostgres> cluster(new PrivatePostgres(pattern));
+    cluster->tcp_address_ = tcp_address;
     if (!cluster->initialise(error) || !cluster->launch(error)) {
       return nullptr;
     }
@@ -71,9 +80,13 @@ public:
   // The socket directory (libpq's host=).
   std::string socketDirectory() const { return directory_ + "/socket"; }
 
+  // The TCP port (0 without a TCP address).
+  std::uint16_t tcpPort() const { return tcp_port_; }
+
   // A URL for database name as the superuser postgres, over the socket.
   std::string urlFor(const std::string& database) const {
-    return "postgresql://postgres@/" + database + "?host=" + socketDirectory();
+    return "postgresql://postgres@/" + database + "?host=" + socketDirectory() +
+           (tcp_port_ != 0 ? "&port=" + std::to_string(tcp_port_) : std::string());
   }
 
   // Runs SQL (no parameters) on database; "" or libpq's message.
@@ -135,15 +148,44 @@ private:
       error = "initdb failed: " + readFile(directory_ + "/initdb.log");
       return false;
     }
+    if (!tcp_address_.empty()) {
+      tcp_port_ = freePortOn(tcp_address_);
+      if (tcp_port_ == 0) {
+        error = "no free port on " + tcp_address_;
+        return false;
+      }
+      // initdb's trust lines (socket, 127.0.0.1) come first; any other peer logs in with SCRAM.
+      std::ofstream(directory_ + "/data/pg_hba.conf", std::ios::app) << "host all all 0.0.0.0/0 scram-sha-256\n";
+    }
     return true;
+  }
+
+  static std::uint16_t freePortOn(const std::string& address) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in bound{};
+    bound.sin_family = AF_INET;
+    socklen_t length = sizeof bound;
+    std::uint16_t port = 0;
+    if (fd >= 0 && ::inet_pton(AF_INET, address.c_str(), &bound.sin_addr) == 1 &&
+        ::bind(fd, reinterpret_cast<sockaddr*>(&bound), sizeof bound) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) == 0) {
+      port = ntohs(bound.sin_port);
+    }
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    return port;
   }
 
   bool launch(std::string& error) {
     // fsync off: a test cluster needs no crash safety (the store's durability across reopen is
     // about the process, which this keeps).
-    pid_ = spawnAs({binDirectory() + "/postgres", "-D", directory_ + "/data", "-k", socketDirectory(), "-c",
-                    "listen_addresses=", "-c", "fsync=off", "-c", "max_connections=60"},
-                   directory_ + "/server.log");
+    std::vector<std::string> argv{binDirectory() + "/postgres", "-D", directory_ + "/data", "-k", socketDirectory(),
+                                  "-c", "listen_addresses=" + tcp_address_, "-c", "fsync=off", "-c", "max_connections=60"};
+    if (tcp_port_ != 0) {
+      argv.insert(argv.end(), {"-p", std::to_string(tcp_port_)});
+    }
+    pid_ = spawnAs(argv, directory_ + "/server.log");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     const std::string ping = urlFor("postgres");
     while (std::chrono::steady_clock::now() < deadline) {
@@ -209,6 +251,8 @@ private:
   }
 
   std::string directory_;
+  std::string tcp_address_;
+  std::uint16_t tcp_port_ = 0;
   uid_t uid_ = 0;
   gid_t gid_ = 0;
   pid_t pid_ = -1;

@@ -22,24 +22,14 @@
 
 #include "forward_proxy.h"
 #include "sandbox_contract_fixture.h"
+#include "standin_image.h"
 
 namespace oh::testing {
 namespace {
 
 namespace json = boost::json;
 
-const std::string kImage = OH_APPSERVER_STANDIN_IMAGE;
-
-std::string commandOutput(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-    ::pclose(pipe);
-  }
-  return out;
-}
+const std::string& kImage = standinImage();
 
 std::uint16_t freeLoopbackPort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -70,8 +60,7 @@ protected:
   void SetUp() override {
     SandboxContractTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    ensureStandinImage();
-    if (HasFatalFailure()) return;
+    ASSERT_EQ(ensureStandinImage(*podman_), std::nullopt);
     proxy_ = std::make_unique<ForwardProxy>([this](const std::string& host, std::uint16_t) { return resolve(host); });
     ASSERT_NE(proxy_->port(), 0);
     data_dir_ = dir_ / "appserver-data";
@@ -88,20 +77,6 @@ protected:
     }
     proxy_.reset();
     SandboxContractTest::TearDown();
-  }
-
-  // The image holds the binary this build made (its label says which), or is rebuilt here; the
-  // ctest fixture appserver_standin_image normally did that already.
-  void ensureStandinImage() {
-    const std::string sha = commandOutput("sha256sum " + std::string(OH_APPSERVER_STANDIN_BINARY)).substr(0, 64);
-    ASSERT_EQ(sha.size(), 64u) << "cannot hash " << OH_APPSERVER_STANDIN_BINARY;
-    const auto inspected = parseOrNull(podman_->api("GET", "/images/" + kImage + "/json").body);
-    const json::value* labels = inspected.is_object() ? inspected.as_object().if_contains("Config") : nullptr;
-    labels = labels && labels->is_object() ? labels->as_object().if_contains("Labels") : nullptr;
-    if (labels && labels->is_object() && str(*labels, "org.openhands.standin.binary-sha256") == sha) return;
-    const int status = std::system((std::string(OH_APPSERVER_STANDIN_SCRIPT) + " " + OH_APPSERVER_STANDIN_BINARY + " " +
-                                    kImage + " >/dev/null").c_str());
-    ASSERT_EQ(status, 0) << "building " << kImage;
   }
 
   // 60000-{id}.runtime.oh.test → the sandbox container's address on its user network.

@@ -43,13 +43,12 @@ int connectTo(const std::string& ip, std::uint16_t port) {
 
 }  // namespace
 
-ForwardProxy::ForwardProxy(Resolver resolver) : resolver_(std::move(resolver)) {
+ForwardProxy::ForwardProxy(Resolver resolver, const std::string& listen_address) : resolver_(std::move(resolver)) {
   listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof address;
-  if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener_, 64) != 0 ||
+  if (::inet_pton(AF_INET, listen_address.c_str(), &address.sin_addr) != 1 || ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener_, 64) != 0 ||
       ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     return;
   }

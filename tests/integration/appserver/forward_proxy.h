@@ -19,7 +19,8 @@ public:
   // host (and port) of the absolute URL → address and port to connect to, or nullopt (502).
   using Resolver = std::function<std::optional<std::pair<std::string, std::uint16_t>>(const std::string& host,
                                                                                        std::uint16_t port)>;
-  explicit ForwardProxy(Resolver resolver);
+  // Listens on listen_address (IPv4) at a free port.
+  explicit ForwardProxy(Resolver resolver, const std::string& listen_address = "127.0.0.1");
   ~ForwardProxy();
   ForwardProxy(const ForwardProxy&) = delete;
   ForwardProxy& operator=(const ForwardProxy&) = delete;
