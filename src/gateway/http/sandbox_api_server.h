@@ -42,9 +42,11 @@ struct AgentProxyOptions {
   std::shared_ptr<control::SandboxRouteSource> sandboxes;
   AgentProxyLimits limits;
   std::chrono::seconds connect_timeout{5};
-  // The whole exchange with the agent server. OpenHands' own httpx timeout is 15 s
-  // (OH_HTTPX_TIMEOUT), so the app server gives up first; this only bounds a stuck sandbox.
-  std::chrono::seconds exchange_timeout{120};
+  // The whole exchange with the agent server. OpenHands' longest is POST /api/conversations
+  // with its sandbox_startup_timeout, 120 s (live_status_app_conversation_service.py:366-371,
+  // 2043-2045), others 15 s (OH_HTTPX_TIMEOUT): the app server gives up first; this only bounds
+  // a stuck sandbox.
+  std::chrono::seconds exchange_timeout{150};
   std::size_t max_request_bytes = 16 * 1024 * 1024;   // a conversation start carries the agent's spec
   std::size_t max_response_bytes = 32 * 1024 * 1024;  // event pages; a sandbox cannot grow the gateway past this
   std::size_t max_relays = 64;                        // at once, over all app servers; beyond: 503
