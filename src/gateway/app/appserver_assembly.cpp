@@ -1,5 +1,7 @@
 #include "app/appserver_assembly.h"
 
+#include "appserver/access_tokens.h"
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -120,6 +122,7 @@ control::AppServerPoolSettings appServerPoolSettings(const Settings& settings, c
 
 struct AppServerAssembly::Parts {
   common::SystemWallClock clock;
+  std::string secret_key;  // the pool's: each user's JWT_SECRET derives from it
   std::shared_ptr<control::AppServerPool> pool;  // shared with the gates (directory)
 
   ~Parts() {
@@ -194,6 +197,7 @@ common::Result<std::unique_ptr<AppServerAssembly>> AppServerAssembly::start(
     pool_settings.database.admin_conninfo = settings.appserver.database_url;
   }
   auto parts = std::make_unique<Parts>();
+  parts->secret_key = pool_settings.secret_key;
   try {
     parts->pool = std::make_shared<control::AppServerPool>(std::move(pool_settings), appServerBackend(settings),
                                                            std::move(databases).value(), control::makeHttpHealthProbe(),
@@ -215,6 +219,12 @@ common::Result<std::unique_ptr<AppServerAssembly>> AppServerAssembly::start(
 }
 
 control::AppServerDirectoryPtr AppServerAssembly::directory() const { return parts_->pool; }
+
+AccessTokenCheck AppServerAssembly::accessTokenCheck() const {
+  return [parts = parts_.get()](std::string_view user_key, std::string_view token) {
+    return control::signedByUsersServer(parts->secret_key, user_key, token, parts->clock.now().time_since_epoch().count());
+  };
+}
 
 std::function<std::optional<std::string>(std::string_view)> AppServerAssembly::appServerUserLookup() const {
   return [pool = parts_->pool](std::string_view ip) { return pool->appServerUserAt(ip); };

@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "config/settings.h"
 #include "http/gateway_server.h"
+#include "routing/app_server_router.h"
 #include "observability/metrics.h"
 #include "sandbox/sandbox_routes.h"
 
@@ -39,6 +40,8 @@ public:
   // The sandbox API listener's peer check: whose app server an address is (thread-safe,
   // non-blocking; AppServerPool::appServerUserAt).
   std::function<std::optional<std::string>(std::string_view)> appServerUserLookup() const;
+  // Whether a user's own server signed an X-Access-Token (webhooks); valid while this lives.
+  AccessTokenCheck accessTokenCheck() const;
 
   struct Parts;
 

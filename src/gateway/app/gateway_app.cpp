@@ -129,7 +129,7 @@ int runGateway(const std::string& config_path) {
     gates.useSandboxes(sandbox->routes());
   }
   if (app_servers) {
-    gates.useAppServers(app_servers->directory());
+    gates.useAppServers(app_servers->directory(), app_servers->accessTokenCheck());
   }
   SnapshotPtr snapshot = snapshotOf(config_path, settings, nullptr, gates);
   if (!snapshot) {

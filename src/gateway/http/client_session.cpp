@@ -154,6 +154,7 @@ void ClientSession::askGate() {
   g.content_type = request[http::field::content_type];
   g.client_ip = client_ip_;
   g.session_api_key = request["X-Session-API-Key"];
+  g.access_token = request["X-Access-Token"];
   g.websocket = websocket_;
   if (gate_body_) {
     g.body = *gate_body_;

@@ -39,6 +39,7 @@ struct GateRequest {
   std::string_view content_type;
   std::string_view client_ip;         // clientAddress(): trusted proxies skipped
   std::string_view session_api_key;   // X-Session-API-Key (an OpenHands agent server's key)
+  std::string_view access_token;      // X-Access-Token (a credential an app server issued)
   bool websocket = false;             // a WebSocket upgrade request
   // The request body, present only when this gate asked for it with GateDecision::read_body
   // (the local login form); otherwise empty and unread.

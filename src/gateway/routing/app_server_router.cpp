@@ -1,9 +1,12 @@
 #include "routing/app_server_router.h"
 
 #include <chrono>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
+#include "appserver/access_tokens.h"
 #include "auth/challenge.h"
 #include "common/digest.h"
 #include "routing/app_server_pages.h"
@@ -111,14 +114,17 @@ private:
 }  // namespace
 
 AppServerRouter::AppServerRouter(control::AppServerDirectoryPtr directory,
-                                 std::shared_ptr<control::SandboxRouteSource> sandboxes)
-    : directory_(std::move(directory)), sandboxes_(std::move(sandboxes)) {}
+                                 std::shared_ptr<control::SandboxRouteSource> sandboxes, AccessTokenCheck signed_by)
+    : directory_(std::move(directory)), sandboxes_(std::move(sandboxes)), signed_by_(std::move(signed_by)) {}
 
 bool AppServerRouter::isWebhook(std::string_view path) {
   return path == kWebhookRoot || (path.starts_with(kWebhookRoot) && path[kWebhookRoot.size()] == '/');
 }
 
 GateDecision AppServerRouter::webhook(const GateRequest& request) const {
+  if (request.session_api_key.empty() && !request.access_token.empty()) {
+    return accessTokenWebhook(request);
+  }
   if (request.session_api_key.empty()) {
     return unauthorizedWebhook("appserver: webhook without a session key");
   }
@@ -133,16 +139,55 @@ GateDecision AppServerRouter::webhook(const GateRequest& request) const {
   if (!sandbox || !control::isUserKey(sandbox->owner)) {
     return unauthorizedWebhook("appserver: webhook key unknown");
   }
-  const control::AppServerView view = directory_->ensure(sandbox->owner);
+  return toOwner(request, sandbox->owner);
+}
+
+// The secrets lookup an agent server makes with the access token its app server gave it
+// (LookupSecret, live_status_app_conversation_service.py:939-952). Its claims name no user
+// (user_id is None in single-user OpenHands), so the owner is the one whose server's key made
+// the signature, among the owners of known sandboxes: a token forged, altered, expired, signed
+// with alg none or another key, or by another user's server reaches nobody else's. One HMAC per
+// candidate owner; the gateway's rate limit bounds how often a caller can make it work.
+GateDecision AppServerRouter::accessTokenWebhook(const GateRequest& request) const {
+  if (request.method != "GET" || request.websocket || request.target != "/api/v1/webhooks/secrets") {
+    return unauthorizedWebhook("appserver: access token outside the secrets webhook");
+  }
+  if (!signed_by_ || !sandboxes_ || request.access_token.size() > control::kMaxAccessTokenBytes) {
+    return unauthorizedWebhook("appserver: access token unknown");
+  }
+  const control::SandboxRoutesPtr routes = sandboxes_->routes();
+  std::set<std::string_view> owners;
+  for (const control::SandboxRoutePtr& route : routes->all()) {
+    if (control::isUserKey(route->owner)) {
+      owners.insert(route->owner);
+    }
+  }
+  std::optional<std::string> signer;
+  for (std::string_view owner : owners) {
+    if (signed_by_(owner, request.access_token)) {
+      if (signer) {
+        return unauthorizedWebhook("appserver: access token of two owners");  // refusing beats misrouting
+      }
+      signer = std::string(owner);
+    }
+  }
+  if (!signer) {
+    return unauthorizedWebhook("appserver: access token unknown");
+  }
+  return toOwner(request, *signer);
+}
+
+GateDecision AppServerRouter::toOwner(const GateRequest& request, const std::string& owner) const {
+  const control::AppServerView view = directory_->ensure(owner);
   if (view.phase != control::AppServerPhase::ready) {
     return GateDecision::answer(appserver_pages::notReadyJson(view), "appserver: owner's server not ready");
   }
-  // No browser state travels with a sandbox's call; the key itself is what OpenHands checks.
+  // No browser state travels with a sandbox's call; the key or token is what OpenHands checks.
   ForwardPlan plan;
   plan.remove_header_prefixes.emplace_back(kIdentityHeaderPrefix);
   plan.cookie = "";
-  plan.user = sandbox->owner;
-  return forwardTo(view, sandbox->owner, request.client_ip, std::move(plan));
+  plan.user = owner;
+  return forwardTo(view, owner, request.client_ip, std::move(plan));
 }
 
 GateDecision AppServerRouter::route(const GateRequest& request, const Identity& identity, ForwardPlan plan) const {

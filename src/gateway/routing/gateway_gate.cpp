@@ -207,8 +207,10 @@ std::variant<RequestGatePtr, std::string> GateAssembly::build(const SettingsPtr&
                                                       std::move(directory), std::move(sandboxes), app_servers_));
 }
 
-void GateAssembly::useAppServers(control::AppServerDirectoryPtr app_servers) {
-  app_servers_ = app_servers ? std::make_shared<const AppServerRouter>(std::move(app_servers), sandboxes_) : nullptr;
+void GateAssembly::useAppServers(control::AppServerDirectoryPtr app_servers, AccessTokenCheck signed_by) {
+  app_servers_ = app_servers ? std::make_shared<const AppServerRouter>(std::move(app_servers), sandboxes_,
+                                                                       std::move(signed_by))
+                             : nullptr;
 }
 
 }  // namespace oh::gateway

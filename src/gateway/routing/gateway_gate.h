@@ -61,7 +61,8 @@ public:
   void useSandboxes(std::shared_ptr<control::SandboxRouteSource> sandboxes) { sandboxes_ = std::move(sandboxes); }
   // The users' app servers every gate built from now on routes the main site to (set once, at
   // start, after useSandboxes: webhooks find their owner through the sandbox routes).
-  void useAppServers(control::AppServerDirectoryPtr app_servers);
+  // signed_by: whose server signed an X-Access-Token (null: no such webhook is routed).
+  void useAppServers(control::AppServerDirectoryPtr app_servers, AccessTokenCheck signed_by = nullptr);
   GateFactory factory() {
     return [this](const SettingsPtr& settings) { return build(settings); };
   }

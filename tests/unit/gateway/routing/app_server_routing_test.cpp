@@ -5,6 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "appserver/access_tokens.h"
+#include "appserver/user_secrets.h"
+#include "common/base64.h"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -188,6 +195,70 @@ TEST_F(AppServerRoutingTest, TheServerHearsTheClientAddressTheGatewayDetermined)
   hook.session_api_key = kBobsSandboxKey;
   hook.client_ip = "10.89.2.9";
   EXPECT_EQ(forwardedFor(admit(hook)), (std::vector<std::string>{"10.89.2.9"}));
+}
+
+// A token as the user's own app server issues it for /api/v1/webhooks/secrets (HS256 with its
+// JWT_SECRET, derived from the pool's key: control/appserver/access_tokens.h).
+std::string accessTokenOf(const std::string& pool_key, const std::string& user_key, std::string_view alg = "HS256") {
+  const std::string input = common::base64UrlEncode(R"({"alg":")" + std::string(alg) + R"(","typ":"JWT"})") + "." +
+                            common::base64UrlEncode(R"({"user_id":null,"provider_type":"github","exp":4102444800})");
+  const std::string secret = control::jwtSecretFor(pool_key, user_key);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(input.data()),
+       input.size(), mac, &size);
+  return input + "." + common::base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac), size));
+}
+
+// This test verifies the secrets webhook, which carries only X-Access-Token, reaches the server
+// of the sandbox owner whose server signed the token and nobody else's: a token of bob's server
+// goes to bob; one of a user with no sandbox, forged, alg none, malformed, oversized, on another
+// path or method, is 401 and asks for no server.
+TEST_F(AppServerRoutingTest, AccessTokenWebhookReachesTheSigningOwnerOnly) {
+  const std::string pool_key(32, 'p');
+  const AccessTokenCheck check = [&](std::string_view user, std::string_view token) {
+    return control::signedByUsersServer(pool_key, user, token, 1'796'000'000);
+  };
+  const std::string kAliceSandboxKey = "alices-session-api-key-0123456789abcdefghijkl";
+  AppServerRouter router(servers_,
+                         std::make_shared<FixedSandboxRoutes>(std::vector<control::SandboxRoutePtr>{
+                             sandboxOf("BobSandbox1", kBob, kBobsSandboxKey), sandboxOf("AliceSbx1", kAlice, kAliceSandboxKey)}),
+                         check);
+  const auto call = [&](std::string_view target, const std::string& token, std::string_view method = "GET") {
+    GateRequest r = script(target, method);
+    r.access_token = token;
+    r.client_ip = "10.89.2.9";
+    return router.webhook(r);
+  };
+  const GateDecision to_bob = call("/api/v1/webhooks/secrets", accessTokenOf(pool_key, kBob));
+  EXPECT_EQ(onlyTarget(to_bob).host, "10.89.2.2");
+  EXPECT_EQ(to_bob.forward.user, kBob);
+  EXPECT_EQ(to_bob.forward.cookie, std::optional<std::string>(""));
+  EXPECT_EQ(onlyTarget(call("/api/v1/webhooks/secrets", accessTokenOf(pool_key, kAlice))).host, "10.89.1.2");
+
+  const std::string good = accessTokenOf(pool_key, kBob);
+  const std::string carol = control::userKeyForSubject("carol");  // a user without a sandbox
+  const std::size_t before = servers_->ensured().size();
+  for (const std::string& hostile :
+       {accessTokenOf(pool_key, carol), accessTokenOf(std::string(32, 'q'), kBob), accessTokenOf(pool_key, kBob, "none"),
+        accessTokenOf(pool_key, kBob, "HS512"), good.substr(0, good.rfind('.') + 1), good + "x", std::string("a.b.c"),
+        std::string(8192, 'A'), std::string(good.size(), '.')}) {
+    SCOPED_TRACE(hostile.substr(0, 80));
+    EXPECT_EQ(call("/api/v1/webhooks/secrets", hostile).reply.status, 401);
+  }
+  // The token opens the secrets lookup alone, as OpenHands reads it (GET, no query).
+  for (std::string_view target : {"/api/v1/webhooks/conversations", "/api/v1/webhooks/secrets?x=1",
+                                  "/api/v1/webhooks/secrets/", "/api/v1/webhooks/events/1"}) {
+    EXPECT_EQ(call(target, good).reply.status, 401) << target;
+  }
+  EXPECT_EQ(call("/api/v1/webhooks/secrets", good, "POST").reply.status, 401);
+  EXPECT_EQ(servers_->ensured().size(), before) << "no server was asked for by a refused token";
+  // Without a check (no pool key), nothing is routed by token.
+  AppServerRouter unchecked(servers_, std::make_shared<FixedSandboxRoutes>(std::vector<control::SandboxRoutePtr>{
+                                          sandboxOf("BobSandbox1", kBob, kBobsSandboxKey)}));
+  GateRequest r = script("/api/v1/webhooks/secrets");
+  r.access_token = good;
+  EXPECT_EQ(unchecked.webhook(r).reply.status, 401);
 }
 
 // This test verifies a sandbox's webhook reaches its owner's server by the hash of its session
