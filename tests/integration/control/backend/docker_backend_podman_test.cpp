@@ -178,6 +178,7 @@ TEST_F(DockerBackendPodmanTest, NetworkGatewayAndRemoval) {
   EXPECT_FALSE(backend_->removeNetwork(network_).ok()) << "a network with a member is not removed";
   ASSERT_TRUE(backend_->remove(s.name).ok());
   ASSERT_TRUE(backend_->removeNetwork(network_).ok());
+  EXPECT_FALSE(backend_->networkGateway(network_).ok()) << "the remembered gateway went with its network";
   EXPECT_EQ(podman_->api("GET", libpodNetwork()).status, 404);
   EXPECT_TRUE(backend_->removeNetwork(network_).ok()) << "absent already is success";
   // Removed, it is made again by the next ensureNetwork (the backend forgot it).
