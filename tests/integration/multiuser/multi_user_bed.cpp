@@ -94,7 +94,6 @@ MultiUserBed::~MultiUserBed() {
     }
     podman_->stop();
   }
-  proxy_.reset();
   postgres_.reset();
   if (address_added_) run("ip addr del " + host_address_ + "/32 dev lo");
   if (!dir_.empty() && std::getenv("OH_KEEP_TEST_DIR") == nullptr) {
@@ -117,18 +116,14 @@ std::optional<std::string> MultiUserBed::pickHostAddress() {
   return "could not add a 169.254.213.x address to lo";
 }
 
-// The stand-in's image with HTTP_PROXY (the test proxy), NO_PROXY (the sandbox API) and the
-// sandboxes' image set: what the gateway does not pass to app servers.
+// The stand-in's image with the sandboxes' image set (the real one's default,
+// sandbox_spec_service.py, is not here): the one thing the gateway does not give app servers.
 std::optional<std::string> MultiUserBed::buildAppServerImage() {
   if (auto failed = ensureStandinImage(*podman_)) return failed;
   appserver_image_ = "localhost/oh-e2e-appserver:" + suffix_;
   const std::filesystem::path containerfile = dir_ / "Containerfile";
   const std::string& image = PodmanService::image();
   std::ofstream(containerfile) << "FROM " << standinImage() << "\n"
-                               << "ENV HTTP_PROXY=http://" << host_address_ << ":" << proxy_->port() << "\n"
-                               << "ENV NO_PROXY=" << host_address_ << ",127.0.0.1,localhost\n"
-                               // The agent-server image its sandboxes run: the test image (the
-                               // real one's default, sandbox_spec_service.py, is not here).
                                << "ENV AGENT_SERVER_IMAGE_REPOSITORY=" << image.substr(0, image.rfind(':')) << "\n"
                                << "ENV AGENT_SERVER_IMAGE_TAG=" << image.substr(image.rfind(':') + 1) << "\n";
   if (run("podman build --pull=never -t " + appserver_image_ + " -f " + containerfile.string() + " " + dir_.string()) != 0) {
@@ -183,9 +178,6 @@ std::optional<std::string> MultiUserBed::start(const std::vector<std::string>& u
   podman_ = std::make_unique<PodmanService>();
   if (auto failed = podman_->start()) return failed;
   if (auto failed = podman_->ensureImage()) return failed;
-  proxy_ = std::make_unique<ForwardProxy>([this](const std::string& host, std::uint16_t) { return resolveRuntimeHost(host); },
-                                          host_address_);
-  if (proxy_->port() == 0) return "the test proxy could not listen on " + host_address_;
   if (auto failed = buildAppServerImage()) return failed;
   if (auto failed = writeKeysAndUsers(user_names)) return failed;
   gateway_port_ = freePort("127.0.0.1");
@@ -330,23 +322,6 @@ std::size_t MultiUserBed::removeEveryContainer() const {
     }
   }
   return removed;
-}
-
-// 60000-{sandbox id}.runtime.oh.test → the sandbox container's address on its user network.
-std::optional<std::pair<std::string, std::uint16_t>> MultiUserBed::resolveRuntimeHost(const std::string& host) const {
-  const std::string suffix = "." + std::string(kRuntimeSuffix);
-  constexpr std::string_view kAgent = "60000-";
-  if (host.size() <= suffix.size() + kAgent.size() || !host.ends_with(suffix) || !host.starts_with(kAgent)) {
-    return std::nullopt;
-  }
-  const std::string name = "oh-sandbox-" + host.substr(kAgent.size(), host.size() - suffix.size() - kAgent.size());
-  const auto inspected = parseOrNull(podman_->api("GET", "/containers/" + name + "/json").body);
-  if (!inspected.is_object()) return std::nullopt;
-  for (const auto& [network, settings] : inspected.at("NetworkSettings").at("Networks").as_object()) {
-    const auto& ip = settings.at("IPAddress").as_string();
-    if (!ip.empty()) return std::make_pair(std::string(ip), std::uint16_t{60000});
-  }
-  return std::nullopt;
 }
 
 }  // namespace oh::testing

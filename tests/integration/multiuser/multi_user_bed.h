@@ -4,11 +4,10 @@
 // the app-server stand-in image and the agent-server stand-in sandboxes; a private PostgreSQL
 // holding the sandbox store and each user's database. As on an instance, the app servers sit on
 // their users' bridge networks and reach the host at a link-local address (169.254.213.x, added
-// to lo for the test as the deployments add one on a dummy interface): the sandbox API, the
-// PostgreSQL TCP listener and the test forward proxy listen there. The proxy stands in for the
-// sandboxes' runtime host names, which resolve nowhere here: the app servers get it as
-// HTTP_PROXY through an image derived from the stand-in's (the gateway passes on only the LLM's
-// variables). Ports are chosen once, so a restarted gateway is where the running servers expect.
+// to lo for the test as the deployments add one on a dummy interface): the sandbox API (also
+// the app servers' HTTP_PROXY to their sandboxes' agent servers) and PostgreSQL's TCP listener
+// listen there. The app-server image is the stand-in's with the sandboxes' image (the test
+// image) set. Ports are chosen once, so a restarted gateway is where the running servers expect.
 
 #include <chrono>
 #include <cstdint>
@@ -20,7 +19,6 @@
 
 #include <boost/json/value.hpp>
 
-#include "forward_proxy.h"
 #include "podman_fixture.h"
 #include "support/browser.h"
 #include "support/gateway_process.h"
@@ -58,6 +56,8 @@ public:
   GatewayProcess& gateway() { return *gateway_; }
   const PodmanService& podman() const { return *podman_; }
   std::uint16_t gatewayPort() const { return gateway_port_; }
+  // http://169.254.213.x:PORT: the sandbox API listener.
+  std::string sandboxApiUrl() const { return "http://" + host_address_ + ":" + std::to_string(sandbox_api_port_); }
 
   // The admin listener's GET path body ("" when it does not answer 200).
   std::string admin(const std::string& path) const;
@@ -84,7 +84,6 @@ private:
   std::optional<std::string> pickHostAddress();
   std::optional<std::string> buildAppServerImage();
   std::optional<std::string> writeKeysAndUsers(const std::vector<std::string>& names);
-  std::optional<std::pair<std::string, std::uint16_t>> resolveRuntimeHost(const std::string& host) const;
   std::string toml() const;
 
   std::filesystem::path dir_;
@@ -94,7 +93,6 @@ private:
   std::string sandbox_label_, appserver_label_, network_prefix_, appserver_image_;
   std::unique_ptr<PodmanService> podman_;
   std::unique_ptr<PrivatePostgres> postgres_;
-  std::unique_ptr<ForwardProxy> proxy_;
   std::unique_ptr<GatewayProcess> gateway_;
   std::uint16_t gateway_port_ = 0, admin_port_ = 0, sandbox_api_port_ = 0;
   std::chrono::seconds idle_timeout_{60};

@@ -192,6 +192,16 @@ TEST_F(MultiUserPodmanTest, TwoUsersIsolationCullRestartAndReplacement) {
     EXPECT_TRUE(bed_.sandboxContainer(sandbox).at("NetworkSettings").at("Networks").as_object().contains(network));
   }
 
+  // Their agent-server calls went through the gateway's forward proxy (the sandbox API
+  // listener, which relays only to the caller's own sandboxes), set by the pool.
+  for (BedUser* user : {&alice(), &bob()}) {
+    const json::value server = bed_.appServerContainer(*user);
+    std::vector<std::string> env;
+    for (const auto& entry : server.at("Config").at("Env").as_array()) env.emplace_back(entry.as_string());
+    EXPECT_NE(std::find(env.begin(), env.end(), "HTTP_PROXY=" + bed_.sandboxApiUrl()), env.end()) << user->name;
+  }
+  EXPECT_GT(bed_.metric("oh_sandbox_api_requests_total{endpoint=\"agent_proxy\",code=\"200\"}"), 0);
+
   // Each user's workspace gets a file, written in the sandbox as the agent would.
   ASSERT_EQ(bed_.exec(sandboxContainerId(a.sandbox_id), "echo alice-notes > /workspace/notes.txt"), 0);
   ASSERT_EQ(bed_.exec(sandboxContainerId(b.sandbox_id), "echo bob-notes > /workspace/notes.txt"), 0);
