@@ -242,8 +242,10 @@ access = "owner"
     await new Promise((resolve) => {
       const frame = document.createElement('iframe');
       frame.name = 'sink';
-      frame.onload = resolve;
       document.body.appendChild(frame);
+      // After the insertion: an inserted frame's about:blank fires load at once, which would
+      // end the wait before the post's answer arrives.
+      frame.onload = resolve;
       const form = document.createElement('form');
       form.method = 'POST';
       form.action = `${mainOrigin}/api/conversations`;
@@ -265,7 +267,14 @@ access = "owner"
     document.cookie = `oh_session=planted-by-the-app; domain=${mainDomain}; path=/workspace`;
     document.cookie = `oh_session=planted-by-the-app; domain=${mainDomain}; path=/api`;
   }, { mainOrigin });
-  const planted = (await context.cookies(`${mainOrigin}/workspace`)).filter((c) => c.name === 'oh_session');
+  // Chromium hands a script's cookie writes to its cookie store asynchronously: on a loaded
+  // machine the store may not have them yet when asked, so ask for up to 10 s.
+  let planted = [];
+  for (const deadline = Date.now() + 10000; ;) {
+    planted = (await context.cookies(`${mainOrigin}/workspace`)).filter((c) => c.name === 'oh_session');
+    if (planted.some((c) => c.value === 'planted-by-the-app') || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   check(planted.some((c) => c.value === 'planted-by-the-app'),
     'the app could plant a session cookie for the main host (plain http: no __Host- prefix)',
     JSON.stringify(planted.map(({ value, name, path: p, domain }) => ({ name, value, path: p, domain }))));
