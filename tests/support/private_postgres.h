@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "support/child_processes.h"
+#include "support/free_port.h"
 
 namespace oh::testing {
 
@@ -149,7 +150,7 @@ private:
       return false;
     }
     if (!tcp_address_.empty()) {
-      tcp_port_ = freePortOn(tcp_address_);
+      tcp_port_ = freeTcpPortOn(tcp_address_);
       if (tcp_port_ == 0) {
         error = "no free port on " + tcp_address_;
         return false;
@@ -158,23 +159,6 @@ private:
       std::ofstream(directory_ + "/data/pg_hba.conf", std::ios::app) << "host all all 0.0.0.0/0 scram-sha-256\n";
     }
     return true;
-  }
-
-  static std::uint16_t freePortOn(const std::string& address) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in bound{};
-    bound.sin_family = AF_INET;
-    socklen_t length = sizeof bound;
-    std::uint16_t port = 0;
-    if (fd >= 0 && ::inet_pton(AF_INET, address.c_str(), &bound.sin_addr) == 1 &&
-        ::bind(fd, reinterpret_cast<sockaddr*>(&bound), sizeof bound) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) == 0) {
-      port = ntohs(bound.sin_port);
-    }
-    if (fd >= 0) {
-      ::close(fd);
-    }
-    return port;
   }
 
   bool launch(std::string& error) {

@@ -16,6 +16,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "sandbox/user_key.h"
+#include "support/free_port.h"
 #include "standin_image.h"
 
 namespace oh::testing {
@@ -36,21 +37,6 @@ std::string randomHex(std::size_t digits) {
 void writePrivate(const std::filesystem::path& file, const std::string& contents) {
   std::ofstream(file, std::ios::binary | std::ios::trunc) << contents;
   ::chmod(file.c_str(), 0600);
-}
-
-std::uint16_t freePort(const std::string& address) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in bound{};
-  bound.sin_family = AF_INET;
-  socklen_t length = sizeof bound;
-  std::uint16_t port = 0;
-  if (fd >= 0 && ::inet_pton(AF_INET, address.c_str(), &bound.sin_addr) == 1 &&
-      ::bind(fd, reinterpret_cast<sockaddr*>(&bound), sizeof bound) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) == 0) {
-    port = ntohs(bound.sin_port);
-  }
-  if (fd >= 0) ::close(fd);
-  return port;
 }
 
 int run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()); }
@@ -180,8 +166,8 @@ std::optional<std::string> MultiUserBed::start(const std::vector<std::string>& u
   if (auto failed = podman_->ensureImage()) return failed;
   if (auto failed = buildAppServerImage()) return failed;
   if (auto failed = writeKeysAndUsers(user_names)) return failed;
-  gateway_port_ = freePort("127.0.0.1");
-  sandbox_api_port_ = freePort(host_address_);
+  gateway_port_ = freeTcpPortOn("127.0.0.1");
+  sandbox_api_port_ = freeTcpPortOn(host_address_);
   if (gateway_port_ == 0 || sandbox_api_port_ == 0) return "no free ports";
   return startGateway();
 }
